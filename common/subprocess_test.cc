@@ -1,0 +1,82 @@
+#include "common/subprocess.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include "common/frame_io.h"
+#include "gtest/gtest.h"
+
+namespace mfgate {
+namespace {
+
+SpawnOptions Shell(const std::string& script) {
+  SpawnOptions options;
+  options.argv = {"/bin/sh", "-c", script};
+  options.env = {"PATH=/usr/bin:/bin", "GREETING=hi"};
+  return options;
+}
+
+TEST(SubprocessTest, ReportsExitCode) {
+  auto child = Subprocess::Spawn(Shell("exit 7"));
+  ASSERT_TRUE(child.ok()) << child.status();
+  auto info = (*child)->WaitUntil(absl::Now() + absl::Seconds(10));
+  ASSERT_TRUE(info.has_value());
+  EXPECT_FALSE(info->signaled);
+  EXPECT_EQ(info->exit_code, 7);
+}
+
+TEST(SubprocessTest, MissingProgramIsAnErrorNotAChild) {
+  SpawnOptions options;
+  options.argv = {"/nonexistent/mfgate-no-such-binary"};
+  auto child = Subprocess::Spawn(options);
+  EXPECT_EQ(child.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(child.status().message().find("No such file"), std::string::npos);
+}
+
+TEST(SubprocessTest, MapsDescriptorsAndPassesOnlyTheGivenEnvironment) {
+  int out[2];
+  ASSERT_EQ(pipe(out), 0);
+  SpawnOptions options =
+      Shell("printf '%s:%s' \"$GREETING\" \"${HOME:-none}\" >&3");
+  options.fds = {{3, out[1]}};
+  auto child = Subprocess::Spawn(options);
+  ASSERT_TRUE(child.ok()) << child.status();
+  close(out[1]);
+  (*child)->WaitUntil(absl::Now() + absl::Seconds(10));
+  char buffer[64] = {};
+  ssize_t n = read(out[0], buffer, sizeof(buffer) - 1);
+  close(out[0]);
+  EXPECT_EQ(std::string(buffer, n > 0 ? n : 0), "hi:none");
+}
+
+TEST(SubprocessTest, UnmappedDescriptorsAreClosedInTheChild) {
+  int leaked[2];
+  ASSERT_EQ(pipe(leaked), 0);  // Not close-on-exec on purpose.
+  auto child = Subprocess::Spawn(Shell("test -e /proc/self/fd/" +
+                                       std::to_string(leaked[1]) +
+                                       " && exit 1; exit 0"));
+  ASSERT_TRUE(child.ok());
+  auto info = (*child)->WaitUntil(absl::Now() + absl::Seconds(10));
+  close(leaked[0]);
+  close(leaked[1]);
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->exit_code, 0) << "an unmapped descriptor reached the child";
+}
+
+TEST(SubprocessTest, TerminateEscalatesToKill) {
+  auto child =
+      Subprocess::Spawn(Shell("trap '' TERM; while :; do sleep 1; done"));
+  ASSERT_TRUE(child.ok());
+  absl::SleepFor(absl::Milliseconds(100));
+  ExitInfo info = (*child)->Terminate(absl::Milliseconds(200));
+  EXPECT_TRUE(info.signaled);
+  EXPECT_EQ(info.signal, SIGKILL);
+}
+
+TEST(SubprocessTest, WithEnvReplacesAVariable) {
+  auto env = WithEnv({"A=1", "B=2"}, "A", "3");
+  EXPECT_EQ(env, (std::vector<std::string>{"B=2", "A=3"}));
+}
+
+}  // namespace
+}  // namespace mfgate

@@ -1,0 +1,97 @@
+// The seam between the MCP protocol layer and what the tools do.
+//
+// The protocol layer (gateway/mcp) knows JSON-RPC and MCP's lifecycle but not
+// MetricFlow; a ToolProvider (gateway/tools) knows MetricFlow's tools but not
+// JSON-RPC. One provider serves every session of one tenant, concurrently:
+// implementations must be thread-safe.
+#ifndef MFGATE_GATEWAY_MCP_TOOL_PROVIDER_H_
+#define MFGATE_GATEWAY_MCP_TOOL_PROVIDER_H_
+
+#include <functional>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "nlohmann/json.hpp"
+
+namespace mfgate::mcp {
+
+// Set once when the client cancels a request (notifications/cancelled) or the
+// session ends. Callbacks registered before or after the cancel run exactly
+// once. Thread-safe.
+class CancellationToken {
+ public:
+  CancellationToken() = default;
+  CancellationToken(const CancellationToken&) = delete;
+  CancellationToken& operator=(const CancellationToken&) = delete;
+
+  // Marks the token cancelled and runs the registered callbacks (once).
+  void Cancel() {
+    std::function<void()> callback;
+    {
+      absl::MutexLock lock(&mu_);
+      if (cancelled_) return;
+      cancelled_ = true;
+      callback = std::move(on_cancel_);
+    }
+    if (callback) callback();
+  }
+
+  bool cancelled() const {
+    absl::MutexLock lock(&mu_);
+    return cancelled_;
+  }
+
+  // Runs `callback` when cancelled (at once if already cancelled). A later
+  // registration replaces an earlier one that has not run yet.
+  void OnCancel(std::function<void()> callback) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (!cancelled_) {
+        on_cancel_ = std::move(callback);
+        return;
+      }
+    }
+    callback();
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  std::function<void()> on_cancel_ ABSL_GUARDED_BY(mu_);
+};
+
+// What a tool call knows of the request that carries it.
+struct ToolCallContext {
+  // Cancelled when the client cancels this request. Never null.
+  CancellationToken* cancellation = nullptr;
+  // Sends notifications/progress when the request carried a progressToken;
+  // a no-op otherwise. `total` <= 0 means unknown.
+  std::function<void(double progress, double total, const std::string& message)>
+      report_progress;
+};
+
+class ToolProvider {
+ public:
+  virtual ~ToolProvider() = default;
+
+  // The `tools` array of a tools/list result: each entry has name,
+  // description, inputSchema and, where defined, outputSchema and annotations.
+  virtual nlohmann::json ListTools() const = 0;
+
+  // Whether `name` is a tool of this provider (aliases included).
+  virtual bool HasTool(const std::string& name) const = 0;
+
+  // Runs a tool and returns an MCP CallToolResult object: `content`, and
+  // `structuredContent` / `isError` where they apply. Argument and execution
+  // errors are results with isError=true (so a model can correct itself);
+  // the protocol layer has already checked that the tool exists.
+  virtual nlohmann::json CallTool(const std::string& name,
+                                  const nlohmann::json& arguments,
+                                  ToolCallContext& context) = 0;
+};
+
+}  // namespace mfgate::mcp
+
+#endif  // MFGATE_GATEWAY_MCP_TOOL_PROVIDER_H_

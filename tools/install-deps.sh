@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs what mfgate needs to build, run and test, skipping what is already
+# there: the pinned Debian packages (tools/apt-packages.txt) and a repo-local
+# Python environment, .venv, with the pinned engine and test packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf 'install-deps: %s\n' "$*" >&2; }
+
+install_apt() {
+  local missing=()
+  while IFS= read -r line; do
+    line=${line%%#*}
+    [[ -z "${line// }" ]] && continue
+    local name=${line%%=*} want=${line#*=}
+    local have
+    have=$(dpkg-query -W -f='${Status} ${Version}' "$name" 2>/dev/null || true)
+    if [[ "$have" != "install ok installed $want" && "$have" != "install ok installed "* ]]; then
+      missing+=("$line")
+    fi
+  done < tools/apt-packages.txt
+  ((${#missing[@]} == 0)) && return 0
+  [[ $(id -u) -eq 0 ]] || { log "needs root to install: ${missing[*]}"; exit 1; }
+  log "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  if ! apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; then
+    # A point release can retire a pinned version; Debian 12's current one of
+    # the same package is then the closest match.
+    log "a pinned version is not available; installing Debian 12's current versions"
+    apt-get install -y -qq --no-install-recommends "${missing[@]%%=*}" >/dev/null
+  fi
+}
+
+install_venv() {
+  local stamp=.venv/.mfgate-requirements
+  local want
+  want=$(cat tools/python-requirements.txt tools/python-constraints.txt | sha256sum)
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then return 0; fi
+  log "creating .venv (pinned dbt-metricflow, dbt-duckdb, mcp, pytest)"
+  rm -rf .venv
+  /usr/bin/python3 -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check \
+    -r tools/python-requirements.txt -c tools/python-constraints.txt
+  echo "$want" > "$stamp"
+}
+
+install_apt
+install_venv

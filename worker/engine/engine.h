@@ -1,0 +1,42 @@
+// The interface the worker's gRPC handlers use to run MetricFlow.
+//
+// An Engine executes one EngineRequest (proto/mfgate/v1/engine.proto) and
+// returns the EngineResponse. Two implementations exist: PersistentEngine (a
+// long-lived Python process that loads MetricFlow once) and CliEngine (one
+// `mf` process per request). Implementations are thread-safe; requests may be
+// queued internally, but every wait respects the caller's deadline and
+// cancellation.
+#ifndef MFGATE_WORKER_ENGINE_ENGINE_H_
+#define MFGATE_WORKER_ENGINE_ENGINE_H_
+
+#include <functional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "mfgate/v1/engine.pb.h"
+
+namespace mfgate::engine {
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+
+  // Runs `request`. An EngineResponse carrying an ErrorDetail (MetricFlow
+  // refused the request) is a successful call: the caller interprets it.
+  // Errors: DeadlineExceeded at `deadline`, Cancelled when `cancelled`
+  // returns true, Unavailable when the engine is down or restarting.
+  virtual absl::StatusOr<v1::EngineResponse> Call(
+      const v1::EngineRequest& request, absl::Time deadline,
+      const std::function<bool()>& cancelled) = 0;
+
+  // Whether a request sent now would be served without waiting for a start.
+  virtual bool Ready() const = 0;
+
+  // A one-line description for logs, e.g. "persistent (pid 123, ready)".
+  virtual std::string Describe() const = 0;
+};
+
+}  // namespace mfgate::engine
+
+#endif  // MFGATE_WORKER_ENGINE_ENGINE_H_

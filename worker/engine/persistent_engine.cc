@@ -1,0 +1,295 @@
+#include "worker/engine/persistent_engine.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/frame_io.h"
+#include "common/log.h"
+
+namespace mfgate::engine {
+namespace {
+
+// How often the supervisor looks for an idle process that died.
+constexpr absl::Duration kLivenessInterval = absl::Milliseconds(200);
+// How long a waiting caller sleeps between looks at its cancellation.
+constexpr absl::Duration kWaitSlice = absl::Milliseconds(50);
+// A process that served this long resets the restart backoff.
+constexpr absl::Duration kHealthyRun = absl::Minutes(1);
+
+const char* StateName(int state) {
+  static const char* const kNames[] = {"starting", "ready", "busy", "broken",
+                                       "shut down"};
+  return kNames[state];
+}
+
+}  // namespace
+
+PersistentEngine::PersistentEngine(PersistentEngineOptions options)
+    : options_(std::move(options)), supervisor_([this] { Supervise(); }) {}
+
+PersistentEngine::~PersistentEngine() {
+  {
+    absl::MutexLock lock(&mu_);
+    state_ = State::kShutdown;
+    if (process_ != nullptr) process_->Signal(SIGKILL);
+    process_.reset();
+    CloseFds();
+  }
+  supervisor_.join();
+}
+
+bool PersistentEngine::Ready() const {
+  absl::MutexLock lock(&mu_);
+  return state_ == State::kReady || state_ == State::kBusy;
+}
+
+std::string PersistentEngine::Describe() const {
+  absl::MutexLock lock(&mu_);
+  return absl::StrCat(
+      "persistent engine (", StateName(static_cast<int>(state_)),
+      process_ != nullptr ? absl::StrCat(", pid ", process_->pid()) : "",
+      ", starts ", starts_,
+      last_error_.empty() ? "" : absl::StrCat(", last error: ", last_error_),
+      ")");
+}
+
+std::optional<v1::EngineReady> PersistentEngine::ready_info() const {
+  absl::MutexLock lock(&mu_);
+  return ready_info_;
+}
+
+int PersistentEngine::starts() const {
+  absl::MutexLock lock(&mu_);
+  return starts_;
+}
+
+pid_t PersistentEngine::pid() const {
+  absl::MutexLock lock(&mu_);
+  return process_ != nullptr ? process_->pid() : 0;
+}
+
+void PersistentEngine::CloseFds() {
+  if (to_engine_ >= 0) close(to_engine_);
+  if (from_engine_ >= 0) close(from_engine_);
+  to_engine_ = from_engine_ = -1;
+}
+
+void PersistentEngine::Break(const std::string& why) {
+  if (process_ != nullptr) {
+    // The process may have died by itself: report how, before killing it.
+    std::optional<ExitInfo> exit = process_->TryWait();
+    process_->Signal(SIGKILL);
+    if (!exit.has_value()) exit = process_->WaitUntil(absl::InfiniteFuture());
+    last_error_ = absl::StrCat(why, " (engine process ", exit->ToString(), ")");
+  } else {
+    last_error_ = why;
+  }
+  process_.reset();
+  CloseFds();
+  if (state_ != State::kShutdown) state_ = State::kBroken;
+  LogWarning(absl::StrCat("engine: ", last_error_, "; restarting"));
+}
+
+absl::Status PersistentEngine::StartProcess() {
+  int requests[2], responses[2];
+  if (pipe2(requests, O_CLOEXEC) != 0)
+    return absl::InternalError("pipe failed");
+  if (pipe2(responses, O_CLOEXEC) != 0) {
+    close(requests[0]);
+    close(requests[1]);
+    return absl::InternalError("pipe failed");
+  }
+  SpawnOptions spawn;
+  spawn.argv = options_.argv;
+  spawn.env = options_.env;
+  spawn.cwd = options_.cwd;
+  spawn.fds = {{0, requests[0]},
+               {1, STDERR_FILENO},
+               {2, STDERR_FILENO},
+               {3, responses[1]}};
+  {
+    absl::MutexLock lock(&mu_);
+    ++starts_;
+  }
+  absl::Time started = absl::Now();
+  auto child = Subprocess::Spawn(spawn);
+  close(requests[0]);
+  close(responses[1]);
+  auto fail = [&](absl::Status status) {
+    close(requests[1]);
+    close(responses[0]);
+    if (child.ok()) (*child)->Terminate(absl::Seconds(2));
+    absl::MutexLock lock(&mu_);
+    last_error_ = std::string(status.message());
+    if (state_ != State::kShutdown) state_ = State::kBroken;
+    return status;
+  };
+  if (!child.ok()) return fail(child.status());
+
+  auto frame = ReadFrame(responses[0], options_.max_response_bytes,
+                         started + options_.startup_timeout, [this] {
+                           absl::MutexLock lock(&mu_);
+                           return state_ == State::kShutdown;
+                         });
+  if (!frame.ok()) {
+    std::optional<ExitInfo> exit =
+        (*child)->WaitUntil(absl::Now() + absl::Milliseconds(200));
+    return fail(absl::UnavailableError(absl::StrCat(
+        "engine failed to start: ", frame.status().message(),
+        exit.has_value() ? absl::StrCat(" (", exit->ToString(), ")") : "")));
+  }
+  v1::EngineResponse hello;
+  if (!hello.ParseFromString(*frame)) {
+    return fail(
+        absl::UnavailableError("engine sent an unreadable first frame"));
+  }
+  if (hello.has_error()) {
+    return fail(absl::UnavailableError(
+        absl::StrCat("engine failed to start: ", hello.error().message())));
+  }
+  if (!hello.has_ready()) {
+    return fail(absl::UnavailableError("engine's first frame is not `ready`"));
+  }
+  absl::MutexLock lock(&mu_);
+  if (state_ == State::kShutdown) {
+    close(requests[1]);
+    close(responses[0]);
+    return absl::CancelledError("shutting down");
+  }
+  process_ = std::move(*child);
+  to_engine_ = requests[1];
+  from_engine_ = responses[0];
+  ready_info_ = hello.ready();
+  last_error_.clear();
+  state_ = State::kReady;
+  LogInfo(absl::StrCat("engine: ready in ",
+                       absl::FormatDuration(absl::Now() - started), " (pid ",
+                       process_->pid(), ", MetricFlow ",
+                       hello.ready().metricflow_version(), ", ",
+                       hello.ready().adapter_type(), ")"));
+  return absl::OkStatus();
+}
+
+void PersistentEngine::Supervise() {
+  absl::Duration backoff = options_.min_backoff;
+  while (true) {
+    absl::Time started = absl::Now();
+    absl::Status status = StartProcess();
+    absl::MutexLock lock(&mu_);
+    if (status.ok()) {
+      auto stopped = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return state_ == State::kBroken || state_ == State::kShutdown;
+      };
+      while (!stopped()) {
+        mu_.AwaitWithTimeout(absl::Condition(&stopped), kLivenessInterval);
+        if (state_ == State::kReady && process_ != nullptr &&
+            process_->TryWait().has_value()) {
+          Break("engine process exited while idle");
+        }
+      }
+      if (absl::Now() - started > kHealthyRun) backoff = options_.min_backoff;
+    } else if (state_ != State::kShutdown) {
+      LogWarning(absl::StrCat("engine: ", status.message()));
+    }
+    auto shutdown = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return state_ == State::kShutdown;
+    };
+    if (shutdown()) return;
+    mu_.AwaitWithTimeout(absl::Condition(&shutdown), backoff);
+    if (shutdown()) return;
+    state_ = State::kStarting;
+    backoff = std::min(backoff * 2, options_.max_backoff);
+  }
+}
+
+absl::StatusOr<v1::EngineResponse> PersistentEngine::Call(
+    const v1::EngineRequest& request, absl::Time deadline,
+    const std::function<bool()>& cancelled) {
+  // Every engine request is read-only, so one that lost its process (killed
+  // from outside, say) is sent once more to the restarted one. A request that
+  // kills the engine twice fails.
+  absl::StatusOr<v1::EngineResponse> response =
+      CallOnce(request, deadline, cancelled);
+  if (response.status().code() != absl::StatusCode::kUnavailable) {
+    return response;
+  }
+  LogWarning(
+      absl::StrCat("engine: retrying once: ", response.status().message()));
+  return CallOnce(request, deadline, cancelled);
+}
+
+absl::StatusOr<v1::EngineResponse> PersistentEngine::CallOnce(
+    const v1::EngineRequest& request, absl::Time deadline,
+    const std::function<bool()>& cancelled) {
+  v1::EngineRequest framed = request;
+  int to_engine, from_engine;
+  {
+    absl::MutexLock lock(&mu_);
+    auto can_run = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return state_ == State::kReady || state_ == State::kShutdown;
+    };
+    while (true) {
+      // A process killed while idle is noticed here, before a request is
+      // sent to it, rather than at the supervisor's next look.
+      if (state_ == State::kReady && process_->TryWait().has_value()) {
+        Break("engine process exited while idle");
+      }
+      if (can_run()) break;
+      if (cancelled && cancelled())
+        return absl::CancelledError("request cancelled");
+      absl::Time now = absl::Now();
+      if (now >= deadline) {
+        std::string why = state_ == State::kBusy
+                              ? "the engine is busy with another request"
+                              : "the engine is starting";
+        if (!last_error_.empty()) absl::StrAppend(&why, " (", last_error_, ")");
+        return absl::DeadlineExceededError(
+            absl::StrCat("deadline exceeded while waiting: ", why));
+      }
+      mu_.AwaitWithDeadline(absl::Condition(&can_run),
+                            std::min(deadline, now + kWaitSlice));
+    }
+    if (state_ == State::kShutdown)
+      return absl::UnavailableError("engine is shutting down");
+    state_ = State::kBusy;
+    framed.set_id(next_id_++);
+    to_engine = to_engine_;
+    from_engine = from_engine_;
+  }
+
+  absl::Status sent = WriteFrame(to_engine, framed.SerializeAsString());
+  absl::StatusOr<std::string> frame =
+      sent.ok() ? ReadFrame(from_engine, options_.max_response_bytes, deadline,
+                            cancelled)
+                : absl::StatusOr<std::string>(sent);
+  v1::EngineResponse response;
+  absl::MutexLock lock(&mu_);
+  if (!frame.ok()) {
+    switch (frame.status().code()) {
+      case absl::StatusCode::kDeadlineExceeded:
+        Break("a request exceeded its deadline");
+        return absl::DeadlineExceededError(
+            "deadline exceeded; the query was stopped");
+      case absl::StatusCode::kCancelled:
+        Break("a request was cancelled");
+        return absl::CancelledError("request cancelled; the query was stopped");
+      default:
+        Break(absl::StrCat("lost the engine: ", frame.status().message()));
+        return absl::UnavailableError(absl::StrCat(
+            "the engine stopped while serving the request: ", last_error_));
+    }
+  }
+  if (!response.ParseFromString(*frame) || response.id() != framed.id()) {
+    Break("the engine sent an unreadable or mismatched frame");
+    return absl::InternalError("the engine sent an invalid response");
+  }
+  if (state_ == State::kBusy) state_ = State::kReady;
+  return response;
+}
+
+}  // namespace mfgate::engine

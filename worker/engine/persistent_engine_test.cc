@@ -1,0 +1,136 @@
+#include "worker/engine/persistent_engine.h"
+
+#include <signal.h>
+
+#include <atomic>
+#include <thread>
+
+#include "gtest/gtest.h"
+
+namespace mfgate::engine {
+namespace {
+
+PersistentEngineOptions FakeEngine(const std::string& mode) {
+  PersistentEngineOptions options;
+  options.argv = {"worker/engine/fake_engine", mode};
+  options.min_backoff = absl::Milliseconds(20);
+  options.max_backoff = absl::Milliseconds(100);
+  options.startup_timeout = absl::Seconds(10);
+  return options;
+}
+
+v1::EngineRequest ListMetrics() {
+  v1::EngineRequest request;
+  request.mutable_list_metrics();
+  return request;
+}
+
+absl::Time In(absl::Duration d) { return absl::Now() + d; }
+
+bool WaitReady(const PersistentEngine& engine) {
+  absl::Time deadline = In(absl::Seconds(10));
+  while (!engine.Ready() && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return engine.Ready();
+}
+
+TEST(PersistentEngineTest, ServesManyRequestsFromOneProcess) {
+  PersistentEngine engine(FakeEngine("serve"));
+  for (int i = 0; i < 20; ++i) {
+    auto response = engine.Call(ListMetrics(), In(absl::Seconds(10)), nullptr);
+    ASSERT_TRUE(response.ok()) << response.status();
+    ASSERT_EQ(response->list_metrics().metrics_size(), 1);
+    EXPECT_EQ(response->id(), static_cast<uint64_t>(i + 1));
+  }
+  EXPECT_EQ(engine.starts(), 1);
+  ASSERT_TRUE(engine.ready_info().has_value());
+  EXPECT_EQ(engine.ready_info()->metricflow_version(), "fake");
+}
+
+TEST(PersistentEngineTest, ConcurrentCallersAreSerialized) {
+  PersistentEngine engine(FakeEngine("serve"));
+  std::atomic<int> ok{0};
+  std::vector<std::thread> callers;
+  for (int i = 0; i < 8; ++i) {
+    callers.emplace_back([&] {
+      for (int j = 0; j < 10; ++j) {
+        if (engine.Call(ListMetrics(), In(absl::Seconds(10)), nullptr).ok())
+          ++ok;
+      }
+    });
+  }
+  for (auto& t : callers) t.join();
+  EXPECT_EQ(ok.load(), 80);
+}
+
+TEST(PersistentEngineTest, KilledProcessIsRestartedAndTheNextCallAnswered) {
+  PersistentEngine engine(FakeEngine("serve"));
+  ASSERT_TRUE(WaitReady(engine));
+  pid_t first = engine.pid();
+  ASSERT_GT(first, 0);
+  ASSERT_EQ(kill(first, SIGKILL), 0);
+  auto response = engine.Call(ListMetrics(), In(absl::Seconds(10)), nullptr);
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_NE(engine.pid(), first);
+  EXPECT_GE(engine.starts(), 2);
+}
+
+TEST(PersistentEngineTest, DeadlineKillsAHungRequestAndRecovers) {
+  PersistentEngine engine(FakeEngine("hang"));
+  ASSERT_TRUE(WaitReady(engine));
+  pid_t first = engine.pid();
+  auto response =
+      engine.Call(ListMetrics(), In(absl::Milliseconds(200)), nullptr);
+  EXPECT_EQ(response.status().code(), absl::StatusCode::kDeadlineExceeded);
+  ASSERT_TRUE(WaitReady(engine));
+  EXPECT_NE(engine.pid(), first);
+}
+
+TEST(PersistentEngineTest, CancellationStopsTheRequest) {
+  PersistentEngine engine(FakeEngine("hang"));
+  ASSERT_TRUE(WaitReady(engine));
+  std::atomic<bool> cancel{false};
+  std::thread canceller([&] {
+    absl::SleepFor(absl::Milliseconds(100));
+    cancel = true;
+  });
+  absl::Time start = absl::Now();
+  auto response = engine.Call(ListMetrics(), In(absl::Seconds(30)),
+                              [&] { return cancel.load(); });
+  canceller.join();
+  EXPECT_EQ(response.status().code(), absl::StatusCode::kCancelled);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+}
+
+TEST(PersistentEngineTest, CrashDuringARequestIsUnavailableWithTheExitStatus) {
+  PersistentEngine engine(FakeEngine("crash"));
+  auto response = engine.Call(ListMetrics(), In(absl::Seconds(10)), nullptr);
+  EXPECT_EQ(response.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(response.status().message().find("exited with status 3"),
+            std::string::npos)
+      << response.status();
+}
+
+TEST(PersistentEngineTest, StartFailureIsReportedToWaitingCallers) {
+  PersistentEngine engine(FakeEngine("fail-start"));
+  auto response =
+      engine.Call(ListMetrics(), In(absl::Milliseconds(500)), nullptr);
+  EXPECT_EQ(response.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_NE(response.status().message().find("profile not found"),
+            std::string::npos)
+      << response.status();
+  EXPECT_FALSE(engine.Ready());
+}
+
+TEST(PersistentEngineTest, DestructionDuringAStartDoesNotHang) {
+  absl::Time start = absl::Now();
+  {
+    PersistentEngine engine(FakeEngine("silent"));
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+}
+
+}  // namespace
+}  // namespace mfgate::engine
