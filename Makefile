@@ -1,0 +1,40 @@
+# mfgate's entry points. Each target installs what it needs (pinned, see
+# tools/) and is safe to run again.
+#
+#   make demo   build, then run the gateway on the MetricFlow tutorial project
+#   make test   build, then run every test (unit, integration, end to end)
+#   make build  install dependencies and build both binaries
+#   make format clang-format every C++ file
+SHELL := /bin/bash
+BAZEL := bazel
+PYTHON := .venv/bin/python
+DEMO_DIR := .demo
+DEMO_PROJECT := $(DEMO_DIR)/mf_tutorial_project
+TEST_OUT := .test-out
+
+.PHONY: all deps build demo demo-project test unit-test e2e-test format clean
+
+all: build
+
+deps:
+	@tools/install-deps.sh
+
+build: deps
+	$(BAZEL) build //gateway:mfgate //worker:mfgate-worker
+
+demo-project: deps
+	@tools/make-demo-project.sh $(DEMO_DIR)
+
+demo: build demo-project
+	@$(PYTHON) tools/demo.py --project-dir $(DEMO_PROJECT)
+
+# Every test; the last line is the summary `tests: N passed, N failed`.
+test: build demo-project
+	@tools/run-tests.sh $(DEMO_PROJECT) $(TEST_OUT)
+
+format:
+	@git ls-files '*.cc' '*.h' | xargs clang-format --style=Google -i
+
+clean:
+	$(BAZEL) clean
+	rm -rf $(DEMO_DIR) $(TEST_OUT)

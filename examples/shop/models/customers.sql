@@ -1,0 +1,2 @@
+select customer_id, name, city, segment
+from {{ ref('customers_seed') }}

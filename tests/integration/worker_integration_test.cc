@@ -1,0 +1,224 @@
+// The real mfgate-worker with its real MetricFlow engine on the demo project
+// (the MetricFlow tutorial on DuckDB). Needs MFGATE_DEMO_PROJECT; `make test`
+// sets it.
+#include <signal.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "common/field_error.h"
+#include "common/grpc_status.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/integration/worker_process.h"
+
+namespace mfgate::testing {
+namespace {
+
+using ::testing::Contains;
+using ::testing::HasSubstr;
+
+std::unique_ptr<grpc::ClientContext> Context(int seconds = 120) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() +
+                        std::chrono::seconds(seconds));
+  return context;
+}
+
+// The engine process: the worker's only child.
+pid_t EnginePid(pid_t worker) {
+  std::ifstream children("/proc/" + std::to_string(worker) + "/task/" +
+                         std::to_string(worker) + "/children");
+  std::string text;
+  std::getline(children, text);
+  for (absl::string_view pid : absl::StrSplit(text, ' ', absl::SkipEmpty())) {
+    int value;
+    if (absl::SimpleAtoi(pid, &value)) return value;
+  }
+  // The supervisor thread forks the engine; look through every thread.
+  for (int tid = worker; tid < worker + 4096; ++tid) {
+    std::ifstream task("/proc/" + std::to_string(worker) + "/task/" +
+                       std::to_string(tid) + "/children");
+    if (!task) continue;
+    std::getline(task, text);
+    int value;
+    if (!text.empty() &&
+        absl::SimpleAtoi(text.substr(0, text.find(' ')), &value)) {
+      return value;
+    }
+  }
+  return 0;
+}
+
+class WorkerIntegrationTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    ASSERT_FALSE(DemoProject().empty())
+        << "MFGATE_DEMO_PROJECT must name the demo project (make test sets it)";
+    auto worker = WorkerProcess::Start(DemoProject(), {}, absl::Minutes(5));
+    ASSERT_TRUE(worker.ok()) << worker.status();
+    worker_ = worker->release();
+  }
+  static void TearDownTestSuite() {
+    delete worker_;
+    worker_ = nullptr;
+  }
+  v1::Worker::Stub& stub() { return worker_->stub(); }
+
+  static WorkerProcess* worker_;
+};
+
+WorkerProcess* WorkerIntegrationTest::worker_ = nullptr;
+
+TEST_F(WorkerIntegrationTest, ListsMetricsAndFiltersBySearch) {
+  v1::ListMetricsRequest request;
+  v1::ListMetricsResponse response;
+  ASSERT_TRUE(stub().ListMetrics(Context().get(), request, &response).ok());
+  std::set<std::string> names;
+  for (const auto& metric : response.metrics()) names.insert(metric.name());
+  EXPECT_THAT(names, Contains("transactions"));
+  EXPECT_GE(names.size(), 5u);
+
+  request.set_search("CANCEL");
+  ASSERT_TRUE(stub().ListMetrics(Context().get(), request, &response).ok());
+  ASSERT_GT(response.metrics_size(), 0);
+  for (const auto& metric : response.metrics()) {
+    EXPECT_THAT(metric.name(), HasSubstr("cancel"));
+  }
+}
+
+TEST_F(WorkerIntegrationTest, ListsDimensionsOfAMetric) {
+  v1::ListDimensionsRequest request;
+  request.add_metrics("transactions");
+  v1::ListDimensionsResponse response;
+  ASSERT_TRUE(stub().ListDimensions(Context().get(), request, &response).ok());
+  std::set<std::string> names;
+  for (const auto& d : response.dimensions()) names.insert(d.name());
+  EXPECT_THAT(names, Contains("customer__customer_country"));
+  EXPECT_THAT(names, Contains("metric_time"));
+}
+
+TEST_F(WorkerIntegrationTest, QueryReturnsTypedRows) {
+  v1::QueryRequest request;
+  request.add_metrics("transactions");
+  request.add_group_by("metric_time__day");
+  request.add_order_by("metric_time__day");
+  request.set_limit(5);
+  v1::QueryResponse response;
+  grpc::Status status = stub().Query(Context().get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(response.columns_size(), 2);
+  EXPECT_EQ(response.columns(0).name(), "metric_time__day");
+  EXPECT_EQ(response.columns(1).name(), "transactions");
+  ASSERT_EQ(response.rows_size(), 5);
+  EXPECT_EQ(response.rows(0).values(0).kind_case(), v1::Value::kTimeValue);
+  EXPECT_EQ(response.rows(0).values(1).kind_case(), v1::Value::kIntValue);
+  EXPECT_LT(response.rows(0).values(0).time_value(),
+            response.rows(1).values(0).time_value());
+  EXPECT_THAT(response.sql(), HasSubstr("SELECT"));
+  EXPECT_FALSE(response.truncated());
+}
+
+TEST_F(WorkerIntegrationTest, CompileOnlyReturnsSqlAndNoRows) {
+  v1::QueryRequest request;
+  request.add_metrics("transactions");
+  request.add_group_by("customer__customer_country");
+  request.set_compile_only(true);
+  v1::QueryResponse response;
+  ASSERT_TRUE(stub().Query(Context().get(), request, &response).ok());
+  EXPECT_THAT(response.sql(), HasSubstr("customer_country"));
+  EXPECT_EQ(response.rows_size(), 0);
+}
+
+TEST_F(WorkerIntegrationTest, WhereFilterAndSavedQueryRun) {
+  v1::QueryRequest request;
+  request.add_metrics("transactions");
+  request.add_group_by("customer__customer_country");
+  request.set_where("{{ Dimension('customer__customer_country') }} = 'MX'");
+  v1::QueryResponse response;
+  ASSERT_TRUE(stub().Query(Context().get(), request, &response).ok());
+  ASSERT_EQ(response.rows_size(), 1);
+  EXPECT_EQ(response.rows(0).values(0).string_value(), "MX");
+
+  v1::QueryRequest saved;
+  saved.set_saved_query("core_transaction_metrics");
+  ASSERT_TRUE(stub().Query(Context().get(), saved, &response).ok());
+  EXPECT_GT(response.rows_size(), 0);
+}
+
+TEST_F(WorkerIntegrationTest, UnknownMetricCarriesSuggestions) {
+  v1::QueryRequest request;
+  request.add_metrics("transaction");
+  v1::QueryResponse response;
+  absl::Status status =
+      FromGrpcStatus(stub().Query(Context().get(), request, &response));
+  ASSERT_FALSE(status.ok());
+  EXPECT_THAT(ErrorSuggestions(status), Contains("transactions")) << status;
+}
+
+TEST_F(WorkerIntegrationTest, InjectionInWhereNeverReachesTheEngine) {
+  v1::QueryRequest request;
+  request.add_metrics("transactions");
+  request.set_where(
+      "{{ Dimension('customer__customer_country') }} IN (SELECT * FROM "
+      "read_csv('/etc/passwd'))");
+  v1::QueryResponse response;
+  absl::Status status =
+      FromGrpcStatus(stub().Query(Context().get(), request, &response));
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ErrorField(status), "where");
+}
+
+TEST_F(WorkerIntegrationTest, KilledEngineIsReplacedAndTheNextCallAnswered) {
+  pid_t engine = EnginePid(worker_->process().pid());
+  ASSERT_GT(engine, 0);
+  ASSERT_EQ(kill(engine, SIGKILL), 0);
+  v1::ListMetricsRequest request;
+  v1::ListMetricsResponse response;
+  grpc::Status status = stub().ListMetrics(Context().get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_GT(response.metrics_size(), 0);
+  EXPECT_NE(EnginePid(worker_->process().pid()), engine);
+}
+
+TEST_F(WorkerIntegrationTest, HealthChecksAndValidationRun) {
+  v1::HealthChecksResponse health;
+  ASSERT_TRUE(stub()
+                  .HealthChecks(Context().get(), v1::HealthChecksRequest(),
+                                &health)
+                  .ok());
+  ASSERT_GT(health.checks_size(), 0);
+  EXPECT_TRUE(health.checks(0).ok());
+
+  v1::ValidateConfigsRequest request;
+  request.set_skip_dw(true);
+  v1::ValidateConfigsResponse validation;
+  grpc::Status status =
+      stub().ValidateConfigs(Context().get(), request, &validation);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(validation.ok()) << validation.summary();
+}
+
+// The cli engine (mf per request) must agree with the persistent one.
+TEST(CliEngineIntegrationTest, AgreesWithThePersistentEngine) {
+  ASSERT_FALSE(DemoProject().empty());
+  auto cli = WorkerProcess::Start(DemoProject(), {"--engine=cli"},
+                                  absl::Seconds(60));
+  ASSERT_TRUE(cli.ok()) << cli.status();
+  v1::QueryRequest request;
+  request.add_metrics("transactions");
+  request.add_group_by("customer__customer_country");
+  request.add_order_by("customer__customer_country");
+  v1::QueryResponse response;
+  grpc::Status status = (*cli)->stub().Query(Context().get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(response.rows_size(), 4);
+  EXPECT_EQ(response.rows(0).values(0).string_value(), "CA");
+  EXPECT_EQ(response.columns(1).type(), "INTEGER");
+}
+
+}  // namespace
+}  // namespace mfgate::testing

@@ -1,0 +1,67 @@
+#include "tests/integration/worker_process.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "absl/strings/str_cat.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+
+namespace mfgate::testing {
+
+std::string DemoProject() {
+  const char* dir = getenv("MFGATE_DEMO_PROJECT");
+  return dir != nullptr ? dir : "";
+}
+
+absl::StatusOr<std::unique_ptr<WorkerProcess>> WorkerProcess::Start(
+    const std::string& project_dir, const std::vector<std::string>& extra_flags,
+    absl::Duration timeout) {
+  auto worker = std::unique_ptr<WorkerProcess>(new WorkerProcess());
+  // TEST_TMPDIR is too long for a unix socket path.
+  std::string dir = "/tmp/mfgate-it-XXXXXX";
+  if (mkdtemp(dir.data()) == nullptr) return absl::InternalError("mkdtemp");
+  worker->dir_ = dir;
+  const std::string address = absl::StrCat("unix:", dir, "/w.sock");
+  SpawnOptions spawn;
+  spawn.argv = {"worker/mfgate-worker", "--listen", address, "--project-dir",
+                project_dir, "--profiles-dir", project_dir};
+  spawn.argv.insert(spawn.argv.end(), extra_flags.begin(), extra_flags.end());
+  spawn.env = CurrentEnvironment();
+  spawn.fds = {{1, 2}, {2, 2}};
+  auto process = Subprocess::Spawn(spawn);
+  if (!process.ok()) return process.status();
+  worker->process_ = std::move(*process);
+
+  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  auto health = grpc::health::v1::Health::NewStub(channel);
+  absl::Time deadline = absl::Now() + timeout;
+  while (true) {
+    if (auto exit = worker->process_->TryWait()) {
+      return absl::UnavailableError(absl::StrCat("worker ", exit->ToString()));
+    }
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(1));
+    grpc::health::v1::HealthCheckRequest request;
+    grpc::health::v1::HealthCheckResponse response;
+    if (health->Check(&context, request, &response).ok() &&
+        response.status() == grpc::health::v1::HealthCheckResponse::SERVING) {
+      break;
+    }
+    if (absl::Now() > deadline) {
+      return absl::DeadlineExceededError("worker did not become SERVING");
+    }
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  worker->stub_ = v1::Worker::NewStub(channel);
+  return worker;
+}
+
+WorkerProcess::~WorkerProcess() {
+  if (process_ != nullptr) process_->Terminate(absl::Seconds(5));
+  unlink((dir_ + "/w.sock").c_str());
+  rmdir(dir_.c_str());
+}
+
+}  // namespace mfgate::testing

@@ -1,0 +1,305 @@
+"""MetricFlow behind mfgate's engine protocol: one Adapter per process.
+
+Adapter.load builds MetricFlow's engine once (as the `mf` CLI does, without
+its update check); Adapter.handle answers one EngineRequest. Every exception
+becomes an ErrorDetail; nothing here writes to the frame stream.
+"""
+
+import datetime
+import decimal
+import hashlib
+import importlib.metadata
+import os
+import pathlib
+import re
+import subprocess
+import sys
+import traceback
+
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+
+from dbt_metricflow.cli.cli_configuration import CLIConfiguration  # noqa: E402
+from metricflow.engine.metricflow_engine import MetricFlowQueryRequest  # noqa: E402
+from metricflow.validation.data_warehouse_model_validator import (  # noqa: E402
+    DataWarehouseModelValidator)
+from metricflow_semantic_interfaces.validations.semantic_manifest_validator import (  # noqa: E402
+    SemanticManifestValidator)
+from metricflow_semantic_interfaces.validations.validator_helpers import (  # noqa: E402
+    SemanticManifestValidationResults)
+from metricflow_semantics.errors.error_classes import InvalidQueryException  # noqa: E402
+
+MANIFEST = pathlib.Path("target") / "semantic_manifest.json"
+# Files of a project that never change its semantic manifest.
+IGNORED_DIRS = {"target", "logs", "dbt_packages", ".git", "__pycache__"}
+GRANULARITIES = ["nanosecond", "microsecond", "millisecond", "second", "minute",
+                 "hour", "day", "week", "month", "quarter", "year"]
+# How many dimensions a metric lists unless show_all_dimensions (as `mf`).
+DIMENSIONS_SHOWN = 5
+
+
+def newest_source_mtime(project):
+    newest = 0.0
+    for root, dirs, files in os.walk(project):
+        dirs[:] = [d for d in dirs if d not in IGNORED_DIRS]
+        for name in files:
+            if name.endswith((".duckdb", ".duckdb.wal", ".log")):
+                continue
+            newest = max(newest, os.path.getmtime(os.path.join(root, name)))
+    return newest
+
+
+def ensure_fresh_manifest(project, profiles, target):
+    """Runs `dbt parse` when the semantic manifest is missing or stale."""
+    manifest = project / MANIFEST
+    if manifest.exists() and manifest.stat().st_mtime >= newest_source_mtime(project):
+        return
+    print(f"engine: semantic manifest missing or stale; running dbt parse in {project}",
+          file=sys.stderr)
+    dbt = pathlib.Path(sys.executable).parent / "dbt"
+    command = [str(dbt), "parse", "--project-dir", str(project), "--profiles-dir", str(profiles)]
+    if target:
+        command += ["--target", target]
+    subprocess.run(command, check=True, stdin=subprocess.DEVNULL, stdout=sys.stderr,
+                   stderr=sys.stderr, cwd=project)
+
+
+def parse_time(text):
+    return datetime.datetime.fromisoformat(text) if text else None
+
+
+def suggestions_of(message):
+    """The names MetricFlow lists under 'Suggestions:' in an error."""
+    block = re.search(r"Suggestions:\s*\[(.*?)\]", message, re.S)
+    return re.findall(r"['\"](.+?)['\"]\s*,", block.group(1) + ",") if block else []
+
+
+def summary_of(message):
+    """The 'Message:' paragraph of a MetricFlow error and its input, on one line."""
+    found = re.search(r"Message:\s*(.*?)(?:\n\s*Suggestions:|\n\s*Query Input:|$)", message, re.S)
+    text = " ".join((found.group(1) if found else message).split())
+    given = re.search(r"Query Input:\s*\n\s*(\S[^\n]*)", message)
+    return f"{text} (input: {given.group(1).strip()})" if given else text
+
+
+class Adapter:
+    """MetricFlow's engine and SQL client for one dbt project."""
+
+    def __init__(self, config, pb, manifest_path):
+        self._config = config
+        self._pb = pb
+        self.mf = config.mf
+        self.metricflow_version = importlib.metadata.version("metricflow")
+        self.dbt_version = importlib.metadata.version("dbt-core")
+        self.adapter_type = config.sql_client.sql_engine_type.name.lower()
+        self.manifest_sha256 = hashlib.sha256(manifest_path.read_bytes()).hexdigest()
+
+    @classmethod
+    def load(cls, args, pb):
+        project = pathlib.Path(args.project_dir).resolve()
+        profiles = pathlib.Path(args.profiles_dir).resolve()
+        if args.target:
+            os.environ["DBT_TARGET"] = args.target
+        ensure_fresh_manifest(project, profiles, args.target)
+        config = CLIConfiguration()
+        config.setup(dbt_profiles_path=profiles, dbt_project_path=project,
+                     configure_file_logging=False)
+        adapter = cls(config, pb, project / MANIFEST)
+        adapter.mf.list_metrics()  # Warm MetricFlow's caches before `ready`.
+        return adapter
+
+    # --- dispatch --------------------------------------------------------
+
+    def handle(self, request, response):
+        kind = request.WhichOneof("request")
+        handler = getattr(self, f"_{kind}", None) if kind else None
+        if handler is None:
+            self._fail(response, self._pb.ErrorDetail.INVALID_ARGUMENT,
+                       f"unsupported request: {kind or 'empty'}")
+            return
+        try:
+            handler(getattr(request, kind), getattr(response, kind), request)
+        except InvalidQueryException as error:
+            text = str(error)
+            code, field = self._classify(text)
+            self._fail(response, code, summary_of(text), field, suggestions_of(text))
+        except Exception as error:  # Warehouse and MetricFlow errors.
+            traceback.print_exc()
+            response.ClearField(kind)
+            name = type(error).__name__
+            code = (self._pb.ErrorDetail.ENGINE_ERROR if "Runtime" in name or "Database" in name
+                    or "Sql" in name else self._pb.ErrorDetail.INTERNAL)
+            self._fail(response, code, f"{name}: {' '.join(str(error).split())}"[:4000])
+
+    def _classify(self, text):
+        pb = self._pb.ErrorDetail
+        if "known metrics" in text:
+            return pb.NOT_FOUND, "metrics"
+        if "saved quer" in text.lower():
+            return pb.NOT_FOUND, "saved_query"
+        if "WhereFilter" in text:
+            return pb.INVALID_ARGUMENT, "where"
+        if "group-by-item" in text:
+            return pb.NOT_FOUND, "group_by"
+        if "order" in text.lower():
+            return pb.INVALID_ARGUMENT, "order_by"
+        return pb.INVALID_ARGUMENT, ""
+
+    @staticmethod
+    def _fail(response, code, message, field="", suggestions=()):
+        response.error.code = code
+        response.error.message = message
+        response.error.field = field
+        response.error.suggestions.extend(suggestions)
+
+    # --- handlers: (request part, response part, whole request) ----------
+
+    def _list_metrics(self, req, out, _):
+        search = req.search.lower()
+        for metric in self.mf.list_metrics():
+            if search and search not in metric.name.lower():
+                continue
+            item = out.metrics.add(name=metric.name, type=metric.type.name,
+                                   description=metric.description or "",
+                                   label=metric.label or "")
+            names = sorted({d.granularity_free_dunder_name for d in metric.dimensions})
+            item.dimensions.extend(names if req.show_all_dimensions else names[:DIMENSIONS_SHOWN])
+
+    def _list_dimensions(self, req, out, _):
+        if req.metrics:
+            dimensions = self.mf.simple_dimensions_for_metrics(list(req.metrics))
+        else:
+            dimensions = self.mf.list_dimensions()
+        seen = set()
+        for dim in dimensions:
+            name = dim.granularity_free_dunder_name
+            if name in seen:
+                continue
+            seen.add(name)
+            item = out.dimensions.add(name=name, qualified_name=dim.dunder_name,
+                                      type=dim.type.name, description=dim.description or "")
+            grain = getattr(getattr(dim, "type_params", None), "time_granularity", None)
+            if grain is not None and grain.value in GRANULARITIES:
+                item.granularities.extend(GRANULARITIES[GRANULARITIES.index(grain.value):])
+
+    def _list_entities(self, req, out, _):
+        metrics = list(req.metrics) or [m.name for m in self.mf.list_metrics()]
+        seen = set()
+        for entity in self.mf.entities_for_metrics(metrics):
+            if entity.name not in seen:
+                seen.add(entity.name)
+                out.entities.add(name=entity.name, type=entity.type.name,
+                                 description=entity.description or "")
+
+    def _list_dimension_values(self, req, out, _):
+        out.dimension = req.dimension
+        values = self.mf.get_dimension_values(
+            metric_names=list(req.metrics), get_group_by_values=req.dimension,
+            time_constraint_start=parse_time(req.start_time),
+            time_constraint_end=parse_time(req.end_time))
+        for value in values:
+            self._set_value(out.values.add(), value)
+
+    def _list_saved_queries(self, _req, out, __):
+        for saved in self.mf.list_saved_queries():
+            params = saved.query_params
+            item = out.saved_queries.add(name=saved.name, description=saved.description or "",
+                                         label=saved.label or "")
+            item.metrics.extend(params.metrics)
+            item.group_by.extend(params.group_by)
+            if params.where is not None:
+                item.where.extend(w.where_sql_template for w in params.where.where_filters)
+
+    def _query(self, req, out, request):
+        mf_request = MetricFlowQueryRequest.create(
+            saved_query_name=req.saved_query or None,
+            metric_names=list(req.metrics) or None,
+            group_by_names=list(req.group_by) or None,
+            limit=req.limit or None,
+            time_constraint_start=parse_time(req.start_time),
+            time_constraint_end=parse_time(req.end_time),
+            where_constraints=[req.where] if req.where else None,
+            order_by_names=list(req.order_by) or None)
+        if req.compile_only:
+            explained = self.mf.explain(mf_request=mf_request)
+            statement = explained.sql_statement
+            out.sql = statement.sql if req.show_sql_descriptions else statement.without_descriptions.sql
+            if req.show_dataflow_plan:
+                out.dataflow_plan = explained.dataflow_plan.structure_text()
+            return
+        result = self.mf.query(mf_request=mf_request)
+        out.sql = result.sql
+        if req.show_dataflow_plan:
+            out.dataflow_plan = result.dataflow_plan.structure_text()
+        table = result.result_df
+        rows = list(table.rows)
+        cap = request.max_rows
+        if cap > 0 and len(rows) > cap:
+            rows, out.truncated = rows[:cap], True
+        for index, name in enumerate(table.column_names):
+            sample = next((row[index] for row in rows if row[index] is not None), None)
+            out.columns.add(name=name, type=self._type_of(sample))
+        for row in rows:
+            values = out.rows.add().values
+            for cell in row:
+                self._set_value(values.add(), cell)
+
+    def _validate_configs(self, req, out, _):
+        manifest = self._config.semantic_manifest
+        results = SemanticManifestValidator(
+            max_workers=max(1, req.semantic_validation_workers)).validate_semantic_manifest(manifest)
+        if not req.skip_dw:
+            validator = DataWarehouseModelValidator(sql_client=self._config.sql_client)
+            timeout = req.dw_timeout or None
+            results = SemanticManifestValidationResults.merge([results] + [
+                check(manifest, timeout) for check in (
+                    validator.validate_semantic_models, validator.validate_dimensions,
+                    validator.validate_entities, validator.validate_simple_metrics,
+                    validator.validate_metrics)])
+        out.ok = not results.has_blocking_issues
+        issues = list(results.errors)
+        if req.show_all:
+            issues += list(results.warnings) + list(results.future_errors)
+        for issue in issues:
+            out.issues.add(level=issue.level.name, message=issue.message,
+                           context=issue.context.context_str() if issue.context else "")
+        out.summary = (f"errors: {len(results.errors)}, warnings: {len(results.warnings)}, "
+                       f"future errors: {len(results.future_errors)}")
+
+    def _health_checks(self, _req, out, __):
+        for name, check in self._config.run_health_checks().items():
+            out.checks.add(name=name, ok=check.get("status") == "SUCCESS",
+                           detail=check.get("error_message") or check.get("status", ""))
+
+    # --- values ----------------------------------------------------------
+
+    @staticmethod
+    def _type_of(value):
+        if isinstance(value, bool):
+            return "BOOLEAN"
+        if isinstance(value, int):
+            return "INTEGER"
+        if isinstance(value, (float, decimal.Decimal)):
+            return "NUMBER"
+        if isinstance(value, datetime.datetime):
+            return "TIMESTAMP"
+        if isinstance(value, datetime.date):
+            return "DATE"
+        if isinstance(value, str):
+            return "STRING"
+        return "UNKNOWN"
+
+    @staticmethod
+    def _set_value(target, value):
+        if value is None:
+            return
+        if isinstance(value, bool):
+            target.bool_value = value
+        elif isinstance(value, int):
+            target.int_value = value
+        elif isinstance(value, (float, decimal.Decimal)):
+            target.double_value = float(value)
+        elif isinstance(value, (datetime.datetime, datetime.date)):
+            target.time_value = value.isoformat()
+        else:
+            target.string_value = str(value)

@@ -1,0 +1,128 @@
+"""The engine host: MetricFlow loaded once, serving framed requests.
+
+mfgate-worker starts this process and keeps it for many requests:
+
+    python mf_host.py --project-dir P --profiles-dir Q --proto-path DIR
+                      --scratch-dir S [--target T]
+
+Requests (mfgate.v1.EngineRequest) arrive on stdin; responses
+(mfgate.v1.EngineResponse) leave on fd 3. A frame is a 4-byte big-endian length
+and that many bytes. stdout is pointed at stderr before dbt or MetricFlow is
+imported, so nothing a library prints can reach the frame stream. The first
+frame is `ready` (or an error, and exit 1). All policy — validation, limits,
+supervision — lives in the worker; this file only adapts.
+"""
+
+import argparse
+import hashlib
+import os
+import struct
+import sys
+import time
+import traceback
+
+RESPONSE_FD = 3
+MAX_REQUEST_BYTES = 16 << 20
+
+
+def isolate_stdout():
+    """Sends fd 1 and sys.stdout to stderr; returns the frame stream."""
+    frames = os.fdopen(RESPONSE_FD, "wb", buffering=0)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return frames
+
+
+def read_exactly(stream, size):
+    data = b""
+    while len(data) < size:
+        chunk = stream.read(size - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+def read_frame(stream):
+    """The next frame's bytes, or None at end of input."""
+    header = read_exactly(stream, 4)
+    if header is None:
+        return None
+    (size,) = struct.unpack(">I", header)
+    if size > MAX_REQUEST_BYTES:
+        raise ValueError(f"request frame of {size} bytes is over the limit")
+    payload = read_exactly(stream, size)
+    if payload is None:
+        raise EOFError("end of input inside a frame")
+    return payload
+
+
+def write_frame(stream, message):
+    payload = message.SerializeToString()
+    stream.write(struct.pack(">I", len(payload)) + payload)
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description="mfgate engine host")
+    parser.add_argument("--project-dir", required=True)
+    parser.add_argument("--profiles-dir", required=True)
+    parser.add_argument("--proto-path", required=True)
+    parser.add_argument("--scratch-dir", required=True)
+    parser.add_argument("--target", default="")
+    return parser.parse_args(argv)
+
+
+def main(argv):
+    frames = isolate_stdout()
+    args = parse_args(argv)
+    sys.path.insert(0, args.proto_path)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from mfgate.v1 import engine_pb2, worker_pb2  # noqa: E402
+
+    started = time.monotonic()
+    try:
+        import mf_adapter  # Imports dbt and MetricFlow: after isolate_stdout.
+        adapter = mf_adapter.Adapter.load(args, worker_pb2)
+    except Exception as error:  # Start-up failed: say why, then exit.
+        traceback.print_exc()
+        failure = engine_pb2.EngineResponse()
+        failure.error.code = worker_pb2.ErrorDetail.ENGINE_UNAVAILABLE
+        failure.error.message = f"{type(error).__name__}: {error}"[:4000]
+        write_frame(frames, failure)
+        return 1
+
+    hello = engine_pb2.EngineResponse()
+    hello.ready.metricflow_version = adapter.metricflow_version
+    hello.ready.dbt_version = adapter.dbt_version
+    hello.ready.adapter_type = adapter.adapter_type
+    hello.ready.manifest_sha256 = adapter.manifest_sha256
+    hello.ready.startup_seconds = time.monotonic() - started
+    write_frame(frames, hello)
+
+    requests = sys.stdin.buffer
+    while True:
+        response = engine_pb2.EngineResponse()
+        try:
+            payload = read_frame(requests)
+        except (ValueError, EOFError) as error:
+            response.error.code = worker_pb2.ErrorDetail.INVALID_ARGUMENT
+            response.error.message = str(error)
+            write_frame(frames, response)
+            return 2  # The stream is out of step; the worker restarts us.
+        if payload is None:
+            return 0
+        request = engine_pb2.EngineRequest()
+        try:
+            request.ParseFromString(payload)
+        except Exception as error:  # A garbled frame: answer, keep serving.
+            response.error.code = worker_pb2.ErrorDetail.INVALID_ARGUMENT
+            response.error.message = f"unreadable request: {error}"
+            write_frame(frames, response)
+            continue
+        response.id = request.id
+        adapter.handle(request, response)
+        write_frame(frames, response)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

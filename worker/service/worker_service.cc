@@ -1,0 +1,166 @@
+#include "worker/service/worker_service.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/grpc_status.h"
+#include "common/log.h"
+#include "worker/service/redact.h"
+
+namespace mfgate::service {
+namespace {
+
+// Drops rows from the end until the response fits both caps.
+void EnforceCaps(int64_t max_rows, size_t max_bytes, v1::QueryResponse* query) {
+  if (query->rows_size() > max_rows) {
+    query->mutable_rows()->DeleteSubrange(
+        static_cast<int>(max_rows),
+        query->rows_size() - static_cast<int>(max_rows));
+    query->set_truncated(true);
+  }
+  while (query->rows_size() > 0 && query->ByteSizeLong() > max_bytes) {
+    // Halving keeps this logarithmic for a response far over the cap.
+    int keep = query->rows_size() / 2;
+    query->mutable_rows()->DeleteSubrange(keep, query->rows_size() - keep);
+    query->set_truncated(true);
+  }
+}
+
+}  // namespace
+
+WorkerService::WorkerService(engine::Engine* engine, ServiceOptions options)
+    : engine_(engine), options_(std::move(options)) {}
+
+absl::Time WorkerService::DeadlineOf(const grpc::ServerContext* context) const {
+  absl::Time now = absl::Now();
+  absl::Time deadline = absl::FromChrono(context->deadline());
+  if (deadline > now + options_.max_deadline) {
+    // No deadline from the caller shows as the infinite future.
+    deadline = deadline == absl::InfiniteFuture() ||
+                       deadline > now + absl::Hours(24 * 365)
+                   ? now + options_.default_deadline
+                   : now + options_.max_deadline;
+  }
+  return deadline;
+}
+
+grpc::Status WorkerService::Run(grpc::ServerContext* context,
+                                v1::EngineRequest request,
+                                v1::EngineResponse::ResponseCase expected,
+                                v1::EngineResponse* reply) {
+  request.set_max_rows(options_.max_rows);
+  absl::StatusOr<v1::EngineResponse> response = engine_->Call(
+      request, DeadlineOf(context), [context] { return context->IsCancelled(); });
+  if (!response.ok()) return ToGrpcStatus(response.status());
+  if (response->has_error()) {
+    v1::ErrorDetail detail = response->error();
+    detail.set_message(RedactSecrets(detail.message()));
+    return ToGrpcStatus(FromErrorDetail(detail));
+  }
+  if (response->response_case() != expected) {
+    LogError(absl::StrCat("engine answered case ", response->response_case(),
+                          " to a request for case ", expected));
+    return ToGrpcStatus(absl::InternalError("the engine sent the wrong answer"));
+  }
+  *reply = std::move(*response);
+  return grpc::Status::OK;
+}
+
+template <typename Request, typename Response>
+grpc::Status WorkerService::Handle(
+    grpc::ServerContext* context, const Request& request, Response* response,
+    Request* (v1::EngineRequest::*request_field)(),
+    Response* (v1::EngineResponse::*response_field)(),
+    v1::EngineResponse::ResponseCase expected) {
+  if (absl::Status valid = validate::ValidateRequest(request, options_.limits);
+      !valid.ok()) {
+    return ToGrpcStatus(valid);
+  }
+  v1::EngineRequest engine_request;
+  *(engine_request.*request_field)() = request;
+  v1::EngineResponse reply;
+  grpc::Status status =
+      Run(context, std::move(engine_request), expected, &reply);
+  if (status.ok()) *response = std::move(*(reply.*response_field)());
+  return status;
+}
+
+grpc::Status WorkerService::ListMetrics(grpc::ServerContext* context,
+                                        const v1::ListMetricsRequest* request,
+                                        v1::ListMetricsResponse* response) {
+  return Handle(context, *request, response,
+                &v1::EngineRequest::mutable_list_metrics,
+                &v1::EngineResponse::mutable_list_metrics,
+                v1::EngineResponse::kListMetrics);
+}
+
+grpc::Status WorkerService::ListDimensions(
+    grpc::ServerContext* context, const v1::ListDimensionsRequest* request,
+    v1::ListDimensionsResponse* response) {
+  return Handle(context, *request, response,
+                &v1::EngineRequest::mutable_list_dimensions,
+                &v1::EngineResponse::mutable_list_dimensions,
+                v1::EngineResponse::kListDimensions);
+}
+
+grpc::Status WorkerService::ListEntities(grpc::ServerContext* context,
+                                         const v1::ListEntitiesRequest* request,
+                                         v1::ListEntitiesResponse* response) {
+  return Handle(context, *request, response,
+                &v1::EngineRequest::mutable_list_entities,
+                &v1::EngineResponse::mutable_list_entities,
+                v1::EngineResponse::kListEntities);
+}
+
+grpc::Status WorkerService::ListDimensionValues(
+    grpc::ServerContext* context, const v1::ListDimensionValuesRequest* request,
+    v1::ListDimensionValuesResponse* response) {
+  return Handle(context, *request, response,
+                &v1::EngineRequest::mutable_list_dimension_values,
+                &v1::EngineResponse::mutable_list_dimension_values,
+                v1::EngineResponse::kListDimensionValues);
+}
+
+grpc::Status WorkerService::ListSavedQueries(
+    grpc::ServerContext* context, const v1::ListSavedQueriesRequest* request,
+    v1::ListSavedQueriesResponse* response) {
+  return Handle(context, *request, response,
+                &v1::EngineRequest::mutable_list_saved_queries,
+                &v1::EngineResponse::mutable_list_saved_queries,
+                v1::EngineResponse::kListSavedQueries);
+}
+
+grpc::Status WorkerService::ValidateConfigs(
+    grpc::ServerContext* context, const v1::ValidateConfigsRequest* request,
+    v1::ValidateConfigsResponse* response) {
+  return Handle(context, *request, response,
+                &v1::EngineRequest::mutable_validate_configs,
+                &v1::EngineResponse::mutable_validate_configs,
+                v1::EngineResponse::kValidateConfigs);
+}
+
+grpc::Status WorkerService::HealthChecks(grpc::ServerContext* context,
+                                         const v1::HealthChecksRequest* request,
+                                         v1::HealthChecksResponse* response) {
+  return Handle(context, *request, response,
+                &v1::EngineRequest::mutable_health_checks,
+                &v1::EngineResponse::mutable_health_checks,
+                v1::EngineResponse::kHealthChecks);
+}
+
+grpc::Status WorkerService::Query(grpc::ServerContext* context,
+                                  const v1::QueryRequest* request,
+                                  v1::QueryResponse* response) {
+  // The engine always gets an explicit limit.
+  v1::QueryRequest query = *request;
+  if (query.limit() == 0) query.set_limit(options_.limits.default_limit);
+  grpc::Status status =
+      Handle(context, query, response, &v1::EngineRequest::mutable_query,
+             &v1::EngineResponse::mutable_query, v1::EngineResponse::kQuery);
+  if (status.ok()) {
+    EnforceCaps(options_.max_rows, options_.max_response_bytes, response);
+  }
+  return status;
+}
+
+}  // namespace mfgate::service

@@ -1,0 +1,86 @@
+// WorkerService: the gRPC face of mfgate-worker (service mfgate.v1.Worker).
+//
+// Each handler walks the same three stages: validate the request against the
+// name and where-filter grammars and the limits (worker/validate), run it on
+// the engine with the caller's deadline and cancellation, then enforce the
+// row and byte caps on what goes back. Errors leave as gRPC statuses with an
+// mfgate.v1.ErrorDetail (common/grpc_status.h), with warehouse messages
+// redacted of anything that looks like a credential.
+//
+// Thread-safe: gRPC calls the handlers concurrently; the engine serializes.
+#ifndef MFGATE_WORKER_SERVICE_WORKER_SERVICE_H_
+#define MFGATE_WORKER_SERVICE_WORKER_SERVICE_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "absl/time/time.h"
+#include "mfgate/v1/worker.grpc.pb.h"
+#include "worker/engine/engine.h"
+#include "worker/validate/request_validator.h"
+
+namespace mfgate::service {
+
+struct ServiceOptions {
+  validate::Limits limits;
+  // Caps on a query's result: rows, and serialized bytes of the response.
+  int64_t max_rows = 10000;
+  size_t max_response_bytes = 16u << 20;
+  // Deadline of a request whose caller set none, and the longest allowed.
+  absl::Duration default_deadline = absl::Seconds(120);
+  absl::Duration max_deadline = absl::Minutes(30);
+};
+
+class WorkerService final : public v1::Worker::Service {
+ public:
+  // `engine` is not owned and must outlive the service.
+  WorkerService(engine::Engine* engine, ServiceOptions options);
+
+  grpc::Status ListMetrics(grpc::ServerContext* context,
+                           const v1::ListMetricsRequest* request,
+                           v1::ListMetricsResponse* response) override;
+  grpc::Status ListDimensions(grpc::ServerContext* context,
+                              const v1::ListDimensionsRequest* request,
+                              v1::ListDimensionsResponse* response) override;
+  grpc::Status ListEntities(grpc::ServerContext* context,
+                            const v1::ListEntitiesRequest* request,
+                            v1::ListEntitiesResponse* response) override;
+  grpc::Status ListDimensionValues(
+      grpc::ServerContext* context, const v1::ListDimensionValuesRequest* request,
+      v1::ListDimensionValuesResponse* response) override;
+  grpc::Status ListSavedQueries(grpc::ServerContext* context,
+                                const v1::ListSavedQueriesRequest* request,
+                                v1::ListSavedQueriesResponse* response) override;
+  grpc::Status Query(grpc::ServerContext* context,
+                     const v1::QueryRequest* request,
+                     v1::QueryResponse* response) override;
+  grpc::Status ValidateConfigs(grpc::ServerContext* context,
+                               const v1::ValidateConfigsRequest* request,
+                               v1::ValidateConfigsResponse* response) override;
+  grpc::Status HealthChecks(grpc::ServerContext* context,
+                            const v1::HealthChecksRequest* request,
+                            v1::HealthChecksResponse* response) override;
+
+ private:
+  // Runs a validated request on the engine; `reply` receives the response
+  // whose oneof case must be `expected`.
+  grpc::Status Run(grpc::ServerContext* context, v1::EngineRequest request,
+                   v1::EngineResponse::ResponseCase expected,
+                   v1::EngineResponse* reply);
+  // Validates `request`, runs it as the `request_field` of an EngineRequest
+  // and moves the `response_field` of the reply into `response`.
+  template <typename Request, typename Response>
+  grpc::Status Handle(grpc::ServerContext* context, const Request& request,
+                      Response* response,
+                      Request* (v1::EngineRequest::*request_field)(),
+                      Response* (v1::EngineResponse::*response_field)(),
+                      v1::EngineResponse::ResponseCase expected);
+  absl::Time DeadlineOf(const grpc::ServerContext* context) const;
+
+  engine::Engine* const engine_;
+  const ServiceOptions options_;
+};
+
+}  // namespace mfgate::service
+
+#endif  // MFGATE_WORKER_SERVICE_WORKER_SERVICE_H_

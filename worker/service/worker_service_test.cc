@@ -1,0 +1,174 @@
+#include "worker/service/worker_service.h"
+
+#include <atomic>
+#include <memory>
+
+#include "common/field_error.h"
+#include "common/grpc_status.h"
+#include "gmock/gmock.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server.h"
+#include "grpcpp/server_builder.h"
+#include "gtest/gtest.h"
+
+namespace mfgate::service {
+namespace {
+
+using ::testing::HasSubstr;
+
+// Records requests and answers with a scripted response.
+class FakeEngine : public engine::Engine {
+ public:
+  absl::StatusOr<v1::EngineResponse> Call(
+      const v1::EngineRequest& request, absl::Time deadline,
+      const std::function<bool()>& cancelled) override {
+    last_request = request;
+    last_deadline = deadline;
+    ++calls;
+    if (hang) {
+      while (!cancelled()) absl::SleepFor(absl::Milliseconds(5));
+      saw_cancel = true;
+      return absl::CancelledError("cancelled");
+    }
+    return next;
+  }
+  bool Ready() const override { return true; }
+  std::string Describe() const override { return "fake"; }
+
+  v1::EngineRequest last_request;
+  absl::Time last_deadline;
+  absl::StatusOr<v1::EngineResponse> next;
+  std::atomic<int> calls{0};
+  std::atomic<bool> hang{false};
+  std::atomic<bool> saw_cancel{false};
+};
+
+class WorkerServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    options_.max_rows = 3;
+    options_.limits.default_limit = 100;
+    service_ = std::make_unique<WorkerService>(&engine_, options_);
+    grpc::ServerBuilder builder;
+    builder.RegisterService(service_.get());
+    server_ = builder.BuildAndStart();
+    stub_ = v1::Worker::NewStub(server_->InProcessChannel({}));
+  }
+  void TearDown() override { server_->Shutdown(); }
+
+  static std::unique_ptr<grpc::ClientContext> Context() {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->set_deadline(std::chrono::system_clock::now() +
+                          std::chrono::seconds(10));
+    return context;
+  }
+
+  FakeEngine engine_;
+  ServiceOptions options_;
+  std::unique_ptr<WorkerService> service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<v1::Worker::Stub> stub_;
+};
+
+TEST_F(WorkerServiceTest, QueryGetsTheDefaultLimitAndTheRowCap) {
+  v1::EngineResponse reply;
+  for (int i = 0; i < 5; ++i) {
+    reply.mutable_query()->add_rows()->add_values()->set_int_value(i);
+  }
+  engine_.next = reply;
+  v1::QueryRequest request;
+  request.add_metrics("transactions");
+  v1::QueryResponse response;
+  ASSERT_TRUE(stub_->Query(Context().get(), request, &response).ok());
+  EXPECT_EQ(engine_.last_request.query().limit(), 100);
+  EXPECT_EQ(engine_.last_request.max_rows(), 3);
+  EXPECT_EQ(response.rows_size(), 3);
+  EXPECT_TRUE(response.truncated());
+}
+
+TEST_F(WorkerServiceTest, InvalidRequestsNeverReachTheEngine) {
+  v1::QueryRequest request;
+  request.add_metrics("transactions; DROP TABLE x");
+  v1::QueryResponse response;
+  absl::Status status =
+      FromGrpcStatus(stub_->Query(Context().get(), request, &response));
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ErrorField(status), "metrics[0]");
+  EXPECT_EQ(engine_.calls.load(), 0);
+}
+
+TEST_F(WorkerServiceTest, EngineErrorsKeepFieldAndSuggestionsAndAreRedacted) {
+  v1::EngineResponse reply;
+  reply.mutable_error()->set_code(v1::ErrorDetail::NOT_FOUND);
+  reply.mutable_error()->set_message("unknown metric (password=hunter2)");
+  reply.mutable_error()->set_field("metrics");
+  reply.mutable_error()->add_suggestions("transactions");
+  engine_.next = reply;
+  v1::QueryRequest request;
+  request.add_metrics("transaction");
+  v1::QueryResponse response;
+  absl::Status status =
+      FromGrpcStatus(stub_->Query(Context().get(), request, &response));
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(ErrorField(status), "metrics");
+  EXPECT_THAT(ErrorSuggestions(status), ::testing::ElementsAre("transactions"));
+  EXPECT_THAT(status.message(), HasSubstr("[REDACTED]"));
+  EXPECT_THAT(status.message(), ::testing::Not(HasSubstr("hunter2")));
+}
+
+TEST_F(WorkerServiceTest, WrongAnswerCaseIsAnInternalError) {
+  v1::EngineResponse reply;
+  reply.mutable_list_entities();
+  engine_.next = reply;
+  v1::ListMetricsResponse response;
+  grpc::Status status =
+      stub_->ListMetrics(Context().get(), v1::ListMetricsRequest(), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INTERNAL);
+}
+
+TEST_F(WorkerServiceTest, EngineUnavailableIsUnavailable) {
+  engine_.next = absl::UnavailableError("engine restarting");
+  v1::ListMetricsResponse response;
+  grpc::Status status =
+      stub_->ListMetrics(Context().get(), v1::ListMetricsRequest(), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(status.error_message(), HasSubstr("restarting"));
+}
+
+TEST_F(WorkerServiceTest, CallerDeadlineIsPassedToTheEngine) {
+  v1::EngineResponse reply;
+  reply.mutable_list_metrics();
+  engine_.next = reply;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(7));
+  v1::ListMetricsResponse response;
+  ASSERT_TRUE(stub_->ListMetrics(&context, v1::ListMetricsRequest(), &response).ok());
+  absl::Duration left = engine_.last_deadline - absl::Now();
+  EXPECT_GT(left, absl::Seconds(5));
+  EXPECT_LE(left, absl::Seconds(7));
+}
+
+TEST_F(WorkerServiceTest, ClientCancellationReachesTheEngine) {
+  engine_.hang = true;
+  grpc::ClientContext context;
+  std::thread canceller([&] {
+    absl::SleepFor(absl::Milliseconds(100));
+    context.TryCancel();
+  });
+  v1::QueryRequest request;
+  request.add_metrics("transactions");
+  v1::QueryResponse response;
+  grpc::Status status = stub_->Query(&context, request, &response);
+  canceller.join();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED);
+  absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (!engine_.saw_cancel && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  EXPECT_TRUE(engine_.saw_cancel.load());
+}
+
+}  // namespace
+}  // namespace mfgate::service
