@@ -46,10 +46,13 @@ def main():
             failures.append(f"{target} (no test results)")
             continue
         p, f, names = count_junit(xml)
-        if p + f == 0:  # A target whose XML holds no case still ran once.
-            log = os.path.join(args.bazel_testlogs, package, name, "test.log")
-            ok = os.path.exists(log) and "PASSED" in open(log, errors="replace").read()
-            p, f, names = (1, 0, []) if ok else (0, 1, [target])
+        log = os.path.join(args.bazel_testlogs, package, name, "test.log")
+        text = open(log, errors="replace").read() if os.path.exists(log) else ""
+        # A suite whose set-up failed reports its cases as skipped; a target
+        # that ran no case at all counts once, by its outcome.
+        if f == 0 and ("FAILED TEST" in text or p == 0):
+            broken = "FAILED TEST" in text or "[  PASSED  ]" not in text
+            p, f, names = (p, 1, [target]) if broken else (1, 0, [])
         passed, failed = passed + p, failed + f
         failures += names
     for junit in args.junit:

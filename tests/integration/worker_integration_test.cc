@@ -186,10 +186,10 @@ TEST_F(WorkerIntegrationTest, KilledEngineIsReplacedAndTheNextCallAnswered) {
 
 TEST_F(WorkerIntegrationTest, HealthChecksAndValidationRun) {
   v1::HealthChecksResponse health;
-  ASSERT_TRUE(stub()
-                  .HealthChecks(Context().get(), v1::HealthChecksRequest(),
-                                &health)
-                  .ok());
+  ASSERT_TRUE(
+      stub()
+          .HealthChecks(Context().get(), v1::HealthChecksRequest(), &health)
+          .ok());
   ASSERT_GT(health.checks_size(), 0);
   EXPECT_TRUE(health.checks(0).ok());
 
@@ -205,15 +205,16 @@ TEST_F(WorkerIntegrationTest, HealthChecksAndValidationRun) {
 // The cli engine (mf per request) must agree with the persistent one.
 TEST(CliEngineIntegrationTest, AgreesWithThePersistentEngine) {
   ASSERT_FALSE(DemoProject().empty());
-  auto cli = WorkerProcess::Start(DemoProject(), {"--engine=cli"},
-                                  absl::Seconds(60));
+  auto cli =
+      WorkerProcess::Start(DemoProject(), {"--engine=cli"}, absl::Seconds(60));
   ASSERT_TRUE(cli.ok()) << cli.status();
   v1::QueryRequest request;
   request.add_metrics("transactions");
   request.add_group_by("customer__customer_country");
   request.add_order_by("customer__customer_country");
   v1::QueryResponse response;
-  grpc::Status status = (*cli)->stub().Query(Context().get(), request, &response);
+  grpc::Status status =
+      (*cli)->stub().Query(Context().get(), request, &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
   ASSERT_EQ(response.rows_size(), 4);
   EXPECT_EQ(response.rows(0).values(0).string_value(), "CA");

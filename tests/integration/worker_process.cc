@@ -25,8 +25,9 @@ absl::StatusOr<std::unique_ptr<WorkerProcess>> WorkerProcess::Start(
   worker->dir_ = dir;
   const std::string address = absl::StrCat("unix:", dir, "/w.sock");
   SpawnOptions spawn;
-  spawn.argv = {"worker/mfgate-worker", "--listen", address, "--project-dir",
-                project_dir, "--profiles-dir", project_dir};
+  spawn.argv = {
+      "worker/mfgate-worker", "--listen", address, "--project-dir", project_dir,
+      "--profiles-dir",       project_dir};
   spawn.argv.insert(spawn.argv.end(), extra_flags.begin(), extra_flags.end());
   spawn.env = CurrentEnvironment();
   spawn.fds = {{1, 2}, {2, 2}};
@@ -34,7 +35,8 @@ absl::StatusOr<std::unique_ptr<WorkerProcess>> WorkerProcess::Start(
   if (!process.ok()) return process.status();
   worker->process_ = std::move(*process);
 
-  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  auto channel =
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
   auto health = grpc::health::v1::Health::NewStub(channel);
   absl::Time deadline = absl::Now() + timeout;
   while (true) {
@@ -42,7 +44,8 @@ absl::StatusOr<std::unique_ptr<WorkerProcess>> WorkerProcess::Start(
       return absl::UnavailableError(absl::StrCat("worker ", exit->ToString()));
     }
     grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(1));
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(1));
     grpc::health::v1::HealthCheckRequest request;
     grpc::health::v1::HealthCheckResponse response;
     if (health->Check(&context, request, &response).ok() &&

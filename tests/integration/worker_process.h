@@ -22,8 +22,8 @@ class WorkerProcess {
   // Starts the worker with `extra_flags` and waits up to `timeout` for
   // SERVING.
   static absl::StatusOr<std::unique_ptr<WorkerProcess>> Start(
-      const std::string& project_dir, const std::vector<std::string>& extra_flags,
-      absl::Duration timeout);
+      const std::string& project_dir,
+      const std::vector<std::string>& extra_flags, absl::Duration timeout);
   ~WorkerProcess();
 
   v1::Worker::Stub& stub() { return *stub_; }

@@ -60,7 +60,8 @@ v1::EngineResponse Translate(const v1::EngineRequest& request,
         v1::Metric* metric = response.mutable_list_metrics()->add_metrics();
         metric->set_name(name);
         std::string dims = detail.substr(0, detail.find(" and "));
-        for (absl::string_view d : absl::StrSplit(dims, ", ", absl::SkipEmpty())) {
+        for (absl::string_view d :
+             absl::StrSplit(dims, ", ", absl::SkipEmpty())) {
           metric->add_dimensions(std::string(d));
         }
       }
@@ -68,7 +69,8 @@ v1::EngineResponse Translate(const v1::EngineRequest& request,
     case v1::EngineRequest::kListDimensions:
       response.mutable_list_dimensions();
       for (auto& item : bullets) {
-        response.mutable_list_dimensions()->add_dimensions()->set_name(item.first);
+        response.mutable_list_dimensions()->add_dimensions()->set_name(
+            item.first);
       }
       break;
     case v1::EngineRequest::kListEntities:
@@ -80,7 +82,8 @@ v1::EngineResponse Translate(const v1::EngineRequest& request,
     case v1::EngineRequest::kListSavedQueries:
       response.mutable_list_saved_queries();
       for (auto& [name, description] : bullets) {
-        v1::SavedQuery* saved = response.mutable_list_saved_queries()->add_saved_queries();
+        v1::SavedQuery* saved =
+            response.mutable_list_saved_queries()->add_saved_queries();
         saved->set_name(name);
         saved->set_description(description);
       }
@@ -89,8 +92,9 @@ v1::EngineResponse Translate(const v1::EngineRequest& request,
       response.mutable_list_dimension_values()->set_dimension(
           request.list_dimension_values().dimension());
       for (auto& item : bullets) {
-        response.mutable_list_dimension_values()->add_values()->set_string_value(
-            item.first);
+        response.mutable_list_dimension_values()
+            ->add_values()
+            ->set_string_value(item.first);
       }
       break;
     case v1::EngineRequest::kValidateConfigs:
@@ -115,8 +119,9 @@ v1::EngineResponse Translate(const v1::EngineRequest& request,
       text << file.rdbuf();
       auto parsed = ParseCsvResult(text.str());
       if (!parsed.ok()) {
-        return EngineError(v1::ErrorDetail::INTERNAL,
-                           absl::StrCat("unreadable mf CSV: ", parsed.status().message()));
+        return EngineError(
+            v1::ErrorDetail::INTERNAL,
+            absl::StrCat("unreadable mf CSV: ", parsed.status().message()));
       }
       *response.mutable_query() = std::move(*parsed);
       break;
@@ -188,7 +193,8 @@ std::vector<std::string> CliEngine::Arguments(const v1::EngineRequest& request,
     case v1::EngineRequest::kValidateConfigs: {
       const auto& v = request.validate_configs();
       args = {"validate-configs"};
-      if (v.dw_timeout() > 0) AddText(&args, "--dw-timeout", std::to_string(v.dw_timeout()));
+      if (v.dw_timeout() > 0)
+        AddText(&args, "--dw-timeout", std::to_string(v.dw_timeout()));
       if (v.skip_dw()) args.push_back("--skip-dw");
       if (v.show_all()) args.push_back("--show-all");
       if (v.verbose_issues()) args.push_back("--verbose-issues");
@@ -215,8 +221,9 @@ absl::StatusOr<std::pair<std::string, int>> CliEngine::Run(
   SpawnOptions spawn;
   spawn.argv = {options_.mf_path};
   spawn.argv.insert(spawn.argv.end(), args.begin(), args.end());
-  spawn.env = WithEnv(WithEnv(options_.env, "DBT_PROJECT_DIR", options_.project_dir),
-                      "DBT_PROFILES_DIR", options_.profiles_dir);
+  spawn.env =
+      WithEnv(WithEnv(options_.env, "DBT_PROJECT_DIR", options_.project_dir),
+              "DBT_PROFILES_DIR", options_.profiles_dir);
   spawn.cwd = options_.project_dir;
   spawn.fds = {{1, out[1]}, {2, out[1]}};
   auto child = Subprocess::Spawn(spawn);
@@ -250,8 +257,8 @@ absl::StatusOr<std::pair<std::string, int>> CliEngine::Run(
   close(out[0]);
   std::optional<ExitInfo> exit = (*child)->WaitUntil(deadline);
   if (!exit.has_value()) return absl::DeadlineExceededError("mf did not exit");
-  return std::make_pair(std::move(output), exit->signaled ? 128 + exit->signal
-                                                          : exit->exit_code);
+  return std::make_pair(std::move(output),
+                        exit->signaled ? 128 + exit->signal : exit->exit_code);
 }
 
 absl::StatusOr<v1::EngineResponse> CliEngine::Call(
@@ -275,8 +282,9 @@ absl::StatusOr<v1::EngineResponse> CliEngine::Call(
   bool failed = code != 0 || output.find("ERROR") != std::string::npos;
   if (request.has_validate_configs()) failed = false;
   if (failed) {
-    response = EngineError(v1::ErrorDetail::ENGINE_ERROR,
-                           absl::StrCat("mf exited with status ", code, ": ", Tail(output)));
+    response = EngineError(
+        v1::ErrorDetail::ENGINE_ERROR,
+        absl::StrCat("mf exited with status ", code, ": ", Tail(output)));
   } else {
     response = Translate(request, output, csv_path);
     if (request.has_validate_configs()) {

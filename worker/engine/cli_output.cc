@@ -87,7 +87,8 @@ absl::StatusOr<v1::QueryResponse> ParseCsvResult(absl::string_view csv) {
   v1::QueryResponse result;
   if (records->empty()) return result;
   const std::vector<std::string>& header = records->front();
-  std::vector<bool> all_int(header.size(), true), all_number(header.size(), true);
+  std::vector<bool> all_int(header.size(), true),
+      all_number(header.size(), true);
   for (size_t r = 1; r < records->size(); ++r) {
     const auto& record = (*records)[r];
     if (record.size() != header.size()) {
@@ -104,7 +105,9 @@ absl::StatusOr<v1::QueryResponse> ParseCsvResult(absl::string_view csv) {
   for (size_t c = 0; c < header.size(); ++c) {
     v1::Column* column = result.add_columns();
     column->set_name(header[c]);
-    column->set_type(all_int[c] ? "INTEGER" : all_number[c] ? "NUMBER" : "STRING");
+    column->set_type(all_int[c]      ? "INTEGER"
+                     : all_number[c] ? "NUMBER"
+                                     : "STRING");
   }
   for (size_t r = 1; r < records->size(); ++r) {
     v1::Row* row = result.add_rows();

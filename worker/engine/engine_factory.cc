@@ -18,7 +18,8 @@ namespace mfgate::engine {
 namespace {
 
 absl::StatusOr<std::string> ExistingDir(const std::string& path,
-                                        const char* what, const char* must_hold) {
+                                        const char* what,
+                                        const char* must_hold) {
   if (path.empty()) {
     return absl::InvalidArgumentError(absl::StrCat("no ", what, " given"));
   }
@@ -61,7 +62,8 @@ std::vector<std::string> EngineEnvironment(const std::string& python) {
   std::vector<std::string> env = CurrentEnvironment();
   const char* path = getenv("PATH");
   env = WithEnv(std::move(env), "PATH",
-                absl::StrCat(Dirname(python), ":", path != nullptr ? path : "/usr/bin:/bin"));
+                absl::StrCat(Dirname(python), ":",
+                             path != nullptr ? path : "/usr/bin:/bin"));
   env = WithEnv(std::move(env), "DO_NOT_TRACK", "1");
   env = WithEnv(std::move(env), "DBT_SEND_ANONYMOUS_USAGE_STATS", "false");
   env = WithEnv(std::move(env), "PYTHONUNBUFFERED", "1");
@@ -94,7 +96,8 @@ absl::StatusOr<std::unique_ptr<Engine>> CreateEngine(EngineSettings settings) {
     if (cli.mf_path.find('/') == std::string::npos) {
       return absl::InvalidArgumentError(absl::StrCat(
           "MF_PATH / --mf-path must be a path to the mf executable, not '",
-          cli.mf_path, "' (the worker runs it without a shell or PATH search)"));
+          cli.mf_path,
+          "' (the worker runs it without a shell or PATH search)"));
     }
     cli.project_dir = *project;
     cli.profiles_dir = *profiles;
@@ -107,10 +110,10 @@ absl::StatusOr<std::unique_ptr<Engine>> CreateEngine(EngineSettings settings) {
   auto host = LocateEngineHost(settings.host);
   if (!host.ok()) return host.status();
   PersistentEngineOptions options;
-  options.argv = {host->python,     "-B",          host->script,
-                  "--project-dir",  *project,      "--profiles-dir",
-                  *profiles,        "--proto-path", host->proto_path,
-                  "--scratch-dir",  *scratch};
+  options.argv = {host->python,    "-B",           host->script,
+                  "--project-dir", *project,       "--profiles-dir",
+                  *profiles,       "--proto-path", host->proto_path,
+                  "--scratch-dir", *scratch};
   if (!settings.target.empty()) {
     options.argv.push_back("--target");
     options.argv.push_back(settings.target);

@@ -21,9 +21,9 @@ struct EngineSettings {
   std::string profiles_dir;  // Must contain profiles.yml.
   std::string target;        // dbt target; empty for the profile's default.
   std::string kind = "persistent";  // "persistent" or "cli".
-  std::string mf_path;       // cli: the mf executable; default beside python.
-  std::string tmp_dir;       // Scratch; default a new private temp directory.
-  EngineHost host;           // Empty fields are located.
+  std::string mf_path;  // cli: the mf executable; default beside python.
+  std::string tmp_dir;  // Scratch; default a new private temp directory.
+  EngineHost host;      // Empty fields are located.
   absl::Duration startup_timeout = absl::Minutes(5);
 };
 

@@ -24,14 +24,17 @@ std::string RealPath(const std::string& path) {
 
 std::string Dirname(const std::string& path) {
   size_t slash = path.rfind('/');
-  return slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  return slash == std::string::npos ? "."
+         : slash == 0               ? "/"
+                                    : path.substr(0, slash);
 }
 
 // The Bazel runfiles root of this binary, or "".
 std::string RunfilesRoot() {
   std::string exe = RealPath("/proc/self/exe");
   for (const std::string& candidate :
-       {exe + ".runfiles/mfgate", ExecutableDir() + "/mfgate-worker.runfiles/mfgate"}) {
+       {exe + ".runfiles/mfgate",
+        ExecutableDir() + "/mfgate-worker.runfiles/mfgate"}) {
     if (IsFile(candidate + "/worker/engine/host/mf_host.py")) return candidate;
   }
   return "";
@@ -48,8 +51,10 @@ absl::StatusOr<EngineHost> LocateEngineHost(const EngineHost& overrides) {
 
   if (host.script.empty()) {
     std::string candidate = runfiles + "/worker/engine/host/mf_host.py";
-    if (!runfiles.empty()) host.script = candidate;
-    else tried.push_back("the runfiles beside " + ExecutableDir());
+    if (!runfiles.empty())
+      host.script = candidate;
+    else
+      tried.push_back("the runfiles beside " + ExecutableDir());
   }
   if (host.script.empty() || !IsFile(host.script)) {
     return absl::NotFoundError(absl::StrCat(
@@ -62,7 +67,8 @@ absl::StatusOr<EngineHost> LocateEngineHost(const EngineHost& overrides) {
   if (!IsFile(host.proto_path + "/mfgate/v1/engine_pb2.py")) {
     return absl::NotFoundError(absl::StrCat(
         "generated protobuf modules not found in '", host.proto_path,
-        "' (set --proto-path to the directory holding mfgate/v1/engine_pb2.py)"));
+        "' (set --proto-path to the directory holding "
+        "mfgate/v1/engine_pb2.py)"));
   }
   if (host.python.empty()) {
     // Walk up from the script's real location to a repository's .venv.
@@ -84,8 +90,8 @@ absl::StatusOr<EngineHost> LocateEngineHost(const EngineHost& overrides) {
     }
   }
   if (!IsExecutable(host.python)) {
-    return absl::NotFoundError(
-        absl::StrCat("Python interpreter '", host.python, "' is not executable"));
+    return absl::NotFoundError(absl::StrCat("Python interpreter '", host.python,
+                                            "' is not executable"));
   }
   return host;
 }

@@ -49,8 +49,9 @@ grpc::Status WorkerService::Run(grpc::ServerContext* context,
                                 v1::EngineResponse::ResponseCase expected,
                                 v1::EngineResponse* reply) {
   request.set_max_rows(options_.max_rows);
-  absl::StatusOr<v1::EngineResponse> response = engine_->Call(
-      request, DeadlineOf(context), [context] { return context->IsCancelled(); });
+  absl::StatusOr<v1::EngineResponse> response =
+      engine_->Call(request, DeadlineOf(context),
+                    [context] { return context->IsCancelled(); });
   if (!response.ok()) return ToGrpcStatus(response.status());
   if (response->has_error()) {
     v1::ErrorDetail detail = response->error();
@@ -60,7 +61,8 @@ grpc::Status WorkerService::Run(grpc::ServerContext* context,
   if (response->response_case() != expected) {
     LogError(absl::StrCat("engine answered case ", response->response_case(),
                           " to a request for case ", expected));
-    return ToGrpcStatus(absl::InternalError("the engine sent the wrong answer"));
+    return ToGrpcStatus(
+        absl::InternalError("the engine sent the wrong answer"));
   }
   *reply = std::move(*response);
   return grpc::Status::OK;

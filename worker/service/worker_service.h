@@ -46,11 +46,12 @@ class WorkerService final : public v1::Worker::Service {
                             const v1::ListEntitiesRequest* request,
                             v1::ListEntitiesResponse* response) override;
   grpc::Status ListDimensionValues(
-      grpc::ServerContext* context, const v1::ListDimensionValuesRequest* request,
+      grpc::ServerContext* context,
+      const v1::ListDimensionValuesRequest* request,
       v1::ListDimensionValuesResponse* response) override;
-  grpc::Status ListSavedQueries(grpc::ServerContext* context,
-                                const v1::ListSavedQueriesRequest* request,
-                                v1::ListSavedQueriesResponse* response) override;
+  grpc::Status ListSavedQueries(
+      grpc::ServerContext* context, const v1::ListSavedQueriesRequest* request,
+      v1::ListSavedQueriesResponse* response) override;
   grpc::Status Query(grpc::ServerContext* context,
                      const v1::QueryRequest* request,
                      v1::QueryResponse* response) override;
