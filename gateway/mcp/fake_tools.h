@@ -1,0 +1,48 @@
+// FakeTools: a ToolProvider for protocol tests. `echo` returns its arguments
+// as structured content; `wait` reports progress, then blocks until its
+// request is cancelled (recording that it saw the cancel). Thread-safe.
+#ifndef MFGATE_GATEWAY_MCP_FAKE_TOOLS_H_
+#define MFGATE_GATEWAY_MCP_FAKE_TOOLS_H_
+
+#include <atomic>
+#include <string>
+
+#include "absl/time/clock.h"
+#include "gateway/mcp/tool_provider.h"
+
+namespace mfgate::mcp {
+
+class FakeTools : public ToolProvider {
+ public:
+  nlohmann::json ListTools() const override {
+    return nlohmann::json::array(
+        {{{"name", "echo"}, {"inputSchema", {{"type", "object"}}}},
+         {{"name", "wait"}, {"inputSchema", {{"type", "object"}}}}});
+  }
+  bool HasTool(const std::string& name) const override {
+    return name == "echo" || name == "wait";
+  }
+  nlohmann::json CallTool(const std::string& name,
+                          const nlohmann::json& arguments,
+                          ToolCallContext& context) override {
+    if (name == "wait") {
+      context.report_progress(1, 2, "started");
+      started = true;
+      absl::Time give_up = absl::Now() + absl::Seconds(10);
+      while (!context.cancellation->cancelled() && absl::Now() < give_up) {
+        absl::SleepFor(absl::Milliseconds(2));
+      }
+      saw_cancel = context.cancellation->cancelled();
+      return {{"content", nlohmann::json::array()}, {"isError", true}};
+    }
+    return {{"content", {{{"type", "text"}, {"text", "echo"}}}},
+            {"structuredContent", arguments}};
+  }
+
+  std::atomic<bool> started{false};
+  std::atomic<bool> saw_cancel{false};
+};
+
+}  // namespace mfgate::mcp
+
+#endif  // MFGATE_GATEWAY_MCP_FAKE_TOOLS_H_

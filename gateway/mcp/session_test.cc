@@ -1,0 +1,187 @@
+#include "gateway/mcp/session.h"
+
+#include <memory>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "gateway/mcp/fake_tools.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace mfgate::mcp {
+namespace {
+
+using json = nlohmann::json;
+using ::testing::HasSubstr;
+
+class SessionTest : public ::testing::Test {
+ protected:
+  SessionTest() {
+    SessionOptions options;
+    options.server_version = "9.9";
+    options.max_concurrent_calls = 2;
+    session_ =
+        std::make_unique<Session>(&tools_, options, [this](const json& m) {
+          absl::MutexLock lock(&mu_);
+          sent_.push_back(m);
+        });
+  }
+
+  json Request(const json& id, const std::string& method,
+               json params = nullptr) {
+    json message{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}};
+    if (!params.is_null()) message["params"] = params;
+    return message;
+  }
+  // Sends `message` and returns the response with its id (waits for calls).
+  json Call(const json& message) {
+    session_->HandleText(message.dump());
+    return WaitFor(message["id"]);
+  }
+  json WaitFor(const json& id) {
+    absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (absl::Now() < deadline) {
+      {
+        absl::MutexLock lock(&mu_);
+        for (const json& m : sent_) {
+          if (m.contains("id") && m["id"] == id) return m;
+        }
+      }
+      absl::SleepFor(absl::Milliseconds(2));
+    }
+    return nullptr;
+  }
+  std::vector<json> Sent() {
+    absl::MutexLock lock(&mu_);
+    return sent_;
+  }
+  void Initialize(const std::string& version = "2025-06-18") {
+    Call(Request(0, "initialize",
+                 {{"protocolVersion", version},
+                  {"capabilities", json::object()},
+                  {"clientInfo", {{"name", "t"}, {"version", "1"}}}}));
+  }
+
+  FakeTools tools_;
+  absl::Mutex mu_;
+  std::vector<json> sent_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<Session> session_;
+};
+
+TEST_F(SessionTest, NegotiatesEverySupportedVersionAndFallsBackToTheLatest) {
+  for (const char* version :
+       {"2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"}) {
+    json reply;
+    Session probe(&tools_, SessionOptions(),
+                  [&reply](const json& m) { reply = m; });
+    probe.HandleText(
+        Request(1, "initialize", {{"protocolVersion", version}}).dump());
+    EXPECT_EQ(reply["result"]["protocolVersion"], version);
+    EXPECT_TRUE(reply["result"]["capabilities"].contains("tools"));
+  }
+  json reply;
+  Session probe(&tools_, SessionOptions(),
+                [&reply](const json& m) { reply = m; });
+  probe.HandleText(
+      Request(1, "initialize", {{"protocolVersion", "1999-01-01"}}).dump());
+  EXPECT_EQ(reply["result"]["protocolVersion"], "2025-11-25");
+}
+
+TEST_F(SessionTest, LifecycleOrdering) {
+  json early = Call(Request(1, "tools/list"));
+  EXPECT_EQ(early["error"]["code"], kInvalidRequest);
+  EXPECT_EQ(Call(Request(2, "ping"))["result"],
+            json::object());  // Allowed early.
+  Initialize();
+  EXPECT_EQ(session_->protocol_version(), "2025-06-18");
+  EXPECT_EQ(Call(Request(3, "initialize", json::object()))["error"]["code"],
+            kInvalidRequest);
+  EXPECT_EQ(Call(Request(4, "tools/list"))["result"]["tools"].size(), 2u);
+}
+
+TEST_F(SessionTest, UnknownMethodAndBadParams) {
+  Initialize();
+  json reply = Call(Request(1, "resources/explode"));
+  EXPECT_EQ(reply["error"]["code"], kMethodNotFound);
+  EXPECT_THAT(reply["error"]["message"].get<std::string>(),
+              HasSubstr("resources/explode"));
+  EXPECT_EQ(
+      Call(Request(2, "tools/list", {{"cursor", "zzz"}}))["error"]["code"],
+      kInvalidParams);
+  EXPECT_EQ(Call(Request(3, "tools/call", {{"name", "nope"}}))["error"]["code"],
+            kInvalidParams);
+  EXPECT_EQ(Call(Request(4, "tools/call", {{"name", 5}}))["error"]["code"],
+            kInvalidParams);
+  EXPECT_EQ(Call(Request(5, "tools/call",
+                         {{"name", "echo"},
+                          {"arguments", json::array()}}))["error"]["code"],
+            kInvalidParams);
+  EXPECT_EQ(Call(Request(6, "logging/setLevel",
+                         {{"level", "loud"}}))["error"]["code"],
+            kInvalidParams);
+  EXPECT_EQ(
+      Call(Request(7, "logging/setLevel", {{"level", "warning"}}))["result"],
+      json::object());
+}
+
+TEST_F(SessionTest, ToolCallsEchoIdsExactly) {
+  Initialize();
+  json reply = Call(Request("str-id", "tools/call",
+                            {{"name", "echo"}, {"arguments", {{"x", 1}}}}));
+  EXPECT_EQ(reply["id"], "str-id");
+  EXPECT_EQ(reply["result"]["structuredContent"]["x"], 1);
+}
+
+TEST_F(SessionTest, CancelledCallGetsNoResponseAndTheToolSeesTheCancel) {
+  Initialize();
+  session_->HandleText(
+      Request(9, "tools/call",
+              {{"name", "wait"}, {"_meta", {{"progressToken", "p1"}}}})
+          .dump());
+  while (!tools_.started) absl::SleepFor(absl::Milliseconds(1));
+  session_->HandleText(json{{"jsonrpc", "2.0"},
+                            {"method", "notifications/cancelled"},
+                            {"params", {{"requestId", 9}, {"reason", "user"}}}}
+                           .dump());
+  session_->Close();
+  EXPECT_TRUE(tools_.saw_cancel);
+  bool progress = false;
+  for (const json& m : Sent()) {
+    EXPECT_FALSE(m.contains("id") && m["id"] == 9) << m.dump();
+    if (m.value("method", "") == "notifications/progress") {
+      EXPECT_EQ(m["params"]["progressToken"], "p1");
+      progress = true;
+    }
+  }
+  EXPECT_TRUE(progress);
+}
+
+TEST_F(SessionTest, ConcurrencyCapAndDuplicateIds) {
+  Initialize();
+  session_->HandleText(Request(1, "tools/call", {{"name", "wait"}}).dump());
+  EXPECT_EQ(Call(Request(1, "tools/call", {{"name", "wait"}}))["error"]["code"],
+            kInvalidRequest);
+  session_->HandleText(Request(2, "tools/call", {{"name", "wait"}}).dump());
+  EXPECT_EQ(Call(Request(3, "tools/call", {{"name", "echo"}}))["error"]["code"],
+            kServerBusy);
+  session_->Close();  // Cancels the waiting calls.
+}
+
+TEST_F(SessionTest, LogNotificationsRespectTheLevel) {
+  Initialize();
+  session_->Log("error", "before setLevel");
+  Call(Request(1, "logging/setLevel", {{"level", "warning"}}));
+  session_->Log("info", "too low");
+  session_->Log("error", "sent");
+  int messages = 0;
+  for (const json& m : Sent()) {
+    if (m.value("method", "") == "notifications/message") {
+      EXPECT_EQ(m["params"]["data"], "sent");
+      ++messages;
+    }
+  }
+  EXPECT_EQ(messages, 1);
+}
+
+}  // namespace
+}  // namespace mfgate::mcp

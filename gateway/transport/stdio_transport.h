@@ -1,0 +1,34 @@
+// The stdio transport: newline-delimited JSON-RPC on a pair of descriptors.
+//
+// Reads one message per line from `in_fd` and writes each outgoing message as
+// one line on `out_fd` (stdout carries protocol data only: logs go to
+// stderr). A line longer than `max_line_bytes` is answered with an error and
+// discarded as it streams in, never buffered whole. At end of input, running
+// calls may finish for `drain_timeout`, then are cancelled, and RunStdio
+// returns. Runs on the calling thread; writes are serialized internally.
+#ifndef MFGATE_GATEWAY_TRANSPORT_STDIO_TRANSPORT_H_
+#define MFGATE_GATEWAY_TRANSPORT_STDIO_TRANSPORT_H_
+
+#include <cstddef>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "gateway/mcp/session.h"
+#include "gateway/mcp/tool_provider.h"
+
+namespace mfgate::transport {
+
+struct StdioOptions {
+  size_t max_line_bytes = 4u << 20;
+  // At end of input, how long running calls may still finish (and answer)
+  // before they are cancelled.
+  absl::Duration drain_timeout = absl::Seconds(30);
+};
+
+absl::Status RunStdio(int in_fd, int out_fd, mcp::ToolProvider* tools,
+                      const mcp::SessionOptions& session_options,
+                      const StdioOptions& options = {});
+
+}  // namespace mfgate::transport
+
+#endif  // MFGATE_GATEWAY_TRANSPORT_STDIO_TRANSPORT_H_
