@@ -2,6 +2,7 @@
 
 import os
 import pathlib
+import shutil
 import subprocess
 
 import pytest
@@ -27,10 +28,19 @@ def shop_project(tmp_path_factory):
 
 
 def run_mf_query(project, args, tmp_path):
-    """Rows that the real `mf query` CLI returns for `args`, via its --csv."""
+    """Rows that the real `mf query` CLI returns for `args`, via its --csv.
+
+    DuckDB lets one process at a time open a database file for writing, and
+    the gateway's engine holds the project's: the CLI runs on a copy.
+    """
+    project = pathlib.Path(project).resolve()
+    copy = tmp_path / "mf-project"
+    shutil.copytree(project, copy, ignore=shutil.ignore_patterns("logs", "*.wal"))
+    profiles = copy / "profiles.yml"
+    profiles.write_text(profiles.read_text().replace(str(project), str(copy)))
     out = tmp_path / "mf.csv"
-    env = dict(os.environ, DBT_PROJECT_DIR=str(project),
-               DBT_PROFILES_DIR=str(project), DO_NOT_TRACK="1")
+    env = dict(os.environ, DBT_PROJECT_DIR=str(copy), DBT_PROFILES_DIR=str(copy),
+               DO_NOT_TRACK="1", SHOP_DUCKDB_PATH=str(copy / "shop.duckdb"))
     subprocess.run([str(REPO / ".venv" / "bin" / "mf"), "query", *args,
                     "--csv", str(out)], check=True, cwd=tmp_path, env=env,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

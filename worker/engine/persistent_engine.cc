@@ -18,6 +18,8 @@ namespace {
 constexpr absl::Duration kLivenessInterval = absl::Milliseconds(200);
 // How long a waiting caller sleeps between looks at its cancellation.
 constexpr absl::Duration kWaitSlice = absl::Milliseconds(50);
+// How long an engine may take to exit after its input is closed.
+constexpr absl::Duration kExitGrace = absl::Seconds(2);
 // A process that served this long resets the restart backoff.
 constexpr absl::Duration kHealthyRun = absl::Minutes(1);
 
@@ -36,9 +38,13 @@ PersistentEngine::~PersistentEngine() {
   {
     absl::MutexLock lock(&mu_);
     state_ = State::kShutdown;
-    if (process_ != nullptr) process_->Signal(SIGKILL);
-    process_.reset();
+    // End of input asks the engine to exit cleanly; a kill follows if not.
     CloseFds();
+    if (process_ != nullptr &&
+        !process_->WaitUntil(absl::Now() + kExitGrace).has_value()) {
+      process_->Signal(SIGKILL);
+    }
+    process_.reset();
   }
   supervisor_.join();
 }

@@ -1,0 +1,81 @@
+// The gateway's configuration: data, parsed and validated once at start-up.
+//
+// Two sources, never mixed:
+//  - mcp-metricflow's environment variables give a single tenant, "default",
+//    whose worker the gateway spawns: DBT_PROJECT_DIR (required),
+//    DBT_PROFILES_DIR (default ~/.dbt), MF_PATH (the mf executable for the
+//    cli engine), MF_TMP_DIR (the worker's scratch directory), MFGATE_TARGET,
+//    MFGATE_ENGINE; MCP_API_KEY / MCP_REQUIRE_AUTH / MCP_HOST / MCP_PORT are
+//    read for the HTTP transport (only a SHA-256 of the key is kept).
+//  - a JSON file (--config) listing tenants; see gateway/config/README.md.
+//    Every error names the JSON path at fault, e.g.
+//    `tenants[1].worker: exactly one of "address" or "spawn" is required`.
+// Nothing reads the environment or files after loading. The structs are
+// plain values; share them freely once built.
+#ifndef MFGATE_GATEWAY_CONFIG_CONFIG_H_
+#define MFGATE_GATEWAY_CONFIG_CONFIG_H_
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace mfgate::config {
+
+using Environment = std::map<std::string, std::string>;
+
+// A worker the gateway starts itself (local dev mode).
+struct SpawnSpec {
+  std::string project_dir;   // Absolute; holds dbt_project.yml.
+  std::string profiles_dir;  // Absolute.
+  std::string target;        // dbt target; empty for the profile's default.
+  std::string engine = "persistent";  // "persistent" or "cli".
+  std::string mf_path;                // For the cli engine.
+  std::string tmp_dir;                // The worker's scratch directory.
+};
+
+struct TenantConfig {
+  std::string name;
+  std::string address;  // A running worker: unix:/path or host:port ...
+  std::optional<SpawnSpec> spawn;  // ... or one to start: exactly one is set.
+  std::vector<std::string> api_key_sha256;  // Lowercase hex digests.
+};
+
+struct GatewayConfig {
+  std::vector<TenantConfig> tenants;
+  std::string worker_binary;  // Empty: found beside the gateway.
+  absl::Duration call_timeout = absl::Seconds(120);
+  absl::Duration list_timeout = absl::Seconds(60);
+  absl::Duration worker_start_timeout = absl::Seconds(300);
+  // For the HTTP transport (mcp-metricflow's variables).
+  std::string http_host = "127.0.0.1";
+  int http_port = 8000;
+  bool require_auth = false;
+};
+
+// This process's environment.
+Environment ProcessEnvironment();
+
+absl::StatusOr<GatewayConfig> LoadConfigFromEnv(const Environment& env);
+
+// Reads and parses a JSON file (at most 1 MiB). Relative paths in it are
+// resolved against the file's directory.
+absl::StatusOr<GatewayConfig> LoadConfigFile(absl::string_view path,
+                                             const Environment& env);
+
+// Parses JSON text; `base_dir` resolves relative paths; `source` names the
+// text in errors.
+absl::StatusOr<GatewayConfig> ParseConfigJson(absl::string_view text,
+                                              absl::string_view base_dir,
+                                              absl::string_view source);
+
+// The lowercase hex SHA-256 of `key`.
+std::string Sha256Hex(absl::string_view key);
+
+}  // namespace mfgate::config
+
+#endif  // MFGATE_GATEWAY_CONFIG_CONFIG_H_

@@ -1,0 +1,108 @@
+#include "gateway/tools/metricflow_tools.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/grpc_status.h"
+#include "gateway/tools/args.h"
+#include "gateway/tools/catalogue.h"
+#include "gateway/tools/results.h"
+
+namespace mfgate::tools {
+namespace {
+
+using json = nlohmann::json;
+using Stub = v1::Worker::StubInterface;
+
+// One RPC: deadline, wait-for-ready (a worker may still be loading), and
+// cancellation through the MCP request's token.
+template <typename Request, typename Response>
+json Invoke(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
+                                         Response*),
+            Stub* stub, const Request& request, absl::Duration timeout,
+            mcp::ToolCallContext& call, json (*render)(const Response&)) {
+  // Shared with the cancel callback, which may outlive this frame.
+  auto rpc = std::make_shared<grpc::ClientContext>();
+  rpc->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  rpc->set_wait_for_ready(true);
+  call.cancellation->OnCancel([rpc] { rpc->TryCancel(); });
+  Response response;
+  grpc::Status status = (stub->*method)(rpc.get(), request, &response);
+  call.cancellation->OnCancel([] {});
+  if (!status.ok()) return ErrorResult(FromGrpcStatus(status));
+  return render(response);
+}
+
+json RenderQuery(const v1::QueryResponse& r) { return QueryResult(r, false); }
+json RenderCompiled(const v1::QueryResponse& r) { return QueryResult(r, true); }
+
+}  // namespace
+
+MetricFlowTools::MetricFlowTools(std::shared_ptr<Stub> worker,
+                                 MetricFlowToolsOptions options)
+    : worker_(std::move(worker)), options_(options) {}
+
+json MetricFlowTools::ListTools() const {
+  json tools = json::array();
+  for (const ToolSpec& spec : Catalogue()) tools.push_back(ToolListing(spec));
+  return tools;
+}
+
+bool MetricFlowTools::HasTool(const std::string& name) const {
+  return FindTool(name) != nullptr;
+}
+
+json MetricFlowTools::CallTool(const std::string& name, const json& arguments,
+                               mcp::ToolCallContext& call) {
+  const ToolSpec* spec = FindTool(name);
+  if (spec == nullptr)
+    return ErrorResult(absl::NotFoundError("unknown tool " + name));
+  absl::StatusOr<json> args = CheckArguments(*spec, arguments);
+  if (!args.ok()) return ErrorResult(args.status());
+  Stub* stub = worker_.get();
+  const absl::Duration list = options_.list_timeout,
+                       slow = options_.call_timeout;
+  const std::string& tool = spec->name;
+  if (tool == "query") {
+    v1::QueryRequest request = BuildQuery(*args, false);
+    return Invoke(&Stub::Query, stub, request, slow, call,
+                  request.compile_only() ? RenderCompiled : RenderQuery);
+  }
+  if (tool == "compile_sql") {
+    return Invoke(&Stub::Query, stub, BuildQuery(*args, true), slow, call,
+                  RenderCompiled);
+  }
+  if (tool == "list_metrics") {
+    return Invoke(&Stub::ListMetrics, stub, BuildListMetrics(*args), list, call,
+                  ListMetricsResult);
+  }
+  if (tool == "list_dimensions") {
+    return Invoke(&Stub::ListDimensions, stub, BuildListDimensions(*args), list,
+                  call, ListDimensionsResult);
+  }
+  if (tool == "list_entities") {
+    return Invoke(&Stub::ListEntities, stub, BuildListEntities(*args), list,
+                  call, ListEntitiesResult);
+  }
+  if (tool == "list_dimension_values") {
+    return Invoke(&Stub::ListDimensionValues, stub,
+                  BuildListDimensionValues(*args), slow, call,
+                  ListDimensionValuesResult);
+  }
+  if (tool == "list_saved_queries") {
+    return Invoke(&Stub::ListSavedQueries, stub, v1::ListSavedQueriesRequest(),
+                  list, call, ListSavedQueriesResult);
+  }
+  if (tool == "validate_configs") {
+    return Invoke(&Stub::ValidateConfigs, stub, BuildValidateConfigs(*args),
+                  slow, call, ValidateConfigsResult);
+  }
+  if (tool == "health_checks") {
+    return Invoke(&Stub::HealthChecks, stub, v1::HealthChecksRequest(), list,
+                  call, HealthChecksResult);
+  }
+  return ErrorResult(
+      absl::InternalError(absl::StrCat("tool ", tool, " has no handler")));
+}
+
+}  // namespace mfgate::tools

@@ -1,0 +1,44 @@
+// MetricFlowTools: the ToolProvider that forwards each tool call to one
+// tenant's worker over gRPC.
+//
+// A call walks: catalogue lookup -> argument check (args.h) -> one unary RPC
+// with a deadline, waiting for the worker to be ready within it, and
+// cancelled through the call's CancellationToken -> result (results.h).
+// Stateless per call; safe from any thread.
+#ifndef MFGATE_GATEWAY_TOOLS_METRICFLOW_TOOLS_H_
+#define MFGATE_GATEWAY_TOOLS_METRICFLOW_TOOLS_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/time/time.h"
+#include "gateway/mcp/tool_provider.h"
+#include "mfgate/v1/worker.grpc.pb.h"
+
+namespace mfgate::tools {
+
+struct MetricFlowToolsOptions {
+  // Deadlines of queries (and validation) and of the listing tools.
+  absl::Duration call_timeout = absl::Seconds(120);
+  absl::Duration list_timeout = absl::Seconds(60);
+};
+
+class MetricFlowTools final : public mcp::ToolProvider {
+ public:
+  MetricFlowTools(std::shared_ptr<v1::Worker::StubInterface> worker,
+                  MetricFlowToolsOptions options);
+
+  nlohmann::json ListTools() const override;
+  bool HasTool(const std::string& name) const override;
+  nlohmann::json CallTool(const std::string& name,
+                          const nlohmann::json& arguments,
+                          mcp::ToolCallContext& context) override;
+
+ private:
+  const std::shared_ptr<v1::Worker::StubInterface> worker_;
+  const MetricFlowToolsOptions options_;
+};
+
+}  // namespace mfgate::tools
+
+#endif  // MFGATE_GATEWAY_TOOLS_METRICFLOW_TOOLS_H_

@@ -1,0 +1,188 @@
+#include "gateway/upstream/worker_pool.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/log.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/support/channel_arguments.h"
+
+namespace mfgate::upstream {
+namespace {
+
+std::string ExecutableDir() {
+  char path[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+  if (n <= 0) return ".";
+  std::string exe(path, n);
+  return exe.substr(0, exe.rfind('/'));
+}
+
+std::shared_ptr<grpc::Channel> Connect(const std::string& address) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 << 20);
+  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(),
+                                   args);
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> WorkerPool::FindWorkerBinary(
+    const std::string& configured) {
+  std::vector<std::string> tried;
+  std::vector<std::string> candidates;
+  if (!configured.empty()) {
+    candidates = {configured};
+  } else {
+    const std::string dir = ExecutableDir();
+    candidates = {dir + "/mfgate-worker", dir + "/../worker/mfgate-worker"};
+  }
+  for (const std::string& candidate : candidates) {
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+    tried.push_back(candidate);
+  }
+  return absl::NotFoundError(
+      absl::StrCat("mfgate-worker not found (set --worker-binary or "
+                   "MFGATE_WORKER_BINARY); tried: ",
+                   absl::StrJoin(tried, ", ")));
+}
+
+absl::StatusOr<std::unique_ptr<WorkerPool>> WorkerPool::Create(
+    const config::GatewayConfig& config, const std::string& argv0) {
+  (void)argv0;
+  auto pool = std::unique_ptr<WorkerPool>(new WorkerPool());
+  std::string binary;
+  for (const config::TenantConfig& tenant : config.tenants) {
+    Worker worker;
+    if (tenant.spawn.has_value()) {
+      if (binary.empty()) {
+        auto found = FindWorkerBinary(config.worker_binary);
+        if (!found.ok()) return found.status();
+        binary = *found;
+      }
+      if (absl::Status s = pool->Spawn(binary, tenant, &worker); !s.ok())
+        return s;
+    } else {
+      worker.address = tenant.address;
+    }
+    worker.channel = Connect(worker.address);
+    worker.stub = v1::Worker::NewStub(worker.channel);
+    absl::MutexLock lock(&pool->mu_);
+    pool->workers_[tenant.name] = std::move(worker);
+  }
+  return pool;
+}
+
+absl::Status WorkerPool::Spawn(const std::string& binary,
+                               const config::TenantConfig& tenant,
+                               Worker* worker) {
+  // Unix socket paths are limited to 107 bytes: keep the directory short.
+  std::string dir = "/tmp/mfgate-XXXXXX";
+  if (mkdtemp(dir.data()) == nullptr) {
+    return absl::InternalError(absl::StrCat("mkdtemp: ", strerror(errno)));
+  }
+  worker->private_dir = dir;
+  worker->address = absl::StrCat("unix:", dir, "/worker.sock");
+  const config::SpawnSpec& spec = *tenant.spawn;
+  SpawnOptions spawn;
+  spawn.argv = {
+      binary,           "--listen",       worker->address,   "--project-dir",
+      spec.project_dir, "--profiles-dir", spec.profiles_dir, "--engine",
+      spec.engine};
+  if (!spec.target.empty())
+    spawn.argv.insert(spawn.argv.end(), {"--target", spec.target});
+  if (!spec.mf_path.empty())
+    spawn.argv.insert(spawn.argv.end(), {"--mf-path", spec.mf_path});
+  if (!spec.tmp_dir.empty())
+    spawn.argv.insert(spawn.argv.end(), {"--tmp-dir", spec.tmp_dir});
+  spawn.env = CurrentEnvironment();
+  // The gateway's stdout may carry MCP messages: the worker writes to stderr.
+  spawn.fds = {{1, STDERR_FILENO}, {2, STDERR_FILENO}};
+  auto process = Subprocess::Spawn(spawn);
+  if (!process.ok()) {
+    rmdir(dir.c_str());
+    return process.status();
+  }
+  LogInfo(absl::StrCat("tenant ", tenant.name, ": started worker pid ",
+                       (*process)->pid(), " for ", spec.project_dir));
+  worker->process = std::move(*process);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<v1::Worker::StubInterface>> WorkerPool::Stub(
+    const std::string& tenant) const {
+  absl::MutexLock lock(&mu_);
+  auto found = workers_.find(tenant);
+  if (found == workers_.end()) {
+    return absl::NotFoundError(absl::StrCat("no tenant named '", tenant, "'"));
+  }
+  return found->second.stub;
+}
+
+absl::Status WorkerPool::WaitReady(const std::string& tenant,
+                                   absl::Time deadline) {
+  std::shared_ptr<grpc::Channel> channel;
+  {
+    absl::MutexLock lock(&mu_);
+    auto found = workers_.find(tenant);
+    if (found == workers_.end())
+      return absl::NotFoundError("no tenant " + tenant);
+    channel = found->second.channel;
+  }
+  auto health = grpc::health::v1::Health::NewStub(channel);
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      Worker& worker = workers_[tenant];
+      if (worker.process != nullptr) {
+        if (auto exit = worker.process->TryWait()) {
+          return absl::UnavailableError(
+              absl::StrCat("worker of tenant ", tenant, " ", exit->ToString()));
+        }
+      }
+    }
+    grpc::ClientContext context;
+    context.set_deadline(
+        absl::ToChronoTime(std::min(deadline, absl::Now() + absl::Seconds(1))));
+    grpc::health::v1::HealthCheckRequest request;
+    grpc::health::v1::HealthCheckResponse response;
+    if (health->Check(&context, request, &response).ok() &&
+        response.status() == grpc::health::v1::HealthCheckResponse::SERVING) {
+      return absl::OkStatus();
+    }
+    if (absl::Now() >= deadline) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("worker of tenant ", tenant, " did not become ready"));
+    }
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+}
+
+void WorkerPool::StopAll() {
+  absl::MutexLock lock(&mu_);
+  for (auto& [name, worker] : workers_) {
+    if (worker.process != nullptr) {
+      ExitInfo exit = worker.process->Terminate(absl::Seconds(5));
+      LogInfo(absl::StrCat("tenant ", name, ": worker ", exit.ToString()));
+      worker.process.reset();
+    }
+    if (!worker.private_dir.empty()) {
+      unlink((worker.private_dir + "/worker.sock").c_str());
+      rmdir(worker.private_dir.c_str());
+      worker.private_dir.clear();
+    }
+  }
+}
+
+WorkerPool::~WorkerPool() { StopAll(); }
+
+}  // namespace mfgate::upstream
