@@ -41,6 +41,14 @@ constexpr int kErrorFdFloor = 2000;
     if (getppid() != parent) _exit(1);
   }
   if (options.new_process_group && setpgid(0, 0) != 0) fail(errno);
+  // A fresh program starts with no blocked signals and default dispositions
+  // (the parent ignores SIGPIPE, and its threads may block signals).
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
+  }
   // Move the mapped descriptors out of the way first, so that mapping
   // {3 <- 4} and {4 <- 3} cannot clobber each other.
   int staged[64];

@@ -19,6 +19,9 @@
 namespace mfgate::upstream {
 namespace {
 
+// How long Spawn waits for a new worker's socket to appear.
+constexpr absl::Duration kSocketWait = absl::Seconds(10);
+
 std::string ExecutableDir() {
   char path[PATH_MAX];
   ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
@@ -30,6 +33,10 @@ std::string ExecutableDir() {
 std::shared_ptr<grpc::Channel> Connect(const std::string& address) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
+  // A worker that is still starting is retried soon, not after gRPC's
+  // default second-long backoff: the first call waits for it.
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
   return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(),
                                    args);
 }
@@ -115,6 +122,15 @@ absl::Status WorkerPool::Spawn(const std::string& binary,
   LogInfo(absl::StrCat("tenant ", tenant.name, ": started worker pid ",
                        (*process)->pid(), " for ", spec.project_dir));
   worker->process = std::move(*process);
+  // The worker binds its socket before it loads MetricFlow. Connecting only
+  // once the socket exists spares the channel a failed first attempt and
+  // gRPC's reconnect backoff after it.
+  const std::string socket = dir + "/worker.sock";
+  absl::Time deadline = absl::Now() + kSocketWait;
+  while (access(socket.c_str(), F_OK) != 0 && absl::Now() < deadline &&
+         !worker->process->TryWait().has_value()) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
   return absl::OkStatus();
 }
 

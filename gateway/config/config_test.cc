@@ -1,0 +1,139 @@
+#include "gateway/config/config.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace mfgate::config {
+namespace {
+
+using ::testing::HasSubstr;
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string dir = "/tmp/mfgate-config-XXXXXX";
+    ASSERT_NE(mkdtemp(dir.data()), nullptr);
+    dir_ = dir;
+    std::ofstream(dir_ + "/dbt_project.yml") << "name: x\n";
+  }
+  void TearDown() override {
+    unlink((dir_ + "/dbt_project.yml").c_str());
+    unlink((dir_ + "/gateway.json").c_str());
+    rmdir(dir_.c_str());
+  }
+  absl::StatusOr<GatewayConfig> Parse(const std::string& json) {
+    return ParseConfigJson(json, dir_, "gateway.json");
+  }
+  std::string Spawn() {
+    return R"({"spawn":{"project_dir":")" + dir_ + R"("}})";
+  }
+
+  std::string dir_;
+};
+
+TEST_F(ConfigTest, EnvironmentGivesOneSpawnedTenant) {
+  auto config = LoadConfigFromEnv({{"DBT_PROJECT_DIR", dir_},
+                                   {"HOME", "/home/u"},
+                                   {"MF_PATH", "/opt/mf"},
+                                   {"MCP_API_KEY", "secret"},
+                                   {"MCP_REQUIRE_AUTH", "Yes"},
+                                   {"MCP_PORT", "9000"}});
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->tenants.size(), 1u);
+  const TenantConfig& tenant = config->tenants[0];
+  EXPECT_EQ(tenant.name, "default");
+  ASSERT_TRUE(tenant.spawn.has_value());
+  EXPECT_EQ(tenant.spawn->profiles_dir, "/home/u/.dbt");
+  EXPECT_EQ(tenant.spawn->mf_path, "/opt/mf");
+  EXPECT_EQ(tenant.api_key_sha256[0], Sha256Hex("secret"));
+  EXPECT_TRUE(config->require_auth);
+  EXPECT_EQ(config->http_port, 9000);
+}
+
+TEST_F(ConfigTest, EnvironmentErrors) {
+  EXPECT_THAT(LoadConfigFromEnv({}).status().message(),
+              HasSubstr("DBT_PROJECT_DIR is not set"));
+  EXPECT_THAT(LoadConfigFromEnv({{"DBT_PROJECT_DIR", "/nonexistent"}})
+                  .status()
+                  .message(),
+              HasSubstr("not a dbt project"));
+  EXPECT_THAT(
+      LoadConfigFromEnv({{"DBT_PROJECT_DIR", dir_}, {"MCP_PORT", "http"}})
+          .status()
+          .message(),
+      HasSubstr("MCP_PORT"));
+}
+
+TEST_F(ConfigTest, JsonTenants) {
+  auto config = Parse(
+      R"({"tenants":[{"name":"acme","worker":{"address":"unix:/run/acme.sock"}},
+      {"name":"demo","worker":)" +
+      Spawn() + R"(,"api_key_sha256":[")" + std::string(64, 'a') +
+      R"("]}],"timeouts":{"call_seconds":30}})");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->tenants[0].address, "unix:/run/acme.sock");
+  EXPECT_EQ(config->tenants[1].spawn->project_dir, dir_);
+  EXPECT_EQ(config->tenants[1].spawn->profiles_dir, dir_);
+  EXPECT_EQ(config->call_timeout, absl::Seconds(30));
+}
+
+TEST_F(ConfigTest, JsonErrorsNameThePath) {
+  struct Case {
+    std::string json;
+    std::string message;
+  };
+  const std::string tenant =
+      R"({"name":"a","worker":{"address":"localhost:1"}})";
+  for (
+      const Case& c : std::vector<Case>{
+          {"{", "gateway.json:1:2: invalid JSON"},
+          {R"({"tenants":[]})", "tenants: must be a non-empty array"},
+          {R"({"tenantz":[]})", "(top level).tenantz: unknown key"},
+          {R"({"tenants":[{"name":"a","worker":{}}]})",
+           "tenants[0].worker: exactly one of \"address\" or \"spawn\" is "
+           "required"},
+          {R"({"tenants":[{"name":"a","wrker":{}}]})",
+           "tenants[0].wrker: unknown key"},
+          {R"({"tenants":[{"name":"A b","worker":{"address":"x:1"}}]})",
+           "tenants[0].name"},
+          {R"({"tenants":[)" + tenant + "," + tenant + "]}",
+           "duplicate tenant 'a'"},
+          {R"({"tenants":[{"name":"a","worker":{"address":"nowhere"}}]})",
+           "tenants[0].worker.address"},
+          {R"({"tenants":[{"name":"a","worker":{"spawn":{"project_dir":"/nonexistent"}}}]})",
+           "tenants[0].worker.spawn.project_dir"},
+          {R"({"tenants":[{"name":"a","worker":{"spawn":{"project_dir":"x","engine":"fast"}}}]})",
+           "tenants[0].worker.spawn.engine"},
+          {R"({"tenants":[{"name":"a","worker":{"address":"x:1"},"api_key_sha256":["xyz"]}]})",
+           "tenants[0].api_key_sha256[0]"},
+          {R"({"tenants":[)" + tenant + R"(],"timeouts":{"call_seconds":-1}})",
+           "timeouts.call_seconds"},
+      }) {
+    auto config = Parse(c.json);
+    EXPECT_FALSE(config.ok()) << c.json;
+    EXPECT_THAT(config.status().message(), HasSubstr(c.message)) << c.json;
+  }
+}
+
+TEST_F(ConfigTest, FileRelativePathsResolveAgainstTheFile) {
+  std::ofstream(dir_ + "/gateway.json")
+      << R"({"tenants":[{"name":"t","worker":{"spawn":{"project_dir":"."}}}]})";
+  auto config = LoadConfigFile(dir_ + "/gateway.json", {});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->tenants[0].spawn->project_dir, dir_ + "/.");
+  EXPECT_EQ(LoadConfigFile("/nonexistent.json", {}).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST(Sha256Test, KnownDigest) {
+  EXPECT_EQ(Sha256Hex("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+}  // namespace
+}  // namespace mfgate::config

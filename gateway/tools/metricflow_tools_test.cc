@@ -1,0 +1,150 @@
+#include "gateway/tools/metricflow_tools.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
+
+#include "common/field_error.h"
+#include "common/grpc_status.h"
+#include "gmock/gmock.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/server.h"
+#include "grpcpp/server_builder.h"
+#include "gtest/gtest.h"
+
+namespace mfgate::tools {
+namespace {
+
+using json = nlohmann::json;
+using ::testing::HasSubstr;
+
+// A worker that records requests; `transaction` is unknown; `slow` waits for
+// the client to cancel.
+class FakeWorker final : public v1::Worker::Service {
+ public:
+  grpc::Status Query(grpc::ServerContext* context,
+                     const v1::QueryRequest* request,
+                     v1::QueryResponse* response) override {
+    last_query = *request;
+    if (request->metrics_size() > 0 && request->metrics(0) == "transaction") {
+      return ToGrpcStatus(
+          NotFoundFieldError("metrics", "unknown metric", {"transactions"}));
+    }
+    if (request->metrics_size() > 0 && request->metrics(0) == "slow") {
+      while (!context->IsCancelled()) absl::SleepFor(absl::Milliseconds(2));
+      saw_cancel = true;
+      return grpc::Status::CANCELLED;
+    }
+    response->add_columns()->set_name("transactions");
+    response->add_rows()->add_values()->set_int_value(42);
+    response->set_sql("SELECT 42");
+    return grpc::Status::OK;
+  }
+  grpc::Status ListMetrics(grpc::ServerContext*,
+                           const v1::ListMetricsRequest* request,
+                           v1::ListMetricsResponse* response) override {
+    response->add_metrics()->set_name("search=" + request->search());
+    return grpc::Status::OK;
+  }
+
+  v1::QueryRequest last_query;
+  std::atomic<bool> saw_cancel{false};
+};
+
+class MetricFlowToolsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    grpc::ServerBuilder builder;
+    builder.RegisterService(&worker_);
+    server_ = builder.BuildAndStart();
+    tools_ = std::make_unique<MetricFlowTools>(
+        v1::Worker::NewStub(server_->InProcessChannel({})),
+        MetricFlowToolsOptions());
+  }
+  void TearDown() override { server_->Shutdown(); }
+
+  json Call(const std::string& name, const json& arguments) {
+    mcp::CancellationToken token;
+    mcp::ToolCallContext context;
+    context.cancellation = &token;
+    return tools_->CallTool(name, arguments, context);
+  }
+
+  FakeWorker worker_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<MetricFlowTools> tools_;
+};
+
+TEST_F(MetricFlowToolsTest, ListsNineToolsAndAcceptsAliases) {
+  EXPECT_EQ(tools_->ListTools().size(), 9u);
+  EXPECT_TRUE(tools_->HasTool("list_metrics_tool"));
+  EXPECT_FALSE(tools_->HasTool("list_metrics_tool_"));
+  EXPECT_EQ(
+      Call("list_metrics_tool",
+           {{"search", "rev"}})["structuredContent"]["metrics"][0]["name"],
+      "search=rev");
+}
+
+TEST_F(MetricFlowToolsTest, QueryReachesTheWorkerAndRowsComeBack) {
+  json result = Call(
+      "query", {{"metrics", {"transactions"}}, {"group_by", {"metric_time"}}});
+  EXPECT_EQ(result["isError"], false);
+  EXPECT_EQ(result["structuredContent"]["rows"][0][0], 42);
+  EXPECT_EQ(worker_.last_query.group_by(0), "metric_time");
+  EXPECT_FALSE(worker_.last_query.compile_only());
+  Call("compile_sql", {{"metrics", {"transactions"}}});
+  EXPECT_TRUE(worker_.last_query.compile_only());
+}
+
+TEST_F(MetricFlowToolsTest, WorkerErrorsBecomeToolErrorsWithSuggestions) {
+  json result = Call("query", {{"metrics", {"transaction"}}});
+  EXPECT_EQ(result["isError"], true);
+  EXPECT_THAT(result["content"][0]["text"].get<std::string>(),
+              HasSubstr("Did you mean: transactions?"));
+}
+
+TEST_F(MetricFlowToolsTest, BadArgumentsNeverReachTheWorker) {
+  json result = Call("query", {{"metrics", {"x"}}, {"limit", "ten"}});
+  EXPECT_EQ(result["isError"], true);
+  EXPECT_THAT(result["content"][0]["text"].get<std::string>(),
+              HasSubstr("limit"));
+  EXPECT_EQ(worker_.last_query.metrics_size(), 0);
+}
+
+TEST_F(MetricFlowToolsTest, CancellingTheTokenCancelsTheRpc) {
+  mcp::CancellationToken token;
+  mcp::ToolCallContext context;
+  context.cancellation = &token;
+  std::thread canceller([&] {
+    absl::SleepFor(absl::Milliseconds(100));
+    token.Cancel();
+  });
+  json result = tools_->CallTool("query", {{"metrics", {"slow"}}}, context);
+  canceller.join();
+  EXPECT_EQ(result["isError"], true);
+  absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (!worker_.saw_cancel && absl::Now() < deadline)
+    absl::SleepFor(absl::Milliseconds(5));
+  EXPECT_TRUE(worker_.saw_cancel);
+}
+
+TEST(MetricFlowToolsUnavailableTest, DeadWorkerIsAClearErrorWithinTheDeadline) {
+  MetricFlowToolsOptions options;
+  options.list_timeout = absl::Milliseconds(300);
+  MetricFlowTools tools(
+      v1::Worker::NewStub(grpc::CreateChannel(
+          "unix:/nonexistent/mfgate.sock", grpc::InsecureChannelCredentials())),
+      options);
+  mcp::CancellationToken token;
+  mcp::ToolCallContext context;
+  context.cancellation = &token;
+  json result = tools.CallTool("list_metrics", json::object(), context);
+  EXPECT_EQ(result["isError"], true);
+  EXPECT_THAT(result["content"][0]["text"].get<std::string>(),
+              HasSubstr("timed out"));
+}
+
+}  // namespace
+}  // namespace mfgate::tools
