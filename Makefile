@@ -4,6 +4,7 @@
 #   make demo   build, then run the gateway on the MetricFlow tutorial project
 #   make test   build, then run every test (unit, integration, end to end)
 #   make build  install dependencies and build both binaries
+#   make bench-stdio  latency of tool calls through the stdio gateway
 #   make format clang-format every C++ file
 SHELL := /bin/bash
 BAZEL := bazel
@@ -12,7 +13,7 @@ DEMO_DIR := .demo
 DEMO_PROJECT := $(DEMO_DIR)/mf_tutorial_project
 TEST_OUT := .test-out
 
-.PHONY: all deps build demo demo-project test unit-test e2e-test format clean
+.PHONY: all deps build demo demo-project test bench-stdio format clean
 
 all: build
 
@@ -31,6 +32,10 @@ demo: build demo-project
 # Every test; the last line is the summary `tests: N passed, N failed`.
 test: build demo-project
 	@tools/run-tests.sh $(DEMO_PROJECT) $(TEST_OUT)
+
+# Latency of list_metrics and a query through the stdio gateway (not a test).
+bench-stdio: build demo-project
+	@$(PYTHON) bench/stdio_latency.py --project-dir $(DEMO_PROJECT)
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format --style=Google -i

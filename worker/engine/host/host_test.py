@@ -1,0 +1,125 @@
+"""The engine host spoken to directly over its frames, as the worker does.
+
+Needs MFGATE_DEMO_PROJECT (the built demo project) and MFGATE_PROTO_PATH (the
+generated protobuf modules); `make test` sets both.
+"""
+
+import os
+import pathlib
+import struct
+import subprocess
+import sys
+
+import pytest
+
+HOST = pathlib.Path(__file__).resolve().parent / "mf_host.py"
+
+
+def proto_modules():
+    path = os.environ.get("MFGATE_PROTO_PATH")
+    assert path, "MFGATE_PROTO_PATH must name the generated protobuf modules"
+    sys.path.insert(0, path)
+    from mfgate.v1 import engine_pb2
+    return path, engine_pb2
+
+
+class Host:
+    """An engine host process with its request pipe and response fd."""
+
+    def __init__(self, project, proto_path, tmp_path):
+        # The host answers on fd 3; make sure fd 3 exists in this process so
+        # that it can be passed, then point it at the pipe in the child.
+        read_end, write_end = os.pipe()
+        if read_end < 3 or write_end < 3:
+            raise RuntimeError("stdio must be open")
+        self.process = subprocess.Popen(
+            [sys.executable, "-B", str(HOST), "--project-dir", project,
+             "--profiles-dir", project, "--proto-path", proto_path,
+             "--scratch-dir", str(tmp_path)],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, pass_fds=(write_end, 3),
+            preexec_fn=lambda: os.dup2(write_end, 3))
+        os.close(write_end)
+        self.responses = os.fdopen(read_end, "rb")
+
+    def read(self, pb):
+        size = struct.unpack(">I", self.responses.read(4))[0]
+        message = pb.EngineResponse()
+        message.ParseFromString(self.responses.read(size))
+        return message
+
+    def send_bytes(self, payload):
+        self.process.stdin.write(struct.pack(">I", len(payload)) + payload)
+        self.process.stdin.flush()
+
+    def read_after(self, request):
+        self.send_bytes(request.SerializeToString())
+        return self.read(sys.modules["mfgate.v1.engine_pb2"])
+
+    def close(self):
+        self.process.stdin.close()
+        return self.process.wait(30)
+
+
+@pytest.fixture(scope="module")
+def host(tmp_path_factory):
+    project = os.environ.get("MFGATE_DEMO_PROJECT")
+    assert project, "MFGATE_DEMO_PROJECT must name the demo project"
+    proto_path, pb = proto_modules()
+    process = Host(project, proto_path, tmp_path_factory.mktemp("scratch"))
+    ready = process.read(pb)
+    assert ready.WhichOneof("response") == "ready", ready
+    yield process, pb, ready.ready
+    assert process.close() == 0
+
+
+def test_ready_reports_versions(host):
+    _, _, ready = host
+    assert ready.metricflow_version == "0.213.0"
+    assert ready.adapter_type == "duckdb"
+    assert len(ready.manifest_sha256) == 64
+
+
+def test_requests_are_answered_with_their_id(host):
+    process, pb, _ = host
+    request = pb.EngineRequest(id=41)
+    request.list_metrics.search = "transaction"
+    process.send_bytes(request.SerializeToString())
+    response = process.read(pb)
+    assert response.id == 41
+    assert all("transaction" in m.name for m in response.list_metrics.metrics)
+
+
+def test_max_rows_truncates(host):
+    process, pb, _ = host
+    request = pb.EngineRequest(id=42, max_rows=3)
+    request.query.metrics.append("transactions")
+    request.query.group_by.append("metric_time__day")
+    request.query.limit = 50
+    process.send_bytes(request.SerializeToString())
+    response = process.read(pb)
+    assert len(response.query.rows) == 3
+    assert response.query.truncated
+
+
+def test_garbage_and_empty_requests_are_answered_and_serving_goes_on(host):
+    process, pb, _ = host
+    from mfgate.v1 import worker_pb2
+    process.send_bytes(b"\xff\xff\xff not a protobuf")
+    assert process.read(pb).error.code == worker_pb2.ErrorDetail.INVALID_ARGUMENT
+    process.send_bytes(pb.EngineRequest(id=43).SerializeToString())
+    empty = process.read(pb)
+    assert empty.id == 43
+    assert "empty" in empty.error.message
+    request = pb.EngineRequest(id=44)
+    request.health_checks.SetInParent()
+    assert process.read_after(request).health_checks.checks[0].ok
+
+
+def test_unknown_metric_carries_suggestions(host):
+    process, pb, _ = host
+    request = pb.EngineRequest(id=45)
+    request.query.metrics.append("transaction")
+    response = process.read_after(request)
+    assert response.error.field == "metrics"
+    assert "transactions" in response.error.suggestions
