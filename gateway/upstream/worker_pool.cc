@@ -11,7 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/log.h"
-#include "grpc/health/v1/health.grpc.pb.h"
+#include "common/paths.h"
+#include "common/wait_serving.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
@@ -21,14 +22,6 @@ namespace {
 
 // How long Spawn waits for a new worker's socket to appear.
 constexpr absl::Duration kSocketWait = absl::Seconds(10);
-
-std::string ExecutableDir() {
-  char path[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
-  if (n <= 0) return ".";
-  std::string exe(path, n);
-  return exe.substr(0, exe.rfind('/'));
-}
 
 std::shared_ptr<grpc::Channel> Connect(const std::string& address) {
   grpc::ChannelArguments args;
@@ -147,40 +140,22 @@ absl::StatusOr<std::shared_ptr<v1::Worker::StubInterface>> WorkerPool::Stub(
 absl::Status WorkerPool::WaitReady(const std::string& tenant,
                                    absl::Time deadline) {
   std::shared_ptr<grpc::Channel> channel;
+  Subprocess* process = nullptr;
   {
     absl::MutexLock lock(&mu_);
     auto found = workers_.find(tenant);
-    if (found == workers_.end())
-      return absl::NotFoundError("no tenant " + tenant);
+    if (found == workers_.end()) {
+      return absl::NotFoundError(
+          absl::StrCat("no tenant named '", tenant, "'"));
+    }
     channel = found->second.channel;
+    // Workers live until StopAll, which callers do not race with WaitReady.
+    process = found->second.process.get();
   }
-  auto health = grpc::health::v1::Health::NewStub(channel);
-  while (true) {
-    {
-      absl::MutexLock lock(&mu_);
-      Worker& worker = workers_[tenant];
-      if (worker.process != nullptr) {
-        if (auto exit = worker.process->TryWait()) {
-          return absl::UnavailableError(
-              absl::StrCat("worker of tenant ", tenant, " ", exit->ToString()));
-        }
-      }
-    }
-    grpc::ClientContext context;
-    context.set_deadline(
-        absl::ToChronoTime(std::min(deadline, absl::Now() + absl::Seconds(1))));
-    grpc::health::v1::HealthCheckRequest request;
-    grpc::health::v1::HealthCheckResponse response;
-    if (health->Check(&context, request, &response).ok() &&
-        response.status() == grpc::health::v1::HealthCheckResponse::SERVING) {
-      return absl::OkStatus();
-    }
-    if (absl::Now() >= deadline) {
-      return absl::DeadlineExceededError(
-          absl::StrCat("worker of tenant ", tenant, " did not become ready"));
-    }
-    absl::SleepFor(absl::Milliseconds(100));
-  }
+  absl::Status ready = WaitUntilServing(channel, process, deadline);
+  if (ready.ok()) return ready;
+  return absl::Status(ready.code(),
+                      absl::StrCat("tenant ", tenant, ": ", ready.message()));
 }
 
 void WorkerPool::StopAll() {

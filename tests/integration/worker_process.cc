@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include "absl/strings/str_cat.h"
-#include "grpc/health/v1/health.grpc.pb.h"
+#include "common/wait_serving.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 
@@ -37,26 +37,9 @@ absl::StatusOr<std::unique_ptr<WorkerProcess>> WorkerProcess::Start(
 
   auto channel =
       grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
-  auto health = grpc::health::v1::Health::NewStub(channel);
-  absl::Time deadline = absl::Now() + timeout;
-  while (true) {
-    if (auto exit = worker->process_->TryWait()) {
-      return absl::UnavailableError(absl::StrCat("worker ", exit->ToString()));
-    }
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() +
-                         std::chrono::seconds(1));
-    grpc::health::v1::HealthCheckRequest request;
-    grpc::health::v1::HealthCheckResponse response;
-    if (health->Check(&context, request, &response).ok() &&
-        response.status() == grpc::health::v1::HealthCheckResponse::SERVING) {
-      break;
-    }
-    if (absl::Now() > deadline) {
-      return absl::DeadlineExceededError("worker did not become SERVING");
-    }
-    absl::SleepFor(absl::Milliseconds(100));
-  }
+  absl::Status ready =
+      WaitUntilServing(channel, worker->process_.get(), absl::Now() + timeout);
+  if (!ready.ok()) return ready;
   worker->stub_ = v1::Worker::NewStub(channel);
   return worker;
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/paths.h"
 #include "common/subprocess.h"
 #include "worker/engine/cli_engine.h"
 #include "worker/engine/persistent_engine.h"
@@ -49,11 +50,6 @@ absl::StatusOr<std::string> ScratchDir(const std::string& requested) {
         absl::StrCat("scratch directory '", requested, "': ", strerror(errno)));
   }
   return requested;
-}
-
-std::string Dirname(const std::string& path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos ? "." : path.substr(0, slash);
 }
 
 // The engine's environment: the worker's, with dbt's telemetry and update

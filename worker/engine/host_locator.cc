@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/paths.h"
 
 namespace mfgate::engine {
 namespace {
@@ -15,18 +16,6 @@ namespace {
 bool IsFile(const std::string& path) { return access(path.c_str(), R_OK) == 0; }
 bool IsExecutable(const std::string& path) {
   return access(path.c_str(), X_OK) == 0;
-}
-
-std::string RealPath(const std::string& path) {
-  char resolved[PATH_MAX];
-  return realpath(path.c_str(), resolved) != nullptr ? resolved : path;
-}
-
-std::string Dirname(const std::string& path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos ? "."
-         : slash == 0               ? "/"
-                                    : path.substr(0, slash);
 }
 
 // The Bazel runfiles root of this binary, or "".
@@ -41,8 +30,6 @@ std::string RunfilesRoot() {
 }
 
 }  // namespace
-
-std::string ExecutableDir() { return Dirname(RealPath("/proc/self/exe")); }
 
 absl::StatusOr<EngineHost> LocateEngineHost(const EngineHost& overrides) {
   EngineHost host = overrides;

@@ -24,9 +24,6 @@ struct EngineHost {
 // Any empty field of `overrides` is located. Errors name every place tried.
 absl::StatusOr<EngineHost> LocateEngineHost(const EngineHost& overrides);
 
-// The directory of this process's executable.
-std::string ExecutableDir();
-
 }  // namespace mfgate::engine
 
 #endif  // MFGATE_WORKER_ENGINE_HOST_LOCATOR_H_

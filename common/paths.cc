@@ -1,0 +1,21 @@
+#include "common/paths.h"
+
+#include <limits.h>
+#include <stdlib.h>
+
+namespace mfgate {
+
+std::string RealPath(const std::string& path) {
+  char resolved[PATH_MAX];
+  return realpath(path.c_str(), resolved) != nullptr ? resolved : path;
+}
+
+std::string Dirname(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+std::string ExecutableDir() { return Dirname(RealPath("/proc/self/exe")); }
+
+}  // namespace mfgate

@@ -1,0 +1,22 @@
+// Small file-system path helpers shared by both binaries (finding files
+// relative to the running executable). Stateless; safe from any thread.
+#ifndef MFGATE_COMMON_PATHS_H_
+#define MFGATE_COMMON_PATHS_H_
+
+#include <string>
+
+namespace mfgate {
+
+// `path` with symbolic links and dot segments resolved; `path` itself when it
+// cannot be resolved (e.g. it does not exist).
+std::string RealPath(const std::string& path);
+
+// Everything before the last '/': "/a/b" -> "/a", "/a" -> "/", "a" -> ".".
+std::string Dirname(const std::string& path);
+
+// The directory of this process's executable, symbolic links resolved.
+std::string ExecutableDir();
+
+}  // namespace mfgate
+
+#endif  // MFGATE_COMMON_PATHS_H_
