@@ -9,13 +9,12 @@
 namespace mfgate {
 
 absl::Status WaitUntilServing(const std::shared_ptr<grpc::Channel>& channel,
-                              Subprocess* process, absl::Time deadline) {
+                              absl::Time deadline, const StopReason& stop) {
   auto health = grpc::health::v1::Health::NewStub(channel);
   while (true) {
-    if (process != nullptr) {
-      if (std::optional<ExitInfo> exit = process->TryWait()) {
-        return absl::UnavailableError(
-            absl::StrCat("the worker ", exit->ToString()));
+    if (stop) {
+      if (std::optional<std::string> reason = stop()) {
+        return absl::UnavailableError(*reason);
       }
     }
     grpc::ClientContext context;
@@ -33,6 +32,15 @@ absl::Status WaitUntilServing(const std::shared_ptr<grpc::Channel>& channel,
     }
     absl::SleepFor(absl::Milliseconds(50));
   }
+}
+
+StopReason WhenExited(std::shared_ptr<Subprocess> process) {
+  return [process]() -> std::optional<std::string> {
+    if (process == nullptr) return std::nullopt;
+    std::optional<ExitInfo> exit = process->TryWait();
+    if (!exit.has_value()) return std::nullopt;
+    return absl::StrCat("the worker ", exit->ToString());
+  };
 }
 
 }  // namespace mfgate

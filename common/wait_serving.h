@@ -4,7 +4,10 @@
 #ifndef MFGATE_COMMON_WAIT_SERVING_H_
 #define MFGATE_COMMON_WAIT_SERVING_H_
 
+#include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -13,11 +16,18 @@
 
 namespace mfgate {
 
+// Why a wait should end early (e.g. "the worker exited with status 1"), or
+// nullopt to keep waiting.
+using StopReason = std::function<std::optional<std::string>()>;
+
 // Polls `channel`'s overall health until SERVING. Fails with Unavailable as
-// soon as `process` (may be null) has exited, and DeadlineExceeded at
+// soon as `stop` (may be empty) gives a reason, and DeadlineExceeded at
 // `deadline`.
 absl::Status WaitUntilServing(const std::shared_ptr<grpc::Channel>& channel,
-                              Subprocess* process, absl::Time deadline);
+                              absl::Time deadline, const StopReason& stop);
+
+// A StopReason for a child process: its exit, once it has exited.
+StopReason WhenExited(std::shared_ptr<Subprocess> process);
 
 }  // namespace mfgate
 

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -95,6 +96,18 @@ int main(int argc, char** argv) {
   auto stub = (*pool)->Stub(tenant);
   if (!stub.ok()) return Fail(stub.status().message());
 
+  // Serve at once; calls wait for the worker within their deadlines. This
+  // thread reports when the worker is ready, or why it is not.
+  std::thread ready_reporter(
+      [pool = pool->get(), tenant, timeout = config->worker_start_timeout] {
+        absl::Status ready = pool->WaitReady(tenant, absl::Now() + timeout);
+        if (ready.ok()) {
+          mfgate::LogInfo(absl::StrCat("tenant ", tenant, ": worker ready"));
+        } else {
+          mfgate::LogError(ready.message());
+        }
+      });
+
   mfgate::tools::MetricFlowToolsOptions tool_options;
   tool_options.call_timeout = config->call_timeout;
   tool_options.list_timeout = config->list_timeout;
@@ -106,7 +119,8 @@ int main(int argc, char** argv) {
   session_options.instructions = kInstructions;
   absl::Status served = mfgate::transport::RunStdio(STDIN_FILENO, STDOUT_FILENO,
                                                     &tools, session_options);
-  (*pool)->StopAll();
+  (*pool)->StopAll();  // Also ends the reporter's wait.
+  ready_reporter.join();
   if (!served.ok()) return Fail(served.message());
   return 0;
 }

@@ -140,7 +140,7 @@ absl::StatusOr<std::shared_ptr<v1::Worker::StubInterface>> WorkerPool::Stub(
 absl::Status WorkerPool::WaitReady(const std::string& tenant,
                                    absl::Time deadline) {
   std::shared_ptr<grpc::Channel> channel;
-  Subprocess* process = nullptr;
+  std::shared_ptr<Subprocess> process;
   {
     absl::MutexLock lock(&mu_);
     auto found = workers_.find(tenant);
@@ -149,16 +149,21 @@ absl::Status WorkerPool::WaitReady(const std::string& tenant,
           absl::StrCat("no tenant named '", tenant, "'"));
     }
     channel = found->second.channel;
-    // Workers live until StopAll, which callers do not race with WaitReady.
-    process = found->second.process.get();
+    process = found->second.process;
   }
-  absl::Status ready = WaitUntilServing(channel, process, deadline);
+  StopReason exited = WhenExited(process);
+  absl::Status ready = WaitUntilServing(
+      channel, deadline, [this, exited]() -> std::optional<std::string> {
+        if (stopping_) return "the gateway is stopping";
+        return exited();
+      });
   if (ready.ok()) return ready;
   return absl::Status(ready.code(),
                       absl::StrCat("tenant ", tenant, ": ", ready.message()));
 }
 
 void WorkerPool::StopAll() {
+  stopping_ = true;
   absl::MutexLock lock(&mu_);
   for (auto& [name, worker] : workers_) {
     if (worker.process != nullptr) {

@@ -14,6 +14,7 @@
 #ifndef MFGATE_GATEWAY_UPSTREAM_WORKER_POOL_H_
 #define MFGATE_GATEWAY_UPSTREAM_WORKER_POOL_H_
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <string>
@@ -41,7 +42,8 @@ class WorkerPool {
       const std::string& tenant) const;
 
   // Waits until `tenant`'s worker reports SERVING; Unavailable when a
-  // spawned worker exited, DeadlineExceeded at `deadline`.
+  // spawned worker exited (StopAll ends the wait that way), DeadlineExceeded
+  // at `deadline`.
   absl::Status WaitReady(const std::string& tenant, absl::Time deadline);
 
   // Stops spawned workers (SIGTERM, then SIGKILL) and removes their sockets.
@@ -56,7 +58,8 @@ class WorkerPool {
   struct Worker {
     std::string address;
     std::string private_dir;  // Spawned workers only.
-    std::unique_ptr<Subprocess> process;
+    // Shared with WaitReady, which may still poll it while StopAll runs.
+    std::shared_ptr<Subprocess> process;
     std::shared_ptr<grpc::Channel> channel;
     std::shared_ptr<v1::Worker::StubInterface> stub;
   };
@@ -65,6 +68,7 @@ class WorkerPool {
   absl::Status Spawn(const std::string& binary,
                      const config::TenantConfig& tenant, Worker* worker);
 
+  std::atomic<bool> stopping_{false};
   mutable absl::Mutex mu_;
   std::map<std::string, Worker> workers_ ABSL_GUARDED_BY(mu_);
 };

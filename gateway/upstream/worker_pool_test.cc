@@ -27,7 +27,15 @@ config::GatewayConfig OneSpawnedTenant(const std::string& engine_as_mode) {
   return config;
 }
 
-bool Alive(pid_t pid) { return kill(pid, 0) == 0; }
+// Whether `pid` runs (a zombie waiting for its reaper does not).
+bool Alive(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  size_t paren = line.rfind(')');
+  return paren != std::string::npos && paren + 2 < line.size() &&
+         line[paren + 2] != 'Z';
+}
 
 // The fake worker takes its mode from --engine via a wrapper script.
 class WorkerPoolTest : public ::testing::Test {

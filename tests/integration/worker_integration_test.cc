@@ -53,6 +53,16 @@ pid_t EnginePid(pid_t worker) {
   return 0;
 }
 
+// Whether `pid` runs (a zombie waiting for its reaper does not).
+bool Running(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  size_t paren = line.rfind(')');
+  return paren != std::string::npos && paren + 2 < line.size() &&
+         line[paren + 2] != 'Z';
+}
+
 class WorkerIntegrationTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -200,6 +210,23 @@ TEST_F(WorkerIntegrationTest, HealthChecksAndValidationRun) {
       stub().ValidateConfigs(Context().get(), request, &validation);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_TRUE(validation.ok()) << validation.summary();
+}
+
+// An engine never outlives its worker, even a SIGKILL'd one.
+TEST(WorkerLifetimeTest, EngineDiesWithItsWorker) {
+  ASSERT_FALSE(DemoProject().empty());
+  auto worker = WorkerProcess::Start(DemoProject(), {}, absl::Minutes(5));
+  ASSERT_TRUE(worker.ok()) << worker.status();
+  pid_t engine = EnginePid((*worker)->process().pid());
+  ASSERT_GT(engine, 0);
+  (*worker)->process().Signal(SIGKILL);
+  (*worker)->process().WaitUntil(absl::InfiniteFuture());
+  absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (Running(engine) && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_FALSE(Running(engine))
+      << "engine " << engine << " outlived its worker";
 }
 
 // The cli engine (mf per request) must agree with the persistent one.

@@ -37,8 +37,8 @@ absl::StatusOr<std::unique_ptr<WorkerProcess>> WorkerProcess::Start(
 
   auto channel =
       grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
-  absl::Status ready =
-      WaitUntilServing(channel, worker->process_.get(), absl::Now() + timeout);
+  absl::Status ready = WaitUntilServing(channel, absl::Now() + timeout,
+                                        WhenExited(worker->process_));
   if (!ready.ok()) return ready;
   worker->stub_ = v1::Worker::NewStub(channel);
   return worker;

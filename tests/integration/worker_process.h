@@ -33,7 +33,7 @@ class WorkerProcess {
   WorkerProcess() = default;
 
   std::string dir_;
-  std::unique_ptr<Subprocess> process_;
+  std::shared_ptr<Subprocess> process_;
   std::unique_ptr<v1::Worker::Stub> stub_;
 };
 
