@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
 
 #include "absl/strings/str_cat.h"
 
@@ -195,6 +196,16 @@ ExitInfo Subprocess::Terminate(absl::Duration grace) {
   if (auto info = WaitUntil(absl::Now() + grace)) return *info;
   Signal(SIGKILL);
   return *WaitUntil(absl::InfiniteFuture());
+}
+
+bool IsProcessRunning(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  // The state follows the parenthesized command name, which may hold spaces.
+  size_t paren = line.rfind(')');
+  return paren != std::string::npos && paren + 2 < line.size() &&
+         line[paren + 2] != 'Z';
 }
 
 std::vector<std::string> CurrentEnvironment() {

@@ -88,6 +88,9 @@ class Subprocess {
   std::optional<ExitInfo> exit_;
 };
 
+// Whether process `pid` runs; a zombie (dead, not yet reaped) does not.
+bool IsProcessRunning(pid_t pid);
+
 // The environment of this process as "NAME=value" strings.
 std::vector<std::string> CurrentEnvironment();
 

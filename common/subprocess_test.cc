@@ -73,6 +73,15 @@ TEST(SubprocessTest, TerminateEscalatesToKill) {
   EXPECT_EQ(info.signal, SIGKILL);
 }
 
+TEST(SubprocessTest, ZombiesDoNotCountAsRunning) {
+  auto child = Subprocess::Spawn(Shell("exit 0"));
+  ASSERT_TRUE(child.ok());
+  EXPECT_TRUE(IsProcessRunning(getpid()));
+  absl::SleepFor(absl::Milliseconds(200));  // Exited, not yet reaped.
+  EXPECT_FALSE(IsProcessRunning((*child)->pid()));
+  (*child)->WaitUntil(absl::InfiniteFuture());
+}
+
 TEST(SubprocessTest, WithEnvReplacesAVariable) {
   auto env = WithEnv({"A=1", "B=2"}, "A", "3");
   EXPECT_EQ(env, (std::vector<std::string>{"B=2", "A=3"}));

@@ -27,16 +27,6 @@ config::GatewayConfig OneSpawnedTenant(const std::string& engine_as_mode) {
   return config;
 }
 
-// Whether `pid` runs (a zombie waiting for its reaper does not).
-bool Alive(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!std::getline(stat, line)) return false;
-  size_t paren = line.rfind(')');
-  return paren != std::string::npos && paren + 2 < line.size() &&
-         line[paren + 2] != 'Z';
-}
-
 // The fake worker takes its mode from --engine via a wrapper script.
 class WorkerPoolTest : public ::testing::Test {
  protected:
@@ -102,16 +92,17 @@ TEST_F(WorkerPoolTest, NoOrphanSurvivesSigkillOfTheGateway) {
   ASSERT_GT(n, 0);
   pid_t worker = static_cast<pid_t>(std::atol(buffer));
   ASSERT_GT(worker, 0);
-  ASSERT_TRUE(Alive(worker));
+  ASSERT_TRUE(IsProcessRunning(worker));
   (*gateway)->Signal(SIGKILL);
   (*gateway)->WaitUntil(absl::InfiniteFuture());
   absl::Time deadline = absl::Now() + absl::Seconds(5);
   // The worker is reparented and reaped by init (or a subreaper) once dead.
-  while (Alive(worker) && absl::Now() < deadline) {
+  while (IsProcessRunning(worker) && absl::Now() < deadline) {
     waitpid(worker, nullptr, WNOHANG);
     absl::SleepFor(absl::Milliseconds(20));
   }
-  EXPECT_FALSE(Alive(worker)) << "worker " << worker << " outlived its gateway";
+  EXPECT_FALSE(IsProcessRunning(worker))
+      << "worker " << worker << " outlived its gateway";
 }
 
 }  // namespace

@@ -53,16 +53,6 @@ pid_t EnginePid(pid_t worker) {
   return 0;
 }
 
-// Whether `pid` runs (a zombie waiting for its reaper does not).
-bool Running(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!std::getline(stat, line)) return false;
-  size_t paren = line.rfind(')');
-  return paren != std::string::npos && paren + 2 < line.size() &&
-         line[paren + 2] != 'Z';
-}
-
 class WorkerIntegrationTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -222,10 +212,10 @@ TEST(WorkerLifetimeTest, EngineDiesWithItsWorker) {
   (*worker)->process().Signal(SIGKILL);
   (*worker)->process().WaitUntil(absl::InfiniteFuture());
   absl::Time deadline = absl::Now() + absl::Seconds(5);
-  while (Running(engine) && absl::Now() < deadline) {
+  while (IsProcessRunning(engine) && absl::Now() < deadline) {
     absl::SleepFor(absl::Milliseconds(20));
   }
-  EXPECT_FALSE(Running(engine))
+  EXPECT_FALSE(IsProcessRunning(engine))
       << "engine " << engine << " outlived its worker";
 }
 
