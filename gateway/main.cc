@@ -1,36 +1,44 @@
 // mfgate: the MCP gateway in front of MetricFlow workers.
 //
-// Loads its configuration once (mcp-metricflow's environment variables, or a
-// JSON file with tenants), starts or connects to each tenant's worker, and
-// serves MCP. Over stdio the gateway serves one tenant: the only one, or the
-// one named by --tenant. See README.md for the configuration.
+//   mfgate [--transport stdio]            one tenant over stdio (default)
+//   mfgate --transport http [--listen H:P] every tenant over HTTP
+//   mfgate hash-key < key                 the SHA-256 of a key, for --config
+//
+// Configuration comes from mcp-metricflow's environment variables or from
+// --config FILE (see README.md); it is loaded and validated once.
 #include <signal.h>
 #include <unistd.h>
 
-#include <cstdlib>
+#include <iostream>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/flags.h"
 #include "common/log.h"
+#include "gateway/auth/api_keys.h"
 #include "gateway/config/config.h"
-#include "gateway/mcp/session.h"
-#include "gateway/tools/metricflow_tools.h"
+#include "gateway/gateway.h"
+#include "gateway/transport/http_transport.h"
 #include "gateway/transport/stdio_transport.h"
-#include "gateway/upstream/worker_pool.h"
 
 ABSL_FLAG(std::string, config, "",
           "JSON configuration file with tenants (default: one tenant from "
           "DBT_PROJECT_DIR / DBT_PROFILES_DIR)");
-ABSL_FLAG(std::string, transport, "stdio", "stdio");
+ABSL_FLAG(std::string, transport, "stdio", "stdio or http");
 ABSL_FLAG(std::string, tenant, "",
           "tenant served over stdio (default: the only one)");
+ABSL_FLAG(std::string, listen, "",
+          "HOST:PORT for --transport http (default: $MCP_HOST:$MCP_PORT, else "
+          "127.0.0.1:8000)");
+ABSL_FLAG(bool, allow_unauthenticated_remote, false,
+          "serve HTTP without API keys on a non-loopback address");
 ABSL_FLAG(std::string, worker_binary, "",
           "mfgate-worker to spawn (default: $MFGATE_WORKER_BINARY, else beside "
           "mfgate)");
@@ -51,14 +59,114 @@ int Fail(absl::string_view message) {
   return 2;
 }
 
+mfgate::mcp::SessionOptions SessionOptions() {
+  mfgate::mcp::SessionOptions options;
+  options.server_version = kVersion;
+  options.instructions = kInstructions;
+  return options;
+}
+
+// `mfgate hash-key`: reads a key from stdin (never argv, which other users
+// can see) and prints its SHA-256 for a config's api_key_sha256.
+int HashKey() {
+  std::string key;
+  std::getline(std::cin, key);
+  key = std::string(absl::StripAsciiWhitespace(key));
+  if (key.empty()) return Fail("hash-key: give the key on standard input");
+  std::cout << mfgate::config::Sha256Hex(key) << "\n";
+  return 0;
+}
+
+int ServeStdio(const mfgate::config::GatewayConfig& config,
+               mfgate::Gateway& gateway) {
+  std::string tenant = absl::GetFlag(FLAGS_tenant);
+  if (tenant.empty()) {
+    if (config.tenants.size() != 1) {
+      return Fail(
+          "the configuration has several tenants: choose one with --tenant");
+    }
+    tenant = config.tenants.front().name;
+  }
+  mfgate::mcp::ToolProvider* tools = gateway.Tools(tenant);
+  if (tools == nullptr)
+    return Fail(absl::StrCat("no tenant named '", tenant, "'"));
+  absl::Status served = mfgate::transport::RunStdio(STDIN_FILENO, STDOUT_FILENO,
+                                                    tools, SessionOptions());
+  return served.ok() ? 0 : Fail(served.message());
+}
+
+mfgate::transport::HttpTransport* g_http = nullptr;
+
+void StopHttp(int) {
+  if (g_http != nullptr) g_http->Stop();
+}
+
+// HTTP settings from the configuration and flags, checked against the
+// authentication policy before any worker starts.
+absl::StatusOr<mfgate::transport::HttpOptions> HttpSettings(
+    const mfgate::config::GatewayConfig& config,
+    const mfgate::auth::ApiKeys& keys) {
+  mfgate::transport::HttpOptions options;
+  options.host = config.http_host;
+  options.port = config.http_port;
+  if (const std::string listen = absl::GetFlag(FLAGS_listen); !listen.empty()) {
+    size_t colon = listen.rfind(':');
+    if (colon == std::string::npos ||
+        !absl::SimpleAtoi(listen.substr(colon + 1), &options.port)) {
+      return absl::InvalidArgumentError("--listen must be HOST:PORT");
+    }
+    options.host = listen.substr(0, colon);
+  }
+  const bool loopback = options.host == "127.0.0.1" ||
+                        options.host == "localhost" || options.host == "::1";
+  if (config.require_auth && !keys.enabled()) {
+    return absl::InvalidArgumentError(
+        "MCP_REQUIRE_AUTH is on but no API key is configured (set "
+        "MCP_API_KEY)");
+  }
+  if (!keys.enabled()) {
+    if (config.tenants.size() != 1) {
+      return absl::InvalidArgumentError(
+          "several tenants over HTTP need API keys (api_key_sha256) to tell "
+          "them apart");
+    }
+    if (!loopback && !absl::GetFlag(FLAGS_allow_unauthenticated_remote)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "refusing to serve without authentication on ", options.host,
+          ": configure API keys, or pass --allow-unauthenticated-remote"));
+    }
+    options.default_tenant = config.tenants.front().name;
+  }
+  return options;
+}
+
+int ServeHttp(const mfgate::transport::HttpOptions& options,
+              const mfgate::auth::ApiKeys& keys, mfgate::Gateway& gateway) {
+  if (!keys.enabled()) {
+    mfgate::LogWarning(
+        "AUTHENTICATION IS OFF: anyone who can reach this port can query the "
+        "semantic layer");
+  }
+  mfgate::transport::HttpTransport http(
+      options, &keys,
+      [&gateway](const std::string& t) { return gateway.Tools(t); },
+      SessionOptions(), [&gateway] { return gateway.Ready(); });
+  g_http = &http;
+  signal(SIGTERM, StopHttp);
+  signal(SIGINT, StopHttp);
+  absl::Status served = http.Run();
+  g_http = nullptr;
+  return served.ok() ? 0 : Fail(served.message());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "MCP gateway for dbt MetricFlow. Configure with DBT_PROJECT_DIR and "
-      "DBT_PROFILES_DIR, or --config FILE.");
-  std::vector<std::string> args = mfgate::NormalizeFlagDashes(argc, argv);
-  absl::ParseCommandLine(argc, argv);
+      "DBT_PROFILES_DIR, or --config FILE. `mfgate hash-key` hashes a key.");
+  std::vector<std::string> storage = mfgate::NormalizeFlagDashes(argc, argv);
+  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   mfgate::SetLogProgramName("mfgate");
   mfgate::LogLevel level;
   if (!mfgate::ParseLogLevel(absl::GetFlag(FLAGS_log_level), &level)) {
@@ -66,10 +174,15 @@ int main(int argc, char** argv) {
   }
   mfgate::SetLogLevel(level);
   signal(SIGPIPE, SIG_IGN);
-  if (absl::GetFlag(FLAGS_transport) != "stdio") {
-    return Fail(absl::StrCat("unknown --transport '",
-                             absl::GetFlag(FLAGS_transport),
-                             "' (supported: stdio)"));
+  if (positional.size() > 1) {
+    if (std::string(positional[1]) == "hash-key") return HashKey();
+    return Fail(absl::StrCat("unknown command '", positional[1],
+                             "' (known: hash-key)"));
+  }
+  const std::string transport = absl::GetFlag(FLAGS_transport);
+  if (transport != "stdio" && transport != "http") {
+    return Fail(
+        absl::StrCat("unknown --transport '", transport, "' (stdio or http)"));
   }
 
   mfgate::config::Environment env = mfgate::config::ProcessEnvironment();
@@ -81,46 +194,16 @@ int main(int argc, char** argv) {
   if (!absl::GetFlag(FLAGS_worker_binary).empty()) {
     config->worker_binary = absl::GetFlag(FLAGS_worker_binary);
   }
-
-  std::string tenant = absl::GetFlag(FLAGS_tenant);
-  if (tenant.empty()) {
-    if (config->tenants.size() != 1) {
-      return Fail(
-          "the configuration has several tenants: choose one with --tenant");
-    }
-    tenant = config->tenants.front().name;
+  mfgate::auth::ApiKeys keys(*config);
+  absl::StatusOr<mfgate::transport::HttpOptions> http;
+  if (transport == "http") {
+    http = HttpSettings(*config, keys);
+    if (!http.ok()) return Fail(http.status().message());
   }
-
-  auto pool = mfgate::upstream::WorkerPool::Create(*config, argv[0]);
-  if (!pool.ok()) return Fail(pool.status().message());
-  auto stub = (*pool)->Stub(tenant);
-  if (!stub.ok()) return Fail(stub.status().message());
-
-  // Serve at once; calls wait for the worker within their deadlines. This
-  // thread reports when the worker is ready, or why it is not.
-  std::thread ready_reporter(
-      [pool = pool->get(), tenant, timeout = config->worker_start_timeout] {
-        absl::Status ready = pool->WaitReady(tenant, absl::Now() + timeout);
-        if (ready.ok()) {
-          mfgate::LogInfo(absl::StrCat("tenant ", tenant, ": worker ready"));
-        } else {
-          mfgate::LogError(ready.message());
-        }
-      });
-
-  mfgate::tools::MetricFlowToolsOptions tool_options;
-  tool_options.call_timeout = config->call_timeout;
-  tool_options.list_timeout = config->list_timeout;
-  mfgate::tools::MetricFlowTools tools(*stub, tool_options);
-
-  mfgate::mcp::SessionOptions session_options;
-  session_options.server_name = "mfgate";
-  session_options.server_version = kVersion;
-  session_options.instructions = kInstructions;
-  absl::Status served = mfgate::transport::RunStdio(STDIN_FILENO, STDOUT_FILENO,
-                                                    &tools, session_options);
-  (*pool)->StopAll();  // Also ends the reporter's wait.
-  ready_reporter.join();
-  if (!served.ok()) return Fail(served.message());
-  return 0;
+  auto gateway = mfgate::Gateway::Create(*config, argv[0]);
+  if (!gateway.ok()) return Fail(gateway.status().message());
+  int code = transport == "stdio" ? ServeStdio(*config, **gateway)
+                                  : ServeHttp(*http, keys, **gateway);
+  (*gateway)->Stop();
+  return code;
 }

@@ -292,12 +292,13 @@ absl::StatusOr<GatewayConfig> LoadConfigFromEnv(const Environment& env) {
   TenantConfig tenant;
   tenant.name = "default";
   tenant.spawn = spawn;
-  if (!Get(env, "MCP_API_KEY").empty()) {
+  config.worker_binary = Get(env, "MFGATE_WORKER_BINARY");
+  if (absl::Status s = ApplyHttpEnvironment(env, &config); !s.ok()) return s;
+  // As in mcp-metricflow, the key is enforced only when MCP_REQUIRE_AUTH is on.
+  if (config.require_auth && !Get(env, "MCP_API_KEY").empty()) {
     tenant.api_key_sha256.push_back(Sha256Hex(Get(env, "MCP_API_KEY")));
   }
   config.tenants.push_back(std::move(tenant));
-  config.worker_binary = Get(env, "MFGATE_WORKER_BINARY");
-  if (absl::Status s = ApplyHttpEnvironment(env, &config); !s.ok()) return s;
   return config;
 }
 

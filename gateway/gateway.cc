@@ -1,0 +1,58 @@
+#include "gateway/gateway.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+
+namespace mfgate {
+
+absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(
+    const config::GatewayConfig& config, const std::string& argv0) {
+  auto gateway = std::unique_ptr<Gateway>(new Gateway());
+  auto pool = upstream::WorkerPool::Create(config, argv0);
+  if (!pool.ok()) return pool.status();
+  gateway->pool_ = std::move(*pool);
+  tools::MetricFlowToolsOptions options;
+  options.call_timeout = config.call_timeout;
+  options.list_timeout = config.list_timeout;
+  for (const config::TenantConfig& tenant : config.tenants) {
+    auto stub = gateway->pool_->Stub(tenant.name);
+    if (!stub.ok()) return stub.status();
+    gateway->tools_[tenant.name] =
+        std::make_unique<tools::MetricFlowTools>(*stub, options);
+    gateway->reporters_.emplace_back([pool = gateway->pool_.get(),
+                                      name = tenant.name,
+                                      timeout = config.worker_start_timeout] {
+      absl::Status ready = pool->WaitReady(name, absl::Now() + timeout);
+      if (ready.ok()) {
+        LogInfo(absl::StrCat("tenant ", name, ": worker ready"));
+      } else {
+        LogError(ready.message());
+      }
+    });
+  }
+  return gateway;
+}
+
+Gateway::~Gateway() { Stop(); }
+
+mcp::ToolProvider* Gateway::Tools(const std::string& tenant) const {
+  auto found = tools_.find(tenant);
+  return found == tools_.end() ? nullptr : found->second.get();
+}
+
+bool Gateway::Ready() const {
+  for (const auto& [name, tools] : tools_) {
+    if (!pool_->WaitReady(name, absl::Now() + absl::Milliseconds(500)).ok())
+      return false;
+  }
+  return true;
+}
+
+void Gateway::Stop() {
+  if (pool_ != nullptr) pool_->StopAll();  // Ends the reporters' waits too.
+  for (std::thread& reporter : reporters_) {
+    if (reporter.joinable()) reporter.join();
+  }
+}
+
+}  // namespace mfgate

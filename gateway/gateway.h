@@ -1,0 +1,47 @@
+// Gateway: the tenants' workers and tool providers, assembled from a
+// validated configuration, shared by every transport.
+//
+// Create starts (or connects to) every tenant's worker without waiting for
+// them; a background thread per tenant logs when its worker is ready or why
+// it is not. Stop ends those waits and the spawned workers. Must be created
+// and stopped on the main thread (spawned workers are tied to it). Tools()
+// and Ready() are thread-safe.
+#ifndef MFGATE_GATEWAY_GATEWAY_H_
+#define MFGATE_GATEWAY_GATEWAY_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "gateway/config/config.h"
+#include "gateway/tools/metricflow_tools.h"
+#include "gateway/upstream/worker_pool.h"
+
+namespace mfgate {
+
+class Gateway {
+ public:
+  static absl::StatusOr<std::unique_ptr<Gateway>> Create(
+      const config::GatewayConfig& config, const std::string& argv0);
+  ~Gateway();
+
+  // The tool provider of `tenant`, or nullptr for an unknown tenant.
+  mcp::ToolProvider* Tools(const std::string& tenant) const;
+  // Whether every tenant's worker answers its health check with SERVING.
+  bool Ready() const;
+  void Stop();
+
+ private:
+  Gateway() = default;
+
+  std::unique_ptr<upstream::WorkerPool> pool_;
+  std::map<std::string, std::unique_ptr<tools::MetricFlowTools>> tools_;
+  std::vector<std::thread> reporters_;
+};
+
+}  // namespace mfgate
+
+#endif  // MFGATE_GATEWAY_GATEWAY_H_

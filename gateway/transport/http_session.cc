@@ -1,0 +1,101 @@
+#include "gateway/transport/http_session.h"
+
+#include <utility>
+
+namespace mfgate::transport {
+
+using json = nlohmann::json;
+
+HttpSession::HttpSession(std::string id, std::string tenant,
+                         mcp::ToolProvider* tools,
+                         const mcp::SessionOptions& options)
+    : id_(std::move(id)), tenant_(std::move(tenant)), last_used_(absl::Now()) {
+  session_ = std::make_unique<mcp::Session>(
+      tools, options, [this](const json& m) { Route(m); });
+}
+
+HttpSession::~HttpSession() { Close(); }
+
+void HttpSession::Touch() {
+  absl::MutexLock lock(&mu_);
+  last_used_ = absl::Now();
+}
+
+absl::Time HttpSession::last_used() const {
+  absl::MutexLock lock(&mu_);
+  return last_used_;
+}
+
+bool HttpSession::closed() const {
+  absl::MutexLock lock(&mu_);
+  return closed_;
+}
+
+void HttpSession::Route(const json& message) {
+  absl::MutexLock lock(&mu_);
+  if (message.contains("id") && !message.contains("method")) {
+    auto waiting = awaited_.find(mcp::IdKey(message["id"]));
+    if (waiting != awaited_.end()) {
+      waiting->second = message;
+      return;
+    }
+  }
+  if (closed_) return;
+  stream_.push_back(message);
+  if (stream_.size() > kMaxBacklog) stream_.pop_front();
+}
+
+std::optional<json> HttpSession::Exchange(const mcp::Message& message,
+                                          absl::Duration timeout) {
+  Touch();
+  if (message.kind != mcp::Message::Kind::kRequest) {
+    session_->Handle(message);
+    return std::nullopt;
+  }
+  const std::string key = mcp::IdKey(message.id);
+  {
+    absl::MutexLock lock(&mu_);
+    awaited_[key] = std::nullopt;
+  }
+  session_->Handle(message);
+  absl::MutexLock lock(&mu_);
+  auto arrived = [this, &key]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return closed_ || awaited_[key].has_value();
+  };
+  mu_.AwaitWithTimeout(absl::Condition(&arrived), timeout);
+  std::optional<json> response = std::move(awaited_[key]);
+  awaited_.erase(key);
+  last_used_ = absl::Now();
+  if (response.has_value()) return response;
+  return mcp::MakeError(message.id, mcp::kInternalError,
+                        closed_ ? "session closed" : "no response in time");
+}
+
+void HttpSession::Post(const mcp::Message& message) {
+  Touch();
+  session_->Handle(message);
+}
+
+std::optional<json> HttpSession::NextStreamMessage(absl::Duration wait) {
+  absl::MutexLock lock(&mu_);
+  auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return closed_ || !stream_.empty();
+  };
+  mu_.AwaitWithTimeout(absl::Condition(&ready), wait);
+  if (stream_.empty()) return std::nullopt;
+  json message = std::move(stream_.front());
+  stream_.pop_front();
+  last_used_ = absl::Now();
+  return message;
+}
+
+void HttpSession::Close() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (closed_) return;
+    closed_ = true;
+  }
+  session_->Close();
+}
+
+}  // namespace mfgate::transport

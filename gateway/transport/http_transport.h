@@ -1,0 +1,104 @@
+// HttpTransport: MCP over HTTP — Streamable HTTP at /mcp and the legacy
+// HTTP+SSE transport at /sse + /messages/ — plus /health and /ready.
+//
+// Each request walks: Origin check -> authentication (API key -> tenant) ->
+// session lookup (a session is bound to the tenant that created it) ->
+// HttpSession. /health is always open and says nothing about tenants.
+// Streamable HTTP answers a POSTed request with application/json; notifications
+// and responses get 202; GET opens the session's event stream; DELETE ends the
+// session. Run() blocks on the calling thread; Stop() may be called from any
+// thread.
+#ifndef MFGATE_GATEWAY_TRANSPORT_HTTP_TRANSPORT_H_
+#define MFGATE_GATEWAY_TRANSPORT_HTTP_TRANSPORT_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "gateway/auth/api_keys.h"
+#include "gateway/mcp/session.h"
+#include "gateway/transport/http_session.h"
+
+namespace httplib {
+class Server;
+struct Request;
+struct Response;
+}  // namespace httplib
+
+namespace mfgate::transport {
+
+struct HttpOptions {
+  std::string host = "127.0.0.1";
+  int port = 8000;  // 0 picks a free port (see HttpTransport::port()).
+  size_t max_body_bytes = 4u << 20;
+  int max_sessions_per_tenant = 64;
+  absl::Duration idle_session_timeout = absl::Minutes(30);
+  // How long a POST waits for its response.
+  absl::Duration response_timeout = absl::Minutes(10);
+  // Origins allowed besides loopback ones (DNS-rebinding protection).
+  std::vector<std::string> allowed_origins;
+  // Without keys every caller is the default tenant.
+  std::string default_tenant;
+};
+
+class HttpTransport {
+ public:
+  using ProviderFor =
+      std::function<mcp::ToolProvider*(const std::string& tenant)>;
+  using ReadyCheck = std::function<bool()>;
+
+  // `keys` is not owned and must outlive the transport.
+  HttpTransport(HttpOptions options, const auth::ApiKeys* keys,
+                ProviderFor providers, mcp::SessionOptions session_options,
+                ReadyCheck ready);
+  ~HttpTransport();
+
+  // Binds and serves until Stop().
+  absl::Status Run();
+  void Stop();
+  // The bound port, once Run has bound (0 before).
+  int port() const;
+
+ private:
+  void Routes();
+  // The tenant of the request, or an HTTP error written into `res`.
+  bool Admit(const httplib::Request& req, httplib::Response& res,
+             std::string* tenant);
+  std::shared_ptr<HttpSession> NewSession(const std::string& tenant,
+                                          httplib::Response& res);
+  std::shared_ptr<HttpSession> FindSession(const std::string& id,
+                                           const std::string& tenant,
+                                           httplib::Response& res);
+  void ExpireIdleSessions();
+  void HandleMcpPost(const httplib::Request& req, httplib::Response& res);
+  void HandleMcpGet(const httplib::Request& req, httplib::Response& res);
+  void HandleMcpDelete(const httplib::Request& req, httplib::Response& res);
+  void HandleSseGet(const httplib::Request& req, httplib::Response& res);
+  void HandleSsePost(const httplib::Request& req, httplib::Response& res);
+  // Streams the session's messages as server-sent events, after
+  // `first_event`; with `owns_session` the session ends with the stream.
+  void StreamEvents(std::shared_ptr<HttpSession> session,
+                    httplib::Response& res, std::string first_event,
+                    bool owns_session);
+
+  const HttpOptions options_;
+  const auth::ApiKeys* const keys_;
+  const ProviderFor providers_;
+  const mcp::SessionOptions session_options_;
+  const ReadyCheck ready_;
+  std::unique_ptr<httplib::Server> server_;
+
+  mutable absl::Mutex mu_;
+  std::map<std::string, std::shared_ptr<HttpSession>> sessions_
+      ABSL_GUARDED_BY(mu_);
+  int port_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace mfgate::transport
+
+#endif  // MFGATE_GATEWAY_TRANSPORT_HTTP_TRANSPORT_H_

@@ -1,0 +1,76 @@
+"""Two tenants with different dbt projects behind one HTTP gateway: each key
+reaches only its own tenant's worker, metrics and sessions."""
+
+import asyncio
+import json
+import subprocess
+
+import pytest
+from mcp import ClientSession
+from mcp.client.streamable_http import streamablehttp_client
+
+from harness import GATEWAY, demo_project, gateway_env
+from http_harness import HttpGateway
+
+KEYS = {"demo": "demo-tenant-key", "shop": "shop-tenant-key"}
+
+
+def hash_key(key):
+    """The digest `mfgate hash-key` prints (the config never holds keys)."""
+    done = subprocess.run([str(GATEWAY), "hash-key"], input=key.encode(),
+                          capture_output=True, check=True)
+    return done.stdout.decode().strip()
+
+
+@pytest.fixture(scope="module")
+def gateway(shop_project, tmp_path_factory):
+    config = {"tenants": [
+        {"name": "demo", "worker": {"spawn": {"project_dir": str(demo_project())}},
+         "api_key_sha256": [hash_key(KEYS["demo"])]},
+        {"name": "shop", "worker": {"spawn": {"project_dir": str(shop_project)}},
+         "api_key_sha256": [hash_key(KEYS["shop"])]}]}
+    path = tmp_path_factory.mktemp("config") / "gateway.json"
+    path.write_text(json.dumps(config))
+    server = HttpGateway(gateway_env(demo_project()), ["--config", str(path)])
+    yield server
+    assert server.close() == 0
+
+
+async def metric_names(url, key):
+    headers = {"Authorization": f"Bearer {key}"}
+    async with streamablehttp_client(url + "/mcp", headers=headers) as (read, write, _):
+        async with ClientSession(read, write) as session:
+            await session.initialize()
+            result = await session.call_tool("list_metrics", {})
+            assert not result.isError, result.content[0].text
+            return {m["name"] for m in result.structuredContent["metrics"]}
+
+
+def test_hash_key_prints_a_sha256():
+    assert len(hash_key("anything")) == 64
+
+
+def test_each_key_sees_only_its_own_project(gateway):
+    demo = asyncio.run(metric_names(gateway.url, KEYS["demo"]))
+    shop = asyncio.run(metric_names(gateway.url, KEYS["shop"]))
+    assert "transactions" in demo and "revenue" not in demo
+    assert "revenue" in shop and "transactions" not in shop
+
+
+def test_a_session_cannot_be_used_with_another_tenants_key(gateway):
+    session = gateway.initialize({"Authorization": f"Bearer {KEYS['demo']}"})
+    ping = {"jsonrpc": "2.0", "id": 5, "method": "ping"}
+    other = {"Authorization": f"Bearer {KEYS['shop']}", "Mcp-Session-Id": session}
+    assert gateway.post("/mcp", ping, other).status_code == 404
+    own = {"Authorization": f"Bearer {KEYS['demo']}", "Mcp-Session-Id": session}
+    assert gateway.post("/mcp", ping, own).status_code == 200
+
+
+def test_keys_never_appear_in_the_logs(gateway):
+    asyncio.run(metric_names(gateway.url, KEYS["demo"]))
+    gateway.post("/mcp", {"jsonrpc": "2.0", "id": 1, "method": "ping"},
+                 {"Authorization": "Bearer not-a-key-at-all"})
+    gateway.process.terminate()
+    log = gateway.process.stderr.read().decode()
+    for key in [*KEYS.values(), "not-a-key-at-all"]:
+        assert key not in log
