@@ -149,7 +149,7 @@ int ServeHttp(const mfgate::transport::HttpOptions& options,
   }
   mfgate::transport::HttpTransport http(
       options, &keys,
-      [&gateway](const std::string& t) { return gateway.Tools(t); },
+      [&gateway](const std::string& t) { return mfgate::mcp::Handlers{gateway.Tools(t)}; },
       SessionOptions(), [&gateway] { return gateway.Ready(); });
   g_http = &http;
   signal(SIGTERM, StopHttp);

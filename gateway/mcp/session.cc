@@ -11,9 +11,12 @@ namespace {
 using json = nlohmann::json;
 
 // RFC 5424 severities as MCP names them, least severe first.
-constexpr absl::string_view kLogLevels[] = {"debug",   "info",     "notice",
-                                            "warning", "error",    "critical",
-                                            "alert",   "emergency"};
+constexpr absl::string_view kLogLevels[] = {"debug",   "info",  "notice",   "warning",
+                                            "error",   "critical", "alert", "emergency"};
+
+// How long a tool may wait for the client to answer a sampling or
+// elicitation request (a person may be answering).
+constexpr absl::Duration kClientRequestTimeout = absl::Minutes(10);
 
 int LogLevelIndex(absl::string_view level) {
   for (int i = 0; i < 8; ++i) {
@@ -31,8 +34,11 @@ bool IsSupported(const std::string& version) {
 
 }  // namespace
 
-Session::Session(ToolProvider* tools, SessionOptions options, Outbox outbox)
-    : tools_(tools), options_(std::move(options)), outbox_(std::move(outbox)) {}
+Session::Session(Handlers handlers, SessionOptions options, Outbox outbox)
+    : handlers_(handlers),
+      tools_(handlers.tools),
+      options_(std::move(options)),
+      outbox_(std::move(outbox)) {}
 
 Session::~Session() { Close(); }
 
@@ -42,21 +48,18 @@ std::string Session::protocol_version() const {
 }
 
 void Session::Close() {
+  client_requests_.CancelAll();
   absl::MutexLock lock(&mu_);
   closed_ = true;
   for (auto& [id, token] : running_) token->Cancel();
-  auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return running_.empty();
-  };
+  auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return running_.empty(); };
   mu_.Await(absl::Condition(&idle));
 }
 
 void Session::Drain(absl::Time deadline) {
   {
     absl::MutexLock lock(&mu_);
-    auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return running_.empty();
-    };
+    auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return running_.empty(); };
     mu_.AwaitWithDeadline(absl::Condition(&idle), deadline);
   }
   Close();
@@ -80,7 +83,9 @@ void Session::Handle(const Message& message) {
       HandleNotification(message);
       break;
     case Message::Kind::kResponse:
-      break;  // This server sends no requests yet; stray responses are dropped.
+      // An answer to a sampling or elicitation request; strays are dropped.
+      client_requests_.Resolve(message.body);
+      break;
   }
 }
 
@@ -99,56 +104,60 @@ json Session::Initialize(const json& params) {
       params["protocolVersion"].is_string()) {
     asked = params["protocolVersion"].get<std::string>();
   }
-  std::string chosen =
-      IsSupported(asked) ? asked : std::string(kProtocolVersions[0]);
+  std::string chosen = IsSupported(asked) ? asked : std::string(kProtocolVersions[0]);
   {
     absl::MutexLock lock(&mu_);
     version_ = chosen;
+    if (params.is_object() && params.contains("capabilities") &&
+        params["capabilities"].is_object()) {
+      client_capabilities_ = params["capabilities"];
+    }
   }
-  json server_info{{"name", options_.server_name},
-                   {"version", options_.server_version}};
+  json server_info{{"name", options_.server_name}, {"version", options_.server_version}};
   if (chosen >= "2025-06-18") server_info["title"] = options_.server_title;
-  json result{
-      {"protocolVersion", chosen},
-      {"capabilities",
-       {{"tools", {{"listChanged", false}}}, {"logging", json::object()}}},
-      {"serverInfo", server_info}};
-  if (!options_.instructions.empty())
-    result["instructions"] = options_.instructions;
+  json capabilities{{"tools", {{"listChanged", false}}}, {"logging", json::object()}};
+  if (handlers_.resources != nullptr) {
+    capabilities["resources"] = {{"subscribe", true}, {"listChanged", false}};
+  }
+  if (handlers_.prompts != nullptr) capabilities["prompts"] = {{"listChanged", false}};
+  if (handlers_.completions != nullptr) capabilities["completions"] = json::object();
+  json result{{"protocolVersion", chosen},
+              {"capabilities", std::move(capabilities)},
+              {"serverInfo", std::move(server_info)}};
+  if (!options_.instructions.empty()) result["instructions"] = options_.instructions;
   return result;
 }
 
 void Session::HandleRequest(const Message& request) {
   const std::string& method = request.method;
+  const json& id = request.id;
   if (method == "initialize") {
     if (!protocol_version().empty()) {
-      Send(MakeError(request.id, kInvalidRequest,
-                     "Invalid Request: already initialized"));
+      Send(MakeError(id, kInvalidRequest, "Invalid Request: already initialized"), id);
       return;
     }
-    Send(MakeResult(request.id, Initialize(request.params)));
+    Send(MakeResult(id, Initialize(request.params)), id);
     return;
   }
   if (method == "ping") {
-    Send(MakeResult(request.id, json::object()));
+    Send(MakeResult(id, json::object()), id);
     return;
   }
   if (protocol_version().empty()) {
-    Send(MakeError(
-        request.id, kInvalidRequest,
-        "Invalid Request: session not initialized; send initialize first"));
+    Send(MakeError(id, kInvalidRequest,
+                   "Invalid Request: session not initialized; send initialize first"),
+         id);
     return;
   }
   const json& params = request.params;
   if (method == "tools/list") {
-    if (params.is_object() && params.contains("cursor") &&
-        !params["cursor"].is_null()) {
-      Send(MakeError(
-          request.id, kInvalidParams,
-          "Invalid params: unknown cursor (all tools fit in one page)"));
+    if (params.is_object() && params.contains("cursor") && !params["cursor"].is_null()) {
+      Send(MakeError(id, kInvalidParams,
+                     "Invalid params: unknown cursor (all tools fit in one page)"),
+           id);
       return;
     }
-    Send(MakeResult(request.id, json{{"tools", tools_->ListTools()}}));
+    Send(MakeResult(id, json{{"tools", tools_->ListTools()}}), id);
     return;
   }
   if (method == "tools/call") {
@@ -156,48 +165,44 @@ void Session::HandleRequest(const Message& request) {
     return;
   }
   if (method == "logging/setLevel") {
-    int level = params.is_object() && params.contains("level") &&
-                        params["level"].is_string()
+    int level = params.is_object() && params.contains("level") && params["level"].is_string()
                     ? LogLevelIndex(params["level"].get<std::string>())
                     : -1;
     if (level < 0) {
-      Send(MakeError(
-          request.id, kInvalidParams,
-          "Invalid params: \"level\" must be one of debug, info, notice, "
-          "warning, error, critical, alert, emergency"));
+      Send(MakeError(id, kInvalidParams,
+                     "Invalid params: \"level\" must be one of debug, info, notice, "
+                     "warning, error, critical, alert, emergency"),
+           id);
       return;
     }
     {
       absl::MutexLock lock(&mu_);
       log_level_ = level;
     }
-    Send(MakeResult(request.id, json::object()));
+    Send(MakeResult(id, json::object()), id);
     return;
   }
-  Send(MakeError(request.id, kMethodNotFound,
-                 absl::StrCat("Method not found: ", method)));
+  if (HandleCatalogRequest(request)) return;
+  Send(MakeError(id, kMethodNotFound, absl::StrCat("Method not found: ", method)), id);
 }
 
 void Session::StartToolCall(const Message& request) {
   const json& params = request.params;
-  if (!params.is_object() || !params.contains("name") ||
-      !params["name"].is_string()) {
-    Send(MakeError(request.id, kInvalidParams,
-                   "Invalid params: \"name\" (the tool) must be a string"));
+  const json& id = request.id;
+  if (!params.is_object() || !params.contains("name") || !params["name"].is_string()) {
+    Send(MakeError(id, kInvalidParams, "Invalid params: \"name\" (the tool) must be a string"),
+         id);
     return;
   }
   const std::string name = params["name"].get<std::string>();
   if (!tools_->HasTool(name)) {
-    Send(MakeError(request.id, kInvalidParams,
-                   absl::StrCat("Unknown tool: ", name)));
+    Send(MakeError(id, kInvalidParams, absl::StrCat("Unknown tool: ", name)), id);
     return;
   }
-  json arguments =
-      params.contains("arguments") ? params["arguments"] : json::object();
+  json arguments = params.contains("arguments") ? params["arguments"] : json::object();
   if (arguments.is_null()) arguments = json::object();
   if (!arguments.is_object()) {
-    Send(MakeError(request.id, kInvalidParams,
-                   "Invalid params: \"arguments\" must be an object"));
+    Send(MakeError(id, kInvalidParams, "Invalid params: \"arguments\" must be an object"), id);
     return;
   }
   json progress_token;
@@ -206,56 +211,73 @@ void Session::StartToolCall(const Message& request) {
     progress_token = params["_meta"]["progressToken"];
   }
   auto token = std::make_shared<CancellationToken>();
-  const std::string key = IdKey(request.id);
+  const std::string key = IdKey(id);
+  json capabilities;
   {
     absl::MutexLock lock(&mu_);
     if (closed_) return;
     if (running_.count(key)) {
-      Send(MakeError(
-          request.id, kInvalidRequest,
-          "Invalid Request: a request with this id is still running"));
+      Send(MakeError(id, kInvalidRequest,
+                     "Invalid Request: a request with this id is still running"),
+           id);
       return;
     }
     if (static_cast<int>(running_.size()) >= options_.max_concurrent_calls) {
-      Send(MakeError(request.id, kServerBusy,
+      Send(MakeError(id, kServerBusy,
                      absl::StrCat("too many concurrent requests (limit ",
-                                  options_.max_concurrent_calls, ")")));
+                                  options_.max_concurrent_calls, ")")),
+           id);
       return;
     }
     running_[key] = token;
+    capabilities = client_capabilities_;
   }
-  json id = request.id;
-  std::thread([this, id, key, name, arguments = std::move(arguments),
-               progress_token, token] {
+  std::thread([this, id, key, name, arguments = std::move(arguments), progress_token, token,
+               capabilities = std::move(capabilities)] {
     ToolCallContext context;
     context.cancellation = token.get();
-    context.report_progress = [this, progress_token, token](
-                                  double progress, double total,
-                                  const std::string& message) {
+    context.client_capabilities = capabilities;
+    context.report_progress = [this, id, progress_token, token](
+                                  double progress, double total, const std::string& message) {
       if (progress_token.is_null() || token->cancelled()) return;
       json params{{"progressToken", progress_token}, {"progress", progress}};
       if (total > 0) params["total"] = total;
       if (!message.empty()) params["message"] = message;
-      Send(MakeNotification("notifications/progress", std::move(params)));
+      Send(MakeNotification("notifications/progress", std::move(params)), id);
+    };
+    context.log = [this, id](const std::string& level, const json& data) {
+      Log(level, data, id);
+    };
+    context.request_client = [this, id, token, capabilities](
+                                 const std::string& method,
+                                 const json& params) -> absl::StatusOr<json> {
+      std::string needed = method.substr(0, method.find('/'));
+      if (!capabilities.contains(needed)) {
+        return absl::UnavailableError(
+            absl::StrCat("the client does not support ", needed, " (no '", needed,
+                         "' capability)"));
+      }
+      return client_requests_.Send(
+          method, params, *token, [this, id](const json& m) { Send(m, id); },
+          kClientRequestTimeout);
     };
     json result = tools_->CallTool(name, arguments, context);
     // A cancelled request gets no response.
-    if (!token->cancelled()) Send(MakeResult(id, std::move(result)));
+    Send(token->cancelled() ? json(nullptr) : MakeResult(id, std::move(result)), id);
     absl::MutexLock lock(&mu_);
     running_.erase(key);
   }).detach();
 }
 
-void Session::Log(absl::string_view level, const json& data) {
+void Session::Log(absl::string_view level, const json& data, const json& related) {
   int index = LogLevelIndex(level);
   {
     absl::MutexLock lock(&mu_);
     if (log_level_ < 0 || index < log_level_) return;
   }
   Send(MakeNotification("notifications/message",
-                        json{{"level", std::string(level)},
-                             {"logger", "mfgate"},
-                             {"data", data}}));
+                        json{{"level", std::string(level)}, {"logger", "mfgate"}, {"data", data}}),
+       related);
 }
 
 }  // namespace mfgate::mcp

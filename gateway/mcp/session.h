@@ -17,6 +17,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 
@@ -24,7 +25,9 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "gateway/mcp/client_requests.h"
 #include "gateway/mcp/jsonrpc.h"
+#include "gateway/mcp/providers.h"
 #include "gateway/mcp/tool_provider.h"
 #include "nlohmann/json.hpp"
 
@@ -43,12 +46,21 @@ struct SessionOptions {
   int max_concurrent_calls = 16;
 };
 
-using Outbox = std::function<void(const nlohmann::json& message)>;
+// Receives every message the session sends. `related` is the id of the
+// client request a message belongs to (a response, or a notification or
+// request sent while serving it), or null; HTTP uses it to pick the stream.
+// A null `message` with a `related` id says that request ended without a
+// response (it was cancelled); transports that do not track requests ignore
+// it.
+using Outbox =
+    std::function<void(const nlohmann::json& message, const nlohmann::json& related)>;
 
 class Session {
  public:
-  // `tools` is not owned and must outlive the session.
-  Session(ToolProvider* tools, SessionOptions options, Outbox outbox);
+  // The handlers are not owned and must outlive the session.
+  Session(Handlers handlers, SessionOptions options, Outbox outbox);
+  Session(ToolProvider* tools, SessionOptions options, Outbox outbox)
+      : Session(Handlers{tools}, std::move(options), std::move(outbox)) {}
   ~Session();
 
   Session(const Session&) = delete;
@@ -68,27 +80,38 @@ class Session {
   std::string protocol_version() const;
 
   // Sends notifications/message when `level` is at or above the level the
-  // client set with logging/setLevel (nothing before it set one).
-  void Log(absl::string_view level, const nlohmann::json& data);
+  // client set with logging/setLevel (info until it sets one).
+  void Log(absl::string_view level, const nlohmann::json& data,
+           const nlohmann::json& related = nullptr);
 
  private:
-  void Send(const nlohmann::json& message) { outbox_(message); }
+  void Send(const nlohmann::json& message, const nlohmann::json& related = nullptr) {
+    outbox_(message, related);
+  }
   void HandleRequest(const Message& request);
+  // resources/*, prompts/*, completion/complete (session_catalog.cc); false
+  // when `request` is none of them.
+  bool HandleCatalogRequest(const Message& request);
   void HandleNotification(const Message& notification);
   nlohmann::json Initialize(const nlohmann::json& params);
   void StartToolCall(const Message& request);
 
+  const Handlers handlers_;
   ToolProvider* const tools_;
   const SessionOptions options_;
   const Outbox outbox_;
 
   mutable absl::Mutex mu_;
   std::string version_ ABSL_GUARDED_BY(mu_);
-  int log_level_ ABSL_GUARDED_BY(mu_) = -1;  // Index in the level list.
+  nlohmann::json client_capabilities_ ABSL_GUARDED_BY(mu_) = nlohmann::json::object();
+  std::set<std::string> subscriptions_ ABSL_GUARDED_BY(mu_);
+  // Index in the level list; until the client sets one, info and above.
+  int log_level_ ABSL_GUARDED_BY(mu_) = 1;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   // Running tool calls by request id key.
   std::map<std::string, std::shared_ptr<CancellationToken>> running_
       ABSL_GUARDED_BY(mu_);
+  ClientRequests client_requests_;
 };
 
 }  // namespace mfgate::mcp

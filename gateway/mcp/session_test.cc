@@ -21,9 +21,13 @@ class SessionTest : public ::testing::Test {
     options.server_version = "9.9";
     options.max_concurrent_calls = 2;
     session_ =
-        std::make_unique<Session>(&tools_, options, [this](const json& m) {
+        std::make_unique<Session>(&tools_, options, [this](const json& m, const json& related) {
           absl::MutexLock lock(&mu_);
-          sent_.push_back(m);
+          if (m.is_null()) {
+            unanswered_.push_back(related);
+          } else {
+            sent_.push_back(m);
+          }
         });
   }
 
@@ -65,6 +69,8 @@ class SessionTest : public ::testing::Test {
   FakeTools tools_;
   absl::Mutex mu_;
   std::vector<json> sent_ ABSL_GUARDED_BY(mu_);
+  // Requests reported as ended without a response.
+  std::vector<json> unanswered_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<Session> session_;
 };
 
@@ -73,7 +79,7 @@ TEST_F(SessionTest, NegotiatesEverySupportedVersionAndFallsBackToTheLatest) {
        {"2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"}) {
     json reply;
     Session probe(&tools_, SessionOptions(),
-                  [&reply](const json& m) { reply = m; });
+                  [&reply](const json& m, const json&) { reply = m; });
     probe.HandleText(
         Request(1, "initialize", {{"protocolVersion", version}}).dump());
     EXPECT_EQ(reply["result"]["protocolVersion"], version);
@@ -81,7 +87,7 @@ TEST_F(SessionTest, NegotiatesEverySupportedVersionAndFallsBackToTheLatest) {
   }
   json reply;
   Session probe(&tools_, SessionOptions(),
-                [&reply](const json& m) { reply = m; });
+                [&reply](const json& m, const json&) { reply = m; });
   probe.HandleText(
       Request(1, "initialize", {{"protocolVersion", "1999-01-01"}}).dump());
   EXPECT_EQ(reply["result"]["protocolVersion"], "2025-11-25");
@@ -154,6 +160,8 @@ TEST_F(SessionTest, CancelledCallGetsNoResponseAndTheToolSeesTheCancel) {
     }
   }
   EXPECT_TRUE(progress);
+  absl::MutexLock lock(&mu_);
+  EXPECT_EQ(unanswered_, std::vector<json>{9});
 }
 
 TEST_F(SessionTest, ConcurrencyCapAndDuplicateIds) {
@@ -169,18 +177,16 @@ TEST_F(SessionTest, ConcurrencyCapAndDuplicateIds) {
 
 TEST_F(SessionTest, LogNotificationsRespectTheLevel) {
   Initialize();
-  session_->Log("error", "before setLevel");
+  session_->Log("debug", "below the default of info");
+  session_->Log("info", "sent before setLevel");
   Call(Request(1, "logging/setLevel", {{"level", "warning"}}));
   session_->Log("info", "too low");
   session_->Log("error", "sent");
-  int messages = 0;
+  std::vector<json> logged;
   for (const json& m : Sent()) {
-    if (m.value("method", "") == "notifications/message") {
-      EXPECT_EQ(m["params"]["data"], "sent");
-      ++messages;
-    }
+    if (m.value("method", "") == "notifications/message") logged.push_back(m["params"]["data"]);
   }
-  EXPECT_EQ(messages, 1);
+  EXPECT_EQ(logged, (std::vector<json>{"sent before setLevel", "sent"}));
 }
 
 }  // namespace

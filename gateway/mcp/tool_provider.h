@@ -62,7 +62,9 @@ class CancellationToken {
   std::function<void()> on_cancel_ ABSL_GUARDED_BY(mu_);
 };
 
-// What a tool call knows of the request that carries it.
+// What a tool call knows of the request that carries it. The callbacks are
+// always set (no-ops where they do not apply) and may be called from the
+// tool's thread only while CallTool runs.
 struct ToolCallContext {
   // Cancelled when the client cancels this request. Never null.
   CancellationToken* cancellation = nullptr;
@@ -70,6 +72,18 @@ struct ToolCallContext {
   // a no-op otherwise. `total` <= 0 means unknown.
   std::function<void(double progress, double total, const std::string& message)>
       report_progress;
+  // Sends notifications/message at `level` (debug ... emergency) when the
+  // client asked for that level with logging/setLevel.
+  std::function<void(const std::string& level, const nlohmann::json& data)> log;
+  // Sends a request to the client (e.g. sampling/createMessage,
+  // elicitation/create) and waits for its result; the error of a JSON-RPC
+  // error response, Unavailable when the client lacks the capability,
+  // Cancelled when this call is cancelled.
+  std::function<absl::StatusOr<nlohmann::json>(const std::string& method,
+                                               const nlohmann::json& params)>
+      request_client;
+  // The `capabilities` the client declared at initialize.
+  nlohmann::json client_capabilities = nlohmann::json::object();
 };
 
 class ToolProvider {

@@ -6,12 +6,35 @@ namespace mfgate::transport {
 
 using json = nlohmann::json;
 
-HttpSession::HttpSession(std::string id, std::string tenant,
-                         mcp::ToolProvider* tools,
+std::optional<json> RequestStream::Next(absl::Duration wait) {
+  absl::MutexLock lock(&mu_);
+  auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return ended_ || !events_.empty();
+  };
+  mu_.AwaitWithTimeout(absl::Condition(&ready), wait);
+  if (events_.empty()) return std::nullopt;
+  json event = std::move(events_.front());
+  events_.pop_front();
+  return event;
+}
+
+bool RequestStream::finished() const {
+  absl::MutexLock lock(&mu_);
+  return ended_ && events_.empty();
+}
+
+void RequestStream::Push(json message, bool last) {
+  absl::MutexLock lock(&mu_);
+  if (ended_) return;
+  events_.push_back(std::move(message));
+  ended_ = last;
+}
+
+HttpSession::HttpSession(std::string id, std::string tenant, mcp::Handlers handlers,
                          const mcp::SessionOptions& options)
     : id_(std::move(id)), tenant_(std::move(tenant)), last_used_(absl::Now()) {
   session_ = std::make_unique<mcp::Session>(
-      tools, options, [this](const json& m) { Route(m); });
+      handlers, options, [this](const json& m, const json& related) { Route(m, related); });
 }
 
 HttpSession::~HttpSession() { Close(); }
@@ -31,12 +54,31 @@ bool HttpSession::closed() const {
   return closed_;
 }
 
-void HttpSession::Route(const json& message) {
+void HttpSession::Route(const json& message, const json& related) {
+  const bool is_response = message.is_object() && message.contains("id") &&
+                           !message.contains("method");
   absl::MutexLock lock(&mu_);
-  if (message.contains("id") && !message.contains("method")) {
+  if (message.is_null()) {  // `related` ended without a response.
+    auto stream = request_streams_.find(mcp::IdKey(related));
+    if (stream != request_streams_.end()) {
+      stream->second->Push(json(nullptr), true);
+      request_streams_.erase(stream);
+    }
+    return;
+  }
+  if (is_response) {
     auto waiting = awaited_.find(mcp::IdKey(message["id"]));
     if (waiting != awaited_.end()) {
       waiting->second = message;
+      return;
+    }
+  }
+  if (!related.is_null()) {
+    auto stream = request_streams_.find(mcp::IdKey(related));
+    if (stream != request_streams_.end()) {
+      const bool last = is_response && message["id"] == related;
+      stream->second->Push(message, last);
+      if (last) request_streams_.erase(stream);
       return;
     }
   }
@@ -45,8 +87,7 @@ void HttpSession::Route(const json& message) {
   if (stream_.size() > kMaxBacklog) stream_.pop_front();
 }
 
-std::optional<json> HttpSession::Exchange(const mcp::Message& message,
-                                          absl::Duration timeout) {
+std::optional<json> HttpSession::Exchange(const mcp::Message& message, absl::Duration timeout) {
   Touch();
   if (message.kind != mcp::Message::Kind::kRequest) {
     session_->Handle(message);
@@ -69,6 +110,17 @@ std::optional<json> HttpSession::Exchange(const mcp::Message& message,
   if (response.has_value()) return response;
   return mcp::MakeError(message.id, mcp::kInternalError,
                         closed_ ? "session closed" : "no response in time");
+}
+
+std::shared_ptr<RequestStream> HttpSession::Start(const mcp::Message& message) {
+  Touch();
+  auto stream = std::make_shared<RequestStream>();
+  {
+    absl::MutexLock lock(&mu_);
+    request_streams_[mcp::IdKey(message.id)] = stream;
+  }
+  session_->Handle(message);
+  return stream;
 }
 
 void HttpSession::Post(const mcp::Message& message) {
@@ -96,6 +148,10 @@ void HttpSession::Close() {
     closed_ = true;
   }
   session_->Close();
+  // Running calls were cancelled and get no response: end their streams.
+  absl::MutexLock lock(&mu_);
+  for (auto& [key, stream] : request_streams_) stream->Push(json(nullptr), true);
+  request_streams_.clear();
 }
 
 }  // namespace mfgate::transport

@@ -175,8 +175,8 @@ void HttpTransport::ExpireIdleSessions() {
 std::shared_ptr<HttpSession> HttpTransport::NewSession(
     const std::string& tenant, httplib::Response& res) {
   ExpireIdleSessions();
-  mcp::ToolProvider* tools = providers_(tenant);
-  if (tools == nullptr) {
+  mcp::Handlers handlers = providers_(tenant);
+  if (handlers.tools == nullptr) {
     ReplyError(res, 500, "no tools for this tenant");
     return nullptr;
   }
@@ -191,7 +191,7 @@ std::shared_ptr<HttpSession> HttpTransport::NewSession(
                             options_.max_sessions_per_tenant, ")"));
     return nullptr;
   }
-  auto session = std::make_shared<HttpSession>(NewSessionId(), tenant, tools,
+  auto session = std::make_shared<HttpSession>(NewSessionId(), tenant, handlers,
                                                session_options_);
   sessions_[session->id()] = session;
   return session;
@@ -293,6 +293,14 @@ void HttpTransport::HandleMcpPost(const httplib::Request& req,
     session = FindSession(id, tenant, res);
     if (session == nullptr) return;
   }
+  // A tool call is answered as a stream, so that what the tool sends while it
+  // runs (progress, logs, sampling and elicitation requests) reaches the client.
+  if (message.kind == mcp::Message::Kind::kRequest && message.method == "tools/call" &&
+      absl::StrContains(absl::AsciiStrToLower(req.get_header_value("Accept")),
+                        "text/event-stream")) {
+    StreamRequest(session, message, res);
+    return;
+  }
   std::optional<json> response =
       session->Exchange(message, options_.response_timeout);
   if (!response.has_value()) {
@@ -359,6 +367,26 @@ void HttpTransport::HandleSsePost(const httplib::Request& req,
   session->Post(*parsed.message);
   res.status = 202;
   res.set_content("Accepted", "text/plain");
+}
+
+void HttpTransport::StreamRequest(std::shared_ptr<HttpSession> session,
+                                  const mcp::Message& request, httplib::Response& res) {
+  std::shared_ptr<RequestStream> stream = session->Start(request);
+  res.set_header("Cache-Control", "no-cache");
+  res.set_chunked_content_provider(
+      "text/event-stream", [stream](size_t, httplib::DataSink& sink) {
+        if (stream->finished()) {
+          sink.done();
+          return true;
+        }
+        std::optional<json> event = stream->Next(kKeepAlive);
+        if (event.has_value() && event->is_null()) {  // Ended unanswered.
+          sink.done();
+          return true;
+        }
+        std::string text = event.has_value() ? SseEvent(*event) : ": keep-alive\n\n";
+        return sink.write(text.data(), text.size());
+      });
 }
 
 void HttpTransport::StreamEvents(std::shared_ptr<HttpSession> session,

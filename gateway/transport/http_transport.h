@@ -48,8 +48,8 @@ struct HttpOptions {
 
 class HttpTransport {
  public:
-  using ProviderFor =
-      std::function<mcp::ToolProvider*(const std::string& tenant)>;
+  // What a tenant's sessions serve; tools == nullptr for an unknown tenant.
+  using ProviderFor = std::function<mcp::Handlers(const std::string& tenant)>;
   using ReadyCheck = std::function<bool()>;
 
   // `keys` is not owned and must outlive the transport.
@@ -82,6 +82,9 @@ class HttpTransport {
   void HandleSsePost(const httplib::Request& req, httplib::Response& res);
   // Streams the session's messages as server-sent events, after
   // `first_event`; with `owns_session` the session ends with the stream.
+  // Answers a request as an event stream of what serving it sends.
+  void StreamRequest(std::shared_ptr<HttpSession> session, const mcp::Message& request,
+                     httplib::Response& res);
   void StreamEvents(std::shared_ptr<HttpSession> session,
                     httplib::Response& res, std::string first_event,
                     bool owns_session);

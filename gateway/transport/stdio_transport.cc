@@ -20,6 +20,7 @@ class LineWriter {
   explicit LineWriter(int fd) : fd_(fd) {}
 
   void Write(const nlohmann::json& message) {
+    if (message.is_null()) return;  // A request that ended unanswered.
     std::string line =
         message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     line += '\n';
@@ -51,7 +52,7 @@ absl::Status RunStdio(int in_fd, int out_fd, mcp::ToolProvider* tools,
                       const StdioOptions& options) {
   LineWriter writer(out_fd);
   mcp::Session session(tools, session_options,
-                       [&writer](const nlohmann::json& m) { writer.Write(m); });
+                       [&writer](const nlohmann::json& m, const nlohmann::json&) { writer.Write(m); });
   std::string line;
   bool discarding = false;  // Inside an oversize line.
   size_t discarded = 0;

@@ -1,0 +1,60 @@
+// What a server offers besides tools: resources, prompts and completions.
+//
+// Like ToolProvider (tool_provider.h), each is an interface the protocol
+// layer calls; a Session advertises a capability only when its provider is
+// present. Implementations must be thread-safe: one provider serves every
+// session of a tenant concurrently. Results are MCP result objects.
+#ifndef MFGATE_GATEWAY_MCP_PROVIDERS_H_
+#define MFGATE_GATEWAY_MCP_PROVIDERS_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "gateway/mcp/tool_provider.h"
+#include "nlohmann/json.hpp"
+
+namespace mfgate::mcp {
+
+class ResourceProvider {
+ public:
+  virtual ~ResourceProvider() = default;
+  // The `resources` array of resources/list.
+  virtual nlohmann::json ListResources() const = 0;
+  // The `resourceTemplates` array of resources/templates/list.
+  virtual nlohmann::json ListResourceTemplates() const = 0;
+  // A resources/read result (`contents`); NotFound for an unknown URI.
+  virtual absl::StatusOr<nlohmann::json> ReadResource(const std::string& uri) const = 0;
+};
+
+class PromptProvider {
+ public:
+  virtual ~PromptProvider() = default;
+  // The `prompts` array of prompts/list.
+  virtual nlohmann::json ListPrompts() const = 0;
+  // A prompts/get result; NotFound for an unknown prompt, InvalidArgument
+  // for missing or wrong arguments.
+  virtual absl::StatusOr<nlohmann::json> GetPrompt(const std::string& name,
+                                                   const nlohmann::json& arguments) const = 0;
+};
+
+class CompletionProvider {
+ public:
+  virtual ~CompletionProvider() = default;
+  // The `completion` object of completion/complete for `ref` (ref/prompt or
+  // ref/resource) and `argument` ({name, value}).
+  virtual nlohmann::json Complete(const nlohmann::json& ref,
+                                  const nlohmann::json& argument) const = 0;
+};
+
+// Everything a session serves. `tools` is required; the rest may be null.
+// None is owned; all must outlive the sessions that use them.
+struct Handlers {
+  ToolProvider* tools = nullptr;
+  ResourceProvider* resources = nullptr;
+  PromptProvider* prompts = nullptr;
+  CompletionProvider* completions = nullptr;
+};
+
+}  // namespace mfgate::mcp
+
+#endif  // MFGATE_GATEWAY_MCP_PROVIDERS_H_
