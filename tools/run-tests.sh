@@ -19,6 +19,8 @@ start=$(date +%s)
 bazel test --nocache_test_results --test_env=MFGATE_DEMO_PROJECT="$demo_project" \
   --test_env=MFGATE_REPO="$PWD" "${targets[@]}" || status=1
 
+bazel build //tests/conformance:fixture_server || status=1
+
 # 2. Engine-host, end-to-end (the official MCP Python client over stdio, SSE
 #    and Streamable HTTP) and MCP conformance tests (pytest).
 echo "== pytest"

@@ -26,11 +26,11 @@ class ClientRequests {
   // Sends {method, params} through `send` and waits for the response's
   // result. Errors: the client's JSON-RPC error (as Unknown, with its
   // message), Cancelled, DeadlineExceeded.
-  absl::StatusOr<nlohmann::json> Send(const std::string& method,
-                                      const nlohmann::json& params,
-                                      const CancellationToken& token,
-                                      const std::function<void(const nlohmann::json&)>& send,
-                                      absl::Duration timeout);
+  absl::StatusOr<nlohmann::json> Send(
+      const std::string& method, const nlohmann::json& params,
+      const CancellationToken& token,
+      const std::function<void(const nlohmann::json&)>& send,
+      absl::Duration timeout);
 
   // Delivers a response from the client; false if no request awaits it.
   bool Resolve(const nlohmann::json& response);
@@ -42,7 +42,8 @@ class ClientRequests {
   absl::Mutex mu_;
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
-  std::map<std::string, std::optional<nlohmann::json>> waiting_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::optional<nlohmann::json>> waiting_
+      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace mfgate::mcp

@@ -23,7 +23,8 @@ class ResourceProvider {
   // The `resourceTemplates` array of resources/templates/list.
   virtual nlohmann::json ListResourceTemplates() const = 0;
   // A resources/read result (`contents`); NotFound for an unknown URI.
-  virtual absl::StatusOr<nlohmann::json> ReadResource(const std::string& uri) const = 0;
+  virtual absl::StatusOr<nlohmann::json> ReadResource(
+      const std::string& uri) const = 0;
 };
 
 class PromptProvider {
@@ -33,8 +34,8 @@ class PromptProvider {
   virtual nlohmann::json ListPrompts() const = 0;
   // A prompts/get result; NotFound for an unknown prompt, InvalidArgument
   // for missing or wrong arguments.
-  virtual absl::StatusOr<nlohmann::json> GetPrompt(const std::string& name,
-                                                   const nlohmann::json& arguments) const = 0;
+  virtual absl::StatusOr<nlohmann::json> GetPrompt(
+      const std::string& name, const nlohmann::json& arguments) const = 0;
 };
 
 class CompletionProvider {

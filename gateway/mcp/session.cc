@@ -11,8 +11,9 @@ namespace {
 using json = nlohmann::json;
 
 // RFC 5424 severities as MCP names them, least severe first.
-constexpr absl::string_view kLogLevels[] = {"debug",   "info",  "notice",   "warning",
-                                            "error",   "critical", "alert", "emergency"};
+constexpr absl::string_view kLogLevels[] = {"debug",   "info",     "notice",
+                                            "warning", "error",    "critical",
+                                            "alert",   "emergency"};
 
 // How long a tool may wait for the client to answer a sampling or
 // elicitation request (a person may be answering).
@@ -52,14 +53,18 @@ void Session::Close() {
   absl::MutexLock lock(&mu_);
   closed_ = true;
   for (auto& [id, token] : running_) token->Cancel();
-  auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return running_.empty(); };
+  auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return running_.empty();
+  };
   mu_.Await(absl::Condition(&idle));
 }
 
 void Session::Drain(absl::Time deadline) {
   {
     absl::MutexLock lock(&mu_);
-    auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return running_.empty(); };
+    auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return running_.empty();
+    };
     mu_.AwaitWithDeadline(absl::Condition(&idle), deadline);
   }
   Close();
@@ -104,7 +109,8 @@ json Session::Initialize(const json& params) {
       params["protocolVersion"].is_string()) {
     asked = params["protocolVersion"].get<std::string>();
   }
-  std::string chosen = IsSupported(asked) ? asked : std::string(kProtocolVersions[0]);
+  std::string chosen =
+      IsSupported(asked) ? asked : std::string(kProtocolVersions[0]);
   {
     absl::MutexLock lock(&mu_);
     version_ = chosen;
@@ -113,18 +119,23 @@ json Session::Initialize(const json& params) {
       client_capabilities_ = params["capabilities"];
     }
   }
-  json server_info{{"name", options_.server_name}, {"version", options_.server_version}};
+  json server_info{{"name", options_.server_name},
+                   {"version", options_.server_version}};
   if (chosen >= "2025-06-18") server_info["title"] = options_.server_title;
-  json capabilities{{"tools", {{"listChanged", false}}}, {"logging", json::object()}};
+  json capabilities{{"tools", {{"listChanged", false}}},
+                    {"logging", json::object()}};
   if (handlers_.resources != nullptr) {
     capabilities["resources"] = {{"subscribe", true}, {"listChanged", false}};
   }
-  if (handlers_.prompts != nullptr) capabilities["prompts"] = {{"listChanged", false}};
-  if (handlers_.completions != nullptr) capabilities["completions"] = json::object();
+  if (handlers_.prompts != nullptr)
+    capabilities["prompts"] = {{"listChanged", false}};
+  if (handlers_.completions != nullptr)
+    capabilities["completions"] = json::object();
   json result{{"protocolVersion", chosen},
               {"capabilities", std::move(capabilities)},
               {"serverInfo", std::move(server_info)}};
-  if (!options_.instructions.empty()) result["instructions"] = options_.instructions;
+  if (!options_.instructions.empty())
+    result["instructions"] = options_.instructions;
   return result;
 }
 
@@ -133,7 +144,9 @@ void Session::HandleRequest(const Message& request) {
   const json& id = request.id;
   if (method == "initialize") {
     if (!protocol_version().empty()) {
-      Send(MakeError(id, kInvalidRequest, "Invalid Request: already initialized"), id);
+      Send(MakeError(id, kInvalidRequest,
+                     "Invalid Request: already initialized"),
+           id);
       return;
     }
     Send(MakeResult(id, Initialize(request.params)), id);
@@ -144,16 +157,19 @@ void Session::HandleRequest(const Message& request) {
     return;
   }
   if (protocol_version().empty()) {
-    Send(MakeError(id, kInvalidRequest,
-                   "Invalid Request: session not initialized; send initialize first"),
+    Send(MakeError(
+             id, kInvalidRequest,
+             "Invalid Request: session not initialized; send initialize first"),
          id);
     return;
   }
   const json& params = request.params;
   if (method == "tools/list") {
-    if (params.is_object() && params.contains("cursor") && !params["cursor"].is_null()) {
-      Send(MakeError(id, kInvalidParams,
-                     "Invalid params: unknown cursor (all tools fit in one page)"),
+    if (params.is_object() && params.contains("cursor") &&
+        !params["cursor"].is_null()) {
+      Send(MakeError(
+               id, kInvalidParams,
+               "Invalid params: unknown cursor (all tools fit in one page)"),
            id);
       return;
     }
@@ -165,13 +181,15 @@ void Session::HandleRequest(const Message& request) {
     return;
   }
   if (method == "logging/setLevel") {
-    int level = params.is_object() && params.contains("level") && params["level"].is_string()
+    int level = params.is_object() && params.contains("level") &&
+                        params["level"].is_string()
                     ? LogLevelIndex(params["level"].get<std::string>())
                     : -1;
     if (level < 0) {
-      Send(MakeError(id, kInvalidParams,
-                     "Invalid params: \"level\" must be one of debug, info, notice, "
-                     "warning, error, critical, alert, emergency"),
+      Send(MakeError(
+               id, kInvalidParams,
+               "Invalid params: \"level\" must be one of debug, info, notice, "
+               "warning, error, critical, alert, emergency"),
            id);
       return;
     }
@@ -183,26 +201,34 @@ void Session::HandleRequest(const Message& request) {
     return;
   }
   if (HandleCatalogRequest(request)) return;
-  Send(MakeError(id, kMethodNotFound, absl::StrCat("Method not found: ", method)), id);
+  Send(MakeError(id, kMethodNotFound,
+                 absl::StrCat("Method not found: ", method)),
+       id);
 }
 
 void Session::StartToolCall(const Message& request) {
   const json& params = request.params;
   const json& id = request.id;
-  if (!params.is_object() || !params.contains("name") || !params["name"].is_string()) {
-    Send(MakeError(id, kInvalidParams, "Invalid params: \"name\" (the tool) must be a string"),
+  if (!params.is_object() || !params.contains("name") ||
+      !params["name"].is_string()) {
+    Send(MakeError(id, kInvalidParams,
+                   "Invalid params: \"name\" (the tool) must be a string"),
          id);
     return;
   }
   const std::string name = params["name"].get<std::string>();
   if (!tools_->HasTool(name)) {
-    Send(MakeError(id, kInvalidParams, absl::StrCat("Unknown tool: ", name)), id);
+    Send(MakeError(id, kInvalidParams, absl::StrCat("Unknown tool: ", name)),
+         id);
     return;
   }
-  json arguments = params.contains("arguments") ? params["arguments"] : json::object();
+  json arguments =
+      params.contains("arguments") ? params["arguments"] : json::object();
   if (arguments.is_null()) arguments = json::object();
   if (!arguments.is_object()) {
-    Send(MakeError(id, kInvalidParams, "Invalid params: \"arguments\" must be an object"), id);
+    Send(MakeError(id, kInvalidParams,
+                   "Invalid params: \"arguments\" must be an object"),
+         id);
     return;
   }
   json progress_token;
@@ -217,9 +243,10 @@ void Session::StartToolCall(const Message& request) {
     absl::MutexLock lock(&mu_);
     if (closed_) return;
     if (running_.count(key)) {
-      Send(MakeError(id, kInvalidRequest,
-                     "Invalid Request: a request with this id is still running"),
-           id);
+      Send(
+          MakeError(id, kInvalidRequest,
+                    "Invalid Request: a request with this id is still running"),
+          id);
       return;
     }
     if (static_cast<int>(running_.size()) >= options_.max_concurrent_calls) {
@@ -232,13 +259,14 @@ void Session::StartToolCall(const Message& request) {
     running_[key] = token;
     capabilities = client_capabilities_;
   }
-  std::thread([this, id, key, name, arguments = std::move(arguments), progress_token, token,
-               capabilities = std::move(capabilities)] {
+  std::thread([this, id, key, name, arguments = std::move(arguments),
+               progress_token, token, capabilities = std::move(capabilities)] {
     ToolCallContext context;
     context.cancellation = token.get();
     context.client_capabilities = capabilities;
     context.report_progress = [this, id, progress_token, token](
-                                  double progress, double total, const std::string& message) {
+                                  double progress, double total,
+                                  const std::string& message) {
       if (progress_token.is_null() || token->cancelled()) return;
       json params{{"progressToken", progress_token}, {"progress", progress}};
       if (total > 0) params["total"] = total;
@@ -254,8 +282,8 @@ void Session::StartToolCall(const Message& request) {
       std::string needed = method.substr(0, method.find('/'));
       if (!capabilities.contains(needed)) {
         return absl::UnavailableError(
-            absl::StrCat("the client does not support ", needed, " (no '", needed,
-                         "' capability)"));
+            absl::StrCat("the client does not support ", needed, " (no '",
+                         needed, "' capability)"));
       }
       return client_requests_.Send(
           method, params, *token, [this, id](const json& m) { Send(m, id); },
@@ -263,20 +291,24 @@ void Session::StartToolCall(const Message& request) {
     };
     json result = tools_->CallTool(name, arguments, context);
     // A cancelled request gets no response.
-    Send(token->cancelled() ? json(nullptr) : MakeResult(id, std::move(result)), id);
+    Send(token->cancelled() ? json(nullptr) : MakeResult(id, std::move(result)),
+         id);
     absl::MutexLock lock(&mu_);
     running_.erase(key);
   }).detach();
 }
 
-void Session::Log(absl::string_view level, const json& data, const json& related) {
+void Session::Log(absl::string_view level, const json& data,
+                  const json& related) {
   int index = LogLevelIndex(level);
   {
     absl::MutexLock lock(&mu_);
     if (log_level_ < 0 || index < log_level_) return;
   }
   Send(MakeNotification("notifications/message",
-                        json{{"level", std::string(level)}, {"logger", "mfgate"}, {"data", data}}),
+                        json{{"level", std::string(level)},
+                             {"logger", "mfgate"},
+                             {"data", data}}),
        related);
 }
 

@@ -17,8 +17,8 @@
 
 #include <functional>
 #include <map>
-#include <set>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
@@ -52,8 +52,8 @@ struct SessionOptions {
 // A null `message` with a `related` id says that request ended without a
 // response (it was cancelled); transports that do not track requests ignore
 // it.
-using Outbox =
-    std::function<void(const nlohmann::json& message, const nlohmann::json& related)>;
+using Outbox = std::function<void(const nlohmann::json& message,
+                                  const nlohmann::json& related)>;
 
 class Session {
  public:
@@ -85,7 +85,8 @@ class Session {
            const nlohmann::json& related = nullptr);
 
  private:
-  void Send(const nlohmann::json& message, const nlohmann::json& related = nullptr) {
+  void Send(const nlohmann::json& message,
+            const nlohmann::json& related = nullptr) {
     outbox_(message, related);
   }
   void HandleRequest(const Message& request);
@@ -103,7 +104,8 @@ class Session {
 
   mutable absl::Mutex mu_;
   std::string version_ ABSL_GUARDED_BY(mu_);
-  nlohmann::json client_capabilities_ ABSL_GUARDED_BY(mu_) = nlohmann::json::object();
+  nlohmann::json client_capabilities_ ABSL_GUARDED_BY(mu_) =
+      nlohmann::json::object();
   std::set<std::string> subscriptions_ ABSL_GUARDED_BY(mu_);
   // Index in the level list; until the client sets one, info and above.
   int log_level_ ABSL_GUARDED_BY(mu_) = 1;

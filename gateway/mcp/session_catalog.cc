@@ -15,7 +15,8 @@ int ErrorCodeFor(const absl::Status& status) {
 
 // The string param `name`, or nullptr when missing or not a string.
 const std::string* StringParam(const json& params, const char* name) {
-  if (!params.is_object() || !params.contains(name) || !params[name].is_string()) {
+  if (!params.is_object() || !params.contains(name) ||
+      !params[name].is_string()) {
     return nullptr;
   }
   return params[name].get_ptr<const std::string*>();
@@ -28,17 +29,21 @@ bool Session::HandleCatalogRequest(const Message& request) {
   const json& id = request.id;
   const json& params = request.params;
   auto missing = [&](const char* what) {
-    Send(MakeError(id, kInvalidParams, absl::StrCat("Invalid params: \"", what,
-                                                    "\" must be a string")),
+    Send(MakeError(
+             id, kInvalidParams,
+             absl::StrCat("Invalid params: \"", what, "\" must be a string")),
          id);
   };
   if (handlers_.resources != nullptr) {
     if (method == "resources/list") {
-      Send(MakeResult(id, {{"resources", handlers_.resources->ListResources()}}), id);
+      Send(
+          MakeResult(id, {{"resources", handlers_.resources->ListResources()}}),
+          id);
       return true;
     }
     if (method == "resources/templates/list") {
-      Send(MakeResult(id, {{"resourceTemplates", handlers_.resources->ListResourceTemplates()}}),
+      Send(MakeResult(id, {{"resourceTemplates",
+                            handlers_.resources->ListResourceTemplates()}}),
            id);
       return true;
     }
@@ -81,25 +86,31 @@ bool Session::HandleCatalogRequest(const Message& request) {
         missing("name");
         return true;
       }
-      json arguments = params.contains("arguments") ? params["arguments"] : json::object();
-      absl::StatusOr<json> prompt = handlers_.prompts->GetPrompt(*name, arguments);
+      json arguments =
+          params.contains("arguments") ? params["arguments"] : json::object();
+      absl::StatusOr<json> prompt =
+          handlers_.prompts->GetPrompt(*name, arguments);
       Send(prompt.ok() ? MakeResult(id, *prompt)
-                       : MakeError(id, kInvalidParams, std::string(prompt.status().message())),
+                       : MakeError(id, kInvalidParams,
+                                   std::string(prompt.status().message())),
            id);
       return true;
     }
   }
   if (handlers_.completions != nullptr && method == "completion/complete") {
-    if (!params.is_object() || !params.contains("ref") || !params["ref"].is_object() ||
-        !params.contains("argument") || !params["argument"].is_object()) {
+    if (!params.is_object() || !params.contains("ref") ||
+        !params["ref"].is_object() || !params.contains("argument") ||
+        !params["argument"].is_object()) {
       Send(MakeError(id, kInvalidParams,
-                     "Invalid params: completion/complete needs \"ref\" and \"argument\" "
+                     "Invalid params: completion/complete needs \"ref\" and "
+                     "\"argument\" "
                      "objects"),
            id);
       return true;
     }
-    Send(MakeResult(id, {{"completion",
-                          handlers_.completions->Complete(params["ref"], params["argument"])}}),
+    Send(MakeResult(id,
+                    {{"completion", handlers_.completions->Complete(
+                                        params["ref"], params["argument"])}}),
          id);
     return true;
   }

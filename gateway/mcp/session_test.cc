@@ -20,8 +20,8 @@ class SessionTest : public ::testing::Test {
     SessionOptions options;
     options.server_version = "9.9";
     options.max_concurrent_calls = 2;
-    session_ =
-        std::make_unique<Session>(&tools_, options, [this](const json& m, const json& related) {
+    session_ = std::make_unique<Session>(
+        &tools_, options, [this](const json& m, const json& related) {
           absl::MutexLock lock(&mu_);
           if (m.is_null()) {
             unanswered_.push_back(related);
@@ -184,7 +184,8 @@ TEST_F(SessionTest, LogNotificationsRespectTheLevel) {
   session_->Log("error", "sent");
   std::vector<json> logged;
   for (const json& m : Sent()) {
-    if (m.value("method", "") == "notifications/message") logged.push_back(m["params"]["data"]);
+    if (m.value("method", "") == "notifications/message")
+      logged.push_back(m["params"]["data"]);
   }
   EXPECT_EQ(logged, (std::vector<json>{"sent before setLevel", "sent"}));
 }

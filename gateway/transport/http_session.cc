@@ -30,11 +30,13 @@ void RequestStream::Push(json message, bool last) {
   ended_ = last;
 }
 
-HttpSession::HttpSession(std::string id, std::string tenant, mcp::Handlers handlers,
+HttpSession::HttpSession(std::string id, std::string tenant,
+                         mcp::Handlers handlers,
                          const mcp::SessionOptions& options)
     : id_(std::move(id)), tenant_(std::move(tenant)), last_used_(absl::Now()) {
   session_ = std::make_unique<mcp::Session>(
-      handlers, options, [this](const json& m, const json& related) { Route(m, related); });
+      handlers, options,
+      [this](const json& m, const json& related) { Route(m, related); });
 }
 
 HttpSession::~HttpSession() { Close(); }
@@ -87,7 +89,8 @@ void HttpSession::Route(const json& message, const json& related) {
   if (stream_.size() > kMaxBacklog) stream_.pop_front();
 }
 
-std::optional<json> HttpSession::Exchange(const mcp::Message& message, absl::Duration timeout) {
+std::optional<json> HttpSession::Exchange(const mcp::Message& message,
+                                          absl::Duration timeout) {
   Touch();
   if (message.kind != mcp::Message::Kind::kRequest) {
     session_->Handle(message);
@@ -150,7 +153,8 @@ void HttpSession::Close() {
   session_->Close();
   // Running calls were cancelled and get no response: end their streams.
   absl::MutexLock lock(&mu_);
-  for (auto& [key, stream] : request_streams_) stream->Push(json(nullptr), true);
+  for (auto& [key, stream] : request_streams_)
+    stream->Push(json(nullptr), true);
   request_streams_.clear();
 }
 

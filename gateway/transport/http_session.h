@@ -59,7 +59,8 @@ class HttpSession {
   // Hands `message` to the session. For a request, waits up to `timeout`
   // for its response and returns it (a JSON-RPC error when it times out);
   // nullopt for notifications and responses.
-  std::optional<nlohmann::json> Exchange(const mcp::Message& message, absl::Duration timeout);
+  std::optional<nlohmann::json> Exchange(const mcp::Message& message,
+                                         absl::Duration timeout);
 
   // Hands the request `message` to the session and returns the stream of its
   // events, which ends with its response.
@@ -88,9 +89,11 @@ class HttpSession {
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time last_used_ ABSL_GUARDED_BY(mu_);
   // Responses awaited by a JSON POST, by request id key; nullopt until then.
-  std::map<std::string, std::optional<nlohmann::json>> awaited_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::optional<nlohmann::json>> awaited_
+      ABSL_GUARDED_BY(mu_);
   // Requests answered as streams, by request id key.
-  std::map<std::string, std::shared_ptr<RequestStream>> request_streams_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::shared_ptr<RequestStream>> request_streams_
+      ABSL_GUARDED_BY(mu_);
   std::deque<nlohmann::json> stream_ ABSL_GUARDED_BY(mu_);
 
   // Last: its outbox calls Route, which uses the members above.

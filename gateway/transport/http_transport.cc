@@ -294,8 +294,10 @@ void HttpTransport::HandleMcpPost(const httplib::Request& req,
     if (session == nullptr) return;
   }
   // A tool call is answered as a stream, so that what the tool sends while it
-  // runs (progress, logs, sampling and elicitation requests) reaches the client.
-  if (message.kind == mcp::Message::Kind::kRequest && message.method == "tools/call" &&
+  // runs (progress, logs, sampling and elicitation requests) reaches the
+  // client.
+  if (message.kind == mcp::Message::Kind::kRequest &&
+      message.method == "tools/call" &&
       absl::StrContains(absl::AsciiStrToLower(req.get_header_value("Accept")),
                         "text/event-stream")) {
     StreamRequest(session, message, res);
@@ -370,7 +372,8 @@ void HttpTransport::HandleSsePost(const httplib::Request& req,
 }
 
 void HttpTransport::StreamRequest(std::shared_ptr<HttpSession> session,
-                                  const mcp::Message& request, httplib::Response& res) {
+                                  const mcp::Message& request,
+                                  httplib::Response& res) {
   std::shared_ptr<RequestStream> stream = session->Start(request);
   res.set_header("Cache-Control", "no-cache");
   res.set_chunked_content_provider(
@@ -384,7 +387,8 @@ void HttpTransport::StreamRequest(std::shared_ptr<HttpSession> session,
           sink.done();
           return true;
         }
-        std::string text = event.has_value() ? SseEvent(*event) : ": keep-alive\n\n";
+        std::string text =
+            event.has_value() ? SseEvent(*event) : ": keep-alive\n\n";
         return sink.write(text.data(), text.size());
       });
 }

@@ -83,8 +83,8 @@ class HttpTransport {
   // Streams the session's messages as server-sent events, after
   // `first_event`; with `owns_session` the session ends with the stream.
   // Answers a request as an event stream of what serving it sends.
-  void StreamRequest(std::shared_ptr<HttpSession> session, const mcp::Message& request,
-                     httplib::Response& res);
+  void StreamRequest(std::shared_ptr<HttpSession> session,
+                     const mcp::Message& request, httplib::Response& res);
   void StreamEvents(std::shared_ptr<HttpSession> session,
                     httplib::Response& res, std::string first_event,
                     bool owns_session);

@@ -52,7 +52,8 @@ absl::Status RunStdio(int in_fd, int out_fd, mcp::ToolProvider* tools,
                       const StdioOptions& options) {
   LineWriter writer(out_fd);
   mcp::Session session(tools, session_options,
-                       [&writer](const nlohmann::json& m, const nlohmann::json&) { writer.Write(m); });
+                       [&writer](const nlohmann::json& m,
+                                 const nlohmann::json&) { writer.Write(m); });
   std::string line;
   bool discarding = false;  // Inside an oversize line.
   size_t discarded = 0;

@@ -1,0 +1,45 @@
+// A test-only MCP server for the conformance suite: the conformance
+// fixtures (fixtures.h) served over Streamable HTTP by mfgate's own protocol
+// library and HTTP transport, without authentication, on 127.0.0.1.
+// Usage: fixture_server PORT
+#include <signal.h>
+
+#include <cstdlib>
+
+#include "common/log.h"
+#include "gateway/auth/api_keys.h"
+#include "gateway/transport/http_transport.h"
+#include "tests/conformance/fixtures.h"
+
+namespace {
+mfgate::transport::HttpTransport* g_server = nullptr;
+void Stop(int) {
+  if (g_server != nullptr) g_server->Stop();
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) return 2;
+  signal(SIGPIPE, SIG_IGN);
+  mfgate::SetLogProgramName("fixture-server");
+  mfgate::conformance::FixtureTools tools;
+  mfgate::conformance::FixtureResources resources;
+  mfgate::conformance::FixturePrompts prompts;
+  mfgate::transport::HttpOptions options;
+  options.port = std::atoi(argv[1]);
+  options.default_tenant = "fixtures";
+  mfgate::auth::ApiKeys no_keys{mfgate::config::GatewayConfig()};
+  mfgate::mcp::SessionOptions session;
+  session.server_name = "mfgate-conformance-fixtures";
+  session.server_version = "0.1.0";
+  mfgate::transport::HttpTransport server(
+      options, &no_keys,
+      [&](const std::string&) {
+        return mfgate::mcp::Handlers{&tools, &resources, &prompts, &prompts};
+      },
+      session, [] { return true; });
+  g_server = &server;
+  signal(SIGTERM, Stop);
+  signal(SIGINT, Stop);
+  return server.Run().ok() ? 0 : 1;
+}
