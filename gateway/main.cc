@@ -59,8 +59,10 @@ int Fail(absl::string_view message) {
   return 2;
 }
 
-mfgate::mcp::SessionOptions SessionOptions() {
+mfgate::mcp::SessionOptions SessionOptions(
+    const mfgate::config::GatewayConfig& config) {
   mfgate::mcp::SessionOptions options;
+  options.max_concurrent_calls = config.limits.max_concurrent_calls;
   options.server_version = kVersion;
   options.instructions = kInstructions;
   return options;
@@ -90,8 +92,8 @@ int ServeStdio(const mfgate::config::GatewayConfig& config,
   mfgate::mcp::ToolProvider* tools = gateway.Tools(tenant);
   if (tools == nullptr)
     return Fail(absl::StrCat("no tenant named '", tenant, "'"));
-  absl::Status served = mfgate::transport::RunStdio(STDIN_FILENO, STDOUT_FILENO,
-                                                    tools, SessionOptions());
+  absl::Status served = mfgate::transport::RunStdio(
+      STDIN_FILENO, STDOUT_FILENO, tools, SessionOptions(config));
   return served.ok() ? 0 : Fail(served.message());
 }
 
@@ -109,6 +111,12 @@ absl::StatusOr<mfgate::transport::HttpOptions> HttpSettings(
   mfgate::transport::HttpOptions options;
   options.host = config.http_host;
   options.port = config.http_port;
+  options.max_body_bytes = config.limits.max_body_bytes;
+  options.max_sessions_per_tenant = config.limits.max_sessions_per_tenant;
+  options.idle_session_timeout = config.limits.idle_session_timeout;
+  options.requests_per_second = config.limits.requests_per_second;
+  options.burst = config.limits.burst;
+  options.max_auth_failures = config.limits.max_auth_failures;
   if (const std::string listen = absl::GetFlag(FLAGS_listen); !listen.empty()) {
     size_t colon = listen.rfind(':');
     if (colon == std::string::npos ||
@@ -140,7 +148,8 @@ absl::StatusOr<mfgate::transport::HttpOptions> HttpSettings(
   return options;
 }
 
-int ServeHttp(const mfgate::transport::HttpOptions& options,
+int ServeHttp(const mfgate::config::GatewayConfig& config,
+              const mfgate::transport::HttpOptions& options,
               const mfgate::auth::ApiKeys& keys, mfgate::Gateway& gateway) {
   if (!keys.enabled()) {
     mfgate::LogWarning(
@@ -149,8 +158,10 @@ int ServeHttp(const mfgate::transport::HttpOptions& options,
   }
   mfgate::transport::HttpTransport http(
       options, &keys,
-      [&gateway](const std::string& t) { return mfgate::mcp::Handlers{gateway.Tools(t)}; },
-      SessionOptions(), [&gateway] { return gateway.Ready(); });
+      [&gateway](const std::string& t) {
+        return mfgate::mcp::Handlers{gateway.Tools(t)};
+      },
+      SessionOptions(config), [&gateway] { return gateway.Ready(); });
   g_http = &http;
   signal(SIGTERM, StopHttp);
   signal(SIGINT, StopHttp);
@@ -203,7 +214,7 @@ int main(int argc, char** argv) {
   auto gateway = mfgate::Gateway::Create(*config, argv[0]);
   if (!gateway.ok()) return Fail(gateway.status().message());
   int code = transport == "stdio" ? ServeStdio(*config, **gateway)
-                                  : ServeHttp(*http, keys, **gateway);
+                                  : ServeHttp(*config, *http, keys, **gateway);
   (*gateway)->Stop();
   return code;
 }

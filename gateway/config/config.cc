@@ -1,11 +1,11 @@
 #include "gateway/config/config.h"
 
 #include <limits.h>
-#include <openssl/sha.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include <fstream>
+#include <functional>
 #include <set>
 #include <sstream>
 
@@ -13,42 +13,23 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
+#include "gateway/config/config_util.h"
 #include "nlohmann/json.hpp"
-
-extern char** environ;
 
 namespace mfgate::config {
 namespace {
+
+using internal::At;
+using internal::CheckProjectDir;
+using internal::Get;
 
 using json = nlohmann::json;
 
 constexpr size_t kMaxConfigBytes = 1 << 20;
 
-absl::Status At(absl::string_view path, absl::string_view what) {
-  return absl::InvalidArgumentError(absl::StrCat(path, ": ", what));
-}
-
-std::string Get(const Environment& env, const std::string& name,
-                const std::string& fallback = "") {
-  auto found = env.find(name);
-  return found != env.end() && !found->second.empty() ? found->second
-                                                      : fallback;
-}
-
 std::string Resolve(const std::string& path, absl::string_view base_dir) {
   if (path.empty() || path[0] == '/') return path;
   return absl::StrCat(base_dir, "/", path);
-}
-
-absl::Status CheckProjectDir(absl::string_view where, const std::string& dir) {
-  if (access((dir + "/dbt_project.yml").c_str(), R_OK) != 0) {
-    return At(
-        where,
-        absl::StrCat("'", dir,
-                     "' is not a dbt project (no readable dbt_project.yml)"));
-  }
-  return absl::OkStatus();
 }
 
 bool ValidTenantName(const std::string& name) {
@@ -194,113 +175,73 @@ absl::StatusOr<TenantConfig> ParseTenant(const json& item,
   return tenant;
 }
 
-absl::Status ParseTimeouts(const json& timeouts, GatewayConfig* config) {
-  if (absl::Status s =
-          OnlyKeys(timeouts, "timeouts",
-                   {"call_seconds", "list_seconds", "worker_start_seconds"});
-      !s.ok()) {
-    return s;
-  }
-  struct Field {
-    const char* key;
-    absl::Duration* out;
-  };
-  for (Field field :
-       {Field{"call_seconds", &config->call_timeout},
-        Field{"list_seconds", &config->list_timeout},
-        Field{"worker_start_seconds", &config->worker_start_timeout}}) {
-    if (!timeouts.contains(field.key)) continue;
-    const json& value = timeouts[field.key];
-    if (!value.is_number() || value.get<double>() <= 0 ||
-        value.get<double>() > 86400) {
-      return At(absl::StrCat("timeouts.", field.key),
-                "must be a number of seconds in (0, 86400]");
+// A section of bounded numbers, e.g. "timeouts" or "limits".
+struct NumberField {
+  const char* key;
+  double min, max;
+  std::function<void(double)> set;
+};
+
+absl::Status ParseNumbers(const json& section, const std::string& path,
+                          const std::vector<NumberField>& fields) {
+  if (!section.is_object()) return At(path, "must be an object");
+  for (const auto& item : section.items()) {
+    const NumberField* field = nullptr;
+    for (const NumberField& f : fields) {
+      if (item.key() == f.key) field = &f;
     }
-    *field.out = absl::Seconds(value.get<double>());
+    const std::string where = absl::StrCat(path, ".", item.key());
+    if (field == nullptr) return At(where, "unknown key");
+    if (!item.value().is_number() || item.value().get<double>() < field->min ||
+        item.value().get<double>() > field->max) {
+      return At(where, absl::StrCat("must be a number in [", field->min, ", ",
+                                    field->max, "]"));
+    }
+    field->set(item.value().get<double>());
   }
   return absl::OkStatus();
 }
 
-// MCP_HOST, MCP_PORT and MCP_REQUIRE_AUTH, as mcp-metricflow reads them.
-absl::Status ApplyHttpEnvironment(const Environment& env,
-                                  GatewayConfig* config) {
-  config->http_host = Get(env, "MCP_HOST", "127.0.0.1");
-  std::string port = Get(env, "MCP_PORT", "8000");
-  if (!absl::SimpleAtoi(port, &config->http_port) || config->http_port <= 0 ||
-      config->http_port > 65535) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("MCP_PORT must be a port number, not '", port, "'"));
-  }
-  std::string require =
-      absl::AsciiStrToLower(Get(env, "MCP_REQUIRE_AUTH", "false"));
-  config->require_auth = require == "true" || require == "1" ||
-                         require == "yes" || require == "on";
-  return absl::OkStatus();
+absl::Status ParseTimeouts(const json& timeouts, GatewayConfig* config) {
+  auto seconds = [](absl::Duration* out) {
+    return [out](double value) { *out = absl::Seconds(value); };
+  };
+  return ParseNumbers(
+      timeouts, "timeouts",
+      {{"call_seconds", 0.001, 86400, seconds(&config->call_timeout)},
+       {"list_seconds", 0.001, 86400, seconds(&config->list_timeout)},
+       {"worker_start_seconds", 0.001, 86400,
+        seconds(&config->worker_start_timeout)}});
+}
+
+absl::Status ParseLimits(const json& section, Limits* limits) {
+  return ParseNumbers(
+      section, "limits",
+      {{"max_body_bytes", 1024, 1 << 30,
+        [limits](double v) {
+          limits->max_body_bytes = static_cast<size_t>(v);
+        }},
+       {"max_sessions_per_tenant", 1, 1e6,
+        [limits](double v) {
+          limits->max_sessions_per_tenant = static_cast<int>(v);
+        }},
+       {"idle_session_seconds", 1, 7 * 86400,
+        [limits](double v) {
+          limits->idle_session_timeout = absl::Seconds(v);
+        }},
+       {"max_concurrent_calls_per_session", 1, 1024,
+        [limits](double v) {
+          limits->max_concurrent_calls = static_cast<int>(v);
+        }},
+       {"requests_per_second", 0.01, 1e6,
+        [limits](double v) { limits->requests_per_second = v; }},
+       {"burst", 1, 1e6, [limits](double v) { limits->burst = v; }},
+       {"max_auth_failures_per_minute", 1, 1e6, [limits](double v) {
+          limits->max_auth_failures = static_cast<int>(v);
+        }}});
 }
 
 }  // namespace
-
-std::string Sha256Hex(absl::string_view key) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(),
-         digest);
-  std::string hex;
-  for (unsigned char byte : digest) absl::StrAppendFormat(&hex, "%02x", byte);
-  return hex;
-}
-
-Environment ProcessEnvironment() {
-  Environment env;
-  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
-    absl::string_view text(*entry);
-    size_t equals = text.find('=');
-    if (equals != absl::string_view::npos) {
-      env[std::string(text.substr(0, equals))] =
-          std::string(text.substr(equals + 1));
-    }
-  }
-  return env;
-}
-
-absl::StatusOr<GatewayConfig> LoadConfigFromEnv(const Environment& env) {
-  GatewayConfig config;
-  const std::string home = Get(env, "HOME", "/root");
-  SpawnSpec spawn;
-  spawn.project_dir = Get(env, "DBT_PROJECT_DIR");
-  if (spawn.project_dir.empty()) {
-    return absl::InvalidArgumentError(
-        "DBT_PROJECT_DIR is not set: point it at a dbt project (or pass "
-        "--config FILE)");
-  }
-  char resolved[PATH_MAX];
-  if (realpath(spawn.project_dir.c_str(), resolved) != nullptr)
-    spawn.project_dir = resolved;
-  if (absl::Status s = CheckProjectDir("DBT_PROJECT_DIR", spawn.project_dir);
-      !s.ok())
-    return s;
-  spawn.profiles_dir = Get(env, "DBT_PROFILES_DIR", home + "/.dbt");
-  if (realpath(spawn.profiles_dir.c_str(), resolved) != nullptr)
-    spawn.profiles_dir = resolved;
-  spawn.mf_path = Get(env, "MF_PATH");
-  spawn.tmp_dir = Get(env, "MF_TMP_DIR");
-  spawn.target = Get(env, "MFGATE_TARGET");
-  spawn.engine = Get(env, "MFGATE_ENGINE", "persistent");
-  if (spawn.engine != "persistent" && spawn.engine != "cli") {
-    return absl::InvalidArgumentError(
-        "MFGATE_ENGINE must be \"persistent\" or \"cli\"");
-  }
-  TenantConfig tenant;
-  tenant.name = "default";
-  tenant.spawn = spawn;
-  config.worker_binary = Get(env, "MFGATE_WORKER_BINARY");
-  if (absl::Status s = ApplyHttpEnvironment(env, &config); !s.ok()) return s;
-  // As in mcp-metricflow, the key is enforced only when MCP_REQUIRE_AUTH is on.
-  if (config.require_auth && !Get(env, "MCP_API_KEY").empty()) {
-    tenant.api_key_sha256.push_back(Sha256Hex(Get(env, "MCP_API_KEY")));
-  }
-  config.tenants.push_back(std::move(tenant));
-  return config;
-}
 
 absl::StatusOr<GatewayConfig> ParseConfigJson(absl::string_view text,
                                               absl::string_view base_dir,
@@ -321,8 +262,9 @@ absl::StatusOr<GatewayConfig> ParseConfigJson(absl::string_view text,
     return absl::InvalidArgumentError(
         absl::StrCat(source, ":", line, ":", column, ": invalid JSON"));
   }
-  if (absl::Status s = OnlyKeys(root, "(top level)",
-                                {"tenants", "timeouts", "worker_binary"});
+  if (absl::Status s =
+          OnlyKeys(root, "(top level)",
+                   {"tenants", "timeouts", "limits", "worker_binary"});
       !s.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(source, ": ", s.message()));
   }
@@ -344,6 +286,10 @@ absl::StatusOr<GatewayConfig> ParseConfigJson(absl::string_view text,
                      absl::StrCat("duplicate tenant '", tenant->name, "'")));
     }
     config.tenants.push_back(std::move(*tenant));
+  }
+  if (root.contains("limits")) {
+    if (absl::Status s = ParseLimits(root["limits"], &config.limits); !s.ok())
+      return fail(s);
   }
   if (root.contains("timeouts")) {
     if (absl::Status s = ParseTimeouts(root["timeouts"], &config); !s.ok())
@@ -379,7 +325,8 @@ absl::StatusOr<GatewayConfig> LoadConfigFile(absl::string_view path,
       ParseConfigJson(text.str(), base_dir.empty() ? "/" : base_dir, path);
   if (!config.ok()) return config;
   // The HTTP settings still come from mcp-metricflow's variables.
-  if (absl::Status s = ApplyHttpEnvironment(env, &*config); !s.ok()) return s;
+  if (absl::Status s = internal::ApplyHttpEnvironment(env, &*config); !s.ok())
+    return s;
   return config;
 }
 

@@ -45,12 +45,24 @@ struct TenantConfig {
   std::vector<std::string> api_key_sha256;  // Lowercase hex digests.
 };
 
+// Limits on HTTP callers ("limits" in the JSON file).
+struct Limits {
+  size_t max_body_bytes = 4u << 20;
+  int max_sessions_per_tenant = 64;
+  absl::Duration idle_session_timeout = absl::Minutes(30);
+  int max_concurrent_calls = 16;    // Per session.
+  double requests_per_second = 50;  // Per tenant, with bursts of `burst`.
+  double burst = 100;
+  int max_auth_failures = 10;  // Per client address and minute.
+};
+
 struct GatewayConfig {
   std::vector<TenantConfig> tenants;
   std::string worker_binary;  // Empty: found beside the gateway.
   absl::Duration call_timeout = absl::Seconds(120);
   absl::Duration list_timeout = absl::Seconds(60);
   absl::Duration worker_start_timeout = absl::Seconds(300);
+  Limits limits;
   // For the HTTP transport (mcp-metricflow's variables).
   std::string http_host = "127.0.0.1";
   int http_port = 8000;

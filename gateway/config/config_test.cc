@@ -120,6 +120,26 @@ TEST_F(ConfigTest, JsonErrorsNameThePath) {
   }
 }
 
+TEST_F(ConfigTest, Limits) {
+  const std::string tenant =
+      R"({"name":"a","worker":{"address":"localhost:1"}})";
+  auto config = Parse(
+      R"({"tenants":[)" + tenant +
+      R"(],"limits":{"requests_per_second":5,"burst":10,"max_body_bytes":2048}})");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->limits.requests_per_second, 5);
+  EXPECT_EQ(config->limits.burst, 10);
+  EXPECT_EQ(config->limits.max_body_bytes, 2048u);
+  EXPECT_THAT(Parse(R"({"tenants":[)" + tenant + R"(],"limits":{"burst":0}})")
+                  .status()
+                  .message(),
+              HasSubstr("limits.burst: must be a number in [1, "));
+  EXPECT_THAT(Parse(R"({"tenants":[)" + tenant + R"(],"limits":{"rps":1}})")
+                  .status()
+                  .message(),
+              HasSubstr("limits.rps: unknown key"));
+}
+
 TEST_F(ConfigTest, FileRelativePathsResolveAgainstTheFile) {
   std::ofstream(dir_ + "/gateway.json")
       << R"({"tenants":[{"name":"t","worker":{"spawn":{"project_dir":"."}}}]})";

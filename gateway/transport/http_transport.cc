@@ -64,6 +64,20 @@ std::string SseEvent(const json& message) {
   return absl::StrCat("event: message\ndata: ", message.dump(), "\n\n");
 }
 
+// Addresses whose failed authentications are remembered at most.
+constexpr size_t kMaxTrackedAddresses = 10000;
+
+// True when `wait` is zero; otherwise answers 429 with Retry-After.
+bool Within(absl::Duration wait, httplib::Response& res) {
+  if (wait <= absl::ZeroDuration()) return true;
+  res.set_header(
+      "Retry-After",
+      std::to_string(std::max<int64_t>(
+          1, absl::ToInt64Seconds(absl::Ceil(wait, absl::Seconds(1))))));
+  ReplyError(res, 429, "Too Many Requests: retry later");
+  return false;
+}
+
 }  // namespace
 
 HttpTransport::HttpTransport(HttpOptions options, const auth::ApiKeys* keys,
@@ -75,7 +89,10 @@ HttpTransport::HttpTransport(HttpOptions options, const auth::ApiKeys* keys,
       providers_(std::move(providers)),
       session_options_(std::move(session_options)),
       ready_(std::move(ready)),
-      server_(std::make_unique<httplib::Server>()) {
+      server_(std::make_unique<httplib::Server>()),
+      tenant_rates_(options_.requests_per_second, options_.burst),
+      auth_failures_(options_.max_auth_failures, absl::Minutes(1),
+                     kMaxTrackedAddresses) {
   // Event streams hold a thread each.
   server_->new_task_queue = [] { return new httplib::ThreadPool(64); };
   server_->set_payload_max_length(options_.max_body_bytes);
@@ -141,18 +158,22 @@ bool HttpTransport::Admit(const httplib::Request& req, httplib::Response& res,
   }
   if (!keys_->enabled()) {
     *tenant = options_.default_tenant;
-    return true;
+    return Within(tenant_rates_.Take(*tenant), res);
   }
   absl::StatusOr<std::string> who = keys_->Authenticate(
       req.get_header_value("Authorization"), req.get_header_value("X-API-Key"));
   if (!who.ok()) {
+    // Only callers without a valid key are ever throttled.
+    absl::Duration blocked = auth_failures_.Blocked(req.remote_addr);
+    if (blocked > absl::ZeroDuration()) return Within(blocked, res);
+    auth_failures_.Fail(req.remote_addr);
     res.set_header("WWW-Authenticate", "Bearer realm=\"mfgate\"");
     ReplyError(res, 401,
                absl::StrCat("Unauthorized: ", who.status().message()));
     return false;
   }
   *tenant = *who;
-  return true;
+  return Within(tenant_rates_.Take(*tenant), res);
 }
 
 void HttpTransport::ExpireIdleSessions() {

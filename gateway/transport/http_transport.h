@@ -21,6 +21,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "gateway/auth/api_keys.h"
+#include "gateway/auth/rate_limits.h"
 #include "gateway/mcp/session.h"
 #include "gateway/transport/http_session.h"
 
@@ -44,6 +45,11 @@ struct HttpOptions {
   std::vector<std::string> allowed_origins;
   // Without keys every caller is the default tenant.
   std::string default_tenant;
+  // Per tenant: requests per second, in bursts of `burst` (429 beyond).
+  double requests_per_second = 50;
+  double burst = 100;
+  // Failed authentications per client address and minute before 429s.
+  int max_auth_failures = 10;
 };
 
 class HttpTransport {
@@ -95,6 +101,8 @@ class HttpTransport {
   const mcp::SessionOptions session_options_;
   const ReadyCheck ready_;
   std::unique_ptr<httplib::Server> server_;
+  auth::TokenBuckets tenant_rates_;
+  auth::FailureThrottle auth_failures_;
 
   mutable absl::Mutex mu_;
   std::map<std::string, std::shared_ptr<HttpSession>> sessions_

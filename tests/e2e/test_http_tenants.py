@@ -74,3 +74,48 @@ def test_keys_never_appear_in_the_logs(gateway):
     log = gateway.process.stderr.read().decode()
     for key in [*KEYS.values(), "not-a-key-at-all"]:
         assert key not in log
+
+
+def limited_gateway(tmp_path_factory, limits):
+    config = {"tenants": [{"name": "demo", "worker": {"spawn": {"project_dir": str(demo_project())}},
+                           "api_key_sha256": [hash_key(KEYS["demo"])]}],
+              "limits": limits}
+    path = tmp_path_factory.mktemp("limited") / "gateway.json"
+    path.write_text(json.dumps(config))
+    return HttpGateway(gateway_env(demo_project()), ["--config", str(path)])
+
+
+@pytest.fixture
+def rate_limited(tmp_path_factory):
+    server = limited_gateway(tmp_path_factory, {"requests_per_second": 0.5, "burst": 3})
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def auth_throttled(tmp_path_factory):
+    server = limited_gateway(tmp_path_factory, {"max_auth_failures_per_minute": 3})
+    yield server
+    server.close()
+
+
+PING = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+
+
+def test_a_flood_past_the_rate_limit_gets_429_with_retry_after(rate_limited):
+    auth = {"Authorization": f"Bearer {KEYS['demo']}"}
+    statuses = [rate_limited.post("/mcp", PING, auth).status_code for _ in range(5)]
+    # Admitted (400: no session yet) for the burst, then limited.
+    assert statuses == [400, 400, 400, 429, 429]
+    reply = rate_limited.post("/mcp", PING, auth)
+    assert reply.status_code == 429
+    assert int(reply.headers["retry-after"]) >= 1
+
+
+def test_failed_keys_are_throttled_but_a_valid_key_never_is(auth_throttled):
+    codes = [auth_throttled.post("/mcp", PING, {"Authorization": "Bearer guess"}).status_code
+             for _ in range(5)]
+    assert codes == [401, 401, 401, 429, 429]
+    # The same address with the right key is admitted (400: no session yet).
+    assert auth_throttled.post("/mcp", PING, {"Authorization": f"Bearer {KEYS['demo']}"}
+                               ).status_code == 400

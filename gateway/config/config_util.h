@@ -1,0 +1,30 @@
+// Helpers shared by the configuration's two sources (config.cc for JSON
+// files, config_env.cc for the environment). Internal to gateway/config.
+#ifndef MFGATE_GATEWAY_CONFIG_CONFIG_UTIL_H_
+#define MFGATE_GATEWAY_CONFIG_CONFIG_UTIL_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "gateway/config/config.h"
+
+namespace mfgate::config::internal {
+
+// An InvalidArgument status "<path>: <what>".
+absl::Status At(absl::string_view path, absl::string_view what);
+
+// The value of `name` in `env`, or `fallback` when unset or empty.
+std::string Get(const Environment& env, const std::string& name,
+                const std::string& fallback = "");
+
+// Fails unless `dir` holds a readable dbt_project.yml.
+absl::Status CheckProjectDir(absl::string_view where, const std::string& dir);
+
+// MCP_HOST, MCP_PORT and MCP_REQUIRE_AUTH, as mcp-metricflow reads them.
+absl::Status ApplyHttpEnvironment(const Environment& env,
+                                  GatewayConfig* config);
+
+}  // namespace mfgate::config::internal
+
+#endif  // MFGATE_GATEWAY_CONFIG_CONFIG_UTIL_H_
