@@ -37,6 +37,9 @@ ABSL_FLAG(std::string, tenant, "",
 ABSL_FLAG(std::string, listen, "",
           "HOST:PORT for --transport http (default: $MCP_HOST:$MCP_PORT, else "
           "127.0.0.1:8000)");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate chain: serve HTTPS (with --tls-key)");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls-cert");
 ABSL_FLAG(bool, allow_unauthenticated_remote, false,
           "serve HTTP without API keys on a non-loopback address");
 ABSL_FLAG(std::string, worker_binary, "",
@@ -111,6 +114,17 @@ absl::StatusOr<mfgate::transport::HttpOptions> HttpSettings(
   mfgate::transport::HttpOptions options;
   options.host = config.http_host;
   options.port = config.http_port;
+  options.tls_cert = absl::GetFlag(FLAGS_tls_cert);
+  options.tls_key = absl::GetFlag(FLAGS_tls_key);
+  if (options.tls_cert.empty() != options.tls_key.empty()) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
+  }
+  for (const std::string& file : {options.tls_cert, options.tls_key}) {
+    if (!file.empty() && access(file.c_str(), R_OK) != 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot read '", file, "'"));
+    }
+  }
   options.max_body_bytes = config.limits.max_body_bytes;
   options.max_sessions_per_tenant = config.limits.max_sessions_per_tenant;
   options.idle_session_timeout = config.limits.idle_session_timeout;

@@ -89,7 +89,10 @@ HttpTransport::HttpTransport(HttpOptions options, const auth::ApiKeys* keys,
       providers_(std::move(providers)),
       session_options_(std::move(session_options)),
       ready_(std::move(ready)),
-      server_(std::make_unique<httplib::Server>()),
+      server_(options_.tls_cert.empty()
+                  ? std::make_unique<httplib::Server>()
+                  : std::make_unique<httplib::SSLServer>(
+                        options_.tls_cert.c_str(), options_.tls_key.c_str())),
       tenant_rates_(options_.requests_per_second, options_.burst),
       auth_failures_(options_.max_auth_failures, absl::Minutes(1),
                      kMaxTrackedAddresses) {
@@ -111,6 +114,11 @@ int HttpTransport::port() const {
 }
 
 absl::Status HttpTransport::Run() {
+  if (!server_->is_valid()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot use the TLS certificate '", options_.tls_cert, "' and key '",
+        options_.tls_key, "' (unreadable, not PEM, or not a matching pair)"));
+  }
   int bound =
       options_.port == 0
           ? server_->bind_to_any_port(options_.host)
@@ -124,8 +132,9 @@ absl::Status HttpTransport::Run() {
     absl::MutexLock lock(&mu_);
     port_ = bound;
   }
-  LogInfo(absl::StrCat("serving MCP over HTTP on http://", options_.host, ":",
-                       bound, " (/mcp, /sse, /health)"));
+  LogInfo(absl::StrCat("serving MCP on ",
+                       options_.tls_cert.empty() ? "http" : "https", "://",
+                       options_.host, ":", bound, " (/mcp, /sse, /health)"));
   server_->listen_after_bind();
   return absl::OkStatus();
 }

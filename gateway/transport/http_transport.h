@@ -50,6 +50,9 @@ struct HttpOptions {
   double burst = 100;
   // Failed authentications per client address and minute before 429s.
   int max_auth_failures = 10;
+  // PEM certificate chain and private key: serve HTTPS instead of HTTP.
+  std::string tls_cert;
+  std::string tls_key;
 };
 
 class HttpTransport {

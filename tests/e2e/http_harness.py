@@ -18,9 +18,10 @@ def free_port():
 
 
 class HttpGateway:
-    def __init__(self, env, args=()):
+    def __init__(self, env, args=(), scheme="http", verify=True):
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{scheme}://127.0.0.1:{self.port}"
+        self.verify = verify
         self.process = subprocess.Popen(
             [str(GATEWAY), "--transport", "http", "--listen", f"127.0.0.1:{self.port}", *args],
             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -29,7 +30,8 @@ class HttpGateway:
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.process.stderr.read().decode()
             try:
-                if httpx.get(self.url + "/health", timeout=1).status_code == 200:
+                if httpx.get(self.url + "/health", timeout=1,
+                             verify=self.verify).status_code == 200:
                     return
             except httpx.HTTPError:
                 time.sleep(0.1)
@@ -41,7 +43,7 @@ class HttpGateway:
         base.update(headers or {})
         return httpx.post(self.url + path, content=body if isinstance(body, (bytes, str))
                           else __import__("json").dumps(body), headers=base, timeout=60,
-                          **kwargs)
+                          verify=self.verify, **kwargs)
 
     def initialize(self, headers):
         reply = self.post("/mcp", {"jsonrpc": "2.0", "id": 1, "method": "initialize",
