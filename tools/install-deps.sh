@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs what mfgate needs to build, run and test, skipping what is already
-# there: the pinned Debian packages (tools/apt-packages.txt) and a repo-local
-# Python environment, .venv, with the pinned engine and test packages.
+# Installs what mfgate needs to build and run (with --test: and to test),
+# skipping what is already there: the pinned Debian packages
+# (tools/apt-packages*.txt) and a repo-local Python environment, .venv, with
+# the pinned engine and test packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,8 @@ log() { printf 'install-deps: %s\n' "$*" >&2; }
 
 install_apt() {
   local missing=()
+  local lists=(tools/apt-packages.txt)
+  [[ "${1:-}" == "--test" ]] && lists+=(tools/apt-packages-test.txt)
   while IFS= read -r line; do
     line=${line%%#*}
     [[ -z "${line// }" ]] && continue
@@ -18,7 +21,7 @@ install_apt() {
     if [[ "$have" != "install ok installed $want" && "$have" != "install ok installed "* ]]; then
       missing+=("$line")
     fi
-  done < tools/apt-packages.txt
+  done < <(cat "${lists[@]}")
   ((${#missing[@]} == 0)) && return 0
   [[ $(id -u) -eq 0 ]] || { log "needs root to install: ${missing[*]}"; exit 1; }
   log "installing ${missing[*]}"
@@ -45,5 +48,5 @@ install_venv() {
   echo "$want" > "$stamp"
 }
 
-install_apt
+install_apt "${1:-}"
 install_venv

@@ -1,8 +1,11 @@
 """MetricFlow behind mfgate's engine protocol: one Adapter per process.
 
-Adapter.load builds MetricFlow's engine once (as the `mf` CLI does, without
-its update check); Adapter.handle answers one EngineRequest. Every exception
-becomes an ErrorDetail; nothing here writes to the frame stream.
+Adapter.load builds MetricFlow's engine once, the way the `mf` CLI's
+configuration does (dbt debug, profile, project, adapter, semantic manifest),
+but with the dbt target the worker was given — the CLI always uses the
+profile's default — and without the CLI's update check. Adapter.handle answers
+one EngineRequest. Every exception becomes an ErrorDetail; nothing here writes
+to the frame stream.
 """
 
 import datetime
@@ -19,8 +22,16 @@ import traceback
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 
-from dbt_metricflow.cli.cli_configuration import CLIConfiguration  # noqa: E402
-from metricflow.engine.metricflow_engine import MetricFlowQueryRequest  # noqa: E402
+from dbt.cli.main import dbtRunner  # noqa: E402
+from dbt.config.runtime import load_profile, load_project  # noqa: E402
+from dbt_metricflow.cli.dbt_connectors.adapter_backed_client import (  # noqa: E402
+    AdapterBackedSqlClient)
+from dbt_metricflow.cli.dbt_connectors.dbt_config_accessor import (  # noqa: E402
+    dbtArtifacts, dbtProjectMetadata)
+from metricflow.engine.metricflow_engine import (  # noqa: E402
+    MetricFlowEngine, MetricFlowQueryRequest)
+from metricflow_semantics.model.semantic_manifest_lookup import (  # noqa: E402
+    SemanticManifestLookup)
 from metricflow.validation.data_warehouse_model_validator import (  # noqa: E402
     DataWarehouseModelValidator)
 from metricflow_semantic_interfaces.validations.semantic_manifest_validator import (  # noqa: E402
@@ -82,29 +93,48 @@ def summary_of(message):
     return f"{text} (input: {given.group(1).strip()})" if given else text
 
 
+def load_project_metadata(project, profiles, target):
+    """dbt's view of the project with `target` (or the profile's default)."""
+    command = ["debug", "--quiet", "--profiles-dir", str(profiles), "--project-dir", str(project)]
+    if target:
+        command += ["--target", target]
+    # Besides checking the connection, `dbt debug` sets the global state
+    # (flags, adapter registration) that load_profile relies on.
+    checked = dbtRunner().invoke(command)
+    if checked.exception is not None:
+        raise RuntimeError(f"dbt debug failed: {checked.exception}") from checked.exception
+    if not checked.success:
+        raise RuntimeError("dbt debug failed: check the profile and the warehouse connection")
+    profile = load_profile(project_root=str(project), cli_vars={},
+                           target_override=target or None)
+    return dbtProjectMetadata(profile=profile,
+                              project=load_project(str(project), version_check=False,
+                                                   profile=profile),
+                              project_path=project)
+
+
 class Adapter:
     """MetricFlow's engine and SQL client for one dbt project."""
 
-    def __init__(self, config, pb, manifest_path):
-        self._config = config
+    def __init__(self, artifacts, pb, manifest_path):
         self._pb = pb
-        self.mf = config.mf
+        self._manifest = artifacts.semantic_manifest
+        self._sql_client = AdapterBackedSqlClient(artifacts.adapter)
+        self.mf = MetricFlowEngine(
+            semantic_manifest_lookup=SemanticManifestLookup(artifacts.semantic_manifest),
+            sql_client=self._sql_client)
         self.metricflow_version = importlib.metadata.version("metricflow")
         self.dbt_version = importlib.metadata.version("dbt-core")
-        self.adapter_type = config.sql_client.sql_engine_type.name.lower()
+        self.adapter_type = self._sql_client.sql_engine_type.name.lower()
         self.manifest_sha256 = hashlib.sha256(manifest_path.read_bytes()).hexdigest()
 
     @classmethod
     def load(cls, args, pb):
         project = pathlib.Path(args.project_dir).resolve()
         profiles = pathlib.Path(args.profiles_dir).resolve()
-        if args.target:
-            os.environ["DBT_TARGET"] = args.target
         ensure_fresh_manifest(project, profiles, args.target)
-        config = CLIConfiguration()
-        config.setup(dbt_profiles_path=profiles, dbt_project_path=project,
-                     configure_file_logging=False)
-        adapter = cls(config, pb, project / MANIFEST)
+        metadata = load_project_metadata(project, profiles, args.target)
+        adapter = cls(dbtArtifacts.load_from_project_metadata(metadata), pb, project / MANIFEST)
         adapter.mf.list_metrics()  # Warm MetricFlow's caches before `ready`.
         return adapter
 
@@ -245,11 +275,11 @@ class Adapter:
                 self._set_value(values.add(), cell)
 
     def _validate_configs(self, req, out, _):
-        manifest = self._config.semantic_manifest
+        manifest = self._manifest
         results = SemanticManifestValidator(
             max_workers=max(1, req.semantic_validation_workers)).validate_semantic_manifest(manifest)
         if not req.skip_dw:
-            validator = DataWarehouseModelValidator(sql_client=self._config.sql_client)
+            validator = DataWarehouseModelValidator(sql_client=self._sql_client)
             timeout = req.dw_timeout or None
             results = SemanticManifestValidationResults.merge([results] + [
                 check(manifest, timeout) for check in (
@@ -267,9 +297,13 @@ class Adapter:
                        f"future errors: {len(results.future_errors)}")
 
     def _health_checks(self, _req, out, __):
-        for name, check in self._config.run_health_checks().items():
-            out.checks.add(name=name, ok=check.get("status") == "SUCCESS",
-                           detail=check.get("error_message") or check.get("status", ""))
+        # What `mf health-checks` runs.
+        name = f"{self._sql_client.sql_engine_type} - SELECT 1"
+        try:
+            self._sql_client.execute("SELECT 1")
+            out.checks.add(name=name, ok=True, detail="SUCCESS")
+        except Exception as error:  # Reported, not raised: a failed check is a result.
+            out.checks.add(name=name, ok=False, detail=" ".join(str(error).split())[:2000])
 
     # --- values ----------------------------------------------------------
 
