@@ -31,6 +31,7 @@ demo: build demo-project
 
 # Every test; the last line is the summary `tests: N passed, N failed`.
 test: build demo-project
+	@tools/install-deps.sh --test
 	@tools/run-tests.sh $(DEMO_PROJECT) $(TEST_OUT)
 
 # Latency of list_metrics and a query through the stdio gateway (not a test).
