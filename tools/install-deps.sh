@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what mfgate needs to build and run (with --test: and to test),
 # skipping what is already there: the pinned Debian packages
-# (tools/apt-packages*.txt) and a repo-local Python environment, .venv, with
-# the pinned engine and test packages.
+# (tools/apt-packages*.txt), a repo-local Python environment, .venv, with
+# the pinned engine and test packages, and (--test) the pinned npm packages
+# of the TypeScript client tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -48,5 +49,19 @@ install_venv() {
   echo "$want" > "$stamp"
 }
 
+# The official MCP TypeScript SDK client for the tests (tests/ts_client,
+# pinned by its package-lock.json).
+install_node_client() {
+  local stamp=tests/ts_client/node_modules/.mfgate-lock
+  local want
+  want=$(sha256sum tests/ts_client/package-lock.json)
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then return 0; fi
+  log "installing the MCP TypeScript SDK client (tests/ts_client)"
+  npm ci --prefix tests/ts_client --no-audit --no-fund --loglevel=error >&2
+  echo "$want" > "$stamp"
+}
+
 install_apt "${1:-}"
 install_venv
+[[ "${1:-}" == "--test" ]] && install_node_client
+exit 0
