@@ -19,6 +19,8 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(
     if (!stub.ok()) return stub.status();
     gateway->tools_[tenant.name] =
         std::make_unique<tools::MetricFlowTools>(*stub, options);
+    gateway->semantic_layers_[tenant.name] =
+        std::make_unique<tools::SemanticLayer>(*stub, config.list_timeout);
     gateway->reporters_.emplace_back([pool = gateway->pool_.get(),
                                       name = tenant.name,
                                       timeout = config.worker_start_timeout] {
@@ -35,9 +37,11 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(
 
 Gateway::~Gateway() { Stop(); }
 
-mcp::ToolProvider* Gateway::Tools(const std::string& tenant) const {
-  auto found = tools_.find(tenant);
-  return found == tools_.end() ? nullptr : found->second.get();
+mcp::Handlers Gateway::Handlers(const std::string& tenant) const {
+  auto tools = tools_.find(tenant);
+  if (tools == tools_.end()) return mcp::Handlers{};
+  tools::SemanticLayer* layer = semantic_layers_.at(tenant).get();
+  return mcp::Handlers{tools->second.get(), layer, layer, layer};
 }
 
 bool Gateway::Ready() const {

@@ -17,7 +17,9 @@
 
 #include "absl/status/statusor.h"
 #include "gateway/config/config.h"
+#include "gateway/mcp/providers.h"
 #include "gateway/tools/metricflow_tools.h"
+#include "gateway/tools/semantic_layer.h"
 #include "gateway/upstream/worker_pool.h"
 
 namespace mfgate {
@@ -28,8 +30,10 @@ class Gateway {
       const config::GatewayConfig& config, const std::string& argv0);
   ~Gateway();
 
-  // The tool provider of `tenant`, or nullptr for an unknown tenant.
-  mcp::ToolProvider* Tools(const std::string& tenant) const;
+  // What `tenant`'s sessions serve: its tools, and its semantic layer as
+  // resources, prompts and completions; tools == nullptr for an unknown
+  // tenant.
+  mcp::Handlers Handlers(const std::string& tenant) const;
   // Whether every tenant's worker answers its health check with SERVING.
   bool Ready() const;
   void Stop();
@@ -39,6 +43,7 @@ class Gateway {
 
   std::unique_ptr<upstream::WorkerPool> pool_;
   std::map<std::string, std::unique_ptr<tools::MetricFlowTools>> tools_;
+  std::map<std::string, std::unique_ptr<tools::SemanticLayer>> semantic_layers_;
   std::vector<std::thread> reporters_;
 };
 

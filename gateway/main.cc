@@ -92,11 +92,11 @@ int ServeStdio(const mfgate::config::GatewayConfig& config,
     }
     tenant = config.tenants.front().name;
   }
-  mfgate::mcp::ToolProvider* tools = gateway.Tools(tenant);
-  if (tools == nullptr)
+  mfgate::mcp::Handlers handlers = gateway.Handlers(tenant);
+  if (handlers.tools == nullptr)
     return Fail(absl::StrCat("no tenant named '", tenant, "'"));
   absl::Status served = mfgate::transport::RunStdio(
-      STDIN_FILENO, STDOUT_FILENO, tools, SessionOptions(config));
+      STDIN_FILENO, STDOUT_FILENO, handlers, SessionOptions(config));
   return served.ok() ? 0 : Fail(served.message());
 }
 
@@ -172,9 +172,7 @@ int ServeHttp(const mfgate::config::GatewayConfig& config,
   }
   mfgate::transport::HttpTransport http(
       options, &keys,
-      [&gateway](const std::string& t) {
-        return mfgate::mcp::Handlers{gateway.Tools(t)};
-      },
+      [&gateway](const std::string& t) { return gateway.Handlers(t); },
       SessionOptions(config), [&gateway] { return gateway.Ready(); });
   g_http = &http;
   signal(SIGTERM, StopHttp);

@@ -18,8 +18,9 @@ namespace mfgate::mcp {
 class ResourceProvider {
  public:
   virtual ~ResourceProvider() = default;
-  // The `resources` array of resources/list.
-  virtual nlohmann::json ListResources() const = 0;
+  // The `resources` array of resources/list; an error when the resources
+  // cannot be listed now (e.g. a worker is down).
+  virtual absl::StatusOr<nlohmann::json> ListResources() const = 0;
   // The `resourceTemplates` array of resources/templates/list.
   virtual nlohmann::json ListResourceTemplates() const = 0;
   // A resources/read result (`contents`); NotFound for an unknown URI.
@@ -30,7 +31,7 @@ class ResourceProvider {
 class PromptProvider {
  public:
   virtual ~PromptProvider() = default;
-  // The `prompts` array of prompts/list.
+  // The `prompts` array of prompts/list (static: never fails).
   virtual nlohmann::json ListPrompts() const = 0;
   // A prompts/get result; NotFound for an unknown prompt, InvalidArgument
   // for missing or wrong arguments.

@@ -36,9 +36,12 @@ bool Session::HandleCatalogRequest(const Message& request) {
   };
   if (handlers_.resources != nullptr) {
     if (method == "resources/list") {
-      Send(
-          MakeResult(id, {{"resources", handlers_.resources->ListResources()}}),
-          id);
+      absl::StatusOr<json> resources = handlers_.resources->ListResources();
+      Send(resources.ok()
+               ? MakeResult(id, {{"resources", *resources}})
+               : MakeError(id, kInternalError,
+                           std::string(resources.status().message())),
+           id);
       return true;
     }
     if (method == "resources/templates/list") {

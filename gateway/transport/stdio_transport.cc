@@ -47,11 +47,11 @@ class LineWriter {
 
 }  // namespace
 
-absl::Status RunStdio(int in_fd, int out_fd, mcp::ToolProvider* tools,
+absl::Status RunStdio(int in_fd, int out_fd, mcp::Handlers handlers,
                       const mcp::SessionOptions& session_options,
                       const StdioOptions& options) {
   LineWriter writer(out_fd);
-  mcp::Session session(tools, session_options,
+  mcp::Session session(handlers, session_options,
                        [&writer](const nlohmann::json& m,
                                  const nlohmann::json&) { writer.Write(m); });
   std::string line;

@@ -13,8 +13,8 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "gateway/mcp/providers.h"
 #include "gateway/mcp/session.h"
-#include "gateway/mcp/tool_provider.h"
 
 namespace mfgate::transport {
 
@@ -25,7 +25,7 @@ struct StdioOptions {
   absl::Duration drain_timeout = absl::Seconds(30);
 };
 
-absl::Status RunStdio(int in_fd, int out_fd, mcp::ToolProvider* tools,
+absl::Status RunStdio(int in_fd, int out_fd, mcp::Handlers handlers,
                       const mcp::SessionOptions& session_options,
                       const StdioOptions& options = {});
 

@@ -38,8 +38,8 @@ std::vector<json> RunOver(const std::string& input, StdioOptions options = {}) {
     while ((n = read(out[0], buffer, sizeof(buffer))) > 0)
       output.append(buffer, n);
   });
-  absl::Status status =
-      RunStdio(in[0], out[1], &tools, mcp::SessionOptions(), options);
+  absl::Status status = RunStdio(in[0], out[1], mcp::Handlers{&tools},
+                                 mcp::SessionOptions(), options);
   EXPECT_TRUE(status.ok()) << status;
   writer.join();
   close(out[1]);

@@ -197,7 +197,7 @@ json FixtureTools::CallTool(const std::string& name, const json& arguments,
   return {{"content", {Text("unknown tool " + name)}}, {"isError", true}};
 }
 
-json FixtureResources::ListResources() const {
+absl::StatusOr<json> FixtureResources::ListResources() const {
   return json::array({{{"uri", "test://static-text"},
                        {"name", "static-text"},
                        {"description", "A static text resource"},

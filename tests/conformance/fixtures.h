@@ -22,7 +22,7 @@ class FixtureTools : public mcp::ToolProvider {
 
 class FixtureResources : public mcp::ResourceProvider {
  public:
-  nlohmann::json ListResources() const override;
+  absl::StatusOr<nlohmann::json> ListResources() const override;
   nlohmann::json ListResourceTemplates() const override;
   absl::StatusOr<nlohmann::json> ReadResource(
       const std::string& uri) const override;

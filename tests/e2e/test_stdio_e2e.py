@@ -1,6 +1,7 @@
 """End to end over stdio with the official MCP Python client:
 client -> mfgate -> gRPC -> mfgate-worker -> MetricFlow -> DuckDB."""
 
+import json
 import os
 import signal
 
@@ -197,3 +198,28 @@ def test_second_project_served_with_only_dbt_env_vars(shop_project, tmp_path):
         assert structured_rows(result) == csv_rows(expected)
     finally:
         shop.close()
+
+
+def test_semantic_layer_as_resources_prompts_and_completions(demo):
+    from pydantic import AnyUrl
+    resources = demo.run(lambda s: s.list_resources())
+    uris = {str(r.uri) for r in resources.resources}
+    assert "metricflow://metric/transactions" in uris
+    assert "metricflow://saved-query/core_transaction_metrics" in uris
+    read = demo.run(lambda s: s.read_resource(AnyUrl("metricflow://metric/transactions")))
+    definition = json.loads(read.contents[0].text)
+    assert definition["type"] == "SIMPLE"
+    assert "customer__customer_country" in {d["name"] for d in definition["dimensions"]}
+    with pytest.raises(McpError):
+        demo.run(lambda s: s.read_resource(AnyUrl("metricflow://metric/nope")))
+    prompts = demo.run(lambda s: s.list_prompts())
+    assert {"explore_metric", "compare_periods"} <= {p.name for p in prompts.prompts}
+    prompt = demo.run(lambda s: s.get_prompt("compare_periods",
+                                             {"metric": "transactions", "grain": "week"}))
+    assert "metric_time__week" in prompt.messages[0].content.text
+    from mcp.types import PromptReference
+    completion = demo.run(lambda s: s.complete(PromptReference(type="ref/prompt",
+                                                               name="explore_metric"),
+                                               {"name": "metric", "value": "cancel"}))
+    assert set(completion.completion.values) == {"cancellation_rate", "cancellations",
+                                                 "cancellations_mx"}

@@ -1,0 +1,54 @@
+// SemanticLayer: a tenant's semantic layer as MCP resources, prompts and
+// completions, read from its worker.
+//
+// Resources: each metric (`metricflow://metric/NAME`: type, description,
+// label, every dimension with its type and grains) and each saved query
+// (`metricflow://saved-query/NAME`: its metrics, group-bys and filters), as
+// JSON. Prompts: `explore_metric` and `compare_periods`, which walk an
+// analyst through the tools. Completions: metric names for prompt arguments
+// and resource templates, dimension names for `dimension` arguments.
+// Stateless per call; safe from any thread.
+#ifndef MFGATE_GATEWAY_TOOLS_SEMANTIC_LAYER_H_
+#define MFGATE_GATEWAY_TOOLS_SEMANTIC_LAYER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/time/time.h"
+#include "gateway/mcp/providers.h"
+#include "mfgate/v1/worker.grpc.pb.h"
+
+namespace mfgate::tools {
+
+class SemanticLayer final : public mcp::ResourceProvider,
+                            public mcp::PromptProvider,
+                            public mcp::CompletionProvider {
+ public:
+  SemanticLayer(std::shared_ptr<v1::Worker::StubInterface> worker,
+                absl::Duration timeout);
+
+  absl::StatusOr<nlohmann::json> ListResources() const override;
+  nlohmann::json ListResourceTemplates() const override;
+  absl::StatusOr<nlohmann::json> ReadResource(
+      const std::string& uri) const override;
+
+  nlohmann::json ListPrompts() const override;
+  absl::StatusOr<nlohmann::json> GetPrompt(
+      const std::string& name, const nlohmann::json& arguments) const override;
+
+  nlohmann::json Complete(const nlohmann::json& ref,
+                          const nlohmann::json& argument) const override;
+
+ private:
+  absl::StatusOr<v1::ListMetricsResponse> Metrics(bool all_dimensions) const;
+  absl::StatusOr<v1::ListSavedQueriesResponse> SavedQueries() const;
+  absl::StatusOr<v1::ListDimensionsResponse> Dimensions(
+      const std::string& metric) const;
+
+  const std::shared_ptr<v1::Worker::StubInterface> worker_;
+  const absl::Duration timeout_;
+};
+
+}  // namespace mfgate::tools
+
+#endif  // MFGATE_GATEWAY_TOOLS_SEMANTIC_LAYER_H_
