@@ -26,9 +26,15 @@ json Invoke(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
   rpc->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
   rpc->set_wait_for_ready(true);
   call.cancellation->OnCancel([rpc] { rpc->TryCancel(); });
+  // A caller that sent a progressToken sees the call start and finish (the
+  // worker may first have to load MetricFlow, or a query may run long).
+  if (call.report_progress)
+    call.report_progress(0, 1, "sent to the MetricFlow worker");
   Response response;
   grpc::Status status = (stub->*method)(rpc.get(), request, &response);
   call.cancellation->OnCancel([] {});
+  if (call.report_progress)
+    call.report_progress(1, 1, status.ok() ? "done" : "failed");
   if (!status.ok()) return ErrorResult(FromGrpcStatus(status));
   return render(response);
 }

@@ -119,3 +119,54 @@ def test_failed_keys_are_throttled_but_a_valid_key_never_is(auth_throttled):
     # The same address with the right key is admitted (400: no session yet).
     assert auth_throttled.post("/mcp", PING, {"Authorization": f"Bearer {KEYS['demo']}"}
                                ).status_code == 400
+
+
+@pytest.fixture
+def with_a_dead_tenant(tmp_path_factory):
+    config = {"tenants": [
+        {"name": "demo", "worker": {"spawn": {"project_dir": str(demo_project())}},
+         "api_key_sha256": [hash_key(KEYS["demo"])]},
+        {"name": "ghost", "worker": {"address": "unix:/nonexistent/mfgate-ghost.sock"},
+         "api_key_sha256": [hash_key("ghost-key")]}],
+        "timeouts": {"list_seconds": 4}}
+    path = tmp_path_factory.mktemp("ghost") / "gateway.json"
+    path.write_text(json.dumps(config))
+    server = HttpGateway(gateway_env(demo_project()), ["--config", str(path)])
+    yield server
+    server.close()
+
+
+def test_a_dead_worker_delays_no_other_tenant(with_a_dead_tenant):
+    import threading
+    import time
+
+    url = with_a_dead_tenant.url
+    asyncio.run(metric_names(url, KEYS["demo"]))  # The demo worker is up.
+    ghost_result = {}
+
+    def call_ghost():
+        async def go():
+            headers = {"Authorization": "Bearer ghost-key"}
+            async with streamablehttp_client(url + "/mcp", headers=headers) as (r, w, _):
+                async with ClientSession(r, w) as session:
+                    await session.initialize()
+                    return await session.call_tool("list_metrics", {})
+        ghost_result["value"] = asyncio.run(go())
+
+    ghost = threading.Thread(target=call_ghost)
+    ghost.start()
+    time.sleep(0.5)  # The ghost's call is now waiting for its worker.
+    begin = time.monotonic()
+    assert "transactions" in asyncio.run(metric_names(url, KEYS["demo"]))
+    assert time.monotonic() - begin < 2.5
+    ghost.join(30)
+    result = ghost_result["value"]
+    assert result.isError
+    assert "timed out" in result.content[0].text
+    assert httpx_ready(url) == 503
+
+
+def httpx_ready(url):
+    import httpx
+    return httpx.get(url + "/ready", headers={"Authorization": f"Bearer {KEYS['demo']}"},
+                     timeout=30).status_code

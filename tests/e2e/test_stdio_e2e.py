@@ -223,3 +223,16 @@ def test_semantic_layer_as_resources_prompts_and_completions(demo):
                                                {"name": "metric", "value": "cancel"}))
     assert set(completion.completion.values) == {"cancellation_rate", "cancellations",
                                                  "cancellations_mx"}
+
+
+def test_calls_with_a_progress_token_report_progress(demo):
+    seen = []
+
+    async def call(session):
+        async def on_progress(progress, total, message):
+            seen.append((progress, total, message))
+        return await session.call_tool("list_metrics", {}, progress_callback=on_progress)
+
+    assert not demo.run(call).isError
+    assert [p for p, _, _ in seen] == [0, 1]
+    assert seen[-1][2] == "done"
