@@ -6,14 +6,14 @@ namespace mfgate::transport {
 
 using json = nlohmann::json;
 
-std::optional<json> RequestStream::Next(absl::Duration wait) {
+std::optional<StreamEvent> RequestStream::Next(absl::Duration wait) {
   absl::MutexLock lock(&mu_);
   auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return ended_ || !events_.empty();
   };
   mu_.AwaitWithTimeout(absl::Condition(&ready), wait);
   if (events_.empty()) return std::nullopt;
-  json event = std::move(events_.front());
+  StreamEvent event = std::move(events_.front());
   events_.pop_front();
   return event;
 }
@@ -23,10 +23,10 @@ bool RequestStream::finished() const {
   return ended_ && events_.empty();
 }
 
-void RequestStream::Push(json message, bool last) {
+void RequestStream::Push(StreamEvent event, bool last) {
   absl::MutexLock lock(&mu_);
   if (ended_) return;
-  events_.push_back(std::move(message));
+  events_.push_back(std::move(event));
   ended_ = last;
 }
 
@@ -56,18 +56,18 @@ bool HttpSession::closed() const {
   return closed_;
 }
 
+StreamEvent HttpSession::Record(const std::string& stream,
+                                const json& message) {
+  StreamEvent event{next_event_id_++, message};
+  history_.push_back(Recorded{event, stream});
+  if (history_.size() > kMaxBacklog) history_.pop_front();
+  return event;
+}
+
 void HttpSession::Route(const json& message, const json& related) {
   const bool is_response = message.is_object() && message.contains("id") &&
                            !message.contains("method");
   absl::MutexLock lock(&mu_);
-  if (message.is_null()) {  // `related` ended without a response.
-    auto stream = request_streams_.find(mcp::IdKey(related));
-    if (stream != request_streams_.end()) {
-      stream->second->Push(json(nullptr), true);
-      request_streams_.erase(stream);
-    }
-    return;
-  }
   if (is_response) {
     auto waiting = awaited_.find(mcp::IdKey(message["id"]));
     if (waiting != awaited_.end()) {
@@ -76,16 +76,21 @@ void HttpSession::Route(const json& message, const json& related) {
     }
   }
   if (!related.is_null()) {
-    auto stream = request_streams_.find(mcp::IdKey(related));
+    const std::string key = mcp::IdKey(related);
+    auto stream = request_streams_.find(key);
     if (stream != request_streams_.end()) {
-      const bool last = is_response && message["id"] == related;
-      stream->second->Push(message, last);
+      // A null message: the request ended without a response.
+      const bool last =
+          message.is_null() || (is_response && message["id"] == related);
+      stream->second->Push(
+          message.is_null() ? StreamEvent{0, json()} : Record(key, message),
+          last);
       if (last) request_streams_.erase(stream);
       return;
     }
   }
-  if (closed_) return;
-  stream_.push_back(message);
+  if (closed_ || message.is_null()) return;
+  stream_.push_back(Record("", message));
   if (stream_.size() > kMaxBacklog) stream_.pop_front();
 }
 
@@ -126,22 +131,53 @@ std::shared_ptr<RequestStream> HttpSession::Start(const mcp::Message& message) {
   return stream;
 }
 
+void HttpSession::Detach(const json& id) {
+  absl::MutexLock lock(&mu_);
+  request_streams_.erase(mcp::IdKey(id));
+}
+
 void HttpSession::Post(const mcp::Message& message) {
   Touch();
   session_->Handle(message);
 }
 
-std::optional<json> HttpSession::NextStreamMessage(absl::Duration wait) {
+std::optional<StreamEvent> HttpSession::NextStreamEvent(absl::Duration wait) {
   absl::MutexLock lock(&mu_);
   auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return closed_ || !stream_.empty();
   };
   mu_.AwaitWithTimeout(absl::Condition(&ready), wait);
   if (stream_.empty()) return std::nullopt;
-  json message = std::move(stream_.front());
+  StreamEvent event = std::move(stream_.front());
   stream_.pop_front();
   last_used_ = absl::Now();
-  return message;
+  return event;
+}
+
+std::vector<StreamEvent> HttpSession::Replay(uint64_t last_event_id) const {
+  absl::MutexLock lock(&mu_);
+  std::vector<StreamEvent> missed;
+  const std::string* stream = nullptr;
+  for (const Recorded& recorded : history_) {
+    if (recorded.event.id == last_event_id) stream = &recorded.stream;
+    if (stream != nullptr && recorded.event.id > last_event_id &&
+        recorded.stream == *stream) {
+      missed.push_back(recorded.event);
+    }
+  }
+  return missed;
+}
+
+bool HttpSession::OpenStandaloneStream() {
+  absl::MutexLock lock(&mu_);
+  if (standalone_open_) return false;
+  standalone_open_ = true;
+  return true;
+}
+
+void HttpSession::CloseStandaloneStream() {
+  absl::MutexLock lock(&mu_);
+  standalone_open_ = false;
 }
 
 void HttpSession::Close() {
@@ -154,7 +190,7 @@ void HttpSession::Close() {
   // Running calls were cancelled and get no response: end their streams.
   absl::MutexLock lock(&mu_);
   for (auto& [key, stream] : request_streams_)
-    stream->Push(json(nullptr), true);
+    stream->Push(StreamEvent{0, json()}, true);
   request_streams_.clear();
 }
 

@@ -5,17 +5,22 @@
 // stream that also carries what the server sends while serving it —
 // progress, log messages, sampling and elicitation requests (Start). Anything
 // else goes to the session's standalone stream (Streamable HTTP's GET, or the
-// legacy SSE stream), whose backlog is bounded. HttpSession routes the
-// protocol Session's outgoing messages accordingly and remembers the tenant
-// and the last use (for idle expiry). Thread-safe.
+// legacy SSE stream).
+//
+// Every event gets a session-wide id and is kept in a bounded history, so a
+// client that lost a stream can reconnect with Last-Event-ID and be sent what
+// it missed (Replay); a request stream whose client went away (Detach) sends
+// the rest of its events to the standalone stream. Thread-safe.
 #ifndef MFGATE_GATEWAY_TRANSPORT_HTTP_SESSION_H_
 #define MFGATE_GATEWAY_TRANSPORT_HTTP_SESSION_H_
 
+#include <cstdint>
 #include <deque>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -26,27 +31,33 @@
 
 namespace mfgate::transport {
 
-// The events of one request answered as a stream; ends with its response (or
-// a null event when the request ended unanswered).
+// One server-sent event: its id and message. A null message ends a request
+// stream whose request was cancelled (no response follows).
+struct StreamEvent {
+  uint64_t id = 0;
+  nlohmann::json message;
+};
+
+// The events of one request answered as a stream; ends with its response.
 class RequestStream {
  public:
   // The next event, waiting up to `wait`; nullopt on timeout or once the
   // stream has ended (see finished()).
-  std::optional<nlohmann::json> Next(absl::Duration wait);
+  std::optional<StreamEvent> Next(absl::Duration wait);
   bool finished() const;
 
  private:
   friend class HttpSession;
-  void Push(nlohmann::json message, bool last);
+  void Push(StreamEvent event, bool last);
 
   mutable absl::Mutex mu_;
-  std::deque<nlohmann::json> events_ ABSL_GUARDED_BY(mu_);
+  std::deque<StreamEvent> events_ ABSL_GUARDED_BY(mu_);
   bool ended_ ABSL_GUARDED_BY(mu_) = false;  // The last event was pushed.
 };
 
 class HttpSession {
  public:
-  // Messages kept for a stream no client reads; older ones are dropped.
+  // Events kept for a standalone stream no client reads, and for replay.
   static constexpr size_t kMaxBacklog = 1000;
 
   HttpSession(std::string id, std::string tenant, mcp::Handlers handlers,
@@ -65,13 +76,24 @@ class HttpSession {
   // Hands the request `message` to the session and returns the stream of its
   // events, which ends with its response.
   std::shared_ptr<RequestStream> Start(const mcp::Message& message);
+  // The client of request `id`'s stream went away: the rest of the
+  // request's events go to the standalone stream.
+  void Detach(const nlohmann::json& id);
 
   // Hands `message` to the session; every reply goes to the standalone stream.
   void Post(const mcp::Message& message);
 
-  // The next standalone-stream message, waiting up to `wait`; nullopt on
+  // The next standalone-stream event, waiting up to `wait`; nullopt on
   // timeout or when the session is closed.
-  std::optional<nlohmann::json> NextStreamMessage(absl::Duration wait);
+  std::optional<StreamEvent> NextStreamEvent(absl::Duration wait);
+
+  // The events after `last_event_id` of the stream that event belonged to,
+  // while the history still holds them (none for an unknown id).
+  std::vector<StreamEvent> Replay(uint64_t last_event_id) const;
+
+  // Claims the single standalone GET stream; false if one is open already.
+  bool OpenStandaloneStream();
+  void CloseStandaloneStream();
 
   // Ends the session: running calls are cancelled, streams end.
   void Close();
@@ -79,7 +101,14 @@ class HttpSession {
   absl::Time last_used() const;
 
  private:
+  struct Recorded {
+    StreamEvent event;
+    std::string stream;  // The request id key, or "" for the standalone stream.
+  };
+
   void Route(const nlohmann::json& message, const nlohmann::json& related);
+  StreamEvent Record(const std::string& stream, const nlohmann::json& message)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Touch();
 
   const std::string id_;
@@ -87,14 +116,17 @@ class HttpSession {
 
   mutable absl::Mutex mu_;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  bool standalone_open_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time last_used_ ABSL_GUARDED_BY(mu_);
+  uint64_t next_event_id_ ABSL_GUARDED_BY(mu_) = 1;
+  std::deque<Recorded> history_ ABSL_GUARDED_BY(mu_);
   // Responses awaited by a JSON POST, by request id key; nullopt until then.
   std::map<std::string, std::optional<nlohmann::json>> awaited_
       ABSL_GUARDED_BY(mu_);
   // Requests answered as streams, by request id key.
   std::map<std::string, std::shared_ptr<RequestStream>> request_streams_
       ABSL_GUARDED_BY(mu_);
-  std::deque<nlohmann::json> stream_ ABSL_GUARDED_BY(mu_);
+  std::deque<StreamEvent> stream_ ABSL_GUARDED_BY(mu_);
 
   // Last: its outbox calls Route, which uses the members above.
   std::unique_ptr<mcp::Session> session_;

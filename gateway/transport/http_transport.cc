@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/log.h"
@@ -60,8 +61,9 @@ bool Accepts(const httplib::Request& req, absl::string_view type) {
          absl::StrContains(accept, "*/*");
 }
 
-std::string SseEvent(const json& message) {
-  return absl::StrCat("event: message\ndata: ", message.dump(), "\n\n");
+std::string SseEvent(const StreamEvent& event) {
+  return absl::StrCat("id: ", event.id,
+                      "\nevent: message\ndata: ", event.message.dump(), "\n\n");
 }
 
 // Addresses whose failed authentications are remembered at most.
@@ -353,8 +355,21 @@ void HttpTransport::HandleMcpGet(const httplib::Request& req,
   }
   std::shared_ptr<HttpSession> session =
       FindSession(req.get_header_value(kSessionHeader), tenant, res);
-  if (session != nullptr)
-    StreamEvents(session, res, "", /*owns_session=*/false);
+  if (session == nullptr) return;
+  if (!session->OpenStandaloneStream()) {
+    ReplyError(res, 409,
+               "Conflict: this session's event stream is already open");
+    return;
+  }
+  // A client that lost a stream asks for what it missed.
+  std::string missed;
+  uint64_t last_event_id = 0;
+  if (absl::SimpleAtoi(req.get_header_value("Last-Event-ID"), &last_event_id)) {
+    for (const StreamEvent& event : session->Replay(last_event_id)) {
+      absl::StrAppend(&missed, SseEvent(event));
+    }
+  }
+  StreamEvents(session, res, missed, /*owns_session=*/false);
 }
 
 void HttpTransport::HandleMcpDelete(const httplib::Request& req,
@@ -407,19 +422,26 @@ void HttpTransport::StreamRequest(std::shared_ptr<HttpSession> session,
   std::shared_ptr<RequestStream> stream = session->Start(request);
   res.set_header("Cache-Control", "no-cache");
   res.set_chunked_content_provider(
-      "text/event-stream", [stream](size_t, httplib::DataSink& sink) {
+      "text/event-stream",
+      [stream](size_t, httplib::DataSink& sink) {
         if (stream->finished()) {
           sink.done();
           return true;
         }
-        std::optional<json> event = stream->Next(kKeepAlive);
-        if (event.has_value() && event->is_null()) {  // Ended unanswered.
+        std::optional<StreamEvent> event = stream->Next(kKeepAlive);
+        if (event.has_value() &&
+            event->message.is_null()) {  // Ended unanswered.
           sink.done();
           return true;
         }
         std::string text =
             event.has_value() ? SseEvent(*event) : ": keep-alive\n\n";
         return sink.write(text.data(), text.size());
+      },
+      [session, id = request.id](bool success) {
+        // The client went away mid-call: what remains goes to the session's
+        // standalone stream, where a reconnecting client finds it.
+        if (!success) session->Detach(id);
       });
 }
 
@@ -440,14 +462,17 @@ void HttpTransport::StreamEvents(std::shared_ptr<HttpSession> session,
           sink.done();
           return true;
         }
-        std::optional<json> message = session->NextStreamMessage(kKeepAlive);
+        std::optional<StreamEvent> next = session->NextStreamEvent(kKeepAlive);
         std::string event =
-            message.has_value() ? SseEvent(*message) : ": keep-alive\n\n";
+            next.has_value() ? SseEvent(*next) : ": keep-alive\n\n";
         return sink.write(event.data(), event.size());
       },
       [this, session, owns_session](bool) {
         // A legacy SSE session lives exactly as long as its stream.
-        if (!owns_session) return;
+        if (!owns_session) {
+          session->CloseStandaloneStream();
+          return;
+        }
         session->Close();
         absl::MutexLock lock(&mu_);
         sessions_.erase(session->id());

@@ -125,3 +125,43 @@ def test_unauthenticated_gateway_refuses_a_public_address():
                           env=gateway_env(demo_project()), capture_output=True, timeout=60)
     assert done.returncode != 0
     assert b"refusing to serve without authentication" in done.stderr
+
+
+def sse_events(lines):
+    """Yields (id, data) of the server-sent events in an iterator of lines."""
+    event_id, data = None, None
+    for line in lines:
+        if line.startswith("id: "):
+            event_id = int(line[4:])
+        elif line.startswith("data: "):
+            data = line[6:]
+        elif line == "" and data is not None:
+            yield event_id, json.loads(data)
+            event_id, data = None, None
+
+
+def test_one_event_stream_per_session_and_resumption_with_last_event_id(gateway):
+    session = gateway.initialize(AUTH)
+    headers = {**AUTH, "Mcp-Session-Id": session, "Accept": "text/event-stream"}
+    call = {"jsonrpc": "2.0", "id": 77, "method": "tools/call",
+            "params": {"name": "list_metrics", "arguments": {},
+                       "_meta": {"progressToken": "p77"}}}
+    # Read the first event of the call's stream, then drop the connection.
+    with httpx.stream("POST", gateway.url + "/mcp", headers={
+            **AUTH, "Mcp-Session-Id": session, "Content-Type": "application/json",
+            "Accept": "application/json, text/event-stream"},
+            content=json.dumps(call), timeout=60) as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        first_id, first = next(sse_events(stream.iter_lines()))
+    assert first["method"] == "notifications/progress"
+    # Reconnect with Last-Event-ID: the rest of the call's events come back.
+    with httpx.stream("GET", gateway.url + "/mcp",
+                      headers={**headers, "Last-Event-ID": str(first_id)}, timeout=60) as stream:
+        assert httpx.get(gateway.url + "/mcp", headers=headers, timeout=10).status_code == 409
+        replayed = []
+        for event_id, message in sse_events(stream.iter_lines()):
+            assert event_id > first_id
+            replayed.append(message)
+            if message.get("id") == 77:
+                break
+    assert replayed[-1]["result"]["structuredContent"]["metrics"]
