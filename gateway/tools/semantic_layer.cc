@@ -14,6 +14,7 @@ using json = nlohmann::json;
 
 constexpr char kMetricUri[] = "metricflow://metric/";
 constexpr char kSavedQueryUri[] = "metricflow://saved-query/";
+constexpr char kSemanticModelUri[] = "metricflow://semantic-model/";
 // Most completion values returned at once.
 constexpr size_t kMaxCompletions = 100;
 
@@ -65,6 +66,18 @@ absl::StatusOr<v1::ListSavedQueriesResponse> SemanticLayer::SavedQueries()
   return response;
 }
 
+absl::StatusOr<v1::ListSemanticModelsResponse> SemanticLayer::SemanticModels()
+    const {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
+  context.set_wait_for_ready(true);
+  v1::ListSemanticModelsResponse response;
+  absl::Status status = FromGrpcStatus(worker_->ListSemanticModels(
+      &context, v1::ListSemanticModelsRequest(), &response));
+  if (!status.ok()) return status;
+  return response;
+}
+
 absl::StatusOr<v1::ListDimensionsResponse> SemanticLayer::Dimensions(
     const std::string& metric) const {
   grpc::ClientContext context;
@@ -94,6 +107,16 @@ absl::StatusOr<json> SemanticLayer::ListResources() const {
                                              : m.description()},
                          {"mimeType", "application/json"}});
   }
+  auto models = SemanticModels();
+  if (!models.ok()) return models.status();
+  for (const v1::SemanticModel& m : models->semantic_models()) {
+    resources.push_back(
+        {{"uri", kSemanticModelUri + m.name()},
+         {"name", m.name()},
+         {"description",
+          m.description().empty() ? "semantic model" : m.description()},
+         {"mimeType", "application/json"}});
+  }
   for (const v1::SavedQuery& q : saved->saved_queries()) {
     resources.push_back(
         {{"uri", kSavedQueryUri + q.name()},
@@ -110,6 +133,11 @@ json SemanticLayer::ListResourceTemplates() const {
       {{{"uriTemplate", absl::StrCat(kMetricUri, "{name}")},
         {"name", "metric"},
         {"description", "A metric's definition and every dimension it accepts"},
+        {"mimeType", "application/json"}},
+       {{"uriTemplate", absl::StrCat(kSemanticModelUri, "{name}")},
+        {"name", "semantic-model"},
+        {"description",
+         "A semantic model's table, entities, dimensions and measures"},
         {"mimeType", "application/json"}},
        {{"uriTemplate", absl::StrCat(kSavedQueryUri, "{name}")},
         {"name", "saved-query"},
@@ -138,6 +166,18 @@ absl::StatusOr<json> SemanticLayer::ReadResource(const std::string& uri) const {
                             {"label", m.label()},
                             {"description", m.description()},
                             {"dimensions", dims}});
+    }
+  } else if (absl::ConsumePrefix(&name, kSemanticModelUri)) {
+    auto models = SemanticModels();
+    if (!models.ok()) return models.status();
+    for (const v1::SemanticModel& m : models->semantic_models()) {
+      if (m.name() != name) continue;
+      return Contents(uri, {{"name", m.name()},
+                            {"description", m.description()},
+                            {"relation", m.relation()},
+                            {"entities", Strings(m.entities())},
+                            {"dimensions", Strings(m.dimensions())},
+                            {"measures", Strings(m.measures())}});
     }
   } else if (absl::ConsumePrefix(&name, kSavedQueryUri)) {
     auto saved = SavedQueries();

@@ -2,12 +2,13 @@
 // completions, read from its worker.
 //
 // Resources: each metric (`metricflow://metric/NAME`: type, description,
-// label, every dimension with its type and grains) and each saved query
-// (`metricflow://saved-query/NAME`: its metrics, group-bys and filters), as
-// JSON. Prompts: `explore_metric` and `compare_periods`, which walk an
-// analyst through the tools. Completions: metric names for prompt arguments
-// and resource templates, dimension names for `dimension` arguments.
-// Stateless per call; safe from any thread.
+// label, every dimension with its type and grains), each semantic model
+// (`metricflow://semantic-model/NAME`: its table, entities, dimensions and
+// measures) and each saved query (`metricflow://saved-query/NAME`: its
+// metrics, group-bys and filters), as JSON. Prompts: `explore_metric` and
+// `compare_periods`, which walk an analyst through the tools. Completions:
+// metric names for prompt arguments and resource templates, dimension names for
+// `dimension` arguments. Stateless per call; safe from any thread.
 #ifndef MFGATE_GATEWAY_TOOLS_SEMANTIC_LAYER_H_
 #define MFGATE_GATEWAY_TOOLS_SEMANTIC_LAYER_H_
 
@@ -42,6 +43,7 @@ class SemanticLayer final : public mcp::ResourceProvider,
  private:
   absl::StatusOr<v1::ListMetricsResponse> Metrics(bool all_dimensions) const;
   absl::StatusOr<v1::ListSavedQueriesResponse> SavedQueries() const;
+  absl::StatusOr<v1::ListSemanticModelsResponse> SemanticModels() const;
   absl::StatusOr<v1::ListDimensionsResponse> Dimensions(
       const std::string& metric) const;
 

@@ -206,6 +206,11 @@ def test_semantic_layer_as_resources_prompts_and_completions(demo):
     uris = {str(r.uri) for r in resources.resources}
     assert "metricflow://metric/transactions" in uris
     assert "metricflow://saved-query/core_transaction_metrics" in uris
+    assert "metricflow://semantic-model/transactions" in uris
+    model = json.loads(demo.run(lambda s: s.read_resource(
+        AnyUrl("metricflow://semantic-model/transactions"))).contents[0].text)
+    assert "transaction_amount_usd" in model["measures"]
+    assert "customer" in model["entities"]
     read = demo.run(lambda s: s.read_resource(AnyUrl("metricflow://metric/transactions")))
     definition = json.loads(read.contents[0].text)
     assert definition["type"] == "SIMPLE"

@@ -269,7 +269,11 @@ absl::StatusOr<v1::EngineResponse> CliEngine::Call(
                    g_csv_counter.fetch_add(1), ".csv");
   std::vector<std::string> args = Arguments(request, csv_path);
   if (args.empty()) {
-    return EngineError(v1::ErrorDetail::INVALID_ARGUMENT, "empty request");
+    return EngineError(
+        v1::ErrorDetail::INVALID_ARGUMENT,
+        request.request_case() == v1::EngineRequest::REQUEST_NOT_SET
+            ? "empty request"
+            : "not available with the cli engine (use --engine=persistent)");
   }
   auto result = Run(args, deadline, cancelled);
   v1::EngineResponse response;

@@ -132,6 +132,15 @@ grpc::Status WorkerService::ListSavedQueries(
                 v1::EngineResponse::kListSavedQueries);
 }
 
+grpc::Status WorkerService::ListSemanticModels(
+    grpc::ServerContext* context, const v1::ListSemanticModelsRequest* request,
+    v1::ListSemanticModelsResponse* response) {
+  return Handle(context, *request, response,
+                &v1::EngineRequest::mutable_list_semantic_models,
+                &v1::EngineResponse::mutable_list_semantic_models,
+                v1::EngineResponse::kListSemanticModels);
+}
+
 grpc::Status WorkerService::ValidateConfigs(
     grpc::ServerContext* context, const v1::ValidateConfigsRequest* request,
     v1::ValidateConfigsResponse* response) {

@@ -52,6 +52,10 @@ class WorkerService final : public v1::Worker::Service {
   grpc::Status ListSavedQueries(
       grpc::ServerContext* context, const v1::ListSavedQueriesRequest* request,
       v1::ListSavedQueriesResponse* response) override;
+  grpc::Status ListSemanticModels(
+      grpc::ServerContext* context,
+      const v1::ListSemanticModelsRequest* request,
+      v1::ListSemanticModelsResponse* response) override;
   grpc::Status Query(grpc::ServerContext* context,
                      const v1::QueryRequest* request,
                      v1::QueryResponse* response) override;

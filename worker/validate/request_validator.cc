@@ -89,6 +89,11 @@ absl::Status ValidateRequest(const v1::ListSavedQueriesRequest&,
   return absl::OkStatus();
 }
 
+absl::Status ValidateRequest(const v1::ListSemanticModelsRequest&,
+                             const Limits&) {
+  return absl::OkStatus();
+}
+
 absl::Status ValidateRequest(const v1::QueryRequest& request,
                              const Limits& limits) {
   if (!request.saved_query().empty()) {

@@ -34,6 +34,8 @@ absl::Status ValidateRequest(const v1::ListDimensionValuesRequest& request,
                              const Limits& limits);
 absl::Status ValidateRequest(const v1::ListSavedQueriesRequest& request,
                              const Limits& limits);
+absl::Status ValidateRequest(const v1::ListSemanticModelsRequest& request,
+                             const Limits& limits);
 absl::Status ValidateRequest(const v1::QueryRequest& request,
                              const Limits& limits);
 absl::Status ValidateRequest(const v1::ValidateConfigsRequest& request,

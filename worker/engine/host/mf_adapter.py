@@ -240,6 +240,16 @@ class Adapter:
             if params.where is not None:
                 item.where.extend(w.where_sql_template for w in params.where.where_filters)
 
+    def _list_semantic_models(self, _req, out, __):
+        for model in self._manifest.semantic_models:
+            relation = model.node_relation
+            out.semantic_models.add(
+                name=model.name, description=model.description or "",
+                relation=relation.relation_name or f"{relation.schema_name}.{relation.alias}",
+                entities=[e.name for e in model.entities],
+                dimensions=[d.name for d in model.dimensions],
+                measures=[m.name for m in model.measures])
+
     def _query(self, req, out, request):
         mf_request = MetricFlowQueryRequest.create(
             saved_query_name=req.saved_query or None,
