@@ -170,3 +170,24 @@ def httpx_ready(url):
     import httpx
     return httpx.get(url + "/ready", headers={"Authorization": f"Bearer {KEYS['demo']}"},
                      timeout=30).status_code
+
+
+def test_idle_sessions_expire_and_the_session_cap_holds(tmp_path_factory):
+    import time
+    server = limited_gateway(tmp_path_factory, {"idle_session_seconds": 1,
+                                                "max_sessions_per_tenant": 2})
+    try:
+        auth = {"Authorization": f"Bearer {KEYS['demo']}"}
+        first = server.initialize(auth)
+        server.initialize(auth)
+        over = server.post("/mcp", {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                                    "params": {"protocolVersion": "2025-06-18",
+                                               "capabilities": {},
+                                               "clientInfo": {"name": "t", "version": "1"}}},
+                           auth)
+        assert over.status_code == 429
+        time.sleep(1.5)
+        server.initialize(auth)  # Expires the idle ones, which frees the cap.
+        assert server.post("/mcp", PING, {**auth, "Mcp-Session-Id": first}).status_code == 404
+    finally:
+        server.close()
