@@ -10,8 +10,11 @@ import pytest
 from harness import REPO, McpSession, demo_project, gateway_env
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def demo():
+    # Per module, not per session: DuckDB lets one process at a time open the
+    # demo's database, so this gateway's engine must be gone before another
+    # module starts its own.
     session = McpSession(gateway_env(demo_project()))
     yield session
     session.close()
