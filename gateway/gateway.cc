@@ -27,7 +27,7 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(
       absl::Status ready = pool->WaitReady(name, absl::Now() + timeout);
       if (ready.ok()) {
         LogInfo(absl::StrCat("tenant ", name, ": worker ready"));
-      } else {
+      } else if (!absl::IsCancelled(ready)) {  // Not just a gateway stopping.
         LogError(ready.message());
       }
     });

@@ -158,6 +158,7 @@ absl::Status WorkerPool::WaitReady(const std::string& tenant,
         return exited();
       });
   if (ready.ok()) return ready;
+  if (stopping_) return absl::CancelledError("the gateway is stopping");
   return absl::Status(ready.code(),
                       absl::StrCat("tenant ", tenant, ": ", ready.message()));
 }

@@ -42,8 +42,8 @@ class WorkerPool {
       const std::string& tenant) const;
 
   // Waits until `tenant`'s worker reports SERVING; Unavailable when a
-  // spawned worker exited (StopAll ends the wait that way), DeadlineExceeded
-  // at `deadline`.
+  // spawned worker exited, Cancelled when StopAll ends the wait,
+  // DeadlineExceeded at `deadline`.
   absl::Status WaitReady(const std::string& tenant, absl::Time deadline);
 
   // Stops spawned workers (SIGTERM, then SIGKILL) and removes their sockets.

@@ -63,6 +63,10 @@ std::vector<std::string> EngineEnvironment(const std::string& python) {
   env = WithEnv(std::move(env), "DO_NOT_TRACK", "1");
   env = WithEnv(std::move(env), "DBT_SEND_ANONYMOUS_USAGE_STATS", "false");
   env = WithEnv(std::move(env), "PYTHONUNBUFFERED", "1");
+  // dbt leaves a semaphore to multiprocessing's tracker, which warns about it
+  // on every exit: noise in the worker's log.
+  env = WithEnv(std::move(env), "PYTHONWARNINGS",
+                "ignore::UserWarning:multiprocessing.resource_tracker");
   return env;
 }
 
