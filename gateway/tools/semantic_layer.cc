@@ -40,60 +40,47 @@ SemanticLayer::SemanticLayer(std::shared_ptr<v1::Worker::StubInterface> worker,
                              absl::Duration timeout)
     : worker_(std::move(worker)), timeout_(timeout) {}
 
-absl::StatusOr<v1::ListMetricsResponse> SemanticLayer::Metrics(
-    bool all_dimensions) const {
+template <typename Request, typename Response>
+absl::StatusOr<Response> SemanticLayer::Ask(
+    grpc::Status (v1::Worker::StubInterface::*method)(grpc::ClientContext*,
+                                                      const Request&,
+                                                      Response*),
+    const Request& request) const {
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
   context.set_wait_for_ready(true);
-  v1::ListMetricsRequest request;
-  request.set_show_all_dimensions(all_dimensions);
-  v1::ListMetricsResponse response;
+  Response response;
   absl::Status status =
-      FromGrpcStatus(worker_->ListMetrics(&context, request, &response));
+      FromGrpcStatus((worker_.get()->*method)(&context, request, &response));
   if (!status.ok()) return status;
   return response;
+}
+
+absl::StatusOr<v1::ListMetricsResponse> SemanticLayer::Metrics() const {
+  return Ask(&v1::Worker::StubInterface::ListMetrics, v1::ListMetricsRequest());
 }
 
 absl::StatusOr<v1::ListSavedQueriesResponse> SemanticLayer::SavedQueries()
     const {
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
-  context.set_wait_for_ready(true);
-  v1::ListSavedQueriesResponse response;
-  absl::Status status = FromGrpcStatus(worker_->ListSavedQueries(
-      &context, v1::ListSavedQueriesRequest(), &response));
-  if (!status.ok()) return status;
-  return response;
+  return Ask(&v1::Worker::StubInterface::ListSavedQueries,
+             v1::ListSavedQueriesRequest());
 }
 
 absl::StatusOr<v1::ListSemanticModelsResponse> SemanticLayer::SemanticModels()
     const {
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
-  context.set_wait_for_ready(true);
-  v1::ListSemanticModelsResponse response;
-  absl::Status status = FromGrpcStatus(worker_->ListSemanticModels(
-      &context, v1::ListSemanticModelsRequest(), &response));
-  if (!status.ok()) return status;
-  return response;
+  return Ask(&v1::Worker::StubInterface::ListSemanticModels,
+             v1::ListSemanticModelsRequest());
 }
 
 absl::StatusOr<v1::ListDimensionsResponse> SemanticLayer::Dimensions(
     const std::string& metric) const {
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
-  context.set_wait_for_ready(true);
   v1::ListDimensionsRequest request;
   if (!metric.empty()) request.add_metrics(metric);
-  v1::ListDimensionsResponse response;
-  absl::Status status =
-      FromGrpcStatus(worker_->ListDimensions(&context, request, &response));
-  if (!status.ok()) return status;
-  return response;
+  return Ask(&v1::Worker::StubInterface::ListDimensions, request);
 }
 
 absl::StatusOr<json> SemanticLayer::ListResources() const {
-  auto metrics = Metrics(false);
+  auto metrics = Metrics();
   if (!metrics.ok()) return metrics.status();
   auto saved = SavedQueries();
   if (!saved.ok()) return saved.status();
@@ -148,7 +135,7 @@ json SemanticLayer::ListResourceTemplates() const {
 absl::StatusOr<json> SemanticLayer::ReadResource(const std::string& uri) const {
   absl::string_view name = uri;
   if (absl::ConsumePrefix(&name, kMetricUri)) {
-    auto metrics = Metrics(false);
+    auto metrics = Metrics();
     if (!metrics.ok()) return metrics.status();
     for (const v1::Metric& m : metrics->metrics()) {
       if (m.name() != name) continue;
@@ -276,7 +263,7 @@ json SemanticLayer::Complete(const json& ref, const json& argument) const {
   } else if (argument_name == "metric" ||
              (ref.value("type", "") == "ref/resource" &&
               argument_name == "name")) {
-    if (auto metrics = Metrics(false); metrics.ok()) {
+    if (auto metrics = Metrics(); metrics.ok()) {
       for (const v1::Metric& m : metrics->metrics())
         candidates.push_back(m.name());
     }

@@ -41,7 +41,15 @@ class SemanticLayer final : public mcp::ResourceProvider,
                           const nlohmann::json& argument) const override;
 
  private:
-  absl::StatusOr<v1::ListMetricsResponse> Metrics(bool all_dimensions) const;
+  // One unary call to the worker with this provider's deadline, waiting for
+  // a worker that is still starting.
+  template <typename Request, typename Response>
+  absl::StatusOr<Response> Ask(
+      grpc::Status (v1::Worker::StubInterface::*method)(grpc::ClientContext*,
+                                                        const Request&,
+                                                        Response*),
+      const Request& request) const;
+  absl::StatusOr<v1::ListMetricsResponse> Metrics() const;
   absl::StatusOr<v1::ListSavedQueriesResponse> SavedQueries() const;
   absl::StatusOr<v1::ListSemanticModelsResponse> SemanticModels() const;
   absl::StatusOr<v1::ListDimensionsResponse> Dimensions(

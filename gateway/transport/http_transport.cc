@@ -11,34 +11,22 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/log.h"
+#include "gateway/transport/http_replies.h"
 #include "httplib.h"
 
 namespace mfgate::transport {
 namespace {
 
-using json = nlohmann::json;
+using internal::Reply;
+using internal::ReplyError;
 
-constexpr char kSessionHeader[] = "Mcp-Session-Id";
-constexpr char kVersionHeader[] = "MCP-Protocol-Version";
-// How often an idle event stream sends a keep-alive comment (which also
-// notices a client that went away).
-constexpr absl::Duration kKeepAlive = absl::Seconds(15);
+using json = nlohmann::json;
 
 std::string NewSessionId() {
   unsigned char bytes[16];
   RAND_bytes(bytes, sizeof(bytes));
   return absl::BytesToHexString(
       absl::string_view(reinterpret_cast<char*>(bytes), 16));
-}
-
-void Reply(httplib::Response& res, int status, const json& body) {
-  res.status = status;
-  res.set_content(body.dump(), "application/json");
-}
-
-void ReplyError(httplib::Response& res, int status,
-                const std::string& message) {
-  Reply(res, status, mcp::MakeError(nullptr, mcp::kInvalidRequest, message));
 }
 
 // "localhost", "127.0.0.1" or "[::1]", with or without a port.
@@ -53,17 +41,6 @@ bool IsLoopbackOrigin(absl::string_view origin) {
     if (absl::ConsumePrefix(&origin, scheme)) return IsLoopbackHost(origin);
   }
   return false;
-}
-
-bool Accepts(const httplib::Request& req, absl::string_view type) {
-  std::string accept = absl::AsciiStrToLower(req.get_header_value("Accept"));
-  return accept.empty() || absl::StrContains(accept, type) ||
-         absl::StrContains(accept, "*/*");
-}
-
-std::string SseEvent(const StreamEvent& event) {
-  return absl::StrCat("id: ", event.id,
-                      "\nevent: message\ndata: ", event.message.dump(), "\n\n");
 }
 
 // Addresses whose failed authentications are remembered at most.
@@ -279,204 +256,6 @@ void HttpTransport::Routes() {
   server_->Post("/messages", [this](const auto& req, auto& res) {
     HandleSsePost(req, res);
   });
-}
-
-void HttpTransport::HandleMcpPost(const httplib::Request& req,
-                                  httplib::Response& res) {
-  std::string tenant;
-  if (!Admit(req, res, &tenant)) return;
-  if (!absl::StrContains(
-          absl::AsciiStrToLower(req.get_header_value("Content-Type")),
-          "application/json")) {
-    ReplyError(res, 415, "Unsupported Media Type: send application/json");
-    return;
-  }
-  if (!Accepts(req, "application/json") || !Accepts(req, "text/event-stream")) {
-    ReplyError(res, 406,
-               "Not Acceptable: accept application/json and text/event-stream");
-    return;
-  }
-  mcp::Parsed parsed = mcp::ParseMessage(req.body);
-  if (parsed.error_response.has_value()) {
-    Reply(res, 400, *parsed.error_response);
-    return;
-  }
-  const mcp::Message& message = *parsed.message;
-  const std::string version = req.get_header_value(kVersionHeader);
-  if (!version.empty()) {
-    bool known = false;
-    for (absl::string_view v : mcp::kProtocolVersions)
-      known = known || v == version;
-    if (!known) {
-      ReplyError(res, 400,
-                 absl::StrCat("Bad Request: unsupported MCP-Protocol-Version ",
-                              version));
-      return;
-    }
-  }
-  std::shared_ptr<HttpSession> session;
-  const std::string id = req.get_header_value(kSessionHeader);
-  if (message.kind == mcp::Message::Kind::kRequest &&
-      message.method == "initialize" && id.empty()) {
-    session = NewSession(tenant, res);
-    if (session == nullptr) return;
-    res.set_header(kSessionHeader, session->id());
-  } else {
-    session = FindSession(id, tenant, res);
-    if (session == nullptr) return;
-  }
-  // A tool call is answered as a stream, so that what the tool sends while it
-  // runs (progress, logs, sampling and elicitation requests) reaches the
-  // client.
-  if (message.kind == mcp::Message::Kind::kRequest &&
-      message.method == "tools/call" &&
-      absl::StrContains(absl::AsciiStrToLower(req.get_header_value("Accept")),
-                        "text/event-stream")) {
-    StreamRequest(session, message, res);
-    return;
-  }
-  std::optional<json> response =
-      session->Exchange(message, options_.response_timeout);
-  if (!response.has_value()) {
-    res.status = 202;
-    return;
-  }
-  Reply(res, 200, *response);
-}
-
-void HttpTransport::HandleMcpGet(const httplib::Request& req,
-                                 httplib::Response& res) {
-  std::string tenant;
-  if (!Admit(req, res, &tenant)) return;
-  if (!Accepts(req, "text/event-stream")) {
-    ReplyError(res, 406,
-               "Not Acceptable: the event stream is text/event-stream");
-    return;
-  }
-  std::shared_ptr<HttpSession> session =
-      FindSession(req.get_header_value(kSessionHeader), tenant, res);
-  if (session == nullptr) return;
-  if (!session->OpenStandaloneStream()) {
-    ReplyError(res, 409,
-               "Conflict: this session's event stream is already open");
-    return;
-  }
-  // A client that lost a stream asks for what it missed.
-  std::string missed;
-  uint64_t last_event_id = 0;
-  if (absl::SimpleAtoi(req.get_header_value("Last-Event-ID"), &last_event_id)) {
-    for (const StreamEvent& event : session->Replay(last_event_id)) {
-      absl::StrAppend(&missed, SseEvent(event));
-    }
-  }
-  StreamEvents(session, res, missed, /*owns_session=*/false);
-}
-
-void HttpTransport::HandleMcpDelete(const httplib::Request& req,
-                                    httplib::Response& res) {
-  std::string tenant;
-  if (!Admit(req, res, &tenant)) return;
-  std::shared_ptr<HttpSession> session =
-      FindSession(req.get_header_value(kSessionHeader), tenant, res);
-  if (session == nullptr) return;
-  {
-    absl::MutexLock lock(&mu_);
-    sessions_.erase(session->id());
-  }
-  session->Close();
-  res.status = 200;
-}
-
-void HttpTransport::HandleSseGet(const httplib::Request& req,
-                                 httplib::Response& res) {
-  std::string tenant;
-  if (!Admit(req, res, &tenant)) return;
-  std::shared_ptr<HttpSession> session = NewSession(tenant, res);
-  if (session == nullptr) return;
-  StreamEvents(session, res,
-               absl::StrCat("event: endpoint\ndata: /messages/?session_id=",
-                            session->id(), "\n\n"),
-               /*owns_session=*/true);
-}
-
-void HttpTransport::HandleSsePost(const httplib::Request& req,
-                                  httplib::Response& res) {
-  std::string tenant;
-  if (!Admit(req, res, &tenant)) return;
-  std::shared_ptr<HttpSession> session =
-      FindSession(req.get_param_value("session_id"), tenant, res);
-  if (session == nullptr) return;
-  mcp::Parsed parsed = mcp::ParseMessage(req.body);
-  if (parsed.error_response.has_value()) {
-    Reply(res, 400, *parsed.error_response);
-    return;
-  }
-  session->Post(*parsed.message);
-  res.status = 202;
-  res.set_content("Accepted", "text/plain");
-}
-
-void HttpTransport::StreamRequest(std::shared_ptr<HttpSession> session,
-                                  const mcp::Message& request,
-                                  httplib::Response& res) {
-  std::shared_ptr<RequestStream> stream = session->Start(request);
-  res.set_header("Cache-Control", "no-cache");
-  res.set_chunked_content_provider(
-      "text/event-stream",
-      [stream](size_t, httplib::DataSink& sink) {
-        if (stream->finished()) {
-          sink.done();
-          return true;
-        }
-        std::optional<StreamEvent> event = stream->Next(kKeepAlive);
-        if (event.has_value() &&
-            event->message.is_null()) {  // Ended unanswered.
-          sink.done();
-          return true;
-        }
-        std::string text =
-            event.has_value() ? SseEvent(*event) : ": keep-alive\n\n";
-        return sink.write(text.data(), text.size());
-      },
-      [session, id = request.id](bool success) {
-        // The client went away mid-call: what remains goes to the session's
-        // standalone stream, where a reconnecting client finds it.
-        if (!success) session->Detach(id);
-      });
-}
-
-void HttpTransport::StreamEvents(std::shared_ptr<HttpSession> session,
-                                 httplib::Response& res,
-                                 std::string first_event, bool owns_session) {
-  res.set_header("Cache-Control", "no-cache");
-  res.set_chunked_content_provider(
-      "text/event-stream",
-      [session, pending = std::move(first_event)](
-          size_t, httplib::DataSink& sink) mutable {
-        if (!pending.empty()) {
-          std::string event = std::move(pending);
-          pending.clear();
-          return sink.write(event.data(), event.size());
-        }
-        if (session->closed()) {
-          sink.done();
-          return true;
-        }
-        std::optional<StreamEvent> next = session->NextStreamEvent(kKeepAlive);
-        std::string event =
-            next.has_value() ? SseEvent(*next) : ": keep-alive\n\n";
-        return sink.write(event.data(), event.size());
-      },
-      [this, session, owns_session](bool) {
-        // A legacy SSE session lives exactly as long as its stream.
-        if (!owns_session) {
-          session->CloseStandaloneStream();
-          return;
-        }
-        session->Close();
-        absl::MutexLock lock(&mu_);
-        sessions_.erase(session->id());
-      });
 }
 
 }  // namespace mfgate::transport

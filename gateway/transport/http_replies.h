@@ -1,0 +1,45 @@
+// Small pieces of HTTP shared by the transport's files: JSON-RPC replies
+// with an HTTP status, content negotiation, server-sent event framing.
+// Internal to gateway/transport. Stateless; safe from any thread.
+#ifndef MFGATE_GATEWAY_TRANSPORT_HTTP_REPLIES_H_
+#define MFGATE_GATEWAY_TRANSPORT_HTTP_REPLIES_H_
+
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gateway/mcp/jsonrpc.h"
+#include "gateway/transport/http_session.h"
+#include "httplib.h"
+#include "nlohmann/json.hpp"
+
+namespace mfgate::transport::internal {
+
+inline void Reply(httplib::Response& res, int status,
+                  const nlohmann::json& body) {
+  res.status = status;
+  res.set_content(body.dump(), "application/json");
+}
+
+// A JSON-RPC error body (id null) with an HTTP status.
+inline void ReplyError(httplib::Response& res, int status,
+                       const std::string& message) {
+  Reply(res, status, mcp::MakeError(nullptr, mcp::kInvalidRequest, message));
+}
+
+// Whether the request's Accept header admits `type` (absent admits all).
+inline bool Accepts(const httplib::Request& req, absl::string_view type) {
+  std::string accept = absl::AsciiStrToLower(req.get_header_value("Accept"));
+  return accept.empty() || absl::StrContains(accept, type) ||
+         absl::StrContains(accept, "*/*");
+}
+
+inline std::string SseEvent(const StreamEvent& event) {
+  return absl::StrCat("id: ", event.id,
+                      "\nevent: message\ndata: ", event.message.dump(), "\n\n");
+}
+
+}  // namespace mfgate::transport::internal
+
+#endif  // MFGATE_GATEWAY_TRANSPORT_HTTP_REPLIES_H_
