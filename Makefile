@@ -4,6 +4,7 @@
 #   make demo   build, then run the gateway on the MetricFlow tutorial project
 #   make test   build, then run every test (unit, integration, end to end)
 #   make build  install dependencies and build both binaries
+#   make bench        mfgate vs mcp-metricflow vs in-process MetricFlow
 #   make bench-stdio  latency of tool calls through the stdio gateway
 #   make format clang-format every C++ file
 SHELL := /bin/bash
@@ -13,7 +14,7 @@ DEMO_DIR := .demo
 DEMO_PROJECT := $(DEMO_DIR)/mf_tutorial_project
 TEST_OUT := .test-out
 
-.PHONY: all deps build demo demo-project test bench-stdio format clean
+.PHONY: all deps build demo demo-project test bench bench-stdio format clean
 
 all: build
 
@@ -37,6 +38,15 @@ test: build demo-project
 # Latency of list_metrics and a query through the stdio gateway (not a test).
 bench-stdio: build demo-project
 	@$(PYTHON) bench/stdio_latency.py --project-dir $(DEMO_PROJECT)
+
+# mfgate against mcp-metricflow 1.0.0 and MetricFlow in-process, side by side;
+# writes bench/RESULTS.md (not a test; takes a few minutes).
+MM_VENV := bench/.venv-mcp-metricflow
+bench: build demo-project
+	@test -x $(MM_VENV)/bin/mcp-metricflow || { /usr/bin/python3 -m venv $(MM_VENV) && \
+	  $(MM_VENV)/bin/pip install -q -r bench/requirements-mcp-metricflow.txt \
+	    -c tools/python-constraints.txt; }
+	@$(PYTHON) bench/compare.py --project-dir $(DEMO_PROJECT) --write
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format --style=Google -i
