@@ -1,5 +1,6 @@
 #include "common/paths.h"
 
+#include <dirent.h>
 #include <limits.h>
 #include <stdlib.h>
 
@@ -17,5 +18,17 @@ std::string Dirname(const std::string& path) {
 }
 
 std::string ExecutableDir() { return Dirname(RealPath("/proc/self/exe")); }
+
+std::vector<std::string> ListDirectory(const std::string& dir) {
+  std::vector<std::string> names;
+  DIR* stream = opendir(dir.c_str());
+  if (stream == nullptr) return names;
+  while (dirent* entry = readdir(stream)) {
+    std::string name = entry->d_name;
+    if (name != "." && name != "..") names.push_back(name);
+  }
+  closedir(stream);
+  return names;
+}
 
 }  // namespace mfgate

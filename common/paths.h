@@ -4,6 +4,7 @@
 #define MFGATE_COMMON_PATHS_H_
 
 #include <string>
+#include <vector>
 
 namespace mfgate {
 
@@ -13,6 +14,10 @@ std::string RealPath(const std::string& path);
 
 // Everything before the last '/': "/a/b" -> "/a", "/a" -> "/", "a" -> ".".
 std::string Dirname(const std::string& path);
+
+// The names in directory `dir` (without "." and ".."); empty when it cannot
+// be read.
+std::vector<std::string> ListDirectory(const std::string& dir);
 
 // The directory of this process's executable, symbolic links resolved.
 std::string ExecutableDir();

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -226,6 +227,58 @@ std::vector<std::string> WithEnv(std::vector<std::string> env,
             env.end());
   env.push_back(prefix + value);
   return env;
+}
+
+absl::StatusOr<CapturedRun> RunCapturingOutput(
+    SpawnOptions options, absl::Time deadline, size_t max_output_bytes,
+    const std::function<bool()>& cancelled) {
+  int out[2];
+  if (pipe2(out, O_CLOEXEC) != 0) return absl::InternalError("pipe failed");
+  options.fds.erase(std::remove_if(options.fds.begin(), options.fds.end(),
+                                   [](const auto& fd) {
+                                     return fd.first == 1 || fd.first == 2;
+                                   }),
+                    options.fds.end());
+  options.fds.push_back({1, out[1]});
+  options.fds.push_back({2, out[1]});
+  auto child = Subprocess::Spawn(options);
+  close(out[1]);
+  if (!child.ok()) {
+    close(out[0]);
+    return absl::UnavailableError(child.status().message());
+  }
+  CapturedRun run;
+  char buffer[65536];
+  absl::Status stopped;
+  while (stopped.ok()) {
+    if (cancelled && cancelled()) {
+      stopped = absl::CancelledError("cancelled; the child was stopped");
+      break;
+    }
+    if (absl::Now() >= deadline) {
+      stopped = absl::DeadlineExceededError(
+          "deadline exceeded; the child was stopped");
+      break;
+    }
+    pollfd pfd{out[0], POLLIN, 0};
+    if (poll(&pfd, 1, 50) <= 0) continue;
+    ssize_t n = read(out[0], buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    if (run.output.size() + n > max_output_bytes) {
+      stopped = absl::ResourceExhaustedError("the child printed too much");
+      break;
+    }
+    run.output.append(buffer, n);
+  }
+  close(out[0]);
+  if (!stopped.ok()) return stopped;  // ~Subprocess kills and reaps.
+  std::optional<ExitInfo> exit = (*child)->WaitUntil(deadline);
+  if (!exit.has_value()) {
+    return absl::DeadlineExceededError("the child did not exit in time");
+  }
+  run.exit = *exit;
+  return run;
 }
 
 }  // namespace mfgate

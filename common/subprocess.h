@@ -13,6 +13,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -87,6 +88,21 @@ class Subprocess {
   const bool own_group_;
   std::optional<ExitInfo> exit_;
 };
+
+// What a child printed on stdout and stderr (one stream), and how it ended.
+struct CapturedRun {
+  std::string output;
+  ExitInfo exit;
+};
+
+// Spawns `options` (its fds 1 and 2 replaced by one pipe), collects at most
+// `max_output_bytes` of output and waits for the child. The child is killed
+// when `deadline` passes (DeadlineExceeded), `cancelled` returns true
+// (Cancelled) or it prints too much (ResourceExhausted). A child that cannot
+// start is Unavailable.
+absl::StatusOr<CapturedRun> RunCapturingOutput(
+    SpawnOptions options, absl::Time deadline, size_t max_output_bytes,
+    const std::function<bool()>& cancelled = nullptr);
 
 // Whether process `pid` runs; a zombie (dead, not yet reaped) does not.
 bool IsProcessRunning(pid_t pid);

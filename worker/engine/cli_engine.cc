@@ -216,49 +216,23 @@ std::vector<std::string> CliEngine::Arguments(const v1::EngineRequest& request,
 absl::StatusOr<std::pair<std::string, int>> CliEngine::Run(
     const std::vector<std::string>& args, absl::Time deadline,
     const std::function<bool()>& cancelled) {
-  int out[2];
-  if (pipe2(out, O_CLOEXEC) != 0) return absl::InternalError("pipe failed");
   SpawnOptions spawn;
-  spawn.argv = {options_.mf_path};
+  spawn.argv = options_.launcher;
+  spawn.argv.push_back(options_.mf_path);
   spawn.argv.insert(spawn.argv.end(), args.begin(), args.end());
   spawn.env =
       WithEnv(WithEnv(options_.env, "DBT_PROJECT_DIR", options_.project_dir),
               "DBT_PROFILES_DIR", options_.profiles_dir);
   spawn.cwd = options_.project_dir;
-  spawn.fds = {{1, out[1]}, {2, out[1]}};
-  auto child = Subprocess::Spawn(spawn);
-  close(out[1]);
-  if (!child.ok()) {
-    close(out[0]);
-    return absl::UnavailableError(child.status().message());
+  auto run = RunCapturingOutput(std::move(spawn), deadline,
+                                options_.max_output_bytes, cancelled);
+  if (!run.ok()) {
+    return absl::Status(run.status().code(),
+                        absl::StrCat("mf: ", run.status().message()));
   }
-  std::string output;
-  char buffer[65536];
-  while (true) {
-    if (cancelled && cancelled()) {
-      close(out[0]);
-      return absl::CancelledError("request cancelled; mf was stopped");
-    }
-    if (absl::Now() >= deadline) {
-      close(out[0]);
-      return absl::DeadlineExceededError("deadline exceeded; mf was stopped");
-    }
-    pollfd pfd{out[0], POLLIN, 0};
-    if (poll(&pfd, 1, 50) <= 0) continue;
-    ssize_t n = read(out[0], buffer, sizeof(buffer));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    if (output.size() + n > options_.max_output_bytes) {
-      close(out[0]);
-      return absl::ResourceExhaustedError("mf printed too much output");
-    }
-    output.append(buffer, n);
-  }
-  close(out[0]);
-  std::optional<ExitInfo> exit = (*child)->WaitUntil(deadline);
-  if (!exit.has_value()) return absl::DeadlineExceededError("mf did not exit");
-  return std::make_pair(std::move(output),
-                        exit->signaled ? 128 + exit->signal : exit->exit_code);
+  const ExitInfo& exit = run->exit;
+  return std::make_pair(std::move(run->output),
+                        exit.signaled ? 128 + exit.signal : exit.exit_code);
 }
 
 absl::StatusOr<v1::EngineResponse> CliEngine::Call(

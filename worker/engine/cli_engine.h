@@ -23,6 +23,9 @@ struct CliEngineOptions {
   std::string target;        // Unused by mf (it has no --target); logged only.
   std::string tmp_dir;       // Where --csv files go (private to the worker).
   std::vector<std::string> env;  // The child's environment.
+  // Program and arguments that start mf confined (mfgate-sandbox ... --);
+  // empty runs mf directly.
+  std::vector<std::string> launcher;
   size_t max_output_bytes = 64u << 20;
 };
 

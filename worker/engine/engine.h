@@ -35,6 +35,10 @@ class Engine {
 
   // A one-line description for logs, e.g. "persistent (pid 123, ready)".
   virtual std::string Describe() const = 0;
+
+  // SHA-256 of the semantic manifest the running engine loaded; empty when
+  // unknown (then its metadata answers are not cached).
+  virtual std::string ManifestSha256() const { return ""; }
 };
 
 }  // namespace mfgate::engine

@@ -10,9 +10,11 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/log.h"
 #include "common/paths.h"
 #include "common/subprocess.h"
 #include "worker/engine/cli_engine.h"
+#include "worker/engine/confinement.h"
 #include "worker/engine/persistent_engine.h"
 
 namespace mfgate::engine {
@@ -52,22 +54,63 @@ absl::StatusOr<std::string> ScratchDir(const std::string& requested) {
   return requested;
 }
 
-// The engine's environment: the worker's, with dbt's telemetry and update
-// checks off, and the interpreter's directory first on PATH (dbt, mf).
-std::vector<std::string> EngineEnvironment(const std::string& python) {
-  std::vector<std::string> env = CurrentEnvironment();
-  const char* path = getenv("PATH");
-  env = WithEnv(std::move(env), "PATH",
-                absl::StrCat(Dirname(python), ":",
-                             path != nullptr ? path : "/usr/bin:/bin"));
-  env = WithEnv(std::move(env), "DO_NOT_TRACK", "1");
-  env = WithEnv(std::move(env), "DBT_SEND_ANONYMOUS_USAGE_STATS", "false");
-  env = WithEnv(std::move(env), "PYTHONUNBUFFERED", "1");
-  // dbt leaves a semaphore to multiprocessing's tracker, which warns about it
-  // on every exit: noise in the worker's log.
-  env = WithEnv(std::move(env), "PYTHONWARNINGS",
-                "ignore::UserWarning:multiprocessing.resource_tracker");
-  return env;
+// Where the engine may go, and with which environment (confinement.h).
+// Unconfined, the engine gets the worker's environment.
+absl::StatusOr<Confinement> Confine(const EngineSettings& settings,
+                                    const EngineHost& host,
+                                    const std::string& project,
+                                    const std::string& profiles,
+                                    const std::string& scratch) {
+  if (!settings.confine) {
+    Confinement none;
+    none.env = CurrentEnvironment();
+    none.warehouse = "unconfined";
+    return none;
+  }
+  ConfinementSettings confinement;
+  confinement.sandbox = host.sandbox;
+  confinement.python = host.python;
+  confinement.host_dir = Dirname(host.script);
+  confinement.proto_path = host.proto_path;
+  confinement.project_dir = project;
+  confinement.profiles_dir = profiles;
+  confinement.scratch_dir = scratch;
+  confinement.target = settings.target;
+  confinement.pass_env = settings.pass_env;
+  confinement.warehouse_ports = settings.warehouse_ports;
+  confinement.limits = settings.limits;
+  confinement.require_landlock = settings.require_landlock;
+  return PrepareConfinement(confinement);
+}
+
+struct Prepared {
+  std::string project, profiles, scratch;
+  EngineHost host;
+  Confinement confinement;
+};
+
+absl::StatusOr<Prepared> Prepare(const EngineSettings& settings) {
+  Prepared p;
+  auto project = ExistingDir(settings.project_dir, "dbt project directory",
+                             "dbt_project.yml");
+  if (!project.ok()) return project.status();
+  auto profiles = ExistingDir(settings.profiles_dir, "dbt profiles directory",
+                              "profiles.yml");
+  if (!profiles.ok()) return profiles.status();
+  auto scratch = ScratchDir(settings.tmp_dir);
+  if (!scratch.ok()) return scratch.status();
+  p.project = *project;
+  p.profiles = *profiles;
+  p.scratch = RealPath(*scratch);
+  auto host = LocateEngineHost(settings.host);
+  if (!host.ok()) return host.status();
+  p.host = *host;
+  auto confinement =
+      Confine(settings, p.host, p.project, p.profiles, p.scratch);
+  if (!confinement.ok()) return confinement.status();
+  p.confinement = std::move(*confinement);
+  LogInfo(absl::StrCat("engine confinement: ", p.confinement.warehouse));
+  return p;
 }
 
 }  // namespace
@@ -77,51 +120,69 @@ absl::StatusOr<std::unique_ptr<Engine>> CreateEngine(EngineSettings settings) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--engine must be persistent or cli, not '", settings.kind, "'"));
   }
-  auto project = ExistingDir(settings.project_dir, "dbt project directory",
-                             "dbt_project.yml");
-  if (!project.ok()) return project.status();
-  auto profiles = ExistingDir(settings.profiles_dir, "dbt profiles directory",
-                              "profiles.yml");
-  if (!profiles.ok()) return profiles.status();
-  auto scratch = ScratchDir(settings.tmp_dir);
-  if (!scratch.ok()) return scratch.status();
+  auto prepared = Prepare(settings);
+  if (!prepared.ok()) return prepared.status();
+  Prepared& p = *prepared;
 
   if (settings.kind == "cli") {
     CliEngineOptions cli;
     cli.mf_path = settings.mf_path;
-    if (cli.mf_path.empty()) {
-      auto host = LocateEngineHost(settings.host);
-      cli.mf_path = host.ok() ? Dirname(host->python) + "/mf" : "mf";
-    }
+    if (cli.mf_path.empty()) cli.mf_path = Dirname(p.host.python) + "/mf";
     if (cli.mf_path.find('/') == std::string::npos) {
       return absl::InvalidArgumentError(absl::StrCat(
           "MF_PATH / --mf-path must be a path to the mf executable, not '",
           cli.mf_path,
           "' (the worker runs it without a shell or PATH search)"));
     }
-    cli.project_dir = *project;
-    cli.profiles_dir = *profiles;
+    cli.project_dir = p.project;
+    cli.profiles_dir = p.profiles;
     cli.target = settings.target;
-    cli.tmp_dir = *scratch;
-    cli.env = EngineEnvironment(cli.mf_path);
+    cli.tmp_dir = p.scratch;
+    cli.env = p.confinement.env;
+    cli.launcher = p.confinement.launcher;
     return std::unique_ptr<Engine>(new CliEngine(std::move(cli)));
   }
 
-  auto host = LocateEngineHost(settings.host);
-  if (!host.ok()) return host.status();
   PersistentEngineOptions options;
-  options.argv = {host->python,    "-B",           host->script,
-                  "--project-dir", *project,       "--profiles-dir",
-                  *profiles,       "--proto-path", host->proto_path,
-                  "--scratch-dir", *scratch};
+  options.argv = p.confinement.launcher;
+  for (const std::string& arg :
+       {p.host.python, std::string("-B"), p.host.script,
+        std::string("--project-dir"), p.project, std::string("--profiles-dir"),
+        p.profiles, std::string("--proto-path"), p.host.proto_path,
+        std::string("--scratch-dir"), p.scratch}) {
+    options.argv.push_back(arg);
+  }
   if (!settings.target.empty()) {
     options.argv.push_back("--target");
     options.argv.push_back(settings.target);
   }
-  options.env = EngineEnvironment(host->python);
-  options.cwd = *project;
+  options.env = p.confinement.env;
+  options.cwd = p.project;
   options.startup_timeout = settings.startup_timeout;
   return std::unique_ptr<Engine>(new PersistentEngine(std::move(options)));
+}
+
+absl::StatusOr<std::string> CheckConfinement(
+    EngineSettings settings, const std::vector<std::string>& attempts) {
+  auto prepared = Prepare(settings);
+  if (!prepared.ok()) return prepared.status();
+  SpawnOptions spawn;
+  spawn.argv = prepared->confinement.launcher;
+  spawn.argv.push_back(prepared->host.python);
+  spawn.argv.push_back("-B");
+  spawn.argv.push_back(Dirname(prepared->host.script) +
+                       "/check_confinement.py");
+  spawn.argv.insert(spawn.argv.end(), attempts.begin(), attempts.end());
+  spawn.env = prepared->confinement.env;
+  spawn.cwd = prepared->project;
+  auto run = RunCapturingOutput(std::move(spawn),
+                                absl::Now() + absl::Minutes(1), 1 << 20);
+  if (!run.ok()) return run.status();
+  if (run->exit.exit_code != 0) {
+    return absl::InternalError(absl::StrCat(
+        "the check ended with ", run->exit.ToString(), ": ", run->output));
+  }
+  return run->output;
 }
 
 }  // namespace mfgate::engine

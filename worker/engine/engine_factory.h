@@ -1,18 +1,23 @@
 // Builds the worker's engine from its settings, validated once at start-up.
 //
 // Checks the dbt project and profiles directories, prepares a private (0700)
-// scratch directory, locates the engine host (host_locator.h) and returns a
-// running PersistentEngine or a CliEngine. Stateless; safe from any thread.
+// scratch directory, locates the engine host (host_locator.h), prepares the
+// engine's confinement (confinement.h) and returns a running PersistentEngine
+// or a CliEngine, both started through mfgate-sandbox. Stateless; safe from any
+// thread.
 #ifndef MFGATE_WORKER_ENGINE_ENGINE_FACTORY_H_
 #define MFGATE_WORKER_ENGINE_ENGINE_FACTORY_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "worker/engine/engine.h"
 #include "worker/engine/host_locator.h"
+#include "worker/sandbox/policy.h"
 
 namespace mfgate::engine {
 
@@ -25,9 +30,21 @@ struct EngineSettings {
   std::string tmp_dir;  // Scratch; default a new private temp directory.
   EngineHost host;      // Empty fields are located.
   absl::Duration startup_timeout = absl::Minutes(5);
+  // Run the engine under mfgate-sandbox (confinement.h). Off only for
+  // kernels or containers that cannot apply it; the worker logs it loudly.
+  bool confine = true;
+  std::vector<std::string> pass_env;      // Extra variables for the engine.
+  std::vector<uint16_t> warehouse_ports;  // Override the profile's port.
+  sandbox::Limits limits;
+  bool require_landlock = false;
 };
 
 absl::StatusOr<std::unique_ptr<Engine>> CreateEngine(EngineSettings settings);
+
+// Runs check_confinement.py with `attempts` in place of the engine, under the
+// engine's confinement, and returns what it printed (one JSON line).
+absl::StatusOr<std::string> CheckConfinement(
+    EngineSettings settings, const std::vector<std::string>& attempts);
 
 }  // namespace mfgate::engine
 

@@ -57,6 +57,23 @@ absl::StatusOr<EngineHost> LocateEngineHost(const EngineHost& overrides) {
         "' (set --proto-path to the directory holding "
         "mfgate/v1/engine_pb2.py)"));
   }
+  if (host.sandbox.empty()) {
+    // Installed: beside the worker; built: in the runfiles.
+    for (const std::string& candidate :
+         {ExecutableDir() + "/mfgate-sandbox",
+          runfiles + "/worker/sandbox/mfgate-sandbox"}) {
+      if (IsExecutable(candidate)) {
+        host.sandbox = candidate;
+        break;
+      }
+    }
+  }
+  if (host.sandbox.empty() || !IsExecutable(host.sandbox)) {
+    return absl::NotFoundError(
+        absl::StrCat("mfgate-sandbox not found (set --sandbox); looked beside ",
+                     ExecutableDir(),
+                     host.sandbox.empty() ? "" : " and at " + host.sandbox));
+  }
   if (host.python.empty()) {
     // Walk up from the script's real location to a repository's .venv.
     tried.clear();

@@ -19,6 +19,7 @@ struct EngineHost {
   std::string python;      // Interpreter.
   std::string script;      // worker/engine/host/mf_host.py
   std::string proto_path;  // Directory holding mfgate/v1/*_pb2.py
+  std::string sandbox;     // The mfgate-sandbox launcher.
 };
 
 // Any empty field of `overrides` is located. Errors name every place tried.

@@ -64,6 +64,11 @@ std::string PersistentEngine::Describe() const {
       ")");
 }
 
+std::string PersistentEngine::ManifestSha256() const {
+  absl::MutexLock lock(&mu_);
+  return ready_info_.has_value() ? ready_info_->manifest_sha256() : "";
+}
+
 std::optional<v1::EngineReady> PersistentEngine::ready_info() const {
   absl::MutexLock lock(&mu_);
   return ready_info_;

@@ -54,6 +54,7 @@ class PersistentEngine final : public Engine {
       const std::function<bool()>& cancelled) override;
   bool Ready() const override;
   std::string Describe() const override;
+  std::string ManifestSha256() const override;
 
   // What the engine reported when it last became ready.
   std::optional<v1::EngineReady> ready_info() const;

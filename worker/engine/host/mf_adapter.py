@@ -95,7 +95,10 @@ def summary_of(message):
 
 def load_project_metadata(project, profiles, target):
     """dbt's view of the project with `target` (or the profile's default)."""
-    command = ["debug", "--quiet", "--profiles-dir", str(profiles), "--project-dir", str(project)]
+    # --connection: the connection alone, not dbt's check for git (which the
+    # engine's confinement does not let it execute).
+    command = ["debug", "--connection", "--quiet", "--profiles-dir", str(profiles),
+               "--project-dir", str(project)]
     if target:
         command += ["--target", target]
     # Besides checking the connection, `dbt debug` sets the global state

@@ -1,0 +1,219 @@
+#include "worker/engine/confinement.h"
+
+#include <sys/stat.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/paths.h"
+#include "common/subprocess.h"
+#include "nlohmann/json.hpp"
+
+namespace mfgate::engine {
+namespace {
+
+// Read-only system locations every Python program needs (libraries,
+// certificates, time zones, /proc/self).
+constexpr const char* kSystemReadable[] = {"/usr", "/lib",  "/lib64", "/bin",
+                                           "/etc", "/proc", "/sys"};
+// The dynamic loader and shared libraries live here.
+constexpr const char* kSystemExecutable[] = {"/usr/lib", "/lib64",
+                                             "/usr/lib64"};
+// Variables passed through when set: locale, time zone, TLS trust stores.
+constexpr const char* kPassedThrough[] = {
+    "LANG",          "LC_ALL",       "TZ",
+    "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE",
+    "PGSSLROOTCERT", "PGSSLMODE",    "PGSERVICEFILE"};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// `dir` and the real directories its files link to: Landlock follows the
+// links, so the Bazel runfiles trees need their targets' directories too.
+void AddTree(const std::string& dir, std::vector<std::string>* paths) {
+  std::set<std::string> seen(paths->begin(), paths->end());
+  auto add = [&](const std::string& path) {
+    if (seen.insert(path).second) paths->push_back(path);
+  };
+  add(dir);
+  add(RealPath(dir));
+  std::vector<std::string> pending = {dir};
+  while (!pending.empty()) {
+    std::string current = pending.back();
+    pending.pop_back();
+    for (const std::string& entry : ListDirectory(current)) {
+      std::string path = absl::StrCat(current, "/", entry);
+      struct stat st;
+      if (lstat(path.c_str(), &st) != 0) continue;
+      if (S_ISDIR(st.st_mode)) {
+        pending.push_back(path);
+      } else if (S_ISLNK(st.st_mode)) {
+        add(Dirname(RealPath(path)));
+      }
+    }
+  }
+}
+
+// The environment the engine gets: nothing of the worker's but what dbt and
+// the profile need.
+std::vector<std::string> ScrubbedEnvironment(const ConfinementSettings& s) {
+  std::vector<std::string> env = {
+      absl::StrCat("PATH=", Dirname(s.python), ":/usr/bin:/bin"),
+      absl::StrCat("HOME=", s.scratch_dir),
+      absl::StrCat("TMPDIR=", s.scratch_dir), "DO_NOT_TRACK=1",
+      "DBT_SEND_ANONYMOUS_USAGE_STATS=false", "PYTHONUNBUFFERED=1",
+      "PYTHONDONTWRITEBYTECODE=1",
+      // dbt leaves a semaphore to multiprocessing's tracker, which warns
+      // about it on every exit: noise in the worker's log.
+      "PYTHONWARNINGS=ignore::UserWarning:multiprocessing.resource_tracker"};
+  std::set<std::string> names(std::begin(kPassedThrough),
+                              std::end(kPassedThrough));
+  for (const auto& file :
+       {s.profiles_dir + "/profiles.yml", s.project_dir + "/dbt_project.yml"}) {
+    for (auto& name : ReferencedEnvVars(ReadFile(file))) names.insert(name);
+  }
+  names.insert(s.pass_env.begin(), s.pass_env.end());
+  for (const std::string& name : names) {
+    const char* value = getenv(name.c_str());
+    if (value != nullptr) env.push_back(absl::StrCat(name, "=", value));
+  }
+  if (getenv("LANG") == nullptr) env.push_back("LANG=C.UTF-8");
+  return env;
+}
+
+sandbox::Policy BasePolicy(const ConfinementSettings& s) {
+  sandbox::Policy policy;
+  for (const char* path : kSystemReadable) policy.read_paths.push_back(path);
+  // The venv (site-packages) and the interpreter's own prefix.
+  const std::string venv = Dirname(Dirname(s.python));
+  policy.read_paths.push_back(venv);
+  policy.read_paths.push_back(Dirname(Dirname(RealPath(s.python))));
+  AddTree(s.host_dir, &policy.read_paths);
+  AddTree(s.proto_path, &policy.read_paths);
+  policy.read_paths.push_back(s.project_dir);
+  policy.read_paths.push_back(s.profiles_dir);
+  for (const char* path : kSystemExecutable) policy.exec_paths.push_back(path);
+  policy.exec_paths.push_back(RealPath(s.python));
+  policy.exec_paths.push_back(Dirname(s.python));  // dbt's and mf's scripts.
+  policy.write_paths = {s.scratch_dir, "/dev/null",
+                        "/dev/shm"};  // shm: Python's semaphores.
+  policy.limits = s.limits;
+  policy.require_landlock = s.require_landlock;
+  return policy;
+}
+
+std::vector<std::string> Launcher(const ConfinementSettings& s,
+                                  const sandbox::Policy& policy) {
+  std::vector<std::string> launcher = {s.sandbox};
+  for (auto& arg : sandbox::ToArgs(policy)) launcher.push_back(arg);
+  launcher.push_back("--");
+  return launcher;
+}
+
+absl::StatusOr<nlohmann::json> DescribeWarehouse(
+    const ConfinementSettings& s, const std::vector<std::string>& env) {
+  SpawnOptions spawn;
+  spawn.argv = Launcher(s, BasePolicy(s));
+  for (const auto& arg :
+       {s.python, std::string("-B"), s.host_dir + "/describe_warehouse.py",
+        std::string("--project-dir"), s.project_dir,
+        std::string("--profiles-dir"), s.profiles_dir, std::string("--target"),
+        s.target}) {
+    spawn.argv.push_back(arg);
+  }
+  spawn.env = env;
+  spawn.cwd = s.project_dir;
+  auto run = RunCapturingOutput(std::move(spawn),
+                                absl::Now() + s.describe_timeout, 1 << 20);
+  if (!run.ok()) return run.status();
+  // The answer is the last line; what precedes it is dbt's own output.
+  std::string output = run->output;
+  while (!output.empty() && output.back() == '\n') output.pop_back();
+  std::string last = output.substr(output.rfind('\n') + 1);
+  auto found = nlohmann::json::parse(last, nullptr, false);
+  if (run->exit.exit_code != 0 || !found.is_object() ||
+      !found.contains("type")) {
+    std::string tail =
+        output.size() > 2000 ? output.substr(output.size() - 2000) : output;
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot read the dbt profile (", run->exit.ToString(), "): ", tail));
+  }
+  return found;
+}
+
+}  // namespace
+
+std::vector<std::string> ReferencedEnvVars(const std::string& text) {
+  std::vector<std::string> names;
+  for (size_t at = text.find("env_var"); at != std::string::npos;
+       at = text.find("env_var", at + 1)) {
+    size_t i = at + 7;
+    while (i < text.size() && (text[i] == ' ' || text[i] == '(')) ++i;
+    if (i >= text.size() || (text[i] != '\'' && text[i] != '"')) continue;
+    size_t end = text.find(text[i], i + 1);
+    if (end == std::string::npos) continue;
+    std::string name = text.substr(i + 1, end - i - 1);
+    bool valid = !name.empty() && name.size() < 256;
+    for (char c : name) valid = valid && (isalnum(c) || c == '_');
+    if (valid) names.push_back(name);
+  }
+  return names;
+}
+
+absl::StatusOr<Confinement> PrepareConfinement(
+    const ConfinementSettings& settings) {
+  Confinement result;
+  result.env = ScrubbedEnvironment(settings);
+  auto warehouse = DescribeWarehouse(settings, result.env);
+  if (!warehouse.ok()) return warehouse.status();
+  sandbox::Policy policy = BasePolicy(settings);
+  // dbt writes its artifacts (the semantic manifest) and logs here.
+  for (const char* dir : {"/target", "/logs"}) {
+    std::string path = settings.project_dir + dir;
+    mkdir(path.c_str(), 0700);
+    policy.write_paths.push_back(path);
+  }
+  const std::string type = warehouse->value("type", "");
+  if (type == "duckdb") {
+    // DuckDB writes its file and, when it changes data, a write-ahead log
+    // beside it. A file in a directory of its own gets that directory;
+    // a file among the project's sources gets only itself, so the engine
+    // cannot rewrite the project (queries never write to DuckDB).
+    std::string file = warehouse->value("path", "");
+    const std::string dir = Dirname(file);
+    const bool shares_project =
+        absl::StartsWith(settings.project_dir + "/", dir + "/") ||
+        absl::StartsWith(settings.profiles_dir + "/", dir + "/");
+    if (!file.empty()) {
+      policy.write_paths.push_back(shares_project ? file : dir);
+      if (shares_project) policy.write_paths.push_back(file + ".wal");
+    }
+    policy.network = sandbox::Network::kNone;
+    result.warehouse = absl::StrCat("duckdb file ", file);
+  } else {
+    policy.network = sandbox::Network::kTcp;
+    policy.tcp_connect_ports = settings.warehouse_ports;
+    if (policy.tcp_connect_ports.empty() && warehouse->contains("port") &&
+        (*warehouse)["port"].is_number_unsigned()) {
+      policy.tcp_connect_ports.push_back((*warehouse)["port"].get<uint16_t>());
+    }
+    if (policy.tcp_connect_ports.empty()) policy.tcp_connect_ports = {443};
+    result.warehouse =
+        absl::StrCat(type, " ", warehouse->value("host", ""), " tcp ports");
+    for (uint16_t port : policy.tcp_connect_ports) {
+      absl::StrAppend(&result.warehouse, " ", port);
+    }
+  }
+  result.launcher = Launcher(settings, policy);
+  result.policy = std::move(policy);
+  return result;
+}
+
+}  // namespace mfgate::engine

@@ -1,0 +1,57 @@
+// How the worker confines its engine: the mfgate-sandbox policy and the
+// scrubbed environment, built once at start-up from the project, the engine
+// host and the warehouse the profile names.
+//
+// The warehouse is found by running describe_warehouse.py under a read-only,
+// network-less version of the same confinement; a DuckDB warehouse then gets
+// write access to its file's directory and no network at all, any other
+// warehouse TCP connect to its port only. Stateless; safe from any thread.
+#ifndef MFGATE_WORKER_ENGINE_CONFINEMENT_H_
+#define MFGATE_WORKER_ENGINE_CONFINEMENT_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "worker/sandbox/policy.h"
+
+namespace mfgate::engine {
+
+struct ConfinementSettings {
+  std::string sandbox;       // The mfgate-sandbox executable.
+  std::string python;        // The engine's interpreter (in its venv).
+  std::string host_dir;      // Directory of mf_host.py and its helpers.
+  std::string proto_path;    // Generated protobuf modules.
+  std::string project_dir;   // Resolved; holds dbt_project.yml.
+  std::string profiles_dir;  // Resolved; holds profiles.yml.
+  std::string scratch_dir;   // The engine's only private writable directory.
+  std::string target;        // dbt target; empty for the profile's default.
+  // More environment variables to pass through (beyond those the profile and
+  // project reference with env_var()).
+  std::vector<std::string> pass_env;
+  // TCP ports the engine may connect to instead of the profile's port.
+  std::vector<uint16_t> warehouse_ports;
+  sandbox::Limits limits;
+  bool require_landlock = false;
+  absl::Duration describe_timeout = absl::Minutes(2);
+};
+
+struct Confinement {
+  // Prefix of every engine command line: mfgate-sandbox, its policy, "--".
+  std::vector<std::string> launcher;
+  std::vector<std::string> env;  // The engine's whole environment.
+  sandbox::Policy policy;
+  std::string warehouse;  // e.g. "duckdb file /p/x.duckdb", "postgres :5432".
+};
+
+absl::StatusOr<Confinement> PrepareConfinement(
+    const ConfinementSettings& settings);
+
+// The names `text` references as env_var('NAME') or env_var("NAME").
+std::vector<std::string> ReferencedEnvVars(const std::string& text);
+
+}  // namespace mfgate::engine
+
+#endif  // MFGATE_WORKER_ENGINE_CONFINEMENT_H_
