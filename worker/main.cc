@@ -2,12 +2,12 @@
 //
 // Owns the project's profile credentials and a supervised MetricFlow engine;
 // serves mfgate.v1.Worker and grpc.health.v1.Health (SERVING while the
-// engine is ready). See worker/README.md for the flags.
+// engine is ready). `mfgate-worker --help` lists the flags; the stages of
+// its run are in server/run.h.
 #include <signal.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -17,14 +17,12 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/flags.h"
 #include "common/log.h"
-#include "grpcpp/health_check_service_interface.h"
-#include "grpcpp/server.h"
-#include "grpcpp/server_builder.h"
 #include "worker/engine/engine_factory.h"
-#include "worker/service/worker_service.h"
+#include "worker/server/run.h"
 
 ABSL_FLAG(std::string, listen, "", "unix:PATH or HOST:PORT to serve gRPC on");
 ABSL_FLAG(std::string, project_dir, "",
@@ -53,12 +51,44 @@ ABSL_FLAG(int64_t, default_limit, 100, "limit of a query that sets none");
 ABSL_FLAG(int64_t, startup_timeout_seconds, 300,
           "how long the engine may take to load");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error");
+ABSL_FLAG(std::string, user, "",
+          "user (name or UID[:GID]) to become after binding; required when "
+          "started as root");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate of the worker (TCP: mutual TLS with --tls-key and "
+          "--tls-ca)");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls-cert");
+ABSL_FLAG(std::string, tls_ca, "",
+          "PEM CA bundle that signs the gateway's client certificate");
+ABSL_FLAG(std::string, tls_peer_name, "mfgate-gateway",
+          "common name or DNS name the gateway's certificate must carry");
+ABSL_FLAG(bool, allow_insecure_tcp, false,
+          "serve plaintext gRPC on a non-loopback TCP address");
+ABSL_FLAG(std::vector<std::string>, peer_uids, {},
+          "more uids allowed to connect to the unix socket (comma-separated)");
+ABSL_FLAG(std::string, log_format, "text",
+          "text or json (one object per line)");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "HOST:PORT to serve Prometheus /metrics on (default: none)");
+ABSL_FLAG(std::string, sandbox, "",
+          "the mfgate-sandbox launcher (default: beside the worker)");
+ABSL_FLAG(bool, confine_engine, true,
+          "run the engine under mfgate-sandbox (no new privileges, no "
+          "capabilities, rlimits, Landlock, seccomp, scrubbed environment)");
+ABSL_FLAG(bool, require_landlock, false,
+          "refuse to start the engine when the kernel has no Landlock");
+ABSL_FLAG(std::vector<std::string>, engine_env, {},
+          "more environment variables to pass to the engine (comma-separated "
+          "names; those the profile reads with env_var() pass already)");
+ABSL_FLAG(std::vector<std::string>, warehouse_ports, {},
+          "TCP ports the engine may connect to (default: the profile's port)");
+ABSL_FLAG(int64_t, engine_memory_mb, 16384,
+          "address-space limit of the engine, MiB");
+ABSL_FLAG(std::vector<std::string>, check_confinement, {},
+          "print what the confined engine gets when it tries these "
+          "(read:PATH,write:PATH,exec:PATH,connect:HOST:PORT) and exit");
 
 namespace {
-
-std::atomic<bool> g_stop{false};
-
-void OnSignal(int) { g_stop = true; }
 
 std::string FlagOrEnv(const std::string& flag, const char* env,
                       const std::string& fallback = "") {
@@ -85,6 +115,11 @@ int main(int argc, char** argv) {
     return Fail("--log-level must be debug, info, warning or error");
   }
   mfgate::SetLogLevel(level);
+  mfgate::LogFormat format;
+  if (!mfgate::ParseLogFormat(absl::GetFlag(FLAGS_log_format), &format)) {
+    return Fail("--log-format must be text or json");
+  }
+  mfgate::SetLogFormat(format);
   signal(SIGPIPE, SIG_IGN);  // A dead engine shows as EPIPE, not a signal.
 
   mfgate::engine::EngineSettings settings;
@@ -104,51 +139,44 @@ int main(int argc, char** argv) {
   settings.host.proto_path = absl::GetFlag(FLAGS_proto_path);
   settings.startup_timeout =
       absl::Seconds(absl::GetFlag(FLAGS_startup_timeout_seconds));
-
-  const std::string listen = absl::GetFlag(FLAGS_listen);
-  if (listen.empty())
-    return Fail("--listen is required (unix:PATH or HOST:PORT)");
-  auto engine = mfgate::engine::CreateEngine(settings);
-  if (!engine.ok()) return Fail(std::string(engine.status().message()));
-
-  mfgate::service::ServiceOptions options;
-  options.max_rows = absl::GetFlag(FLAGS_max_rows);
-  options.limits.max_limit = options.max_rows;
-  options.limits.default_limit = absl::GetFlag(FLAGS_default_limit);
-  mfgate::service::WorkerService service(engine->get(), options);
-
-  if (absl::StartsWith(listen, "unix:")) unlink(listen.substr(5).c_str());
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials());
-  builder.RegisterService(&service);
-  builder.SetMaxSendMessageSize(64 << 20);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (server == nullptr) return Fail(absl::StrCat("cannot listen on ", listen));
-  if (absl::StartsWith(listen, "unix:")) chmod(listen.substr(5).c_str(), 0600);
-  mfgate::LogInfo(absl::StrCat("serving ", settings.project_dir, " on ", listen,
-                               " with the ", settings.kind, " engine"));
-
-  signal(SIGTERM, OnSignal);
-  signal(SIGINT, OnSignal);
-  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
-  bool serving = false;
-  health->SetServingStatus(false);
-  while (!g_stop) {
-    bool ready = (*engine)->Ready();
-    if (ready != serving) {
-      health->SetServingStatus(ready);
-      serving = ready;
-      mfgate::LogInfo(
-          absl::StrCat("health: ", ready ? "SERVING" : "NOT_SERVING", " - ",
-                       (*engine)->Describe()));
+  settings.host.sandbox = absl::GetFlag(FLAGS_sandbox);
+  settings.confine = absl::GetFlag(FLAGS_confine_engine);
+  settings.require_landlock = absl::GetFlag(FLAGS_require_landlock);
+  settings.pass_env = absl::GetFlag(FLAGS_engine_env);
+  for (const std::string& port : absl::GetFlag(FLAGS_warehouse_ports)) {
+    uint32_t value = 0;
+    if (!absl::SimpleAtoi(port, &value) || value == 0 || value > 65535) {
+      return Fail(absl::StrCat("--warehouse-ports: bad port '", port, "'"));
     }
-    absl::SleepFor(absl::Milliseconds(100));
+    settings.warehouse_ports.push_back(static_cast<uint16_t>(value));
   }
-  mfgate::LogInfo("shutting down");
-  health->SetServingStatus(false);
-  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  engine->reset();
-  if (absl::StartsWith(listen, "unix:")) unlink(listen.substr(5).c_str());
-  return 0;
+  settings.limits.address_space_bytes =
+      static_cast<uint64_t>(absl::GetFlag(FLAGS_engine_memory_mb)) << 20;
+  if (!settings.confine) {
+    mfgate::LogWarning(
+        "--confine-engine=false: the engine runs with the worker's "
+        "privileges, environment and file-system access");
+  }
+
+  mfgate::server::WorkerOptions worker;
+  worker.engine = settings;
+  worker.listen = absl::GetFlag(FLAGS_listen);
+  worker.user = absl::GetFlag(FLAGS_user);
+  worker.tls = {absl::GetFlag(FLAGS_tls_cert), absl::GetFlag(FLAGS_tls_key),
+                absl::GetFlag(FLAGS_tls_ca),
+                absl::GetFlag(FLAGS_tls_peer_name)};
+  worker.allow_insecure_tcp = absl::GetFlag(FLAGS_allow_insecure_tcp);
+  for (const std::string& uid : absl::GetFlag(FLAGS_peer_uids)) {
+    uint32_t value = 0;
+    if (!absl::SimpleAtoi(uid, &value)) {
+      return Fail(absl::StrCat("--peer-uids: bad uid '", uid, "'"));
+    }
+    worker.peer_uids.push_back(value);
+  }
+  worker.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  worker.check_confinement = absl::GetFlag(FLAGS_check_confinement);
+  worker.service.max_rows = absl::GetFlag(FLAGS_max_rows);
+  worker.service.limits.max_limit = worker.service.max_rows;
+  worker.service.limits.default_limit = absl::GetFlag(FLAGS_default_limit);
+  return mfgate::server::RunWorker(worker);
 }

@@ -49,9 +49,40 @@ grpc::Status WorkerService::Run(grpc::ServerContext* context,
                                 v1::EngineResponse::ResponseCase expected,
                                 v1::EngineResponse* reply) {
   request.set_max_rows(options_.max_rows);
+  // The engine is attached once the worker has dropped its privileges and
+  // prepared the engine's confinement (a second or two after binding): a call
+  // that arrives first waits for it, as it would for the engine's start.
+  engine::Engine* engine = engine_.load();
+  const absl::Time deadline = DeadlineOf(context);
+  while (engine == nullptr && absl::Now() < deadline &&
+         !context->IsCancelled()) {
+    absl::SleepFor(absl::Milliseconds(20));
+    engine = engine_.load();
+  }
+  if (engine == nullptr) {
+    return ToGrpcStatus(
+        absl::UnavailableError("the worker is still starting its engine"));
+  }
+  // Metadata answers depend only on the manifest the engine loaded: a
+  // repeated request is answered from the cache (metadata_cache.h).
+  const std::string manifest = engine->ManifestSha256();
+  const bool cacheable = !manifest.empty() && MetadataCache::Cacheable(request);
+  const std::string key = cacheable ? MetadataCache::KeyOf(request) : "";
+  if (cacheable) {
+    if (auto cached = cache_.Lookup(manifest, key); cached.has_value()) {
+      *reply = std::move(*cached);
+      return grpc::Status::OK;
+    }
+  }
   absl::StatusOr<v1::EngineResponse> response =
-      engine_->Call(request, DeadlineOf(context),
-                    [context] { return context->IsCancelled(); });
+      engine->Call(request, DeadlineOf(context),
+                   [context] { return context->IsCancelled(); });
+  // Stored only when the engine kept its manifest during the call.
+  if (cacheable && response.ok() && !response->has_error() &&
+      response->response_case() == expected &&
+      engine->ManifestSha256() == manifest) {
+    cache_.Store(manifest, key, *response);
+  }
   if (!response.ok()) return ToGrpcStatus(response.status());
   if (response->has_error()) {
     v1::ErrorDetail detail = response->error();
@@ -68,6 +99,19 @@ grpc::Status WorkerService::Run(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
+void WorkerService::ExportMetrics(MetricsRegistry* registry) {
+  registry->DefineCounter("mfgate_worker_requests_total",
+                          "Worker requests, by method and gRPC status code.",
+                          {"method", "code"});
+  registry->DefineHistogram("mfgate_worker_request_seconds",
+                            "Duration of worker requests.", {"method"},
+                            LatencyBuckets());
+  registry->DefineGauge("mfgate_worker_metadata_cache_hits",
+                        "Metadata requests answered from the cache.",
+                        [this] { return static_cast<double>(cache_.hits()); });
+  metrics_ = registry;
+}
+
 template <typename Request, typename Response>
 grpc::Status WorkerService::Handle(
     grpc::ServerContext* context, const Request& request, Response* response,
@@ -81,8 +125,17 @@ grpc::Status WorkerService::Handle(
   v1::EngineRequest engine_request;
   *(engine_request.*request_field)() = request;
   v1::EngineResponse reply;
+  const absl::Time start = absl::Now();
   grpc::Status status =
       Run(context, std::move(engine_request), expected, &reply);
+  if (MetricsRegistry* metrics = metrics_.load(); metrics != nullptr) {
+    const std::string method =
+        v1::EngineResponse::descriptor()->FindFieldByNumber(expected)->name();
+    metrics->Increment("mfgate_worker_requests_total",
+                       {method, std::to_string(status.error_code())});
+    metrics->Observe("mfgate_worker_request_seconds", {method},
+                     absl::ToDoubleSeconds(absl::Now() - start));
+  }
   if (status.ok()) *response = std::move(*(reply.*response_field)());
   return status;
 }

@@ -11,12 +11,15 @@
 #ifndef MFGATE_WORKER_SERVICE_WORKER_SERVICE_H_
 #define MFGATE_WORKER_SERVICE_WORKER_SERVICE_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
 #include "absl/time/time.h"
+#include "common/metrics.h"
 #include "mfgate/v1/worker.grpc.pb.h"
 #include "worker/engine/engine.h"
+#include "worker/service/metadata_cache.h"
 #include "worker/validate/request_validator.h"
 
 namespace mfgate::service {
@@ -33,8 +36,16 @@ struct ServiceOptions {
 
 class WorkerService final : public v1::Worker::Service {
  public:
-  // `engine` is not owned and must outlive the service.
+  // `engine` is not owned and must outlive the service. It may be null until
+  // AttachEngine: the worker binds its listener before it starts its engine
+  // (it drops privileges in between); calls before then are UNAVAILABLE.
   WorkerService(engine::Engine* engine, ServiceOptions options);
+
+  void AttachEngine(engine::Engine* engine) { engine_.store(engine); }
+
+  // Defines the worker's request families in `registry` (not owned; must
+  // outlive the service) and records every request into them.
+  void ExportMetrics(MetricsRegistry* registry);
 
   grpc::Status ListMetrics(grpc::ServerContext* context,
                            const v1::ListMetricsRequest* request,
@@ -82,7 +93,9 @@ class WorkerService final : public v1::Worker::Service {
                       v1::EngineResponse::ResponseCase expected);
   absl::Time DeadlineOf(const grpc::ServerContext* context) const;
 
-  engine::Engine* const engine_;
+  std::atomic<engine::Engine*> engine_;
+  MetadataCache cache_;
+  std::atomic<MetricsRegistry*> metrics_{nullptr};
   const ServiceOptions options_;
 };
 

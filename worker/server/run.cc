@@ -1,0 +1,193 @@
+#include "worker/server/run.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <memory>
+#include <set>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "common/metrics.h"
+#include "common/metrics_server.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server.h"
+#include "grpcpp/server_builder.h"
+#include "worker/server/privileges.h"
+#include "worker/server/unix_listener.h"
+
+namespace mfgate::server {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void OnSignal(int) { g_stop = true; }
+
+int Fail(const std::string& message) {
+  LogError(message);
+  return 2;
+}
+
+bool IsLoopback(const std::string& listen) {
+  return absl::StartsWith(listen, "127.") ||
+         absl::StartsWith(listen, "localhost:") ||
+         absl::StartsWith(listen, "[::1]:");
+}
+
+// Who the worker becomes: --user, or itself when it is not root.
+absl::StatusOr<UserIds> TargetUser(const std::string& user) {
+  if (user.empty()) {
+    if (geteuid() == 0) {
+      return absl::FailedPreconditionError(
+          "refusing to run as root: pass --user NAME (the worker drops to it "
+          "after binding its listener)");
+    }
+    return UserIds{"", getuid(), getgid()};
+  }
+  auto ids = LookupUser(user);
+  if (!ids.ok()) return ids.status();
+  if (geteuid() != 0 && ids->uid != geteuid()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("--user ", user, " needs the worker to start as root"));
+  }
+  return ids;
+}
+
+// Serves until a signal asks to stop, keeping gRPC health in step with the
+// engine.
+void ServeUntilStopped(grpc::Server* server, engine::Engine* engine,
+                       std::atomic<bool>* engine_ready) {
+  signal(SIGTERM, OnSignal);
+  signal(SIGINT, OnSignal);
+  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+  bool serving = false;
+  health->SetServingStatus(false);
+  while (!g_stop) {
+    bool ready = engine->Ready();
+    if (ready != serving) {
+      health->SetServingStatus(ready);
+      serving = ready;
+      engine_ready->store(ready);
+      LogInfo(absl::StrCat("health: ", ready ? "SERVING" : "NOT_SERVING", " - ",
+                           engine->Describe()));
+    }
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  LogInfo("shutting down");
+  health->SetServingStatus(false);
+}
+
+}  // namespace
+
+int RunWorker(const WorkerOptions& options) {
+  if (options.listen.empty()) {
+    return Fail("--listen is required (unix:PATH or HOST:PORT)");
+  }
+  auto user = TargetUser(options.user);
+  if (!user.ok()) return Fail(std::string(user.status().message()));
+  if (!options.check_confinement.empty()) {
+    if (!options.user.empty()) {
+      if (auto s = DropPrivileges(*user); !s.ok()) {
+        return Fail(std::string(s.message()));
+      }
+    }
+    auto report =
+        engine::CheckConfinement(options.engine, options.check_confinement);
+    if (!report.ok()) return Fail(std::string(report.status().message()));
+    std::fputs(report->c_str(), stdout);
+    return 0;
+  }
+  const uid_t started_as = getuid();
+  const bool unix_socket = absl::StartsWith(options.listen, "unix:");
+
+  // 1. The listener, while the worker may still be root.
+  std::unique_ptr<UnixListener> unix_listener;
+  std::shared_ptr<grpc::ServerCredentials> credentials =
+      grpc::InsecureServerCredentials();
+  if (unix_socket) {
+    auto bound =
+        UnixListener::Bind(options.listen.substr(5), user->uid, user->gid);
+    if (!bound.ok()) return Fail(std::string(bound.status().message()));
+    unix_listener = std::move(*bound);
+  } else if (!options.tls.cert.empty() || !options.tls.ca.empty()) {
+    auto tls = MutualTlsCredentials(options.tls);
+    if (!tls.ok()) return Fail(std::string(tls.status().message()));
+    credentials = *tls;
+  } else if (!IsLoopback(options.listen) && !options.allow_insecure_tcp) {
+    return Fail(absl::StrCat(
+        "refusing plaintext gRPC on ", options.listen,
+        ": pass --tls-cert, --tls-key and --tls-ca (mutual TLS), listen on "
+        "loopback, or --allow-insecure-tcp"));
+  }
+  service::WorkerService service(nullptr, options.service);
+  // Declared before the metrics server, so that it outlives every scrape.
+  std::atomic<bool> engine_ready{false};
+  MetricsRegistry metrics;
+  service.ExportMetrics(&metrics);
+  metrics.DefineGauge(
+      "mfgate_engine_ready",
+      "1 while the engine serves requests, 0 while it (re)starts.",
+      [&engine_ready] { return engine_ready.load() ? 1.0 : 0.0; });
+  MetricsServer metrics_server;
+  if (!options.metrics_listen.empty()) {
+    if (auto s = metrics_server.Start(options.metrics_listen, &metrics);
+        !s.ok()) {
+      return Fail(std::string(s.message()));
+    }
+  }
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::ServerBuilder builder;
+  if (!unix_socket) builder.AddListeningPort(options.listen, credentials);
+  builder.RegisterService(&service);
+  builder.SetMaxSendMessageSize(64 << 20);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr) {
+    return Fail(absl::StrCat("cannot listen on ", options.listen));
+  }
+  // NOT_SERVING until the engine is ready (gRPC's default is SERVING).
+  server->GetHealthCheckService()->SetServingStatus(false);
+
+  // 2. Privileges.
+  if (!options.user.empty()) {
+    if (auto s = DropPrivileges(*user); !s.ok()) {
+      return Fail(std::string(s.message()));
+    }
+    LogInfo(absl::StrCat("running as ", user->name, " (uid ", user->uid,
+                         ", gid ", user->gid, ")"));
+    if (user->uid == 0) {
+      LogWarning(
+          "--user root: the worker keeps root; its engine still runs with "
+          "no capabilities, under Landlock and seccomp");
+    }
+  }
+  if (unix_socket) {
+    std::set<uid_t> allowed(options.peer_uids.begin(), options.peer_uids.end());
+    allowed.insert(started_as);
+    allowed.insert(user->uid);
+    unix_listener->Serve(server.get(), std::move(allowed));
+  }
+
+  // 3. The engine, as the final user.
+  auto engine = engine::CreateEngine(options.engine);
+  if (!engine.ok()) {
+    server->Shutdown(std::chrono::system_clock::now());
+    return Fail(std::string(engine.status().message()));
+  }
+  service.AttachEngine(engine->get());
+  LogInfo(absl::StrCat("serving ", options.engine.project_dir, " on ",
+                       options.listen, " with the ", options.engine.kind,
+                       " engine"));
+
+  // 4. Serve.
+  ServeUntilStopped(server.get(), engine->get(), &engine_ready);
+  if (unix_listener != nullptr) unix_listener->Stop();
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  engine->reset();
+  return 0;
+}
+
+}  // namespace mfgate::server
