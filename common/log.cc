@@ -1,5 +1,6 @@
 #include "common/log.h"
 
+#include <ctype.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -14,9 +15,29 @@ namespace mfgate {
 namespace {
 
 std::atomic<int> g_level{static_cast<int>(LogLevel::kInfo)};
+std::atomic<bool> g_json{false};
 
 absl::Mutex g_name_mu(absl::kConstInit);
 std::string* g_name ABSL_GUARDED_BY(g_name_mu) = nullptr;
+
+std::string ProgramName() {
+  absl::MutexLock lock(&g_name_mu);
+  return g_name != nullptr ? *g_name : "mfgate";
+}
+
+std::string Timestamp() {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(),
+                          absl::UTCTimeZone());
+}
+
+void WriteLine(std::string line) {
+  line.push_back('\n');
+  ssize_t ignored = write(STDERR_FILENO, line.data(), line.size());
+  (void)ignored;
+}
+
+// In JSON: {"ts", "level", "program", then `fields`}.
+void WriteJson(LogLevel level, const nlohmann::json& fields);
 
 const char* LevelName(LogLevel level) {
   switch (level) {
@@ -56,19 +77,63 @@ bool ParseLogLevel(absl::string_view text, LogLevel* level) {
   return true;
 }
 
+void SetLogFormat(LogFormat format) { g_json = format == LogFormat::kJson; }
+
+bool ParseLogFormat(absl::string_view text, LogFormat* format) {
+  if (text == "text") {
+    *format = LogFormat::kText;
+  } else if (text == "json") {
+    *format = LogFormat::kJson;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+namespace {
+
+void WriteJson(LogLevel level, const nlohmann::json& fields) {
+  std::string name = LevelName(level);
+  for (char& c : name) c = static_cast<char>(tolower(c));
+  nlohmann::json line = {
+      {"ts", Timestamp()}, {"level", name}, {"program", ProgramName()}};
+  for (const auto& [key, value] : fields.items()) line[key] = value;
+  // Invalid UTF-8 in a message is replaced, never a reason to lose the line.
+  WriteLine(
+      line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+}  // namespace
+
 void Log(LogLevel level, absl::string_view message) {
   if (static_cast<int>(level) < g_level.load()) return;
-  std::string name;
-  {
-    absl::MutexLock lock(&g_name_mu);
-    name = g_name != nullptr ? *g_name : "mfgate";
+  if (g_json) {
+    WriteJson(level, {{"msg", std::string(message)}});
+    return;
   }
-  std::string line =
-      absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(),
-                                    absl::UTCTimeZone()),
-                   " ", name, " ", LevelName(level), " ", message, "\n");
-  ssize_t ignored = write(STDERR_FILENO, line.data(), line.size());
-  (void)ignored;
+  WriteLine(absl::StrCat(Timestamp(), " ", ProgramName(), " ", LevelName(level),
+                         " ", message));
+}
+
+void LogEvent(LogLevel level, absl::string_view event,
+              const nlohmann::json& fields) {
+  if (static_cast<int>(level) < g_level.load()) return;
+  if (g_json) {
+    nlohmann::json all = fields;
+    all["event"] = std::string(event);
+    WriteJson(level, all);
+    return;
+  }
+  std::string text(event);
+  for (const auto& [key, value] : fields.items()) {
+    absl::StrAppend(&text, " ", key, "=",
+                    value.is_string() && value.get<std::string>().find(' ') ==
+                                             std::string::npos
+                        ? value.get<std::string>()
+                        : value.dump(-1, ' ', false,
+                                     nlohmann::json::error_handler_t::replace));
+  }
+  Log(level, text);
 }
 
 }  // namespace mfgate

@@ -1,4 +1,4 @@
-// Minimal leveled logging to stderr, one line per event.
+// Leveled logging to stderr, one line per event, as text or JSON.
 //
 // Both binaries keep stdout for protocol data (the gateway's stdio transport
 // writes MCP messages there), so every log line goes to stderr. Lines are
@@ -8,6 +8,7 @@
 #define MFGATE_COMMON_LOG_H_
 
 #include "absl/strings/string_view.h"
+#include "nlohmann/json.hpp"
 
 namespace mfgate {
 
@@ -20,7 +21,19 @@ void SetLogLevel(LogLevel level);
 // Parses "debug", "info", "warning" or "error"; false if unknown.
 bool ParseLogLevel(absl::string_view text, LogLevel* level);
 
+// kText: "2026-11-24T18:00:00.123Z mfgate INFO message".
+// kJson: one JSON object per line: {"ts", "level", "program", "msg"} (and
+// an event's fields), for log collectors.
+enum class LogFormat { kText, kJson };
+void SetLogFormat(LogFormat format);
+// Parses "text" or "json"; false if unknown.
+bool ParseLogFormat(absl::string_view text, LogFormat* format);
+
 void Log(LogLevel level, absl::string_view message);
+// A structured event, e.g. the audit line of a tool call: in JSON its fields
+// sit beside "event" at the top level; in text they follow as key=value.
+void LogEvent(LogLevel level, absl::string_view event,
+              const nlohmann::json& fields);
 inline void LogDebug(absl::string_view m) { Log(LogLevel::kDebug, m); }
 inline void LogInfo(absl::string_view m) { Log(LogLevel::kInfo, m); }
 inline void LogWarning(absl::string_view m) { Log(LogLevel::kWarning, m); }
