@@ -11,6 +11,8 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(
   auto pool = upstream::WorkerPool::Create(config, argv0);
   if (!pool.ok()) return pool.status();
   gateway->pool_ = std::move(*pool);
+  gateway->metrics_ = std::make_unique<MetricsRegistry>();
+  observe::DefineToolMetrics(gateway->metrics_.get());
   tools::MetricFlowToolsOptions options;
   options.call_timeout = config.call_timeout;
   options.list_timeout = config.list_timeout;
@@ -19,6 +21,9 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(
     if (!stub.ok()) return stub.status();
     gateway->tools_[tenant.name] =
         std::make_unique<tools::MetricFlowTools>(*stub, options);
+    gateway->observed_[tenant.name] = std::make_unique<observe::ObservedTools>(
+        gateway->tools_[tenant.name].get(), tenant.name,
+        gateway->metrics_.get());
     gateway->semantic_layers_[tenant.name] =
         std::make_unique<tools::SemanticLayer>(*stub, config.list_timeout);
     gateway->reporters_.emplace_back([pool = gateway->pool_.get(),
@@ -38,8 +43,8 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(
 Gateway::~Gateway() { Stop(); }
 
 mcp::Handlers Gateway::Handlers(const std::string& tenant) const {
-  auto tools = tools_.find(tenant);
-  if (tools == tools_.end()) return mcp::Handlers{};
+  auto tools = observed_.find(tenant);
+  if (tools == observed_.end()) return mcp::Handlers{};
   tools::SemanticLayer* layer = semantic_layers_.at(tenant).get();
   return mcp::Handlers{tools->second.get(), layer, layer, layer};
 }

@@ -16,8 +16,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/metrics.h"
 #include "gateway/config/config.h"
 #include "gateway/mcp/providers.h"
+#include "gateway/observe/observed_tools.h"
 #include "gateway/tools/metricflow_tools.h"
 #include "gateway/tools/semantic_layer.h"
 #include "gateway/upstream/worker_pool.h"
@@ -34,6 +36,8 @@ class Gateway {
   // resources, prompts and completions; tools == nullptr for an unknown
   // tenant.
   mcp::Handlers Handlers(const std::string& tenant) const;
+  // Tool calls, latencies and the like, for /metrics.
+  const MetricsRegistry& metrics() const { return *metrics_; }
   // Whether every tenant's worker answers its health check with SERVING.
   bool Ready() const;
   void Stop();
@@ -43,6 +47,8 @@ class Gateway {
 
   std::unique_ptr<upstream::WorkerPool> pool_;
   std::map<std::string, std::unique_ptr<tools::MetricFlowTools>> tools_;
+  std::unique_ptr<MetricsRegistry> metrics_;
+  std::map<std::string, std::unique_ptr<observe::ObservedTools>> observed_;
   std::map<std::string, std::unique_ptr<tools::SemanticLayer>> semantic_layers_;
   std::vector<std::thread> reporters_;
 };

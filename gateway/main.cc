@@ -22,6 +22,7 @@
 #include "absl/strings/strip.h"
 #include "common/flags.h"
 #include "common/log.h"
+#include "common/metrics_server.h"
 #include "gateway/auth/api_keys.h"
 #include "gateway/config/config.h"
 #include "gateway/gateway.h"
@@ -46,6 +47,17 @@ ABSL_FLAG(std::string, worker_binary, "",
           "mfgate-worker to spawn (default: $MFGATE_WORKER_BINARY, else beside "
           "mfgate)");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error");
+ABSL_FLAG(std::string, log_format, "text",
+          "text or json (one object per line)");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "HOST:PORT to serve Prometheus /metrics on (default: none)");
+ABSL_FLAG(std::string, worker_tls_cert, "",
+          "PEM client certificate for mutual TLS to TCP workers (overrides "
+          "worker_tls.cert of --config)");
+ABSL_FLAG(std::string, worker_tls_key, "",
+          "PEM private key of --worker-tls-cert");
+ABSL_FLAG(std::string, worker_tls_ca, "",
+          "PEM CA bundle that signs the workers' certificates");
 
 namespace {
 
@@ -196,6 +208,11 @@ int main(int argc, char** argv) {
     return Fail("--log-level must be debug, info, warning or error");
   }
   mfgate::SetLogLevel(level);
+  mfgate::LogFormat format;
+  if (!mfgate::ParseLogFormat(absl::GetFlag(FLAGS_log_format), &format)) {
+    return Fail("--log-format must be text or json");
+  }
+  mfgate::SetLogFormat(format);
   signal(SIGPIPE, SIG_IGN);
   if (positional.size() > 1) {
     if (std::string(positional[1]) == "hash-key") return HashKey();
@@ -217,6 +234,12 @@ int main(int argc, char** argv) {
   if (!absl::GetFlag(FLAGS_worker_binary).empty()) {
     config->worker_binary = absl::GetFlag(FLAGS_worker_binary);
   }
+  for (auto [flag, field] :
+       {std::pair{&FLAGS_worker_tls_cert, &config->worker_tls.cert},
+        std::pair{&FLAGS_worker_tls_key, &config->worker_tls.key},
+        std::pair{&FLAGS_worker_tls_ca, &config->worker_tls.ca}}) {
+    if (!absl::GetFlag(*flag).empty()) *field = absl::GetFlag(*flag);
+  }
   mfgate::auth::ApiKeys keys(*config);
   absl::StatusOr<mfgate::transport::HttpOptions> http;
   if (transport == "http") {
@@ -225,6 +248,12 @@ int main(int argc, char** argv) {
   }
   auto gateway = mfgate::Gateway::Create(*config, argv[0]);
   if (!gateway.ok()) return Fail(gateway.status().message());
+  mfgate::MetricsServer metrics;
+  if (!absl::GetFlag(FLAGS_metrics_listen).empty()) {
+    absl::Status started = metrics.Start(absl::GetFlag(FLAGS_metrics_listen),
+                                         &(*gateway)->metrics());
+    if (!started.ok()) return Fail(started.message());
+  }
   int code = transport == "stdio" ? ServeStdio(*config, **gateway)
                                   : ServeHttp(*config, *http, keys, **gateway);
   (*gateway)->Stop();

@@ -85,7 +85,7 @@ absl::StatusOr<SpawnSpec> ParseSpawn(const json& spawn, const std::string& path,
                                      absl::string_view base_dir) {
   if (absl::Status s = OnlyKeys(spawn, path,
                                 {"project_dir", "profiles_dir", "target",
-                                 "engine", "mf_path", "tmp_dir"});
+                                 "engine", "mf_path", "tmp_dir", "user"});
       !s.ok()) {
     return s;
   }
@@ -101,7 +101,8 @@ absl::StatusOr<SpawnSpec> ParseSpawn(const json& spawn, const std::string& path,
                       Field{"target", &spec.target, false, false},
                       Field{"engine", &spec.engine, false, false},
                       Field{"mf_path", &spec.mf_path, false, true},
-                      Field{"tmp_dir", &spec.tmp_dir, false, true}}) {
+                      Field{"tmp_dir", &spec.tmp_dir, false, true},
+                      Field{"user", &spec.user, false, false}}) {
     auto value = String(spawn, field.key, path, field.required);
     if (!value.ok()) return value.status();
     if (!value->empty())
@@ -115,6 +116,23 @@ absl::StatusOr<SpawnSpec> ParseSpawn(const json& spawn, const std::string& path,
       !s.ok())
     return s;
   return spec;
+}
+
+absl::StatusOr<WorkerTls> ParseWorkerTls(const json& tls,
+                                         absl::string_view base_dir) {
+  if (absl::Status s = OnlyKeys(tls, "worker_tls", {"cert", "key", "ca"});
+      !s.ok()) {
+    return s;
+  }
+  WorkerTls result;
+  for (auto [key, out] :
+       {std::pair{"cert", &result.cert}, std::pair{"key", &result.key},
+        std::pair{"ca", &result.ca}}) {
+    auto value = String(tls, key, "worker_tls", true);
+    if (!value.ok()) return value.status();
+    *out = Resolve(*value, base_dir);
+  }
+  return result;
 }
 
 absl::StatusOr<TenantConfig> ParseTenant(const json& item,
@@ -135,7 +153,8 @@ absl::StatusOr<TenantConfig> ParseTenant(const json& item,
   const std::string worker_path = path + ".worker";
   if (!item.contains("worker")) return At(worker_path, "is required");
   const json& worker = item["worker"];
-  if (absl::Status s = OnlyKeys(worker, worker_path, {"address", "spawn"});
+  if (absl::Status s = OnlyKeys(worker, worker_path,
+                                {"address", "spawn", "tls_server_name"});
       !s.ok())
     return s;
   if (worker.contains("address") == worker.contains("spawn")) {
@@ -151,6 +170,9 @@ absl::StatusOr<TenantConfig> ParseTenant(const json& item,
                 "target");
     }
     tenant.address = *address;
+    auto server_name = String(worker, "tls_server_name", worker_path, false);
+    if (!server_name.ok()) return server_name.status();
+    tenant.tls_server_name = *server_name;
   } else {
     auto spawn = ParseSpawn(worker["spawn"], worker_path + ".spawn", base_dir);
     if (!spawn.ok()) return spawn.status();
@@ -262,9 +284,9 @@ absl::StatusOr<GatewayConfig> ParseConfigJson(absl::string_view text,
     return absl::InvalidArgumentError(
         absl::StrCat(source, ":", line, ":", column, ": invalid JSON"));
   }
-  if (absl::Status s =
-          OnlyKeys(root, "(top level)",
-                   {"tenants", "timeouts", "limits", "worker_binary"});
+  if (absl::Status s = OnlyKeys(
+          root, "(top level)",
+          {"tenants", "timeouts", "limits", "worker_binary", "worker_tls"});
       !s.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(source, ": ", s.message()));
   }
@@ -294,6 +316,11 @@ absl::StatusOr<GatewayConfig> ParseConfigJson(absl::string_view text,
   if (root.contains("timeouts")) {
     if (absl::Status s = ParseTimeouts(root["timeouts"], &config); !s.ok())
       return fail(s);
+  }
+  if (root.contains("worker_tls")) {
+    auto tls = ParseWorkerTls(root["worker_tls"], base_dir);
+    if (!tls.ok()) return fail(tls.status());
+    config.worker_tls = *tls;
   }
   if (root.contains("worker_binary")) {
     if (!root["worker_binary"].is_string())

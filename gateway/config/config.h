@@ -36,11 +36,17 @@ struct SpawnSpec {
   std::string engine = "persistent";  // "persistent" or "cli".
   std::string mf_path;                // For the cli engine.
   std::string tmp_dir;                // The worker's scratch directory.
+  // The user the worker drops to. Empty: the gateway's own user (root keeps
+  // root, with a warning: the engine is still confined).
+  std::string user;
 };
 
 struct TenantConfig {
   std::string name;
   std::string address;  // A running worker: unix:/path or host:port ...
+  // The name the worker's TLS certificate must carry, when it is not the
+  // address's host.
+  std::string tls_server_name;
   std::optional<SpawnSpec> spawn;  // ... or one to start: exactly one is set.
   std::vector<std::string> api_key_sha256;  // Lowercase hex digests.
 };
@@ -56,9 +62,16 @@ struct Limits {
   int max_auth_failures = 10;  // Per client address and minute.
 };
 
+// The gateway's client identity for mutual TLS to TCP workers (PEM files).
+struct WorkerTls {
+  std::string cert, key, ca;
+  bool enabled() const { return !cert.empty() || !key.empty() || !ca.empty(); }
+};
+
 struct GatewayConfig {
   std::vector<TenantConfig> tenants;
   std::string worker_binary;  // Empty: found beside the gateway.
+  WorkerTls worker_tls;
   absl::Duration call_timeout = absl::Seconds(120);
   absl::Duration list_timeout = absl::Seconds(60);
   absl::Duration worker_start_timeout = absl::Seconds(300);

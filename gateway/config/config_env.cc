@@ -102,6 +102,7 @@ absl::StatusOr<GatewayConfig> LoadConfigFromEnv(const Environment& env) {
   spawn.mf_path = Get(env, "MF_PATH");
   spawn.tmp_dir = Get(env, "MF_TMP_DIR");
   spawn.target = Get(env, "MFGATE_TARGET");
+  spawn.user = Get(env, "MFGATE_WORKER_USER");
   spawn.engine = Get(env, "MFGATE_ENGINE", "persistent");
   if (spawn.engine != "persistent" && spawn.engine != "cli") {
     return absl::InvalidArgumentError(

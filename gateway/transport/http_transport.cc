@@ -75,8 +75,14 @@ HttpTransport::HttpTransport(HttpOptions options, const auth::ApiKeys* keys,
       tenant_rates_(options_.requests_per_second, options_.burst),
       auth_failures_(options_.max_auth_failures, absl::Minutes(1),
                      kMaxTrackedAddresses) {
-  // Event streams hold a thread each.
-  server_->new_task_queue = [] { return new httplib::ThreadPool(64); };
+  // Event streams and kept-alive connections hold a thread each.
+  server_->new_task_queue = [] { return new httplib::ThreadPool(128); };
+  // Replies leave at once (no Nagle delay on small JSON answers), and a
+  // client keeps its connection for many requests rather than reconnecting
+  // every five (httplib's default), which overflows the listen queue under
+  // load.
+  server_->set_tcp_nodelay(true);
+  server_->set_keep_alive_max_count(10000);
   server_->set_payload_max_length(options_.max_body_bytes);
   Routes();
 }

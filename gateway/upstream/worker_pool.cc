@@ -8,10 +8,12 @@
 
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/log.h"
 #include "common/paths.h"
+#include "common/pem_files.h"
 #include "common/wait_serving.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -23,15 +25,26 @@ namespace {
 // How long Spawn waits for a new worker's socket to appear.
 constexpr absl::Duration kSocketWait = absl::Seconds(10);
 
-std::shared_ptr<grpc::Channel> Connect(const std::string& address) {
+// The channel to a worker: over TCP with mutual TLS when the gateway has a
+// client identity, plaintext otherwise (unix sockets are checked by the
+// worker's peer credentials instead).
+std::shared_ptr<grpc::Channel> Connect(
+    const std::string& address, const config::TenantConfig* tenant,
+    const std::shared_ptr<grpc::ChannelCredentials>& tls) {
   grpc::ChannelArguments args;
+  if (tenant != nullptr && !tenant->tls_server_name.empty()) {
+    args.SetSslTargetNameOverride(tenant->tls_server_name);
+  }
   args.SetMaxReceiveMessageSize(64 << 20);
   // A worker that is still starting is retried soon, not after gRPC's
   // default second-long backoff: the first call waits for it.
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(),
-                                   args);
+  const bool over_tcp = !absl::StartsWith(address, "unix:");
+  return grpc::CreateCustomChannel(
+      address,
+      over_tcp && tls != nullptr ? tls : grpc::InsecureChannelCredentials(),
+      args);
 }
 
 }  // namespace
@@ -61,6 +74,17 @@ absl::StatusOr<std::unique_ptr<WorkerPool>> WorkerPool::Create(
   (void)argv0;
   auto pool = std::unique_ptr<WorkerPool>(new WorkerPool());
   std::string binary;
+  std::shared_ptr<grpc::ChannelCredentials> tls;
+  if (config.worker_tls.enabled()) {
+    auto pem = ReadPemFiles(config.worker_tls.cert, config.worker_tls.key,
+                            config.worker_tls.ca);
+    if (!pem.ok()) return pem.status();
+    grpc::SslCredentialsOptions options;
+    options.pem_root_certs = pem->ca;
+    options.pem_private_key = pem->key;
+    options.pem_cert_chain = pem->cert;
+    tls = grpc::SslCredentials(options);
+  }
   for (const config::TenantConfig& tenant : config.tenants) {
     Worker worker;
     if (tenant.spawn.has_value()) {
@@ -74,7 +98,7 @@ absl::StatusOr<std::unique_ptr<WorkerPool>> WorkerPool::Create(
     } else {
       worker.address = tenant.address;
     }
-    worker.channel = Connect(worker.address);
+    worker.channel = Connect(worker.address, &tenant, tls);
     worker.stub = v1::Worker::NewStub(worker.channel);
     absl::MutexLock lock(&pool->mu_);
     pool->workers_[tenant.name] = std::move(worker);
@@ -104,6 +128,15 @@ absl::Status WorkerPool::Spawn(const std::string& binary,
     spawn.argv.insert(spawn.argv.end(), {"--mf-path", spec.mf_path});
   if (!spec.tmp_dir.empty())
     spawn.argv.insert(spawn.argv.end(), {"--tmp-dir", spec.tmp_dir});
+  std::string user = spec.user;
+  if (user.empty() && geteuid() == 0) {
+    user = "root";
+    LogWarning(absl::StrCat(
+        "tenant ", tenant.name,
+        ": its worker keeps root (set tenants[].worker.spawn.user or "
+        "MFGATE_WORKER_USER); its engine is still confined"));
+  }
+  if (!user.empty()) spawn.argv.insert(spawn.argv.end(), {"--user", user});
   spawn.env = CurrentEnvironment();
   // The gateway's stdout may carry MCP messages: the worker writes to stderr.
   spawn.fds = {{1, STDERR_FILENO}, {2, STDERR_FILENO}};

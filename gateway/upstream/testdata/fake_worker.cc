@@ -18,6 +18,7 @@ ABSL_FLAG(std::string, mode, "serve", "serve, exit or never-ready");
 ABSL_FLAG(std::string, project_dir, "", "ignored");
 ABSL_FLAG(std::string, profiles_dir, "", "ignored");
 ABSL_FLAG(std::string, engine, "", "ignored");
+ABSL_FLAG(std::string, user, "", "ignored");
 
 int main(int argc, char** argv) {
   std::vector<std::string> args = mfgate::NormalizeFlagDashes(argc, argv);
