@@ -45,7 +45,7 @@ class McpSession:
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
         self._ready = asyncio.run_coroutine_threadsafe(
-            self._open(env, list(args)), self._loop)
+            self._open(env, [str(arg) for arg in args]), self._loop)
         self.initialize_result = self._ready.result(timeout)
 
     async def _open(self, env, args):

@@ -176,11 +176,15 @@ TEST_F(WorkerIntegrationTest, KilledEngineIsReplacedAndTheNextCallAnswered) {
   pid_t engine = EnginePid(worker_->process().pid());
   ASSERT_GT(engine, 0);
   ASSERT_EQ(kill(engine, SIGKILL), 0);
-  v1::ListMetricsRequest request;
-  v1::ListMetricsResponse response;
-  grpc::Status status = stub().ListMetrics(Context().get(), request, &response);
+  // Dimension values read the warehouse: never a cached metadata answer.
+  v1::ListDimensionValuesRequest request;
+  request.set_dimension("customer__customer_country");
+  request.add_metrics("transactions");
+  v1::ListDimensionValuesResponse response;
+  grpc::Status status =
+      stub().ListDimensionValues(Context().get(), request, &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
-  EXPECT_GT(response.metrics_size(), 0);
+  EXPECT_GT(response.values_size(), 0);
   EXPECT_NE(EnginePid(worker_->process().pid()), engine);
 }
 

@@ -29,6 +29,8 @@ absl::StatusOr<std::unique_ptr<WorkerProcess>> WorkerProcess::Start(
       "worker/mfgate-worker", "--listen", address, "--project-dir", project_dir,
       "--profiles-dir",       project_dir};
   spawn.argv.insert(spawn.argv.end(), extra_flags.begin(), extra_flags.end());
+  // The tests may run as root, which the worker refuses without --user.
+  if (geteuid() == 0) spawn.argv.insert(spawn.argv.end(), {"--user", "root"});
   spawn.env = CurrentEnvironment();
   spawn.fds = {{1, 2}, {2, 2}};
   auto process = Subprocess::Spawn(spawn);

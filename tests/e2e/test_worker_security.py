@@ -1,0 +1,235 @@
+"""The worker's least privilege, proved from outside: what /proc shows of the
+engine, what the confined engine gets when it tries forbidden things, who may
+connect to the worker, and mutual TLS between gateway and worker."""
+
+import json
+import os
+import pathlib
+import shutil
+import socket
+import subprocess
+import tempfile
+
+import pytest
+
+from harness import McpSession, REPO, demo_project, gateway_env
+from http_harness import free_port
+from pki import Pki
+from worker_harness import WORKER, WorkerProcess, copy_project, install_worker
+
+UNPRIVILEGED = 65532
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root to drop to another user")
+
+
+def proc_status(pid):
+    fields = {}
+    for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        fields[name] = value.strip()
+    return fields
+
+
+@pytest.fixture
+def open_dir():
+    """A directory other users may traverse (pytest's own are private)."""
+    path = pathlib.Path(tempfile.mkdtemp(prefix="mfgate-security-"))
+    path.chmod(0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def installed():
+    root = pathlib.Path(tempfile.mkdtemp(prefix="mfgate-install-"))
+    root.chmod(0o755)
+    yield install_worker(root / "mfgate")
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def test_root_without_user_is_refused(tmp_path):
+    project = demo_project()
+    result = subprocess.run([str(WORKER), "--listen", f"unix:{tmp_path}/w.sock",
+                             "--project-dir", str(project), "--profiles-dir", str(project)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "refusing to run as root: pass --user" in result.stderr
+
+
+def test_worker_and_engine_run_confined_as_the_user(open_dir, installed):
+    binary, flags = installed
+    project = copy_project(demo_project(), open_dir / "project", owner=UNPRIVILEGED)
+    scratch = open_dir / "scratch"
+    scratch.mkdir()
+    os.chown(scratch, UNPRIVILEGED, UNPRIVILEGED)
+    worker = WorkerProcess([*flags, "--listen", f"unix:{open_dir}/w.sock",
+                            "--project-dir", project, "--profiles-dir", project,
+                            "--tmp-dir", scratch, "--user", f"{UNPRIVILEGED}:{UNPRIVILEGED}"],
+                           binary=binary)
+    try:
+        worker.wait_for("health: SERVING")
+        socket_stat = os.stat(open_dir / "w.sock")
+        assert oct(socket_stat.st_mode & 0o777) == "0o600"
+        assert socket_stat.st_uid == UNPRIVILEGED
+        assert proc_status(worker.process.pid)["Uid"].split()[0] == str(UNPRIVILEGED)
+        engines = worker.children()
+        assert len(engines) == 1, worker.log
+        engine = proc_status(engines[0])
+        assert engine["Uid"].split() == [str(UNPRIVILEGED)] * 4
+        assert engine["NoNewPrivs"] == "1"
+        assert engine["Seccomp"] == "2"  # A filter is installed.
+        assert engine["CapEff"] == engine["CapBnd"] == "0000000000000000"
+        limits = pathlib.Path(f"/proc/{engines[0]}/limits").read_text()
+        assert "Max open files            1024" in limits
+        environ = pathlib.Path(f"/proc/{engines[0]}/environ").read_bytes().split(b"\0")
+        names = {entry.split(b"=")[0].decode() for entry in environ if entry}
+        assert "MFGATE_TEST_SECRET" not in names and "PATH" in names
+    finally:
+        assert worker.stop() == 0, worker.log
+
+
+def check_confinement(installed, project, attempts, extra=(), env=None):
+    binary, flags = installed
+    result = subprocess.run(
+        [str(binary), *flags, "--listen", "unix:/nonexistent/unused.sock",
+         "--project-dir", str(project), "--profiles-dir", str(project),
+         "--user", f"{UNPRIVILEGED}:{UNPRIVILEGED}", *extra,
+         "--check-confinement", ",".join(attempts)],
+        capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_confined_engine_cannot_reach_what_it_must_not(open_dir, installed, shop_project):
+    project = copy_project(demo_project(), open_dir / "project", owner=UNPRIVILEGED)
+    # Another tenant's credentials, readable by the engine's user were it not
+    # for the confinement.
+    other = copy_project(shop_project, open_dir / "other-tenant", owner=UNPRIVILEGED)
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    env = dict(os.environ, MFGATE_TEST_SECRET="s3cr3t")
+    report = check_confinement(installed, project, [
+        f"read:{other}/profiles.yml", f"read:{project}/dbt_project.yml",
+        f"write:{project}/models/injected.sql", f"write:{project}/target/ok",
+        f"connect:127.0.0.1:{port}", "exec:/bin/sh", "read:/root/.bashrc"], env=env)
+    listener.close()
+    assert report[f"read:{other}/profiles.yml"] == "EACCES"
+    assert report[f"read:{project}/dbt_project.yml"] == "ok"
+    assert report[f"write:{project}/models/injected.sql"] == "EACCES"
+    assert report[f"write:{project}/target/ok"] == "ok"
+    assert report[f"connect:127.0.0.1:{port}"] == "EACCES"  # DuckDB: no network.
+    assert report["exec:/bin/sh"] == "EACCES"
+    assert report["read:/root/.bashrc"] == "EACCES"
+    assert report["status"]["Uid"] == str(UNPRIVILEGED)
+    assert report["status"]["NoNewPrivs"] == "1" and report["status"]["Seccomp"] == "2"
+    assert "MFGATE_TEST_SECRET" not in report["environment"]
+    assert report["umask"] == "0o77"
+
+
+def test_networked_warehouse_reaches_its_port_only(open_dir, installed, shop_project):
+    project = copy_project(shop_project, open_dir / "shop", owner=UNPRIVILEGED)
+    warehouse = socket.create_server(("127.0.0.1", 0))
+    elsewhere = socket.create_server(("127.0.0.1", 0))
+    wport, eport = warehouse.getsockname()[1], elsewhere.getsockname()[1]
+    env = dict(os.environ, SHOP_PG_PORT=str(wport), SHOP_PG_PASSWORD="pw-in-env")
+    report = check_confinement(installed, project,
+                               [f"connect:127.0.0.1:{wport}", f"connect:127.0.0.1:{eport}"],
+                               extra=["--target", "postgres"], env=env)
+    warehouse.close()
+    elsewhere.close()
+    assert report[f"connect:127.0.0.1:{wport}"] == "ok"
+    assert report[f"connect:127.0.0.1:{eport}"] == "EACCES"
+    # The profile reads these with env_var(): they pass, nothing else does.
+    assert {"SHOP_PG_PORT", "SHOP_PG_PASSWORD"} <= set(report["environment"])
+
+
+def test_unix_socket_serves_only_the_gateways_user(open_dir, installed):
+    binary, flags = installed
+    project = copy_project(demo_project(), open_dir / "project", owner=UNPRIVILEGED)
+    sock = open_dir / "w.sock"
+    worker = WorkerProcess([*flags, "--listen", f"unix:{sock}", "--project-dir", project,
+                            "--profiles-dir", project, "--user", str(UNPRIVILEGED)],
+                           binary=binary)
+    try:
+        worker.wait_for("running as")
+        os.chmod(sock, 0o666)  # Past the file mode: the peer check must hold alone.
+        pid = os.fork()
+        if pid == 0:  # A stranger: neither the gateway's user nor the worker's.
+            try:
+                os.setgid(UNPRIVILEGED + 1)
+                os.setuid(UNPRIVILEGED + 1)
+                client = socket.socket(socket.AF_UNIX)
+                client.connect(str(sock))
+                client.settimeout(10)
+                client.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+                os._exit(0 if client.recv(100) == b"" else 1)
+            except ConnectionError:
+                os._exit(0)  # Closed on it: refused.
+            except BaseException:
+                os._exit(3)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0, "the stranger was served"
+        worker.wait_for(f"refused a connection from uid {UNPRIVILEGED + 1}")
+    finally:
+        worker.stop()
+
+
+def test_plaintext_tcp_off_loopback_is_refused():
+    project = demo_project()
+    result = subprocess.run([str(WORKER), "--listen", "0.0.0.0:1", "--user", "root",
+                             "--project-dir", str(project), "--profiles-dir", str(project)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "refusing plaintext gRPC" in result.stderr
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory):
+    return Pki(tmp_path_factory.mktemp("pki"))
+
+
+def tls_gateway_config(directory, port, cert, key, ca, start_seconds=None):
+    config = {
+        "tenants": [{"name": "demo", "worker": {"address": f"127.0.0.1:{port}",
+                                                 "tls_server_name": "worker-demo"}}],
+        "worker_tls": {"cert": str(cert), "key": str(key), "ca": str(ca)}}
+    if start_seconds is not None:
+        config["timeouts"] = {"worker_start_seconds": start_seconds}
+    path = directory / "gateway.json"
+    path.write_text(json.dumps(config))
+    return str(path)
+
+
+def test_mutual_tls_serves_the_gateway_and_refuses_other_certificates(tmp_path, pki):
+    project = copy_project(demo_project(), tmp_path / "project")
+    wcert, wkey = pki.issue("worker-demo", ips=["127.0.0.1"])
+    gcert, gkey = pki.issue("mfgate-gateway")
+    icert, ikey = pki.issue("intruder")
+    port = free_port()
+    worker = WorkerProcess(["--listen", f"127.0.0.1:{port}", "--user", "root",
+                            "--project-dir", project, "--profiles-dir", project,
+                            "--tls-cert", wcert, "--tls-key", wkey, "--tls-ca", pki.ca])
+    try:
+        worker.wait_for("health: SERVING")
+        env = gateway_env(project)
+        good = McpSession(env, ["--config", tls_gateway_config(tmp_path, port, gcert, gkey,
+                                                                 pki.ca)])
+        try:
+            result = good.call("list_metrics")
+            assert not result.isError, result.content[0].text
+            assert "transactions" in result.content[0].text
+        finally:
+            good.close()
+        (tmp_path / "bad").mkdir()
+        bad = McpSession(env, ["--config", tls_gateway_config(tmp_path / "bad", port, icert,
+                                                                ikey, pki.ca, 5)])
+        try:
+            result = bad.call("list_metrics", timeout=120)
+            assert result.isError
+            assert "client certificate is not the gateway's" in result.content[0].text
+        finally:
+            bad.close()
+        assert "refused a call: the client certificate does not name 'mfgate-gateway'" \
+            in worker.log
+    finally:
+        assert worker.stop() == 0, worker.log
