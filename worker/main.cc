@@ -70,6 +70,9 @@ ABSL_FLAG(std::string, log_format, "text",
           "text or json (one object per line)");
 ABSL_FLAG(std::string, metrics_listen, "",
           "HOST:PORT to serve Prometheus /metrics on (default: none)");
+ABSL_FLAG(std::string, health_listen, "",
+          "HOST:PORT of a plaintext gRPC health server (grpc.health.v1 only), "
+          "for probes that cannot do mutual TLS");
 ABSL_FLAG(std::string, sandbox, "",
           "the mfgate-sandbox launcher (default: beside the worker)");
 ABSL_FLAG(bool, confine_engine, true,
@@ -174,6 +177,7 @@ int main(int argc, char** argv) {
     worker.peer_uids.push_back(value);
   }
   worker.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  worker.health_listen = absl::GetFlag(FLAGS_health_listen);
   worker.check_confinement = absl::GetFlag(FLAGS_check_confinement);
   worker.service.max_rows = absl::GetFlag(FLAGS_max_rows);
   worker.service.limits.max_limit = worker.service.max_rows;

@@ -139,7 +139,8 @@ absl::StatusOr<TenantConfig> ParseTenant(const json& item,
                                          const std::string& path,
                                          absl::string_view base_dir) {
   if (absl::Status s =
-          OnlyKeys(item, path, {"name", "worker", "api_key_sha256"});
+          OnlyKeys(item, path,
+                   {"name", "worker", "api_key_sha256", "api_key_sha256_file"});
       !s.ok()) {
     return s;
   }
@@ -178,21 +179,13 @@ absl::StatusOr<TenantConfig> ParseTenant(const json& item,
     if (!spawn.ok()) return spawn.status();
     tenant.spawn = *spawn;
   }
-  if (item.contains("api_key_sha256")) {
-    const json& keys = item["api_key_sha256"];
-    if (!keys.is_array())
-      return At(path + ".api_key_sha256", "must be an array");
-    for (size_t i = 0; i < keys.size(); ++i) {
-      std::string where = absl::StrCat(path, ".api_key_sha256[", i, "]");
-      if (!keys[i].is_string() || keys[i].get<std::string>().size() != 64 ||
-          keys[i].get<std::string>().find_first_not_of("0123456789abcdef") !=
-              std::string::npos) {
-        return At(
-            where,
-            "must be 64 lowercase hex digits (mfgate hash-key prints one)");
-      }
-      tenant.api_key_sha256.push_back(keys[i].get<std::string>());
-    }
+  auto key_file = String(item, "api_key_sha256_file", path, false);
+  if (!key_file.ok()) return key_file.status();
+  if (absl::Status s = internal::ParseApiKeyDigests(
+          item, path, key_file->empty() ? "" : Resolve(*key_file, base_dir),
+          &tenant.api_key_sha256);
+      !s.ok()) {
+    return s;
   }
   return tenant;
 }

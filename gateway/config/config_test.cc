@@ -24,6 +24,7 @@ class ConfigTest : public ::testing::Test {
   void TearDown() override {
     unlink((dir_ + "/dbt_project.yml").c_str());
     unlink((dir_ + "/gateway.json").c_str());
+    unlink((dir_ + "/keys").c_str());
     rmdir(dir_.c_str());
   }
   absl::StatusOr<GatewayConfig> Parse(const std::string& json) {
@@ -148,6 +149,27 @@ TEST_F(ConfigTest, FileRelativePathsResolveAgainstTheFile) {
   EXPECT_EQ(config->tenants[0].spawn->project_dir, dir_ + "/.");
   EXPECT_EQ(LoadConfigFile("/nonexistent.json", {}).status().code(),
             absl::StatusCode::kNotFound);
+}
+
+TEST_F(ConfigTest, KeyDigestsFromAFileBesideTheConfig) {
+  const std::string a(64, 'a'), b(64, 'b');
+  std::ofstream(dir_ + "/keys") << "# demo tenant\n" << b << "\n\n";
+  auto config = Parse(R"({"tenants":[{"name":"t","worker":{"address":"x:1"},)"
+                      R"("api_key_sha256":[")" +
+                      a + R"("],"api_key_sha256_file":"keys"}]})");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_THAT(config->tenants[0].api_key_sha256, ::testing::ElementsAre(a, b));
+
+  std::ofstream(dir_ + "/keys") << b << "\nnot-a-digest\n";
+  auto bad = Parse(R"({"tenants":[{"name":"t","worker":{"address":"x:1"},)"
+                   R"("api_key_sha256_file":"keys"}]})");
+  EXPECT_THAT(bad.status().message(),
+              HasSubstr("tenants[0].api_key_sha256_file ('" + dir_ +
+                        "/keys' line 2): must be 64 lowercase hex digits"));
+  auto missing = Parse(R"({"tenants":[{"name":"t","worker":{"address":"x:1"},)"
+                       R"("api_key_sha256_file":"nope"}]})");
+  EXPECT_THAT(missing.status().message(),
+              HasSubstr("tenants[0].api_key_sha256_file: cannot read"));
 }
 
 TEST(Sha256Test, KnownDigest) {

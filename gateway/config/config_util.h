@@ -4,10 +4,12 @@
 #define MFGATE_GATEWAY_CONFIG_CONFIG_UTIL_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "gateway/config/config.h"
+#include "nlohmann/json.hpp"
 
 namespace mfgate::config::internal {
 
@@ -24,6 +26,13 @@ absl::Status CheckProjectDir(absl::string_view where, const std::string& dir);
 // MCP_HOST, MCP_PORT and MCP_REQUIRE_AUTH, as mcp-metricflow reads them.
 absl::Status ApplyHttpEnvironment(const Environment& env,
                                   GatewayConfig* config);
+
+// Appends the digests of `tenant` (the JSON object at `path`): its
+// "api_key_sha256" array and, when `file` is not empty, the lines of `file`.
+absl::Status ParseApiKeyDigests(const nlohmann::json& tenant,
+                                const std::string& path,
+                                const std::string& file,
+                                std::vector<std::string>* out);
 
 }  // namespace mfgate::config::internal
 

@@ -1,7 +1,10 @@
 // The real mfgate-worker with its real MetricFlow engine on the demo project
 // (the MetricFlow tutorial on DuckDB). Needs MFGATE_DEMO_PROJECT; `make test`
 // sets it.
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <set>
@@ -11,7 +14,9 @@
 #include "absl/strings/str_split.h"
 #include "common/field_error.h"
 #include "common/grpc_status.h"
+#include "common/wait_serving.h"
 #include "gmock/gmock.h"
+#include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
 #include "tests/integration/worker_process.h"
 
@@ -53,12 +58,27 @@ pid_t EnginePid(pid_t worker) {
   return 0;
 }
 
+// A TCP port on loopback that nothing listens on at the moment.
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof(address);
+  bind(fd, reinterpret_cast<sockaddr*>(&address), size);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
 class WorkerIntegrationTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     ASSERT_FALSE(DemoProject().empty())
         << "MFGATE_DEMO_PROJECT must name the demo project (make test sets it)";
-    auto worker = WorkerProcess::Start(DemoProject(), {}, absl::Minutes(5));
+    health_address_ = "127.0.0.1:" + std::to_string(FreePort());
+    auto worker = WorkerProcess::Start(
+        DemoProject(), {"--health-listen", health_address_}, absl::Minutes(5));
     ASSERT_TRUE(worker.ok()) << worker.status();
     worker_ = worker->release();
   }
@@ -69,9 +89,25 @@ class WorkerIntegrationTest : public ::testing::Test {
   v1::Worker::Stub& stub() { return worker_->stub(); }
 
   static WorkerProcess* worker_;
+  static std::string health_address_;
 };
 
 WorkerProcess* WorkerIntegrationTest::worker_ = nullptr;
+std::string WorkerIntegrationTest::health_address_;
+
+// --health-listen: plaintext grpc.health.v1 for probes, and nothing else.
+TEST_F(WorkerIntegrationTest, HealthPortAnswersHealthAndNothingElse) {
+  auto channel =
+      grpc::CreateChannel(health_address_, grpc::InsecureChannelCredentials());
+  EXPECT_TRUE(
+      WaitUntilServing(channel, absl::Now() + absl::Seconds(30), {}).ok());
+  auto other = v1::Worker::NewStub(channel);
+  v1::ListMetricsRequest request;
+  v1::ListMetricsResponse response;
+  EXPECT_EQ(
+      other->ListMetrics(Context().get(), request, &response).error_code(),
+      grpc::StatusCode::UNIMPLEMENTED);
+}
 
 TEST_F(WorkerIntegrationTest, ListsMetricsAndFiltersBySearch) {
   v1::ListMetricsRequest request;

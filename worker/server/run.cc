@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <memory>
 #include <set>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -57,19 +58,24 @@ absl::StatusOr<UserIds> TargetUser(const std::string& user) {
   return ids;
 }
 
-// Serves until a signal asks to stop, keeping gRPC health in step with the
-// engine.
-void ServeUntilStopped(grpc::Server* server, engine::Engine* engine,
+// Serves until a signal asks to stop, keeping the gRPC health of `servers` in
+// step with the engine.
+void ServeUntilStopped(const std::vector<grpc::Server*>& servers,
+                       engine::Engine* engine,
                        std::atomic<bool>* engine_ready) {
   signal(SIGTERM, OnSignal);
   signal(SIGINT, OnSignal);
-  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+  auto set_serving = [&servers](bool serving) {
+    for (grpc::Server* server : servers) {
+      server->GetHealthCheckService()->SetServingStatus(serving);
+    }
+  };
   bool serving = false;
-  health->SetServingStatus(false);
+  set_serving(false);
   while (!g_stop) {
     bool ready = engine->Ready();
     if (ready != serving) {
-      health->SetServingStatus(ready);
+      set_serving(ready);
       serving = ready;
       engine_ready->store(ready);
       LogInfo(absl::StrCat("health: ", ready ? "SERVING" : "NOT_SERVING", " - ",
@@ -78,7 +84,18 @@ void ServeUntilStopped(grpc::Server* server, engine::Engine* engine,
     absl::SleepFor(absl::Milliseconds(100));
   }
   LogInfo("shutting down");
-  health->SetServingStatus(false);
+  set_serving(false);
+}
+
+// A plaintext server of grpc.health.v1 alone, for probes (such as kubelet's
+// gRPC probe) that cannot present the gateway's client certificate.
+std::unique_ptr<grpc::Server> StartHealthServer(const std::string& address) {
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(address, grpc::InsecureServerCredentials());
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server != nullptr)
+    server->GetHealthCheckService()->SetServingStatus(false);
+  return server;
 }
 
 }  // namespace
@@ -150,6 +167,15 @@ int RunWorker(const WorkerOptions& options) {
   }
   // NOT_SERVING until the engine is ready (gRPC's default is SERVING).
   server->GetHealthCheckService()->SetServingStatus(false);
+  std::vector<grpc::Server*> health_servers = {server.get()};
+  std::unique_ptr<grpc::Server> health_server;
+  if (!options.health_listen.empty()) {
+    health_server = StartHealthServer(options.health_listen);
+    if (health_server == nullptr) {
+      return Fail(absl::StrCat("cannot listen on ", options.health_listen));
+    }
+    health_servers.push_back(health_server.get());
+  }
 
   // 2. Privileges.
   if (!options.user.empty()) {
@@ -183,8 +209,11 @@ int RunWorker(const WorkerOptions& options) {
                        " engine"));
 
   // 4. Serve.
-  ServeUntilStopped(server.get(), engine->get(), &engine_ready);
+  ServeUntilStopped(health_servers, engine->get(), &engine_ready);
   if (unix_listener != nullptr) unix_listener->Stop();
+  if (health_server != nullptr) {
+    health_server->Shutdown(std::chrono::system_clock::now());
+  }
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   engine->reset();
   return 0;

@@ -28,6 +28,8 @@ struct WorkerOptions {
   // final users.
   std::vector<uid_t> peer_uids;
   std::string metrics_listen;  // HOST:PORT for /metrics; empty: none.
+  // HOST:PORT of a plaintext server of grpc.health.v1 only; empty: none.
+  std::string health_listen;
   // When set: drop to the user, print what the confined engine gets when it
   // tries these (check_confinement.py) and exit, serving nothing.
   std::vector<std::string> check_confinement;
