@@ -61,7 +61,37 @@ install_node_client() {
   echo "$want" > "$stamp"
 }
 
+# kustomize, to render k8s/ in the tests: built from the Go module proxy at a
+# pinned version, with the machine's Go or, when there is none, a pinned Go
+# toolchain fetched from the same proxy.
+KUSTOMIZE_VERSION=v5.5.0
+GO_TOOLCHAIN=v0.0.1-go1.23.4.linux-amd64
+install_kustomize() {
+  local stamp=.deps/bin/.kustomize-version
+  if [[ -x .deps/bin/kustomize && "$(cat "$stamp" 2>/dev/null)" == "$KUSTOMIZE_VERSION" ]]; then
+    return 0
+  fi
+  local go=go
+  if ! command -v go >/dev/null; then
+    log "fetching the Go toolchain ($GO_TOOLCHAIN) from the Go module proxy"
+    mkdir -p .deps
+    curl -fsSL -o .deps/go.zip \
+      "https://proxy.golang.org/golang.org/toolchain/@v/$GO_TOOLCHAIN.zip"
+    /usr/bin/python3 -m zipfile -e .deps/go.zip .deps/go-toolchain
+    rm -f .deps/go.zip
+    go=$(echo "$PWD"/.deps/go-toolchain/golang.org/toolchain@*/bin/go)
+    chmod +x "$go" "$(dirname "$go")"/../pkg/tool/*/* 2>/dev/null || true
+  fi
+  log "building kustomize $KUSTOMIZE_VERSION"
+  GOBIN="$PWD/.deps/bin" GOPATH="$PWD/.deps/gopath" GOFLAGS=-modcacherw GOTOOLCHAIN=local \
+    "$go" install "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION" >&2
+  echo "$KUSTOMIZE_VERSION" > "$stamp"
+}
+
 install_apt "${1:-}"
 install_venv
-[[ "${1:-}" == "--test" ]] && install_node_client
+if [[ "${1:-}" == "--test" ]]; then
+  install_node_client
+  install_kustomize
+fi
 exit 0

@@ -22,11 +22,12 @@ bazel test --nocache_test_results --test_env=MFGATE_DEMO_PROJECT="$demo_project"
 bazel build //tests/conformance:fixture_server || status=1
 
 # 2. Engine-host, end-to-end (the official MCP Python client over stdio, SSE
-#    and Streamable HTTP) and MCP conformance tests (pytest).
+#    and Streamable HTTP), MCP conformance and Kubernetes manifest tests
+#    (pytest).
 echo "== pytest"
 MFGATE_DEMO_PROJECT="$demo_project" MFGATE_PROTO_PATH="$PWD/bazel-bin/proto" \
   .venv/bin/python -m pytest -q -p no:cacheprovider \
-  --junitxml="$out/pytest.xml" worker/engine/host tests/e2e tests/conformance || status=1
+  --junitxml="$out/pytest.xml" worker/engine/host tests/e2e tests/conformance tests/k8s || status=1
 
 .venv/bin/python tools/test_summary.py --bazel-testlogs bazel-testlogs \
   --newer-than "$start" \

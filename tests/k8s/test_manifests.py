@@ -1,0 +1,239 @@
+"""The Kubernetes manifests (k8s/), rendered by kustomize as a deployment
+would render them, checked against the Kubernetes API schemas (offline, with
+kubernetes-validate) and against the security rules of the deployment guide.
+"""
+
+import base64
+import json
+import pathlib
+import re
+import shutil
+import subprocess
+
+import kubernetes_validate
+import pytest
+import yaml
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+KUSTOMIZE = REPO / ".deps" / "bin" / "kustomize"
+KUBERNETES_VERSION = "1.31"
+OVERLAYS = sorted(p.name for p in (REPO / "k8s" / "overlays").iterdir() if p.is_dir())
+WORKER_GRPC_PORT = 50051
+
+
+@pytest.fixture(scope="module")
+def k8s_copy(tmp_path_factory):
+    """k8s/ with the generated secrets make-secrets.sh writes."""
+    assert KUSTOMIZE.exists(), "kustomize is missing: tools/install-deps.sh --test builds it"
+    copy = tmp_path_factory.mktemp("k8s") / "k8s"
+    shutil.copytree(REPO / "k8s", copy, ignore=shutil.ignore_patterns(
+        ".pki", "tls", "keys", "warehouse.env"))
+    subprocess.run([copy / "make-secrets.sh", "2"], check=True, capture_output=True)
+    return copy
+
+
+def render(k8s_copy, overlay):
+    out = subprocess.run([KUSTOMIZE, "build", k8s_copy / "overlays" / overlay],
+                         check=True, capture_output=True, text=True).stdout
+    return [doc for doc in yaml.safe_load_all(out) if doc]
+
+
+@pytest.fixture(scope="module", params=OVERLAYS)
+def rendered(request, k8s_copy):
+    return request.param, render(k8s_copy, request.param)
+
+
+def of_kind(docs, kind):
+    return [d for d in docs if d["kind"] == kind]
+
+
+def named(docs, kind, name):
+    found = [d for d in of_kind(docs, kind) if d["metadata"]["name"] == name]
+    assert found, f"no {kind} {name}"
+    return found[0]
+
+
+def selects(selector, labels):
+    return all(labels.get(k) == v for k, v in selector.get("matchLabels", {}).items())
+
+
+def gateway_config(docs):
+    config_map = [c for c in of_kind(docs, "ConfigMap")
+                  if c["metadata"]["name"].startswith("mfgate-gateway-config")]
+    assert len(config_map) == 1
+    return json.loads(config_map[0]["data"]["gateway.json"])
+
+
+def test_every_overlay_renders_the_expected_objects(rendered):
+    overlay, docs = rendered
+    kinds = {d["kind"] for d in docs}
+    assert {"Namespace", "Deployment", "Service", "ConfigMap", "Secret",
+            "NetworkPolicy", "PodDisruptionBudget"} <= kinds, overlay
+
+
+def test_every_object_matches_the_kubernetes_schema(rendered):
+    overlay, docs = rendered
+    for doc in docs:
+        # Raises ValidationError (with the field) on any schema violation;
+        # strict also rejects fields the schema does not know.
+        kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
+
+
+def test_pods_run_unprivileged_and_bounded(rendered):
+    overlay, docs = rendered
+    for deployment in of_kind(docs, "Deployment"):
+        name = deployment["metadata"]["name"]
+        pod = deployment["spec"]["template"]["spec"]
+        assert pod["securityContext"]["runAsNonRoot"] is True, name
+        assert pod["securityContext"]["runAsUser"] != 0, name
+        assert pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault", name
+        assert pod["automountServiceAccountToken"] is False, name
+        assert not pod.get("hostNetwork") and not pod.get("hostPID"), name
+        for container in pod["containers"] + pod.get("initContainers", []):
+            where = f"{name}/{container['name']}"
+            security = container["securityContext"]
+            assert security["allowPrivilegeEscalation"] is False, where
+            assert security["readOnlyRootFilesystem"] is True, where
+            assert security.get("privileged", False) is False, where
+            assert security["capabilities"]["drop"] == ["ALL"], where
+            assert not security["capabilities"].get("add"), where
+            for bound in ("requests", "limits"):
+                assert {"cpu", "memory"} <= set(container["resources"][bound]), where
+        for container in pod["containers"]:
+            assert "readinessProbe" in container and "livenessProbe" in container, name
+
+
+def test_the_gateway_is_replicated_and_guarded(rendered):
+    overlay, docs = rendered
+    gateway = named(docs, "Deployment", "mfgate-gateway")
+    assert gateway["spec"]["replicas"] >= 2
+    labels = gateway["spec"]["template"]["metadata"]["labels"]
+    assert any(selects(p["spec"]["selector"], labels)
+               for p in of_kind(docs, "PodDisruptionBudget"))
+    assert any(selects({"matchLabels": s["spec"]["selector"]}, labels)
+               for s in of_kind(docs, "Service"))
+    args = gateway["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert "--log-format=json" in args
+    assert any(a.startswith("--metrics-listen=") for a in args)
+
+
+def test_each_tenant_has_an_isolated_worker(rendered):
+    overlay, docs = rendered
+    config = gateway_config(docs)
+    assert config["tenants"], overlay
+    workers = {}
+    for tenant in config["tenants"]:
+        name = tenant["name"]
+        # The gateway reaches the tenant's Service over mutual TLS.
+        host, port = re.fullmatch(r"dns:///([a-z0-9-]+):(\d+)",
+                                  tenant["worker"]["address"]).groups()
+        assert int(port) == WORKER_GRPC_PORT
+        assert tenant["worker"]["tls_server_name"] == host
+        assert set(config["worker_tls"]) == {"cert", "key", "ca"}
+        service = named(docs, "Service", host)
+        deployment = named(docs, "Deployment", f"mfgate-worker-{name}")
+        pod = deployment["spec"]["template"]
+        labels = pod["metadata"]["labels"]
+        assert labels["mfgate.dev/tenant"] == name
+        assert selects({"matchLabels": service["spec"]["selector"]}, labels)
+        workers[name] = labels
+        args = pod["spec"]["containers"][0]["args"]
+        for flag in ("--tls-cert=", "--tls-key=", "--tls-ca=", "--health-listen="):
+            assert any(a.startswith(flag) for a in args), (name, flag)
+        # Probes use the plaintext health port, never the mTLS gRPC port.
+        health_port = int(next(a for a in args if a.startswith("--health-listen="))
+                          .rsplit(":", 1)[1])
+        for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+            assert pod["spec"]["containers"][0][probe]["grpc"]["port"] == health_port
+    # No tenant's Service or policy selects another tenant's pods.
+    for name, labels in workers.items():
+        for other, other_labels in workers.items():
+            if other != name:
+                service = named(docs, "Service", f"mfgate-worker-{name}")
+                assert not selects({"matchLabels": service["spec"]["selector"]},
+                                   other_labels)
+
+
+def test_worker_network_policy_admits_only_the_gateway(rendered):
+    overlay, docs = rendered
+    gateway_labels = named(docs, "Deployment", "mfgate-gateway")[
+        "spec"]["template"]["metadata"]["labels"]
+    for tenant in gateway_config(docs)["tenants"]:
+        name = tenant["name"]
+        labels = named(docs, "Deployment", f"mfgate-worker-{name}")[
+            "spec"]["template"]["metadata"]["labels"]
+        policies = [p for p in of_kind(docs, "NetworkPolicy")
+                    if selects(p["spec"]["podSelector"], labels)]
+        assert len(policies) == 1, name
+        spec = policies[0]["spec"]
+        assert set(spec["policyTypes"]) == {"Ingress", "Egress"}
+        for rule in spec["ingress"]:
+            assert rule["ports"] == [{"port": WORKER_GRPC_PORT, "protocol": "TCP"}]
+            for peer in rule["from"]:
+                assert set(peer) == {"podSelector"}, name
+                (expression,) = peer["podSelector"]["matchExpressions"]
+                assert expression["key"] == "app.kubernetes.io/name"
+                assert expression["values"] == [
+                    gateway_labels["app.kubernetes.io/name"]]
+        for rule in spec["egress"]:
+            assert rule.get("ports"), f"{name}: egress to any port"
+            ports = {p["port"] for p in rule["ports"]}
+            if ports == {53}:
+                continue  # DNS
+            # A warehouse: one address block, its ports only.
+            assert [set(peer) for peer in rule["to"]] == [{"ipBlock"}], name
+            assert rule["to"][0]["ipBlock"]["cidr"].endswith("/32"), name
+
+
+def test_referenced_config_and_secrets_exist(rendered):
+    overlay, docs = rendered
+    names = {(d["kind"], d["metadata"]["name"]) for d in docs}
+    for deployment in of_kind(docs, "Deployment"):
+        pod = deployment["spec"]["template"]["spec"]
+        for volume in pod.get("volumes", []):
+            if "secret" in volume:
+                assert ("Secret", volume["secret"]["secretName"]) in names
+            if "configMap" in volume:
+                assert ("ConfigMap", volume["configMap"]["name"]) in names
+        for container in pod["containers"]:
+            for source in container.get("envFrom", []):
+                assert ("Secret", source["secretRef"]["name"]) in names
+
+
+def test_the_gateway_holds_key_digests_and_no_warehouse_secret(rendered):
+    overlay, docs = rendered
+    gateway_pod = named(docs, "Deployment", "mfgate-gateway")["spec"]["template"]["spec"]
+    mounted = {v["secret"]["secretName"] for v in gateway_pod["volumes"] if "secret" in v}
+    for secret in of_kind(docs, "Secret"):
+        if secret["metadata"]["name"] not in mounted:
+            continue
+        for key, value in secret["data"].items():
+            text = base64.b64decode(value).decode()
+            assert "profiles" not in key and "PG_" not in text, key
+            if secret["metadata"]["name"].startswith("mfgate-gateway-keys"):
+                assert re.fullmatch(r"[0-9a-f]{64}\n?", text), key
+
+
+def dockerfile_stages(text):
+    stages, current = {}, None
+    for line in text.splitlines():
+        match = re.match(r"FROM\s+(\S+)(?:\s+AS\s+(\S+))?", line.strip(), re.I)
+        if match:
+            current = match.group(2) or match.group(1)
+            stages[current] = []
+        elif current:
+            stages[current].append(line.strip())
+    return stages
+
+
+def test_images_are_multi_stage_and_run_as_non_root():
+    stages = dockerfile_stages((REPO / "k8s" / "images" / "Dockerfile").read_text())
+    assert "build" in stages and len(stages) >= 3
+    for target in ("gateway", "worker"):
+        users = [l.split()[1] for l in stages[target] if l.startswith("USER ")]
+        assert users, target
+        uid = users[-1].split(":")[0]
+        assert uid.isdigit() and int(uid) != 0, target
+    # Runtime images carry no compiler or build tool.
+    for target in ("runtime", "gateway", "worker"):
+        assert not any("bazel" in l or "build-essential" in l for l in stages[target])
