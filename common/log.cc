@@ -79,6 +79,10 @@ bool ParseLogLevel(absl::string_view text, LogLevel* level) {
 
 void SetLogFormat(LogFormat format) { g_json = format == LogFormat::kJson; }
 
+LogFormat CurrentLogFormat() {
+  return g_json ? LogFormat::kJson : LogFormat::kText;
+}
+
 bool ParseLogFormat(absl::string_view text, LogFormat* format) {
   if (text == "text") {
     *format = LogFormat::kText;

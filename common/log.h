@@ -26,6 +26,7 @@ bool ParseLogLevel(absl::string_view text, LogLevel* level);
 // an event's fields), for log collectors.
 enum class LogFormat { kText, kJson };
 void SetLogFormat(LogFormat format);
+LogFormat CurrentLogFormat();
 // Parses "text" or "json"; false if unknown.
 bool ParseLogFormat(absl::string_view text, LogFormat* format);
 

@@ -5,34 +5,16 @@
 
 #include <string>
 
+#include "common/stderr_capture.h"
 #include "gtest/gtest.h"
 
 namespace mfgate {
 namespace {
 
-// Everything logged while `body` runs (stderr redirected to a file).
-template <typename Body>
-std::string Captured(Body body) {
-  FILE* file = tmpfile();
-  int saved = dup(STDERR_FILENO);
-  dup2(fileno(file), STDERR_FILENO);
-  body();
-  dup2(saved, STDERR_FILENO);
-  close(saved);
-  std::string text;
-  rewind(file);
-  char buffer[4096];
-  for (size_t n; (n = fread(buffer, 1, sizeof(buffer), file)) > 0;) {
-    text.append(buffer, n);
-  }
-  fclose(file);
-  return text;
-}
-
 TEST(LogTest, JsonLinesParseAndEscape) {
   SetLogProgramName("test-program");
   SetLogFormat(LogFormat::kJson);
-  std::string out = Captured([] { LogWarning("two\nlines \"quoted\""); });
+  std::string out = CapturedStderr([] { LogWarning("two\nlines \"quoted\""); });
   SetLogFormat(LogFormat::kText);
   ASSERT_EQ(out.back(), '\n');
   ASSERT_EQ(out.find('\n'), out.size() - 1);  // One line.
@@ -45,7 +27,7 @@ TEST(LogTest, JsonLinesParseAndEscape) {
 
 TEST(LogTest, EventsCarryTheirFields) {
   SetLogFormat(LogFormat::kJson);
-  std::string out = Captured([] {
+  std::string out = CapturedStderr([] {
     LogEvent(LogLevel::kInfo, "tool_call",
              {{"tenant", "acme"}, {"rows", 3}, {"metrics", {"a", "b"}}});
   });
@@ -55,7 +37,7 @@ TEST(LogTest, EventsCarryTheirFields) {
   EXPECT_EQ(line["tenant"], "acme");
   EXPECT_EQ(line["rows"], 3);
   EXPECT_EQ(line["metrics"][1], "b");
-  std::string text = Captured([] {
+  std::string text = CapturedStderr([] {
     LogEvent(LogLevel::kInfo, "tool_call", {{"tenant", "acme"}, {"rows", 3}});
   });
   EXPECT_NE(text.find("INFO tool_call rows=3 tenant=acme"), std::string::npos)
@@ -64,7 +46,7 @@ TEST(LogTest, EventsCarryTheirFields) {
 
 TEST(LogTest, LinesBelowTheLevelAreDropped) {
   SetLogLevel(LogLevel::kWarning);
-  std::string out = Captured([] { LogInfo("quiet"); });
+  std::string out = CapturedStderr([] { LogInfo("quiet"); });
   SetLogLevel(LogLevel::kInfo);
   EXPECT_EQ(out, "");
   LogFormat format;

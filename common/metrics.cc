@@ -85,6 +85,14 @@ void MetricsRegistry::DefineGauge(const std::string& name,
   families_[name] = Family{Type::kGauge, help, {}, {}, std::move(read), {}};
 }
 
+void MetricsRegistry::DefineCounterReader(const std::string& name,
+                                          const std::string& help,
+                                          std::function<double()> read) {
+  absl::MutexLock lock(&mu_);
+  if (families_.count(name) == 0) order_.push_back(name);
+  families_[name] = Family{Type::kCounter, help, {}, {}, std::move(read), {}};
+}
+
 MetricsRegistry::Family* MetricsRegistry::Find(const std::string& name,
                                                Type type) {
   auto found = families_.find(name);
@@ -96,7 +104,10 @@ void MetricsRegistry::Increment(const std::string& name, const Labels& labels,
                                 double by) {
   absl::MutexLock lock(&mu_);
   Family* family = Find(name, Type::kCounter);
-  if (family == nullptr || labels.size() != family->label_names.size()) return;
+  if (family == nullptr || family->read != nullptr ||
+      labels.size() != family->label_names.size()) {
+    return;
+  }
   family->series[labels].value += by;
 }
 
@@ -118,15 +129,22 @@ void MetricsRegistry::Observe(const std::string& name, const Labels& labels,
 }
 
 std::string MetricsRegistry::Render() const {
-  // Gauges are read outside the lock: their callbacks may take other locks.
-  std::vector<std::pair<std::string, std::function<double()>>> gauges;
+  // Read-at-scrape families are read outside the lock: their callbacks may
+  // take other locks.
+  struct Reader {
+    std::string name, help, type;
+    std::function<double()> read;
+  };
+  std::vector<Reader> readers;
   std::string text;
   {
     absl::MutexLock lock(&mu_);
     for (const std::string& name : order_) {
       const Family& family = families_.at(name);
-      if (family.type == Type::kGauge) {
-        gauges.emplace_back(name, family.read);
+      if (family.read != nullptr) {
+        readers.push_back({name, family.help,
+                           family.type == Type::kGauge ? "gauge" : "counter",
+                           family.read});
         continue;
       }
       absl::StrAppend(&text, "# HELP ", name, " ", Escape(family.help, false),
@@ -158,9 +176,11 @@ std::string MetricsRegistry::Render() const {
       }
     }
   }
-  for (const auto& [name, read] : gauges) {
-    absl::StrAppend(&text, "# TYPE ", name, " gauge\n", name, " ",
-                    Number(read ? read() : 0), "\n");
+  for (const Reader& reader : readers) {
+    absl::StrAppend(&text, "# HELP ", reader.name, " ",
+                    Escape(reader.help, false), "\n# TYPE ", reader.name, " ",
+                    reader.type, "\n", reader.name, " ", Number(reader.read()),
+                    "\n");
   }
   return text;
 }

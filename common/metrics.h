@@ -37,6 +37,11 @@ class MetricsRegistry {
   void DefineGauge(const std::string& name, const std::string& help,
                    std::function<double()> read);
 
+  // A counter whose value `read` returns at each scrape (e.g. a count kept by
+  // another component); Increment ignores it.
+  void DefineCounterReader(const std::string& name, const std::string& help,
+                           std::function<double()> read);
+
   void Increment(const std::string& name, const Labels& labels, double by = 1);
   void Observe(const std::string& name, const Labels& labels, double value);
 

@@ -46,6 +46,20 @@ TEST(MetricsTest, GaugesAreReadAtScrape) {
   EXPECT_NE(registry.Render().find("sessions 5\n"), std::string::npos);
 }
 
+TEST(MetricsTest, CounterReaderIsReadAtScrapeAndTypedCounter) {
+  MetricsRegistry registry;
+  int restarts = 0;
+  registry.DefineCounterReader("restarts_total", "Restarts.",
+                               [&] { return restarts; });
+  registry.Increment("restarts_total", {});  // Ignored: the reader counts.
+  restarts = 3;
+  std::string text = registry.Render();
+  EXPECT_NE(text.find("# HELP restarts_total Restarts.\n"
+                      "# TYPE restarts_total counter\nrestarts_total 3\n"),
+            std::string::npos)
+      << text;
+}
+
 TEST(MetricsTest, ConcurrentIncrementsAddUpAndOutputParses) {
   MetricsRegistry registry;
   registry.DefineCounter("n_total", "N.", {"k"});

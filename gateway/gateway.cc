@@ -13,6 +13,11 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(
   gateway->pool_ = std::move(*pool);
   gateway->metrics_ = std::make_unique<MetricsRegistry>();
   observe::DefineToolMetrics(gateway->metrics_.get());
+  gateway->metrics_->DefineGauge("mfgate_open_sessions",
+                                 "MCP sessions open on this gateway.",
+                                 [sessions = &gateway->open_sessions_] {
+                                   return static_cast<double>(sessions->load());
+                                 });
   tools::MetricFlowToolsOptions options;
   options.call_timeout = config.call_timeout;
   options.list_timeout = config.list_timeout;

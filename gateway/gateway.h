@@ -9,6 +9,7 @@
 #ifndef MFGATE_GATEWAY_GATEWAY_H_
 #define MFGATE_GATEWAY_GATEWAY_H_
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <string>
@@ -38,6 +39,8 @@ class Gateway {
   mcp::Handlers Handlers(const std::string& tenant) const;
   // Tool calls, latencies and the like, for /metrics.
   const MetricsRegistry& metrics() const { return *metrics_; }
+  // The transport keeps this equal to its open sessions (for /metrics).
+  std::atomic<int64_t>* open_sessions() { return &open_sessions_; }
   // Whether every tenant's worker answers its health check with SERVING.
   bool Ready() const;
   void Stop();
@@ -48,6 +51,7 @@ class Gateway {
   std::unique_ptr<upstream::WorkerPool> pool_;
   std::map<std::string, std::unique_ptr<tools::MetricFlowTools>> tools_;
   std::unique_ptr<MetricsRegistry> metrics_;
+  std::atomic<int64_t> open_sessions_{0};
   std::map<std::string, std::unique_ptr<observe::ObservedTools>> observed_;
   std::map<std::string, std::unique_ptr<tools::SemanticLayer>> semantic_layers_;
   std::vector<std::thread> reporters_;

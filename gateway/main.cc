@@ -107,8 +107,10 @@ int ServeStdio(const mfgate::config::GatewayConfig& config,
   mfgate::mcp::Handlers handlers = gateway.Handlers(tenant);
   if (handlers.tools == nullptr)
     return Fail(absl::StrCat("no tenant named '", tenant, "'"));
+  gateway.open_sessions()->store(1);
   absl::Status served = mfgate::transport::RunStdio(
       STDIN_FILENO, STDOUT_FILENO, handlers, SessionOptions(config));
+  gateway.open_sessions()->store(0);
   return served.ok() ? 0 : Fail(served.message());
 }
 
@@ -182,8 +184,10 @@ int ServeHttp(const mfgate::config::GatewayConfig& config,
         "AUTHENTICATION IS OFF: anyone who can reach this port can query the "
         "semantic layer");
   }
+  mfgate::transport::HttpOptions with_gauge = options;
+  with_gauge.open_sessions = gateway.open_sessions();
   mfgate::transport::HttpTransport http(
-      options, &keys,
+      with_gauge, &keys,
       [&gateway](const std::string& t) { return gateway.Handlers(t); },
       SessionOptions(config), [&gateway] { return gateway.Ready(); });
   g_http = &http;

@@ -129,6 +129,7 @@ void HttpTransport::HandleMcpDelete(const httplib::Request& req,
   {
     absl::MutexLock lock(&mu_);
     sessions_.erase(session->id());
+    SessionsChanged();
   }
   session->Close();
   res.status = 200;
@@ -223,6 +224,7 @@ void HttpTransport::StreamEvents(std::shared_ptr<HttpSession> session,
         session->Close();
         absl::MutexLock lock(&mu_);
         sessions_.erase(session->id());
+        SessionsChanged();
       });
 }
 

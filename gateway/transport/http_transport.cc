@@ -183,8 +183,15 @@ void HttpTransport::ExpireIdleSessions() {
         ++it;
       }
     }
+    SessionsChanged();
   }
   for (auto& session : expired) session->Close();
+}
+
+void HttpTransport::SessionsChanged() {
+  if (options_.open_sessions != nullptr) {
+    options_.open_sessions->store(static_cast<int64_t>(sessions_.size()));
+  }
 }
 
 std::shared_ptr<HttpSession> HttpTransport::NewSession(
@@ -209,6 +216,7 @@ std::shared_ptr<HttpSession> HttpTransport::NewSession(
   auto session = std::make_shared<HttpSession>(NewSessionId(), tenant, handlers,
                                                session_options_);
   sessions_[session->id()] = session;
+  SessionsChanged();
   return session;
 }
 

@@ -11,6 +11,7 @@
 #ifndef MFGATE_GATEWAY_TRANSPORT_HTTP_TRANSPORT_H_
 #define MFGATE_GATEWAY_TRANSPORT_HTTP_TRANSPORT_H_
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -53,6 +54,9 @@ struct HttpOptions {
   // PEM certificate chain and private key: serve HTTPS instead of HTTP.
   std::string tls_cert;
   std::string tls_key;
+  // Not owned; when set, kept equal to the number of open sessions (for
+  // /metrics). Must outlive the transport.
+  std::atomic<int64_t>* open_sessions = nullptr;
 };
 
 class HttpTransport {
@@ -84,6 +88,8 @@ class HttpTransport {
                                            const std::string& tenant,
                                            httplib::Response& res);
   void ExpireIdleSessions();
+  // Publishes sessions_.size() to options_.open_sessions.
+  void SessionsChanged() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void HandleMcpPost(const httplib::Request& req, httplib::Response& res);
   void HandleMcpGet(const httplib::Request& req, httplib::Response& res);
   void HandleMcpDelete(const httplib::Request& req, httplib::Response& res);

@@ -137,6 +137,10 @@ absl::Status WorkerPool::Spawn(const std::string& binary,
         "MFGATE_WORKER_USER); its engine is still confined"));
   }
   if (!user.empty()) spawn.argv.insert(spawn.argv.end(), {"--user", user});
+  // The worker shares the gateway's stderr: one log, one format.
+  if (CurrentLogFormat() == LogFormat::kJson) {
+    spawn.argv.insert(spawn.argv.end(), {"--log-format", "json"});
+  }
   spawn.env = CurrentEnvironment();
   // The gateway's stdout may carry MCP messages: the worker writes to stderr.
   spawn.fds = {{1, STDERR_FILENO}, {2, STDERR_FILENO}};

@@ -1,9 +1,11 @@
 """An mfgate gateway serving HTTP for tests: started on a free port, ready
-once /health answers, stopped (SIGTERM) at the end."""
+once /health answers, stopped (SIGTERM) at the end; its stderr is collected
+(`log`) so that a chatty gateway never blocks on a full pipe."""
 
 import os
 import socket
 import subprocess
+import threading
 import time
 
 import httpx
@@ -26,9 +28,14 @@ class HttpGateway:
             [str(GATEWAY), "--transport", "http", "--listen", f"127.0.0.1:{self.port}", *args],
             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE)
+        self._lines = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.process.stderr.read().decode()
+            if self.process.poll() is not None:
+                self._reader.join(5)
+                raise AssertionError(self.log)
             try:
                 if httpx.get(self.url + "/health", timeout=1,
                              verify=self.verify).status_code == 200:
@@ -36,6 +43,14 @@ class HttpGateway:
             except httpx.HTTPError:
                 time.sleep(0.1)
         raise AssertionError("the HTTP gateway did not start")
+
+    def _read(self):
+        for line in self.process.stderr:
+            self._lines.append(line.decode(errors="replace"))
+
+    @property
+    def log(self):
+        return "".join(self._lines)
 
     def post(self, path, body, headers=None, **kwargs):
         base = {"Content-Type": "application/json",
@@ -59,4 +74,4 @@ class HttpGateway:
         try:
             return self.process.wait(30)
         finally:
-            self.process.stderr.close()
+            self._reader.join(5)

@@ -39,6 +39,10 @@ class Engine {
   // SHA-256 of the semantic manifest the running engine loaded; empty when
   // unknown (then its metadata answers are not cached).
   virtual std::string ManifestSha256() const { return ""; }
+
+  // How many times the engine process was started again after the first
+  // start (it died, was killed, or its request outlived a deadline).
+  virtual int Restarts() const { return 0; }
 };
 
 }  // namespace mfgate::engine

@@ -29,10 +29,20 @@ const char* StateName(int state) {
   return kNames[state];
 }
 
+std::unique_ptr<LineForwarder> ForwardEngineOutput() {
+  auto forwarder = LineForwarder::Start("engine", LogLevel::kInfo);
+  if (forwarder.ok()) return std::move(*forwarder);
+  LogWarning(absl::StrCat("engine output goes to stderr unformatted: ",
+                          forwarder.status().message()));
+  return nullptr;
+}
+
 }  // namespace
 
 PersistentEngine::PersistentEngine(PersistentEngineOptions options)
-    : options_(std::move(options)), supervisor_([this] { Supervise(); }) {}
+    : options_(std::move(options)),
+      output_(ForwardEngineOutput()),
+      supervisor_([this] { Supervise(); }) {}
 
 PersistentEngine::~PersistentEngine() {
   {
@@ -79,6 +89,8 @@ int PersistentEngine::starts() const {
   return starts_;
 }
 
+int PersistentEngine::Restarts() const { return std::max(0, starts() - 1); }
+
 pid_t PersistentEngine::pid() const {
   absl::MutexLock lock(&mu_);
   return process_ != nullptr ? process_->pid() : 0;
@@ -119,10 +131,8 @@ absl::Status PersistentEngine::StartProcess() {
   spawn.argv = options_.argv;
   spawn.env = options_.env;
   spawn.cwd = options_.cwd;
-  spawn.fds = {{0, requests[0]},
-               {1, STDERR_FILENO},
-               {2, STDERR_FILENO},
-               {3, responses[1]}};
+  const int output = output_ != nullptr ? output_->write_fd() : STDERR_FILENO;
+  spawn.fds = {{0, requests[0]}, {1, output}, {2, output}, {3, responses[1]}};
   {
     absl::MutexLock lock(&mu_);
     ++starts_;

@@ -22,6 +22,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "common/line_forwarder.h"
 #include "common/subprocess.h"
 #include "worker/engine/engine.h"
 
@@ -55,6 +56,7 @@ class PersistentEngine final : public Engine {
   bool Ready() const override;
   std::string Describe() const override;
   std::string ManifestSha256() const override;
+  int Restarts() const override;
 
   // What the engine reported when it last became ready.
   std::optional<v1::EngineReady> ready_info() const;
@@ -78,6 +80,9 @@ class PersistentEngine final : public Engine {
   void CloseFds() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const PersistentEngineOptions options_;
+  // The process's stdout and stderr, as log events of the worker; null when
+  // the pipe could not be made (the process then writes to our stderr).
+  const std::unique_ptr<LineForwarder> output_;
 
   mutable absl::Mutex mu_;
   State state_ ABSL_GUARDED_BY(mu_) = State::kStarting;

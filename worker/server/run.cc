@@ -61,8 +61,8 @@ absl::StatusOr<UserIds> TargetUser(const std::string& user) {
 // Serves until a signal asks to stop, keeping the gRPC health of `servers` in
 // step with the engine.
 void ServeUntilStopped(const std::vector<grpc::Server*>& servers,
-                       engine::Engine* engine,
-                       std::atomic<bool>* engine_ready) {
+                       engine::Engine* engine, std::atomic<bool>* engine_ready,
+                       std::atomic<int>* engine_restarts) {
   signal(SIGTERM, OnSignal);
   signal(SIGINT, OnSignal);
   auto set_serving = [&servers](bool serving) {
@@ -73,6 +73,7 @@ void ServeUntilStopped(const std::vector<grpc::Server*>& servers,
   bool serving = false;
   set_serving(false);
   while (!g_stop) {
+    engine_restarts->store(engine->Restarts());
     bool ready = engine->Ready();
     if (ready != serving) {
       set_serving(ready);
@@ -143,12 +144,17 @@ int RunWorker(const WorkerOptions& options) {
   service::WorkerService service(nullptr, options.service);
   // Declared before the metrics server, so that it outlives every scrape.
   std::atomic<bool> engine_ready{false};
+  std::atomic<int> engine_restarts{0};
   MetricsRegistry metrics;
   service.ExportMetrics(&metrics);
   metrics.DefineGauge(
       "mfgate_engine_ready",
       "1 while the engine serves requests, 0 while it (re)starts.",
       [&engine_ready] { return engine_ready.load() ? 1.0 : 0.0; });
+  metrics.DefineCounterReader(
+      "mfgate_engine_restarts_total",
+      "Times the engine process was started again after its first start.",
+      [&engine_restarts] { return engine_restarts.load(); });
   MetricsServer metrics_server;
   if (!options.metrics_listen.empty()) {
     if (auto s = metrics_server.Start(options.metrics_listen, &metrics);
@@ -209,7 +215,8 @@ int RunWorker(const WorkerOptions& options) {
                        " engine"));
 
   // 4. Serve.
-  ServeUntilStopped(health_servers, engine->get(), &engine_ready);
+  ServeUntilStopped(health_servers, engine->get(), &engine_ready,
+                    &engine_restarts);
   if (unix_listener != nullptr) unix_listener->Stop();
   if (health_server != nullptr) {
     health_server->Shutdown(std::chrono::system_clock::now());

@@ -106,9 +106,10 @@ void WorkerService::ExportMetrics(MetricsRegistry* registry) {
   registry->DefineHistogram("mfgate_worker_request_seconds",
                             "Duration of worker requests.", {"method"},
                             LatencyBuckets());
-  registry->DefineGauge("mfgate_worker_metadata_cache_hits",
-                        "Metadata requests answered from the cache.",
-                        [this] { return static_cast<double>(cache_.hits()); });
+  registry->DefineCounterReader(
+      "mfgate_worker_metadata_cache_hits_total",
+      "Metadata requests answered from the cache.",
+      [this] { return static_cast<double>(cache_.hits()); });
   metrics_ = registry;
 }
 
