@@ -36,9 +36,11 @@ from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamablehttp_client
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
-GATEWAY = REPO / "bazel-bin" / "gateway" / "mfgate"
+# An optimized build of its own (-c opt), beside the tests' bazel-bin.
+BIN = REPO / ".bench-bin"
+GATEWAY = BIN / "gateway" / "mfgate"
 MM_VENV = REPO / "bench" / ".venv-mcp-metricflow"
-LOAD_HTTP = REPO / "bazel-bin" / "bench" / "load_http"
+LOAD_HTTP = BIN / "bench" / "load_http"
 # (e)'s limits: the defaults (50 requests/s and a burst of 100 per tenant, 64
 # sessions) would measure the rate limiter, not the gateway.
 THROUGHPUT_LIMITS = {"requests_per_second": 1e6, "burst": 1e6,
@@ -350,7 +352,9 @@ def throughput_targets(runs, idle, idle_after_load):
 
 
 async def main(args):
-    subprocess.run(["bazel", "build", "//bench:load_http"], cwd=REPO, check=True)
+    subprocess.run(["bazel", "build", "-c", "opt", "--symlink_prefix=.bench-",
+                    "//gateway:mfgate", "//worker:mfgate-worker", "//bench:load_http"],
+                   cwd=REPO, check=True)
     work = pathlib.Path(args.work_dir)
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -418,7 +422,7 @@ async def latency(args, work, projects):
             in_process.run(label, arguments)
 
     rss = {name: peak_rss_mib(pattern) for name, pattern in [
-        ("mfgate (gateway)", "bazel-bin/gateway/mfgate"),
+        ("mfgate (gateway)", ".bench-bin/gateway/mfgate"),
         ("mfgate-worker", "mfgate-worker --listen"), ("engine host", "mf_host.py")]}
     time.sleep(2)
     idle = {"(b) stdio": rss_mb(mfgate_tree(stdio_gateway_pid(exclude={http.pid}))),

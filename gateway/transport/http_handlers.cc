@@ -177,8 +177,7 @@ void HttpTransport::StreamRequest(std::shared_ptr<HttpSession> session,
           return true;
         }
         std::optional<StreamEvent> event = stream->Next(kKeepAlive);
-        if (event.has_value() &&
-            event->message.is_null()) {  // Ended unanswered.
+        if (event.has_value() && event->data == nullptr) {  // Ended unanswered.
           sink.done();
           return true;
         }

@@ -36,8 +36,8 @@ inline bool Accepts(const httplib::Request& req, absl::string_view type) {
 }
 
 inline std::string SseEvent(const StreamEvent& event) {
-  return absl::StrCat("id: ", event.id,
-                      "\nevent: message\ndata: ", event.message.dump(), "\n\n");
+  return absl::StrCat("id: ", event.id, "\nevent: message\ndata: ", *event.data,
+                      "\n\n");
 }
 
 }  // namespace mfgate::transport::internal

@@ -58,9 +58,16 @@ bool HttpSession::closed() const {
 
 StreamEvent HttpSession::Record(const std::string& stream,
                                 const json& message) {
-  StreamEvent event{next_event_id_++, message};
+  StreamEvent event{next_event_id_++,
+                    std::make_shared<const std::string>(message.dump(
+                        -1, ' ', false, json::error_handler_t::replace))};
   history_.push_back(Recorded{event, stream});
-  if (history_.size() > kMaxBacklog) history_.pop_front();
+  history_bytes_ += event.data->size();
+  while (history_.size() > 1 &&
+         (history_.size() > kMaxBacklog || history_bytes_ > kMaxBacklogBytes)) {
+    history_bytes_ -= history_.front().event.data->size();
+    history_.pop_front();
+  }
   return event;
 }
 
@@ -83,15 +90,19 @@ void HttpSession::Route(const json& message, const json& related) {
       const bool last =
           message.is_null() || (is_response && message["id"] == related);
       stream->second->Push(
-          message.is_null() ? StreamEvent{0, json()} : Record(key, message),
-          last);
+          message.is_null() ? StreamEvent{} : Record(key, message), last);
       if (last) request_streams_.erase(stream);
       return;
     }
   }
   if (closed_ || message.is_null()) return;
   stream_.push_back(Record("", message));
-  if (stream_.size() > kMaxBacklog) stream_.pop_front();
+  stream_bytes_ += stream_.back().data->size();
+  while (stream_.size() > 1 &&
+         (stream_.size() > kMaxBacklog || stream_bytes_ > kMaxBacklogBytes)) {
+    stream_bytes_ -= stream_.front().data->size();
+    stream_.pop_front();
+  }
 }
 
 std::optional<json> HttpSession::Exchange(const mcp::Message& message,
@@ -150,6 +161,7 @@ std::optional<StreamEvent> HttpSession::NextStreamEvent(absl::Duration wait) {
   if (stream_.empty()) return std::nullopt;
   StreamEvent event = std::move(stream_.front());
   stream_.pop_front();
+  stream_bytes_ -= event.data->size();
   last_used_ = absl::Now();
   return event;
 }
@@ -180,6 +192,11 @@ void HttpSession::CloseStandaloneStream() {
   standalone_open_ = false;
 }
 
+size_t HttpSession::history_bytes() const {
+  absl::MutexLock lock(&mu_);
+  return history_bytes_;
+}
+
 void HttpSession::Close() {
   {
     absl::MutexLock lock(&mu_);
@@ -190,7 +207,7 @@ void HttpSession::Close() {
   // Running calls were cancelled and get no response: end their streams.
   absl::MutexLock lock(&mu_);
   for (auto& [key, stream] : request_streams_)
-    stream->Push(StreamEvent{0, json()}, true);
+    stream->Push(StreamEvent{}, true);
   request_streams_.clear();
 }
 

@@ -31,11 +31,13 @@
 
 namespace mfgate::transport {
 
-// One server-sent event: its id and message. A null message ends a request
-// stream whose request was cancelled (no response follows).
+// One server-sent event: its id and its message, serialized once and shared
+// by the stream that sends it and the history that may replay it. A null
+// `data` ends a request stream whose request was cancelled (no response
+// follows).
 struct StreamEvent {
   uint64_t id = 0;
-  nlohmann::json message;
+  std::shared_ptr<const std::string> data;
 };
 
 // The events of one request answered as a stream; ends with its response.
@@ -57,8 +59,10 @@ class RequestStream {
 
 class HttpSession {
  public:
-  // Events kept for a standalone stream no client reads, and for replay.
+  // Events kept for a standalone stream no client reads, and for replay: at
+  // most this many, and (the newest always kept) this many bytes in all.
   static constexpr size_t kMaxBacklog = 1000;
+  static constexpr size_t kMaxBacklogBytes = 1 << 20;
 
   HttpSession(std::string id, std::string tenant, mcp::Handlers handlers,
               const mcp::SessionOptions& options);
@@ -95,6 +99,10 @@ class HttpSession {
   bool OpenStandaloneStream();
   void CloseStandaloneStream();
 
+  // Bytes of the events kept for replay (at most kMaxBacklogBytes, unless the
+  // newest event alone is larger).
+  size_t history_bytes() const;
+
   // Ends the session: running calls are cancelled, streams end.
   void Close();
   bool closed() const;
@@ -120,6 +128,7 @@ class HttpSession {
   absl::Time last_used_ ABSL_GUARDED_BY(mu_);
   uint64_t next_event_id_ ABSL_GUARDED_BY(mu_) = 1;
   std::deque<Recorded> history_ ABSL_GUARDED_BY(mu_);
+  size_t history_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   // Responses awaited by a JSON POST, by request id key; nullopt until then.
   std::map<std::string, std::optional<nlohmann::json>> awaited_
       ABSL_GUARDED_BY(mu_);
@@ -127,6 +136,7 @@ class HttpSession {
   std::map<std::string, std::shared_ptr<RequestStream>> request_streams_
       ABSL_GUARDED_BY(mu_);
   std::deque<StreamEvent> stream_ ABSL_GUARDED_BY(mu_);
+  size_t stream_bytes_ ABSL_GUARDED_BY(mu_) = 0;
 
   // Last: its outbox calls Route, which uses the members above.
   std::unique_ptr<mcp::Session> session_;

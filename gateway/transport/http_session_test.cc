@@ -1,0 +1,79 @@
+#include "gateway/transport/http_session.h"
+
+#include <string>
+
+#include "gateway/mcp/fake_tools.h"
+#include "gateway/mcp/jsonrpc.h"
+#include "gtest/gtest.h"
+
+namespace mfgate::transport {
+namespace {
+
+using json = nlohmann::json;
+
+mcp::Message Parse(const json& message) {
+  mcp::Parsed parsed = mcp::ParseMessage(message.dump());
+  EXPECT_TRUE(parsed.message.has_value());
+  return *parsed.message;
+}
+
+class HttpSessionTest : public ::testing::Test {
+ protected:
+  HttpSessionTest()
+      : session_("s1", "tenant", mcp::Handlers{&tools_},
+                 mcp::SessionOptions()) {
+    auto initialized = session_.Exchange(
+        Parse({{"jsonrpc", "2.0"},
+               {"id", 0},
+               {"method", "initialize"},
+               {"params",
+                {{"protocolVersion", "2025-06-18"},
+                 {"capabilities", json::object()},
+                 {"clientInfo", {{"name", "t"}, {"version", "1"}}}}}}),
+        absl::Seconds(10));
+    EXPECT_TRUE(initialized.has_value() && initialized->contains("result"));
+    session_.Exchange(
+        Parse({{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}}),
+        absl::Seconds(10));
+  }
+
+  // Calls `echo` as a streamed request and returns its one event.
+  StreamEvent Echo(int id, const std::string& text) {
+    auto stream = session_.Start(
+        Parse({{"jsonrpc", "2.0"},
+               {"id", id},
+               {"method", "tools/call"},
+               {"params", {{"name", "echo"}, {"arguments", {{"t", text}}}}}}));
+    std::optional<StreamEvent> event = stream->Next(absl::Seconds(10));
+    EXPECT_TRUE(event.has_value());
+    EXPECT_TRUE(stream->finished());
+    return event.value_or(StreamEvent{});
+  }
+
+  mcp::FakeTools tools_;
+  HttpSession session_;
+};
+
+TEST_F(HttpSessionTest, EventsAreSerializedOnceWithTheirIds) {
+  StreamEvent first = Echo(1, "a");
+  StreamEvent second = Echo(2, "b");
+  ASSERT_NE(first.data, nullptr);
+  EXPECT_EQ(second.id, first.id + 1);
+  json response = json::parse(*second.data);
+  EXPECT_EQ(response["id"], 2);
+  EXPECT_EQ(response["result"]["structuredContent"]["t"], "b");
+  EXPECT_EQ(session_.history_bytes(), first.data->size() + second.data->size());
+}
+
+TEST_F(HttpSessionTest, ReplayHistoryIsBoundedInBytes) {
+  const std::string large(300 << 10, 'x');
+  for (int id = 1; id <= 10; ++id) Echo(id, large);
+  EXPECT_LE(session_.history_bytes(), HttpSession::kMaxBacklogBytes);
+  EXPECT_GT(session_.history_bytes(), 2 * large.size());  // Recent ones kept.
+  // An event larger than the budget is still kept until the next one.
+  StreamEvent huge = Echo(11, std::string(2 << 20, 'y'));
+  EXPECT_EQ(session_.history_bytes(), huge.data->size());
+}
+
+}  // namespace
+}  // namespace mfgate::transport
