@@ -20,6 +20,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
 #include "common/flags.h"
 #include "common/log.h"
 #include "common/metrics_server.h"
@@ -201,6 +202,9 @@ int ServeHttp(const mfgate::config::GatewayConfig& config,
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Debian's Abseil is built with Mutex deadlock detection on, which tracks
+  // every lock in a global graph: a large share of a busy server's CPU.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::SetProgramUsageMessage(
       "MCP gateway for dbt MetricFlow. Configure with DBT_PROJECT_DIR and "
       "DBT_PROFILES_DIR, or --config FILE. `mfgate hash-key` hashes a key.");

@@ -1,9 +1,9 @@
 #include "gateway/mcp/session.h"
 
-#include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/thread_cache.h"
 
 namespace mfgate::mcp {
 namespace {
@@ -259,8 +259,10 @@ void Session::StartToolCall(const Message& request) {
     running_[key] = token;
     capabilities = client_capabilities_;
   }
-  std::thread([this, id, key, name, arguments = std::move(arguments),
-               progress_token, token, capabilities = std::move(capabilities)] {
+  // Calls block on their worker: each gets a thread of its own, reused.
+  ThreadCache::Shared().Run([this, id, key, name,
+                             arguments = std::move(arguments), progress_token,
+                             token, capabilities = std::move(capabilities)] {
     ToolCallContext context;
     context.cancellation = token.get();
     context.client_capabilities = capabilities;
@@ -295,7 +297,7 @@ void Session::StartToolCall(const Message& request) {
          id);
     absl::MutexLock lock(&mu_);
     running_.erase(key);
-  }).detach();
+  });
 }
 
 void Session::Log(absl::string_view level, const json& data,

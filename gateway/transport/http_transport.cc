@@ -1,7 +1,11 @@
 #include "gateway/transport/http_transport.h"
 
+#include <dirent.h>
+#include <netinet/in.h>
 #include <openssl/rand.h>
+#include <sys/socket.h>
 
+#include <cstdlib>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -55,6 +59,38 @@ bool Within(absl::Duration wait, httplib::Response& res) {
           1, absl::ToInt64Seconds(absl::Ceil(wait, absl::Seconds(1))))));
   ReplyError(res, 429, "Too Many Requests: retry later");
   return false;
+}
+
+// cpp-httplib 0.11 listens with a backlog of 5: a burst of new clients then
+// overflows the accept queue, and a client whose handshake the kernel dropped
+// waits out its read timeout. Linux lets listen() be called again on a
+// listening socket to change its backlog, so find ours (the listening socket
+// bound to `port`) and raise it to the system's maximum.
+void RaiseListenBacklog(int port) {
+  DIR* fds = opendir("/proc/self/fd");
+  if (fds == nullptr) return;
+  while (dirent* entry = readdir(fds)) {
+    int fd = atoi(entry->d_name);
+    int listening = 0;
+    socklen_t size = sizeof(listening);
+    sockaddr_storage address{};
+    socklen_t address_size = sizeof(address);
+    if (fd <= 2 ||
+        getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &size) != 0 ||
+        !listening ||
+        getsockname(fd, reinterpret_cast<sockaddr*>(&address), &address_size) !=
+            0) {
+      continue;
+    }
+    int bound = 0;
+    if (address.ss_family == AF_INET) {
+      bound = ntohs(reinterpret_cast<sockaddr_in*>(&address)->sin_port);
+    } else if (address.ss_family == AF_INET6) {
+      bound = ntohs(reinterpret_cast<sockaddr_in6*>(&address)->sin6_port);
+    }
+    if (bound == port) listen(fd, SOMAXCONN);
+  }
+  closedir(fds);
 }
 
 }  // namespace
@@ -113,6 +149,7 @@ absl::Status HttpTransport::Run() {
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", options_.host, ":", options_.port));
   }
+  RaiseListenBacklog(bound);
   {
     absl::MutexLock lock(&mu_);
     port_ = bound;

@@ -1,0 +1,54 @@
+// ThreadCache: runs tasks on threads that are kept for reuse.
+//
+// For work that blocks (a tool call waits on its worker for up to minutes),
+// a fixed pool would queue calls behind slow ones, and a thread per task pays
+// for creating and destroying a thread, and its malloc arena, on every call.
+// A ThreadCache hands each task to an idle thread when there is one and
+// starts a new thread otherwise; a thread idle for `idle_timeout` exits.
+//
+// Thread-safe. Shared() is the process's cache, never destroyed (its threads
+// may still be running tasks while static objects are destroyed at exit).
+#ifndef MFGATE_COMMON_THREAD_CACHE_H_
+#define MFGATE_COMMON_THREAD_CACHE_H_
+
+#include <deque>
+#include <functional>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+namespace mfgate {
+
+class ThreadCache {
+ public:
+  explicit ThreadCache(absl::Duration idle_timeout = absl::Seconds(60));
+  // Waits until every thread has finished its task and exited.
+  ~ThreadCache();
+  ThreadCache(const ThreadCache&) = delete;
+  ThreadCache& operator=(const ThreadCache&) = delete;
+
+  static ThreadCache& Shared();
+
+  // Runs `task` on an idle thread, or on a new one when none is idle.
+  void Run(std::function<void()> task);
+
+  // Threads that exist now, busy or idle (for tests and metrics).
+  int threads() const;
+  // Threads waiting for a task.
+  int idle() const;
+
+ private:
+  void Loop();
+
+  const absl::Duration idle_timeout_;
+  mutable absl::Mutex mu_;
+  std::deque<std::function<void()>> tasks_ ABSL_GUARDED_BY(mu_);
+  int threads_ ABSL_GUARDED_BY(mu_) = 0;
+  int idle_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace mfgate
+
+#endif  // MFGATE_COMMON_THREAD_CACHE_H_

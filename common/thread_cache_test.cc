@@ -1,0 +1,65 @@
+#include "common/thread_cache.h"
+
+#include <atomic>
+
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+
+namespace mfgate {
+namespace {
+
+bool Eventually(const std::function<bool()>& condition) {
+  absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (!condition()) {
+    if (absl::Now() > deadline) return false;
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  return true;
+}
+
+TEST(ThreadCacheTest, BlockedTasksNeverQueueBehindEachOther) {
+  ThreadCache cache(absl::Seconds(60));
+  absl::Notification release;
+  std::atomic<int> running{0};
+  for (int i = 0; i < 20; ++i) {
+    cache.Run([&] {
+      ++running;
+      release.WaitForNotification();
+    });
+  }
+  EXPECT_TRUE(Eventually([&] { return running == 20; }));
+  EXPECT_EQ(cache.threads(), 20);
+  release.Notify();
+}
+
+TEST(ThreadCacheTest, IdleThreadsAreReusedThenRetired) {
+  ThreadCache cache(absl::Milliseconds(300));
+  std::atomic<int> done{0};
+  for (int i = 0; i < 50; ++i) {
+    cache.Run([&] { ++done; });
+    ASSERT_TRUE(Eventually([&] { return done == i + 1 && cache.idle() == 1; }));
+  }
+  // One after another: the first thread served them all.
+  EXPECT_EQ(cache.threads(), 1);
+  EXPECT_TRUE(Eventually([&] { return cache.threads() == 0; }));
+  cache.Run([&] { ++done; });  // A retired cache starts a thread again.
+  EXPECT_TRUE(Eventually([&] { return done == 51; }));
+}
+
+TEST(ThreadCacheTest, DestructorRunsQueuedTasksAndWaits) {
+  std::atomic<int> done{0};
+  {
+    ThreadCache cache;
+    for (int i = 0; i < 10; ++i) {
+      cache.Run([&] {
+        absl::SleepFor(absl::Milliseconds(20));
+        ++done;
+      });
+    }
+  }
+  EXPECT_EQ(done, 10);
+}
+
+}  // namespace
+}  // namespace mfgate
