@@ -62,7 +62,7 @@ class HttpSession {
   // Events kept for a standalone stream no client reads, and for replay: at
   // most this many, and (the newest always kept) this many bytes in all.
   static constexpr size_t kMaxBacklog = 1000;
-  static constexpr size_t kMaxBacklogBytes = 1 << 20;
+  static constexpr size_t kMaxBacklogBytes = 256 << 10;
 
   HttpSession(std::string id, std::string tenant, mcp::Handlers handlers,
               const mcp::SessionOptions& options);

@@ -66,12 +66,12 @@ TEST_F(HttpSessionTest, EventsAreSerializedOnceWithTheirIds) {
 }
 
 TEST_F(HttpSessionTest, ReplayHistoryIsBoundedInBytes) {
-  const std::string large(300 << 10, 'x');
-  for (int id = 1; id <= 10; ++id) Echo(id, large);
+  const std::string large(60 << 10, 'x');
+  for (int id = 1; id <= 20; ++id) Echo(id, large);
   EXPECT_LE(session_.history_bytes(), HttpSession::kMaxBacklogBytes);
   EXPECT_GT(session_.history_bytes(), 2 * large.size());  // Recent ones kept.
   // An event larger than the budget is still kept until the next one.
-  StreamEvent huge = Echo(11, std::string(2 << 20, 'y'));
+  StreamEvent huge = Echo(21, std::string(1 << 20, 'y'));
   EXPECT_EQ(session_.history_bytes(), huge.data->size());
 }
 

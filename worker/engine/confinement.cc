@@ -68,8 +68,9 @@ std::vector<std::string> ScrubbedEnvironment(const ConfinementSettings& s) {
       absl::StrCat("PATH=", Dirname(s.python), ":/usr/bin:/bin"),
       absl::StrCat("HOME=", s.scratch_dir),
       absl::StrCat("TMPDIR=", s.scratch_dir), "DO_NOT_TRACK=1",
-      "DBT_SEND_ANONYMOUS_USAGE_STATS=false", "PYTHONUNBUFFERED=1",
-      "PYTHONDONTWRITEBYTECODE=1",
+      "DBT_SEND_ANONYMOUS_USAGE_STATS=false",
+      // dbt's output becomes log events: no terminal colour codes in them.
+      "DBT_USE_COLORS=false", "PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1",
       // dbt leaves a semaphore to multiprocessing's tracker, which warns
       // about it on every exit: noise in the worker's log.
       "PYTHONWARNINGS=ignore::UserWarning:multiprocessing.resource_tracker"};

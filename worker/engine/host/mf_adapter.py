@@ -65,7 +65,7 @@ def ensure_fresh_manifest(project, profiles, target):
     manifest = project / MANIFEST
     if manifest.exists() and manifest.stat().st_mtime >= newest_source_mtime(project):
         return
-    print(f"engine: semantic manifest missing or stale; running dbt parse in {project}",
+    print(f"semantic manifest missing or stale; running dbt parse in {project}",
           file=sys.stderr)
     dbt = pathlib.Path(sys.executable).parent / "dbt"
     command = [str(dbt), "parse", "--project-dir", str(project), "--profiles-dir", str(profiles)]
