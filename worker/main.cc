@@ -81,6 +81,9 @@ ABSL_FLAG(bool, confine_engine, true,
           "capabilities, rlimits, Landlock, seccomp, scrubbed environment)");
 ABSL_FLAG(bool, require_landlock, false,
           "refuse to start the engine when the kernel has no Landlock");
+ABSL_FLAG(std::string, engine_file_system, "auto",
+          "auto (Landlock where the kernel has it, else a mount namespace) or "
+          "mounts (a mount namespace always)");
 ABSL_FLAG(std::vector<std::string>, engine_env, {},
           "more environment variables to pass to the engine (comma-separated "
           "names; those the profile reads with env_var() pass already)");
@@ -149,6 +152,13 @@ int main(int argc, char** argv) {
   settings.host.sandbox = absl::GetFlag(FLAGS_sandbox);
   settings.confine = absl::GetFlag(FLAGS_confine_engine);
   settings.require_landlock = absl::GetFlag(FLAGS_require_landlock);
+  const std::string file_system = absl::GetFlag(FLAGS_engine_file_system);
+  if (file_system != "auto" && file_system != "mounts") {
+    return Fail("--engine-file-system must be auto or mounts");
+  }
+  settings.file_system = file_system == "mounts"
+                             ? mfgate::sandbox::FileSystem::kMounts
+                             : mfgate::sandbox::FileSystem::kAuto;
   settings.pass_env = absl::GetFlag(FLAGS_engine_env);
   for (const std::string& port : absl::GetFlag(FLAGS_warehouse_ports)) {
     uint32_t value = 0;

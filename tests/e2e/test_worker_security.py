@@ -233,3 +233,44 @@ def test_mutual_tls_serves_the_gateway_and_refuses_other_certificates(tmp_path, 
             in worker.log
     finally:
         assert worker.stop() == 0, worker.log
+
+
+def test_mount_namespace_fallback_confines_a_real_engine(open_dir, installed, shop_project):
+    """Kernels without Landlock get a mount namespace (forced here): other
+    tenants' files do not exist for the engine, the project is read-only, and
+    MetricFlow still loads and answers."""
+    project = copy_project(demo_project(), open_dir / "mounts-project", owner=UNPRIVILEGED)
+    other = copy_project(shop_project, open_dir / "mounts-other", owner=UNPRIVILEGED)
+    mounts = ["--engine-file-system", "mounts"]
+    report = check_confinement(installed, project, [
+        f"read:{other}/profiles.yml", f"read:{project}/dbt_project.yml",
+        f"write:{project}/models/injected.sql", f"write:{project}/target/ok",
+        "read:/root/.bashrc"], extra=mounts)
+    assert report[f"read:{other}/profiles.yml"] == "ENOENT"
+    assert report[f"read:{project}/dbt_project.yml"] == "ok"
+    assert report[f"write:{project}/models/injected.sql"] == "EROFS"
+    assert report[f"write:{project}/target/ok"] == "ok"
+    assert report["read:/root/.bashrc"] == "ENOENT"
+    assert report["status"]["NoNewPrivs"] == "1" and report["status"]["Seccomp"] == "2"
+
+    binary, flags = installed
+    scratch = open_dir / "mounts-scratch"
+    scratch.mkdir()
+    os.chown(scratch, UNPRIVILEGED, UNPRIVILEGED)
+    worker = WorkerProcess([*flags, *mounts, "--listen", f"unix:{open_dir}/m.sock",
+                            "--project-dir", project, "--profiles-dir", project,
+                            "--tmp-dir", scratch, "--user", f"{UNPRIVILEGED}:{UNPRIVILEGED}"],
+                           binary=binary)
+    try:
+        worker.wait_for("health: SERVING")
+        config = open_dir / "mounts-gateway.json"
+        config.write_text(json.dumps({"tenants": [
+            {"name": "t", "worker": {"address": f"unix:{open_dir}/m.sock"}}]}))
+        session = McpSession(gateway_env(project), ["--config", config])
+        try:
+            result = session.call("query", {"metrics": ["transactions"], "limit": 1})
+            assert not result.isError, result.content[0].text
+        finally:
+            session.close()
+    finally:
+        assert worker.stop() == 0, worker.log

@@ -107,6 +107,7 @@ sandbox::Policy BasePolicy(const ConfinementSettings& s) {
                         "/dev/shm"};  // shm: Python's semaphores.
   policy.limits = s.limits;
   policy.require_landlock = s.require_landlock;
+  policy.file_system = s.file_system;
   return policy;
 }
 

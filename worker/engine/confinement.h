@@ -35,6 +35,7 @@ struct ConfinementSettings {
   std::vector<uint16_t> warehouse_ports;
   sandbox::Limits limits;
   bool require_landlock = false;
+  sandbox::FileSystem file_system = sandbox::FileSystem::kAuto;
   absl::Duration describe_timeout = absl::Minutes(2);
 };
 

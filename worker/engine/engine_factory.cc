@@ -80,6 +80,7 @@ absl::StatusOr<Confinement> Confine(const EngineSettings& settings,
   confinement.warehouse_ports = settings.warehouse_ports;
   confinement.limits = settings.limits;
   confinement.require_landlock = settings.require_landlock;
+  confinement.file_system = settings.file_system;
   return PrepareConfinement(confinement);
 }
 

@@ -37,6 +37,8 @@ struct EngineSettings {
   std::vector<uint16_t> warehouse_ports;  // Override the profile's port.
   sandbox::Limits limits;
   bool require_landlock = false;
+  // kMounts: a mount namespace even where Landlock exists.
+  sandbox::FileSystem file_system = sandbox::FileSystem::kAuto;
 };
 
 absl::StatusOr<std::unique_ptr<Engine>> CreateEngine(EngineSettings settings);

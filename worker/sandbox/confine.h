@@ -1,9 +1,10 @@
 // The layers of the engine's confinement, each applied to the calling
 // process and inherited by everything it executes afterwards.
 //
-// mfgate-sandbox calls them in order — DropCapabilities, ApplyLimits,
-// ForbidNewPrivileges, RestrictFileSystemAndNetwork, ApplySyscallFilter —
-// then executes the engine. None can be undone by the confined process.
+// mfgate-sandbox calls them in order — ConfineWithMountNamespace (only
+// without Landlock), DropCapabilities, ApplyLimits, ForbidNewPrivileges,
+// RestrictFileSystemAndNetwork (Landlock), ApplySyscallFilter — then executes
+// the engine. None can be undone by the confined process.
 // Thread-safety: call from a single-threaded process (they act on the whole
 // process only when no other thread exists).
 #ifndef MFGATE_WORKER_SANDBOX_CONFINE_H_
@@ -31,6 +32,13 @@ absl::Status ForbidNewPrivileges();
 // outside the sandbox. Returns UnavailableError when the kernel has no
 // Landlock (the caller decides whether that is fatal).
 absl::Status RestrictFileSystemAndNetwork(const Policy& policy);
+
+// Where the kernel has no Landlock (or Policy::file_system says so): a
+// private mount namespace whose root holds only the policy's paths (read and
+// exec paths read-only, write paths writable). Must run before
+// DropCapabilities (a root caller needs CAP_SYS_ADMIN; others get a user
+// namespace). UnavailableError when namespaces are not allowed.
+absl::Status ConfineWithMountNamespace(const Policy& policy);
 
 // The version of Landlock the kernel offers; 0 when none.
 int LandlockAbiVersion();

@@ -41,13 +41,26 @@ int main(int argc, char** argv) {
   auto policy = mfgate::sandbox::ParsePolicyArgs(args);
   if (!policy.ok()) return Fail(std::string(policy.status().message()));
   namespace sb = mfgate::sandbox;
+  const bool mounts = policy->file_system == sb::FileSystem::kMounts ||
+                      sb::LandlockAbiVersion() == 0;
+  if (mounts) {
+    if (auto s = sb::ConfineWithMountNamespace(*policy); !s.ok()) {
+      if (policy->require_landlock) return Fail(std::string(s.message()));
+      std::fprintf(stderr,
+                   "mfgate-sandbox: warning: no Landlock and %s; the engine's "
+                   "file system is not confined\n",
+                   std::string(s.message()).c_str());
+    }
+  }
   if (auto s = sb::DropCapabilities(); !s.ok())
     return Fail(std::string(s.message()));
   if (auto s = sb::ApplyLimits(policy->limits); !s.ok())
     return Fail(std::string(s.message()));
   if (auto s = sb::ForbidNewPrivileges(); !s.ok())
     return Fail(std::string(s.message()));
-  if (auto s = sb::RestrictFileSystemAndNetwork(*policy); !s.ok()) {
+  if (auto s =
+          mounts ? absl::OkStatus() : sb::RestrictFileSystemAndNetwork(*policy);
+      !s.ok()) {
     if (!absl::IsUnavailable(s) || policy->require_landlock) {
       return Fail(std::string(s.message()));
     }

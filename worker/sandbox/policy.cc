@@ -40,6 +40,9 @@ std::vector<std::string> ToArgs(const Policy& policy) {
     args.insert(args.end(),
                 {limit.flag, absl::StrCat(policy.limits.*limit.field)});
   }
+  if (policy.file_system == FileSystem::kMounts) {
+    args.insert(args.end(), {"--file-system", "mounts"});
+  }
   if (policy.require_landlock) args.push_back("--require-landlock");
   return args;
 }
@@ -68,6 +71,13 @@ absl::StatusOr<Policy> ParsePolicyArgs(const std::vector<std::string>& args) {
             absl::StrCat("--network must be none or tcp, not '", value, "'"));
       }
       policy.network = value == "none" ? Network::kNone : Network::kTcp;
+    } else if (flag == "--file-system") {
+      if (value != "auto" && value != "mounts") {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--file-system must be auto or mounts, not '", value, "'"));
+      }
+      policy.file_system =
+          value == "mounts" ? FileSystem::kMounts : FileSystem::kAuto;
     } else if (flag == "--tcp-connect") {
       uint32_t port = 0;
       if (!absl::SimpleAtoi(value, &port) || port == 0 || port > 65535) {

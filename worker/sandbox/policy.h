@@ -22,6 +22,12 @@ enum class Network {
   kTcp,   // Inet sockets; TCP connect only to `tcp_connect_ports`.
 };
 
+// How the file system is confined.
+enum class FileSystem {
+  kAuto,    // Landlock where the kernel has it, else a mount namespace.
+  kMounts,  // A mount namespace even where Landlock exists.
+};
+
 struct Limits {
   uint64_t address_space_bytes = 16ull << 30;
   // Total CPU time of the engine's life: a runaway guard, not a per-query one
@@ -39,8 +45,9 @@ struct Policy {
   Network network = Network::kNone;
   std::vector<uint16_t> tcp_connect_ports;  // With Network::kTcp.
   Limits limits;
+  FileSystem file_system = FileSystem::kAuto;
   // Fail instead of running without file-system confinement when the kernel
-  // has no Landlock.
+  // has no Landlock and no mount namespace can be made.
   bool require_landlock = false;
 };
 

@@ -170,6 +170,27 @@ TEST_F(SandboxTest, DeniedSystemCallsFailWithEperm) {
   EXPECT_EQ(outcomes["unshare -"], "EPERM");
 }
 
+// Kernels without Landlock get a mount namespace instead: paths outside the
+// policy do not exist, read-only ones cannot be written.
+TEST_F(SandboxTest, MountNamespaceFallbackShowsOnlyThePolicysPaths) {
+  auto outcomes =
+      Probe({"--file-system", "mounts"},
+            {"status", "read:" + root_ + "/allowed/dbt_project.yml",
+             "read:" + root_ + "/other-tenant/profiles.yml",
+             "write:" + root_ + "/scratch/out",
+             "write:" + root_ + "/allowed/new-file", "exec:" + probe_});
+  EXPECT_EQ(outcomes["read " + root_ + "/allowed/dbt_project.yml"], "ok");
+  EXPECT_EQ(outcomes["read " + root_ + "/other-tenant/profiles.yml"], "ENOENT");
+  EXPECT_EQ(outcomes["write " + root_ + "/scratch/out"], "ok");
+  EXPECT_EQ(outcomes["write " + root_ + "/allowed/new-file"], "EROFS");
+  EXPECT_EQ(outcomes["exec " + probe_], "ok");
+  EXPECT_EQ(outcomes["status NoNewPrivs:"], "1");
+  EXPECT_EQ(outcomes["status Seccomp:"], "2");
+  EXPECT_EQ(outcomes["status CapEff:"], "0000000000000000");
+  // The scratch file was written through to the real directory.
+  EXPECT_EQ(access((root_ + "/scratch/out").c_str(), F_OK), 0);
+}
+
 TEST_F(SandboxTest, BadPolicyIsRefusedBeforeAnythingRuns) {
   SpawnOptions options;
   options.argv = {"worker/sandbox/mfgate-sandbox", "--network", "wifi", "--",
