@@ -74,7 +74,7 @@ void HttpTransport::HandleMcpPost(const httplib::Request& req,
   }
   // A tool call is answered as a stream, so that what the tool sends while it
   // runs (progress, logs, sampling and elicitation requests) reaches the
-  // client.
+  // client (as plain JSON when it sends nothing before its response).
   if (message.kind == mcp::Message::Kind::kRequest &&
       message.method == "tools/call" &&
       absl::StrContains(absl::AsciiStrToLower(req.get_header_value("Accept")),
@@ -168,15 +168,29 @@ void HttpTransport::StreamRequest(std::shared_ptr<HttpSession> session,
                                   const mcp::Message& request,
                                   httplib::Response& res) {
   std::shared_ptr<RequestStream> stream = session->Start(request);
+  // A call whose first event is its response (nothing to stream before it)
+  // is answered as one JSON body: one write instead of a chunked stream.
+  std::optional<StreamEvent> first = stream->Next(kKeepAlive);
+  if (first.has_value() && first->data != nullptr && stream->finished()) {
+    res.status = 200;
+    res.set_content(*first->data, "application/json");
+    return;
+  }
   res.set_header("Cache-Control", "no-cache");
   res.set_chunked_content_provider(
       "text/event-stream",
-      [stream](size_t, httplib::DataSink& sink) {
-        if (stream->finished()) {
+      [stream, pending = std::move(first)](size_t,
+                                           httplib::DataSink& sink) mutable {
+        std::optional<StreamEvent> event;
+        if (pending.has_value()) {
+          event = std::move(pending);
+          pending.reset();
+        } else if (stream->finished()) {
           sink.done();
           return true;
+        } else {
+          event = stream->Next(kKeepAlive);
         }
-        std::optional<StreamEvent> event = stream->Next(kKeepAlive);
         if (event.has_value() && event->data == nullptr) {  // Ended unanswered.
           sink.done();
           return true;

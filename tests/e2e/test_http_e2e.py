@@ -165,3 +165,20 @@ def test_one_event_stream_per_session_and_resumption_with_last_event_id(gateway)
             if message.get("id") == 77:
                 break
     assert replayed[-1]["result"]["structuredContent"]["metrics"]
+
+
+def test_a_call_with_nothing_to_stream_is_answered_as_json(gateway):
+    """A tools/call that sends nothing before its response (no progress
+    token, no logs) comes back as one application/json body; with a progress
+    token it is an event stream (see the resumption test above)."""
+    session = gateway.initialize(AUTH)
+    headers = {**AUTH, "Mcp-Session-Id": session}
+    gateway.post("/mcp", {"jsonrpc": "2.0", "method": "notifications/initialized"}, headers)
+    reply = gateway.post("/mcp", {"jsonrpc": "2.0", "id": 5, "method": "tools/call",
+                                  "params": {"name": "list_metrics", "arguments": {}}},
+                         headers)
+    assert reply.status_code == 200
+    assert reply.headers["content-type"].startswith("application/json")
+    body = reply.json()
+    assert body["id"] == 5 and not body["result"].get("isError")
+    assert "transactions" in {m["name"] for m in body["result"]["structuredContent"]["metrics"]}

@@ -113,7 +113,8 @@ void MirrorTopLevelLinks(const std::string& root) {
     ssize_t n = readlink(path.c_str(), target, sizeof(target) - 1);
     if (n <= 0) continue;
     target[n] = '\0';
-    symlink(target, (root + path).c_str());
+    // Best effort: a link that cannot be made leaves its paths missing.
+    if (symlink(target, (root + path).c_str()) != 0) continue;
   }
   closedir(top);
 }
