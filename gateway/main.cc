@@ -3,6 +3,7 @@
 //   mfgate [--transport stdio]            one tenant over stdio (default)
 //   mfgate --transport http [--listen H:P] every tenant over HTTP
 //   mfgate hash-key < key                 the SHA-256 of a key, for --config
+//   mfgate check-config [--config FILE]   validate the configuration, exit
 //
 // Configuration comes from mcp-metricflow's environment variables or from
 // --config FILE (see README.md); it is loaded and validated once.
@@ -24,6 +25,7 @@
 #include "common/flags.h"
 #include "common/log.h"
 #include "common/metrics_server.h"
+#include "common/pem_files.h"
 #include "gateway/auth/api_keys.h"
 #include "gateway/config/config.h"
 #include "gateway/gateway.h"
@@ -82,6 +84,50 @@ mfgate::mcp::SessionOptions SessionOptions(
   options.server_version = kVersion;
   options.instructions = kInstructions;
   return options;
+}
+
+// The configuration: --config FILE or the environment, then the flags that
+// override it.
+absl::StatusOr<mfgate::config::GatewayConfig> LoadGatewayConfig() {
+  mfgate::config::Environment env = mfgate::config::ProcessEnvironment();
+  absl::StatusOr<mfgate::config::GatewayConfig> config =
+      absl::GetFlag(FLAGS_config).empty()
+          ? mfgate::config::LoadConfigFromEnv(env)
+          : mfgate::config::LoadConfigFile(absl::GetFlag(FLAGS_config), env);
+  if (!config.ok()) return config;
+  if (!absl::GetFlag(FLAGS_worker_binary).empty()) {
+    config->worker_binary = absl::GetFlag(FLAGS_worker_binary);
+  }
+  for (auto [flag, field] :
+       {std::pair{&FLAGS_worker_tls_cert, &config->worker_tls.cert},
+        std::pair{&FLAGS_worker_tls_key, &config->worker_tls.key},
+        std::pair{&FLAGS_worker_tls_ca, &config->worker_tls.ca}}) {
+    if (!absl::GetFlag(*flag).empty()) *field = absl::GetFlag(*flag);
+  }
+  return config;
+}
+
+// `mfgate check-config`: loads the configuration as a start would (the
+// tenants, the key digests and their files, the worker TLS files) and prints
+// a summary; starts nothing.
+int CheckConfig() {
+  absl::StatusOr<mfgate::config::GatewayConfig> config = LoadGatewayConfig();
+  if (!config.ok()) return Fail(config.status().message());
+  if (config->worker_tls.enabled()) {
+    auto pem = mfgate::ReadPemFiles(
+        config->worker_tls.cert, config->worker_tls.key, config->worker_tls.ca);
+    if (!pem.ok()) return Fail(pem.status().message());
+  }
+  std::cout << "config ok: " << config->tenants.size() << " tenant(s)";
+  for (const auto& tenant : config->tenants) {
+    std::cout << "\n  " << tenant.name << ": "
+              << (tenant.spawn.has_value() ? "spawned worker"
+                                           : "worker at " + tenant.address)
+              << ", " << tenant.api_key_sha256.size() << " API key(s)";
+  }
+  std::cout << "\nworker TLS: "
+            << (config->worker_tls.enabled() ? "mutual" : "off") << "\n";
+  return 0;
 }
 
 // `mfgate hash-key`: reads a key from stdin (never argv, which other users
@@ -224,8 +270,9 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
   if (positional.size() > 1) {
     if (std::string(positional[1]) == "hash-key") return HashKey();
+    if (std::string(positional[1]) == "check-config") return CheckConfig();
     return Fail(absl::StrCat("unknown command '", positional[1],
-                             "' (known: hash-key)"));
+                             "' (known: hash-key, check-config)"));
   }
   const std::string transport = absl::GetFlag(FLAGS_transport);
   if (transport != "stdio" && transport != "http") {
@@ -233,21 +280,8 @@ int main(int argc, char** argv) {
         absl::StrCat("unknown --transport '", transport, "' (stdio or http)"));
   }
 
-  mfgate::config::Environment env = mfgate::config::ProcessEnvironment();
-  absl::StatusOr<mfgate::config::GatewayConfig> config =
-      absl::GetFlag(FLAGS_config).empty()
-          ? mfgate::config::LoadConfigFromEnv(env)
-          : mfgate::config::LoadConfigFile(absl::GetFlag(FLAGS_config), env);
+  absl::StatusOr<mfgate::config::GatewayConfig> config = LoadGatewayConfig();
   if (!config.ok()) return Fail(config.status().message());
-  if (!absl::GetFlag(FLAGS_worker_binary).empty()) {
-    config->worker_binary = absl::GetFlag(FLAGS_worker_binary);
-  }
-  for (auto [flag, field] :
-       {std::pair{&FLAGS_worker_tls_cert, &config->worker_tls.cert},
-        std::pair{&FLAGS_worker_tls_key, &config->worker_tls.key},
-        std::pair{&FLAGS_worker_tls_ca, &config->worker_tls.ca}}) {
-    if (!absl::GetFlag(*flag).empty()) *field = absl::GetFlag(*flag);
-  }
   mfgate::auth::ApiKeys keys(*config);
   absl::StatusOr<mfgate::transport::HttpOptions> http;
   if (transport == "http") {

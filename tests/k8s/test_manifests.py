@@ -237,3 +237,52 @@ def test_images_are_multi_stage_and_run_as_non_root():
     # Runtime images carry no compiler or build tool.
     for target in ("runtime", "gateway", "worker"):
         assert not any("bazel" in l or "build-essential" in l for l in stages[target])
+
+
+def test_the_gateway_accepts_its_rendered_configuration(rendered, tmp_path):
+    """The ConfigMap and Secrets, laid out where the gateway's Deployment
+    mounts them, form a configuration `mfgate check-config` accepts: every key
+    digest file and worker TLS file the config names is there."""
+    overlay, docs = rendered
+    pod = named(docs, "Deployment", "mfgate-gateway")["spec"]["template"]["spec"]
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    root = tmp_path / "mounted"
+    mounts = []
+    for mount in pod["containers"][0]["volumeMounts"]:
+        volume = volumes[mount["name"]]
+        if "configMap" in volume:
+            files = named(docs, "ConfigMap", volume["configMap"]["name"])["data"]
+        else:
+            files = {key: base64.b64decode(value).decode() for key, value in
+                     named(docs, "Secret", volume["secret"]["secretName"])["data"].items()}
+        directory = root / mount["mountPath"].lstrip("/")
+        directory.mkdir(parents=True)
+        for name, text in files.items():
+            (directory / name).write_text(text)
+        mounts.append(mount["mountPath"])
+    config_arg = next(a for a in pod["containers"][0]["args"] if a.startswith("--config="))
+    config_path = config_arg.split("=", 1)[1]
+    text = (root / config_path.lstrip("/")).read_text()
+    for mount_path in mounts:  # The container's paths, seen from here.
+        text = text.replace(f'"{mount_path}/', f'"{root}{mount_path}/')
+    (root / config_path.lstrip("/")).write_text(text)
+    result = subprocess.run(
+        [REPO / "bazel-bin" / "gateway" / "mfgate", "check-config",
+         "--config", root / config_path.lstrip("/")],
+        capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    tenants = gateway_config(docs)["tenants"]
+    assert f"config ok: {len(tenants)} tenant(s)" in result.stdout
+    for tenant in tenants:
+        assert (f"{tenant['name']}: worker at {tenant['worker']['address']}, 1 API key(s)"
+                in result.stdout), result.stdout
+    assert "worker TLS: mutual" in result.stdout
+    # Without one tenant's digest file the configuration is refused, by name.
+    missing = tenants[0]["api_key_sha256_file"]
+    (root / missing.lstrip("/")).unlink()
+    result = subprocess.run(
+        [REPO / "bazel-bin" / "gateway" / "mfgate", "check-config",
+         "--config", root / config_path.lstrip("/")],
+        capture_output=True, text=True, timeout=30)
+    assert result.returncode != 0
+    assert "tenants[0].api_key_sha256_file: cannot read" in result.stderr
