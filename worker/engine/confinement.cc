@@ -5,6 +5,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -61,19 +62,33 @@ void AddTree(const std::string& dir, std::vector<std::string>* paths) {
   }
 }
 
+// Variables every engine gets, confined or not: no telemetry, and output
+// fit to become log events.
+constexpr std::pair<const char*, const char*> kEngineVariables[] = {
+    {"DO_NOT_TRACK", "1"},
+    {"DBT_SEND_ANONYMOUS_USAGE_STATS", "false"},
+    // dbt's output becomes log events: no terminal colour codes in them.
+    {"DBT_USE_COLORS", "false"},
+    {"PYTHONUNBUFFERED", "1"},
+    {"PYTHONDONTWRITEBYTECODE", "1"},
+    // dbt leaves a semaphore to multiprocessing's tracker, which warns
+    // about it on every exit: noise in the worker's log.
+    {"PYTHONWARNINGS", "ignore::UserWarning:multiprocessing.resource_tracker"}};
+
+std::vector<std::string> WithEngineVariables(std::vector<std::string> env) {
+  for (const auto& [name, value] : kEngineVariables) {
+    env = WithEnv(std::move(env), name, value);
+  }
+  return env;
+}
+
 // The environment the engine gets: nothing of the worker's but what dbt and
 // the profile need.
 std::vector<std::string> ScrubbedEnvironment(const ConfinementSettings& s) {
-  std::vector<std::string> env = {
-      absl::StrCat("PATH=", Dirname(s.python), ":/usr/bin:/bin"),
-      absl::StrCat("HOME=", s.scratch_dir),
-      absl::StrCat("TMPDIR=", s.scratch_dir), "DO_NOT_TRACK=1",
-      "DBT_SEND_ANONYMOUS_USAGE_STATS=false",
-      // dbt's output becomes log events: no terminal colour codes in them.
-      "DBT_USE_COLORS=false", "PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1",
-      // dbt leaves a semaphore to multiprocessing's tracker, which warns
-      // about it on every exit: noise in the worker's log.
-      "PYTHONWARNINGS=ignore::UserWarning:multiprocessing.resource_tracker"};
+  std::vector<std::string> env = WithEngineVariables(
+      {absl::StrCat("PATH=", Dirname(s.python), ":/usr/bin:/bin"),
+       absl::StrCat("HOME=", s.scratch_dir),
+       absl::StrCat("TMPDIR=", s.scratch_dir)});
   std::set<std::string> names(std::begin(kPassedThrough),
                               std::end(kPassedThrough));
   for (const auto& file :
@@ -151,6 +166,14 @@ absl::StatusOr<nlohmann::json> DescribeWarehouse(
 }
 
 }  // namespace
+
+std::vector<std::string> UnconfinedEnvironment(const std::string& python) {
+  const char* path = getenv("PATH");
+  return WithEngineVariables(
+      WithEnv(CurrentEnvironment(), "PATH",
+              absl::StrCat(Dirname(python), ":",
+                           path != nullptr ? path : "/usr/bin:/bin")));
+}
 
 std::vector<std::string> ReferencedEnvVars(const std::string& text) {
   std::vector<std::string> names;

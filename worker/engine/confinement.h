@@ -50,6 +50,11 @@ struct Confinement {
 absl::StatusOr<Confinement> PrepareConfinement(
     const ConfinementSettings& settings);
 
+// The environment of an engine run without confinement: the worker's own,
+// with `python`'s directory first on PATH and the variables every engine
+// gets (no telemetry, unbuffered and colourless output).
+std::vector<std::string> UnconfinedEnvironment(const std::string& python);
+
 // The names `text` references as env_var('NAME') or env_var("NAME").
 std::vector<std::string> ReferencedEnvVars(const std::string& text);
 

@@ -55,7 +55,7 @@ absl::StatusOr<std::string> ScratchDir(const std::string& requested) {
 }
 
 // Where the engine may go, and with which environment (confinement.h).
-// Unconfined, the engine gets the worker's environment.
+// Unconfined, the engine gets the worker's environment (UnconfinedEnvironment).
 absl::StatusOr<Confinement> Confine(const EngineSettings& settings,
                                     const EngineHost& host,
                                     const std::string& project,
@@ -63,7 +63,7 @@ absl::StatusOr<Confinement> Confine(const EngineSettings& settings,
                                     const std::string& scratch) {
   if (!settings.confine) {
     Confinement none;
-    none.env = CurrentEnvironment();
+    none.env = UnconfinedEnvironment(host.python);
     none.warehouse = "unconfined";
     return none;
   }
