@@ -1,8 +1,14 @@
 #include "common/paths.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "absl/strings/str_cat.h"
 
 namespace mfgate {
 
@@ -29,6 +35,35 @@ std::vector<std::string> ListDirectory(const std::string& dir) {
   }
   closedir(stream);
   return names;
+}
+
+absl::StatusOr<std::string> ReadFileUpTo(const std::string& path,
+                                         size_t max_bytes) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return absl::NotFoundError(
+        absl::StrCat("cannot read '", path, "': ", strerror(errno)));
+  }
+  std::string text;
+  char buffer[64 * 1024];
+  while (text.size() <= max_bytes) {
+    ssize_t got = read(fd, buffer, sizeof(buffer));
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      int error = errno;
+      close(fd);
+      return absl::NotFoundError(
+          absl::StrCat("cannot read '", path, "': ", strerror(error)));
+    }
+    if (got == 0) break;
+    text.append(buffer, static_cast<size_t>(got));
+  }
+  close(fd);
+  if (text.size() > max_bytes) {
+    return absl::OutOfRangeError(
+        absl::StrCat("'", path, "' is larger than ", max_bytes, " bytes"));
+  }
+  return text;
 }
 
 }  // namespace mfgate

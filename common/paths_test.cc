@@ -1,5 +1,8 @@
 #include "common/paths.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "gtest/gtest.h"
 
 namespace mfgate {
@@ -19,6 +22,22 @@ TEST(PathsTest, RealPathResolvesOrKeepsThePath) {
 TEST(PathsTest, ExecutableDirHoldsThisTest) {
   EXPECT_EQ(RealPath(ExecutableDir() + "/paths_test"),
             RealPath("/proc/self/exe"));
+}
+
+TEST(PathsTest, ReadFileUpToReadsWholeFilesWithinTheBound) {
+  const std::string path = std::string(getenv("TEST_TMPDIR")) + "/text";
+  FILE* file = fopen(path.c_str(), "w");
+  ASSERT_NE(file, nullptr);
+  fputs("0123456789", file);
+  fclose(file);
+  EXPECT_EQ(*ReadFileUpTo(path, 10), "0123456789");
+  EXPECT_EQ(ReadFileUpTo(path, 9).status().code(),
+            absl::StatusCode::kOutOfRange);
+  EXPECT_EQ(ReadFileUpTo(path + ".missing", 10).status().code(),
+            absl::StatusCode::kNotFound);
+  // A directory opens but cannot be read.
+  EXPECT_EQ(ReadFileUpTo(getenv("TEST_TMPDIR"), 10).status().code(),
+            absl::StatusCode::kNotFound);
 }
 
 }  // namespace

@@ -1,24 +1,19 @@
 #include "common/pem_files.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/paths.h"
 
 namespace mfgate {
 namespace {
 
 absl::StatusOr<std::string> ReadPem(const std::string& path, const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  auto pem = ReadFileUpTo(path, 1 << 20);
+  if (absl::IsNotFound(pem.status())) {
     return absl::NotFoundError(
         absl::StrCat("cannot read ", what, " '", path, "'"));
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string pem = text.str();
-  if (pem.size() > (1 << 20) || !absl::StrContains(pem, "-----BEGIN ")) {
+  if (!pem.ok() || !absl::StrContains(*pem, "-----BEGIN ")) {
     return absl::InvalidArgumentError(
         absl::StrCat(what, " '", path, "' is not a PEM file"));
   }

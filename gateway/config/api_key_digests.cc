@@ -2,12 +2,10 @@
 // and/or in a separate file ("api_key_sha256_file"), so that deployments can
 // keep the digests in a secret store apart from the rest of the config.
 
-#include <fstream>
-#include <sstream>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/paths.h"
 #include "gateway/config/config_util.h"
 
 namespace mfgate::config::internal {
@@ -33,15 +31,13 @@ absl::Status AddDigest(absl::string_view text, absl::string_view where,
 // One digest per line; blank lines and lines starting with '#' are skipped.
 absl::Status ReadDigestFile(const std::string& file, absl::string_view where,
                             std::vector<std::string>* out) {
-  std::ifstream in(file);
-  if (!in) return At(where, absl::StrCat("cannot read '", file, "'"));
-  std::stringstream text;
-  text << in.rdbuf();
-  if (text.str().size() > kMaxDigestFileBytes) {
+  auto text = ReadFileUpTo(file, kMaxDigestFileBytes);
+  if (absl::IsOutOfRange(text.status())) {
     return At(where, absl::StrCat("'", file, "' is larger than 1 MiB"));
   }
+  if (!text.ok()) return At(where, absl::StrCat("cannot read '", file, "'"));
   int line_number = 0;
-  for (absl::string_view line : absl::StrSplit(text.str(), '\n')) {
+  for (absl::string_view line : absl::StrSplit(*text, '\n')) {
     ++line_number;
     line = absl::StripAsciiWhitespace(line);
     if (line.empty() || line[0] == '#') continue;

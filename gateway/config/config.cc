@@ -4,15 +4,14 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <functional>
 #include <set>
-#include <sstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/paths.h"
 #include "gateway/config/config_util.h"
 #include "nlohmann/json.hpp"
 
@@ -326,23 +325,21 @@ absl::StatusOr<GatewayConfig> ParseConfigJson(absl::string_view text,
 
 absl::StatusOr<GatewayConfig> LoadConfigFile(absl::string_view path,
                                              const Environment& env) {
-  std::ifstream file{std::string(path)};
-  if (!file)
-    return absl::NotFoundError(
-        absl::StrCat("cannot read config file '", path, "'"));
-  std::stringstream text;
-  text << file.rdbuf();
-  if (text.str().size() > kMaxConfigBytes) {
+  auto text = ReadFileUpTo(std::string(path), kMaxConfigBytes);
+  if (absl::IsOutOfRange(text.status())) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": larger than 1 MiB"));
+  }
+  if (!text.ok()) {
+    return absl::NotFoundError(
+        absl::StrCat("cannot read config file '", path, "'"));
   }
   char resolved[PATH_MAX];
   std::string absolute = realpath(std::string(path).c_str(), resolved)
                              ? resolved
                              : std::string(path);
   std::string base_dir = absolute.substr(0, absolute.rfind('/'));
-  auto config =
-      ParseConfigJson(text.str(), base_dir.empty() ? "/" : base_dir, path);
+  auto config = ParseConfigJson(*text, base_dir.empty() ? "/" : base_dir, path);
   if (!config.ok()) return config;
   // The HTTP settings still come from mcp-metricflow's variables.
   if (absl::Status s = internal::ApplyHttpEnvironment(env, &*config); !s.ok())

@@ -6,13 +6,12 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/paths.h"
 #include "common/subprocess.h"
 #include "worker/engine/cli_output.h"
 
@@ -51,7 +50,8 @@ std::string Tail(const std::string& output) {
 
 v1::EngineResponse Translate(const v1::EngineRequest& request,
                              const std::string& output,
-                             const std::string& csv_path) {
+                             const std::string& csv_path,
+                             size_t max_csv_bytes) {
   v1::EngineResponse response;
   auto bullets = ParseBullets(output);
   switch (request.request_case()) {
@@ -114,10 +114,13 @@ v1::EngineResponse Translate(const v1::EngineRequest& request,
         response.mutable_query()->set_sql(ParseExplainSql(output));
         break;
       }
-      std::ifstream file(csv_path);
-      std::stringstream text;
-      text << file.rdbuf();
-      auto parsed = ParseCsvResult(text.str());
+      auto text = ReadFileUpTo(csv_path, max_csv_bytes);
+      if (!text.ok()) {
+        return EngineError(
+            v1::ErrorDetail::INTERNAL,
+            absl::StrCat("mf wrote no usable CSV: ", text.status().message()));
+      }
+      auto parsed = ParseCsvResult(*text);
       if (!parsed.ok()) {
         return EngineError(
             v1::ErrorDetail::INTERNAL,
@@ -264,7 +267,7 @@ absl::StatusOr<v1::EngineResponse> CliEngine::Call(
         v1::ErrorDetail::ENGINE_ERROR,
         absl::StrCat("mf exited with status ", code, ": ", Tail(output)));
   } else {
-    response = Translate(request, output, csv_path);
+    response = Translate(request, output, csv_path, options_.max_output_bytes);
     if (request.has_validate_configs()) {
       response.mutable_validate_configs()->set_ok(code == 0);
     }

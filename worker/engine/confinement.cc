@@ -2,9 +2,7 @@
 
 #include <sys/stat.h>
 
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -28,13 +26,6 @@ constexpr const char* kPassedThrough[] = {
     "LANG",          "LC_ALL",       "TZ",
     "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE",
     "PGSSLROOTCERT", "PGSSLMODE",    "PGSERVICEFILE"};
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // `dir` and the real directories its files link to: Landlock follows the
 // links, so the Bazel runfiles trees need their targets' directories too.
@@ -93,7 +84,11 @@ std::vector<std::string> ScrubbedEnvironment(const ConfinementSettings& s) {
                               std::end(kPassedThrough));
   for (const auto& file :
        {s.profiles_dir + "/profiles.yml", s.project_dir + "/dbt_project.yml"}) {
-    for (auto& name : ReferencedEnvVars(ReadFile(file))) names.insert(name);
+    // An unreadable file names nothing here; dbt reports it properly when
+    // the warehouse is described.
+    auto text = ReadFileUpTo(file, 1 << 20);
+    if (!text.ok()) continue;
+    for (auto& name : ReferencedEnvVars(*text)) names.insert(name);
   }
   names.insert(s.pass_env.begin(), s.pass_env.end());
   for (const std::string& name : names) {
