@@ -6,6 +6,25 @@ namespace mfgate::transport {
 
 using json = nlohmann::json;
 
+namespace {
+
+// Appends `item` to a backlog kept within kMaxBacklog entries and
+// kMaxBacklogBytes of serialized events (`*bytes` is their running total),
+// dropping the oldest entries first but never the one just added.
+template <typename T, typename SizeOf>
+void AppendBounded(std::deque<T>* backlog, size_t* bytes, T item,
+                   SizeOf size_of) {
+  *bytes += size_of(item);
+  backlog->push_back(std::move(item));
+  while (backlog->size() > 1 && (backlog->size() > HttpSession::kMaxBacklog ||
+                                 *bytes > HttpSession::kMaxBacklogBytes)) {
+    *bytes -= size_of(backlog->front());
+    backlog->pop_front();
+  }
+}
+
+}  // namespace
+
 std::optional<StreamEvent> RequestStream::Next(absl::Duration wait) {
   absl::MutexLock lock(&mu_);
   auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -61,13 +80,8 @@ StreamEvent HttpSession::Record(const std::string& stream,
   StreamEvent event{next_event_id_++,
                     std::make_shared<const std::string>(message.dump(
                         -1, ' ', false, json::error_handler_t::replace))};
-  history_.push_back(Recorded{event, stream});
-  history_bytes_ += event.data->size();
-  while (history_.size() > 1 &&
-         (history_.size() > kMaxBacklog || history_bytes_ > kMaxBacklogBytes)) {
-    history_bytes_ -= history_.front().event.data->size();
-    history_.pop_front();
-  }
+  AppendBounded(&history_, &history_bytes_, Recorded{event, stream},
+                [](const Recorded& r) { return r.event.data->size(); });
   return event;
 }
 
@@ -96,13 +110,8 @@ void HttpSession::Route(const json& message, const json& related) {
     }
   }
   if (closed_ || message.is_null()) return;
-  stream_.push_back(Record("", message));
-  stream_bytes_ += stream_.back().data->size();
-  while (stream_.size() > 1 &&
-         (stream_.size() > kMaxBacklog || stream_bytes_ > kMaxBacklogBytes)) {
-    stream_bytes_ -= stream_.front().data->size();
-    stream_.pop_front();
-  }
+  AppendBounded(&stream_, &stream_bytes_, Record("", message),
+                [](const StreamEvent& e) { return e.data->size(); });
 }
 
 std::optional<json> HttpSession::Exchange(const mcp::Message& message,
