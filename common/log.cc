@@ -36,9 +36,6 @@ void WriteLine(std::string line) {
   (void)ignored;
 }
 
-// In JSON: {"ts", "level", "program", then `fields`}.
-void WriteJson(LogLevel level, const nlohmann::json& fields);
-
 const char* LevelName(LogLevel level) {
   switch (level) {
     case LogLevel::kDebug:
@@ -51,6 +48,18 @@ const char* LevelName(LogLevel level) {
       return "ERROR";
   }
   return "?";
+}
+
+// In JSON: {"ts", "level", "program", then `fields`}.
+void WriteJson(LogLevel level, const nlohmann::json& fields) {
+  std::string name = LevelName(level);
+  for (char& c : name) c = static_cast<char>(tolower(c));
+  nlohmann::json line = {
+      {"ts", Timestamp()}, {"level", name}, {"program", ProgramName()}};
+  for (const auto& [key, value] : fields.items()) line[key] = value;
+  // Invalid UTF-8 in a message is replaced, never a reason to lose the line.
+  WriteLine(
+      line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 }  // namespace
@@ -93,21 +102,6 @@ bool ParseLogFormat(absl::string_view text, LogFormat* format) {
   }
   return true;
 }
-
-namespace {
-
-void WriteJson(LogLevel level, const nlohmann::json& fields) {
-  std::string name = LevelName(level);
-  for (char& c : name) c = static_cast<char>(tolower(c));
-  nlohmann::json line = {
-      {"ts", Timestamp()}, {"level", name}, {"program", ProgramName()}};
-  for (const auto& [key, value] : fields.items()) line[key] = value;
-  // Invalid UTF-8 in a message is replaced, never a reason to lose the line.
-  WriteLine(
-      line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-}
-
-}  // namespace
 
 void Log(LogLevel level, absl::string_view message) {
   if (static_cast<int>(level) < g_level.load()) return;
