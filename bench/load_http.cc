@@ -16,7 +16,6 @@
 #include <chrono>
 #include <cstdint>
 #include <iostream>
-#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -84,25 +83,89 @@ bool ParseFlags(int argc, char** argv, Options* o) {
   return true;
 }
 
-// The JSON-RPC response numbered `id` in a reply: its whole body
-// (application/json) or one `data:` line of an event stream.
-std::optional<json> FindResponse(const httplib::Response& res, int64_t id) {
+// Reads one JSON-RPC message without building it: well-formed, numbered
+// `id`, a result (not an error) whose isError is not true. A DOM of every
+// answer would make the generator, not the gateway, the bottleneck.
+class AnswerCheck final : public nlohmann::json_sax<json> {
+ public:
+  explicit AnswerCheck(int64_t id) : id_(id) {}
+
+  bool Succeeded() const { return id_seen_ && result_ && !error_ && !failed_; }
+
+  bool null() override { return Value(); }
+  bool boolean(bool value) override {
+    if (depth_ == 2 && top_key_ == "result" && key_ == "isError" && value) {
+      failed_ = true;
+    }
+    return Value();
+  }
+  bool number_integer(number_integer_t value) override {
+    return Id(value), Value();
+  }
+  bool number_unsigned(number_unsigned_t value) override {
+    return Id(static_cast<int64_t>(value)), Value();
+  }
+  bool number_float(number_float_t, const string_t&) override {
+    return Value();
+  }
+  bool string(string_t&) override { return Value(); }
+  bool binary(binary_t&) override { return Value(); }
+  bool start_object(std::size_t) override { return Open(); }
+  bool end_object() override { return --depth_, true; }
+  bool start_array(std::size_t) override { return Open(); }
+  bool end_array() override { return --depth_, true; }
+  bool key(string_t& name) override {
+    key_ = name;
+    if (depth_ == 1) top_key_ = name;
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&,
+                   const nlohmann::detail::exception&) override {
+    failed_ = true;
+    return false;
+  }
+
+ private:
+  bool Open() {
+    if (depth_ == 1) Value();
+    ++depth_;
+    return true;
+  }
+  // A value directly in the message marks which member it was.
+  bool Value() {
+    if (depth_ != 1) return true;
+    if (top_key_ == "result") result_ = true;
+    if (top_key_ == "error") error_ = true;
+    return true;
+  }
+  void Id(int64_t value) {
+    if (depth_ == 1 && top_key_ == "id") id_seen_ = value == id_;
+  }
+
+  const int64_t id_;
+  int depth_ = 0;
+  std::string key_, top_key_;
+  bool id_seen_ = false, result_ = false, error_ = false, failed_ = false;
+};
+
+bool Answered(absl::string_view message, int64_t id) {
+  AnswerCheck check(id);
+  json::sax_parse(message, &check);
+  return check.Succeeded();
+}
+
+// Whether a reply carries a successful answer to request `id`: its whole
+// body (application/json) or one `data:` line of an event stream.
+bool AnsweredIn(const httplib::Response& res, int64_t id) {
   if (!absl::StrContains(res.get_header_value("Content-Type"),
                          "text/event-stream")) {
-    json body = json::parse(res.body, nullptr, false);
-    if (body.is_discarded()) return std::nullopt;
-    return body;
+    return Answered(res.body, id);
   }
   for (absl::string_view line : absl::StrSplit(res.body, '\n')) {
     line = absl::StripSuffix(line, "\r");
-    if (!absl::ConsumePrefix(&line, "data:")) continue;
-    json message = json::parse(line, nullptr, false);
-    if (message.is_object() && message.value("id", json()) == id &&
-        (message.contains("result") || message.contains("error"))) {
-      return message;
-    }
+    if (absl::ConsumePrefix(&line, "data:") && Answered(line, id)) return true;
   }
-  return std::nullopt;
+  return false;
 }
 
 // One MCP session over one keep-alive connection.
@@ -137,10 +200,7 @@ class McpClient {
   bool Call(const json& params) {
     httplib::Result res = Post(Request("tools/call", params));
     if (!res || res->status != 200) return false;
-    std::optional<json> answer = FindResponse(*res, next_id_ - 1);
-    return answer.has_value() && !answer->contains("error") &&
-           answer->contains("result") &&
-           !answer->at("result").value("isError", false);
+    return AnsweredIn(*res, next_id_ - 1);
   }
 
   void Close() { http_.Delete(path_.c_str(), headers_); }
