@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
+#include "common/manifest_headers.h"
 #include "gateway/tools/args.h"
 #include "gateway/tools/catalogue.h"
 #include "gateway/tools/results.h"
@@ -14,17 +15,37 @@ namespace {
 using json = nlohmann::json;
 using Stub = v1::Worker::StubInterface;
 
+std::string HeaderOf(const grpc::ClientContext& rpc, const char* name) {
+  const auto& headers = rpc.GetServerInitialMetadata();
+  auto found = headers.find(name);
+  return found == headers.end()
+             ? ""
+             : std::string(found->second.data(), found->second.size());
+}
+
 // One RPC: deadline, wait-for-ready (a worker may still be loading), and
-// cancellation through the MCP request's token.
+// cancellation through the MCP request's token. With `kept`, a metadata
+// call's rendered result is kept and revalidated with the worker by its
+// manifest hash (kept_answers.h).
 template <typename Request, typename Response>
 json Invoke(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
                                          Response*),
             Stub* stub, const Request& request, absl::Duration timeout,
-            mcp::ToolCallContext& call, json (*render)(const Response&)) {
+            mcp::ToolCallContext& call, json (*render)(const Response&),
+            KeptAnswers* kept = nullptr) {
   // Shared with the cancel callback, which may outlive this frame.
   auto rpc = std::make_shared<grpc::ClientContext>();
   rpc->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
   rpc->set_wait_for_ready(true);
+  std::string key;
+  std::shared_ptr<const KeptAnswers::Answer> answer;
+  if (kept != nullptr) {
+    key = absl::StrCat(Request::descriptor()->full_name(), ":",
+                       request.SerializeAsString());
+    answer = kept->Find(key);
+    if (answer != nullptr)
+      rpc->AddMetadata(kIfManifestHeader, answer->manifest);
+  }
   call.cancellation->OnCancel([rpc] { rpc->TryCancel(); });
   // A caller that sent a progressToken sees the call start and finish (the
   // worker may first have to load MetricFlow, or a query may run long).
@@ -36,7 +57,17 @@ json Invoke(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
   if (call.report_progress)
     call.report_progress(1, 1, status.ok() ? "done" : "failed");
   if (!status.ok()) return ErrorResult(FromGrpcStatus(status));
-  return render(response);
+  if (kept == nullptr) return render(response);
+  const std::string manifest = HeaderOf(*rpc, kManifestHeader);
+  if (HeaderOf(*rpc, kNotModifiedHeader) == "1") {
+    if (answer != nullptr && answer->manifest == manifest)
+      return answer->result;
+    return ErrorResult(absl::InternalError(
+        "the worker answered \"not modified\" to a call with no kept answer"));
+  }
+  json result = render(response);
+  if (!manifest.empty()) kept->Keep(key, manifest, result);
+  return result;
 }
 
 json RenderQuery(const v1::QueryResponse& r) { return QueryResult(r, false); }
@@ -66,6 +97,7 @@ json MetricFlowTools::CallTool(const std::string& name, const json& arguments,
   absl::StatusOr<json> args = CheckArguments(*spec, arguments);
   if (!args.ok()) return ErrorResult(args.status());
   Stub* stub = worker_.get();
+  KeptAnswers* kept = &kept_answers_;
   const absl::Duration list = options_.list_timeout,
                        slow = options_.call_timeout;
   const std::string& tool = spec->name;
@@ -80,15 +112,15 @@ json MetricFlowTools::CallTool(const std::string& name, const json& arguments,
   }
   if (tool == "list_metrics") {
     return Invoke(&Stub::ListMetrics, stub, BuildListMetrics(*args), list, call,
-                  ListMetricsResult);
+                  ListMetricsResult, kept);
   }
   if (tool == "list_dimensions") {
     return Invoke(&Stub::ListDimensions, stub, BuildListDimensions(*args), list,
-                  call, ListDimensionsResult);
+                  call, ListDimensionsResult, kept);
   }
   if (tool == "list_entities") {
     return Invoke(&Stub::ListEntities, stub, BuildListEntities(*args), list,
-                  call, ListEntitiesResult);
+                  call, ListEntitiesResult, kept);
   }
   if (tool == "list_dimension_values") {
     return Invoke(&Stub::ListDimensionValues, stub,
@@ -97,7 +129,7 @@ json MetricFlowTools::CallTool(const std::string& name, const json& arguments,
   }
   if (tool == "list_saved_queries") {
     return Invoke(&Stub::ListSavedQueries, stub, v1::ListSavedQueriesRequest(),
-                  list, call, ListSavedQueriesResult);
+                  list, call, ListSavedQueriesResult, kept);
   }
   if (tool == "validate_configs") {
     return Invoke(&Stub::ValidateConfigs, stub, BuildValidateConfigs(*args),

@@ -3,8 +3,9 @@
 //
 // A call walks: catalogue lookup -> argument check (args.h) -> one unary RPC
 // with a deadline, waiting for the worker to be ready within it, and
-// cancelled through the call's CancellationToken -> result (results.h).
-// Stateless per call; safe from any thread.
+// cancelled through the call's CancellationToken -> result (results.h);
+// metadata results are kept and revalidated by manifest hash
+// (kept_answers.h). Safe from any thread.
 #ifndef MFGATE_GATEWAY_TOOLS_METRICFLOW_TOOLS_H_
 #define MFGATE_GATEWAY_TOOLS_METRICFLOW_TOOLS_H_
 
@@ -13,6 +14,7 @@
 
 #include "absl/time/time.h"
 #include "gateway/mcp/tool_provider.h"
+#include "gateway/tools/kept_answers.h"
 #include "mfgate/v1/worker.grpc.pb.h"
 
 namespace mfgate::tools {
@@ -37,6 +39,7 @@ class MetricFlowTools final : public mcp::ToolProvider {
  private:
   const std::shared_ptr<v1::Worker::StubInterface> worker_;
   const MetricFlowToolsOptions options_;
+  KeptAnswers kept_answers_;
 };
 
 }  // namespace mfgate::tools

@@ -7,6 +7,7 @@
 
 #include "common/field_error.h"
 #include "common/grpc_status.h"
+#include "common/manifest_headers.h"
 #include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -42,15 +43,35 @@ class FakeWorker final : public v1::Worker::Service {
     response->set_sql("SELECT 42");
     return grpc::Status::OK;
   }
-  grpc::Status ListMetrics(grpc::ServerContext*,
+  // With a `manifest`, answers as the worker does (manifest_headers.h).
+  grpc::Status ListMetrics(grpc::ServerContext* context,
                            const v1::ListMetricsRequest* request,
                            v1::ListMetricsResponse* response) override {
-    response->add_metrics()->set_name("search=" + request->search());
+    absl::MutexLock lock(&mu);
+    if (!manifest.empty()) {
+      context->AddInitialMetadata(kManifestHeader, manifest);
+      auto kept = context->client_metadata().find(kIfManifestHeader);
+      if (always_not_modified || (kept != context->client_metadata().end() &&
+                                  kept->second == manifest)) {
+        context->AddInitialMetadata(kNotModifiedHeader, "1");
+        ++not_modified;
+        return grpc::Status::OK;
+      }
+    }
+    ++full_answers;
+    response->add_metrics()->set_name(
+        absl::StrCat("search=", request->search(),
+                     manifest.empty() ? "" : " manifest=", manifest));
     return grpc::Status::OK;
   }
 
   v1::QueryRequest last_query;
   std::atomic<bool> saw_cancel{false};
+  absl::Mutex mu;
+  std::string manifest ABSL_GUARDED_BY(mu);
+  bool always_not_modified ABSL_GUARDED_BY(mu) = false;
+  int full_answers ABSL_GUARDED_BY(mu) = 0;
+  int not_modified ABSL_GUARDED_BY(mu) = 0;
 };
 
 class MetricFlowToolsTest : public ::testing::Test {
@@ -85,6 +106,47 @@ TEST_F(MetricFlowToolsTest, ListsNineToolsAndAcceptsAliases) {
       Call("list_metrics_tool",
            {{"search", "rev"}})["structuredContent"]["metrics"][0]["name"],
       "search=rev");
+}
+
+std::string FirstMetric(const json& result) {
+  return result["structuredContent"]["metrics"][0]["name"];
+}
+
+TEST_F(MetricFlowToolsTest, MetadataResultsAreKeptUntilTheManifestChanges) {
+  {
+    absl::MutexLock lock(&worker_.mu);
+    worker_.manifest = "m1";
+  }
+  const json first = Call("list_metrics", {{"search", "rev"}});
+  EXPECT_EQ(FirstMetric(first), "search=rev manifest=m1");
+  EXPECT_EQ(Call("list_metrics", {{"search", "rev"}}), first);
+  EXPECT_EQ(FirstMetric(Call("list_metrics", {{"search", "cost"}})),
+            "search=cost manifest=m1");
+  {
+    absl::MutexLock lock(&worker_.mu);
+    EXPECT_EQ(worker_.full_answers, 2);
+    EXPECT_EQ(worker_.not_modified, 1);
+    worker_.manifest = "m2";
+  }
+  EXPECT_EQ(FirstMetric(Call("list_metrics", {{"search", "rev"}})),
+            "search=rev manifest=m2");
+  EXPECT_EQ(FirstMetric(Call("list_metrics", {{"search", "rev"}})),
+            "search=rev manifest=m2");
+  absl::MutexLock lock(&worker_.mu);
+  EXPECT_EQ(worker_.full_answers, 3);
+  EXPECT_EQ(worker_.not_modified, 2);
+}
+
+TEST_F(MetricFlowToolsTest, NotModifiedWithoutAKeptAnswerIsAnError) {
+  {
+    absl::MutexLock lock(&worker_.mu);
+    worker_.manifest = "m1";
+    worker_.always_not_modified = true;
+  }
+  const json result = Call("list_metrics", json::object());
+  EXPECT_EQ(result["isError"], true);
+  EXPECT_THAT(result["content"][0]["text"].get<std::string>(),
+              HasSubstr("not modified"));
 }
 
 TEST_F(MetricFlowToolsTest, QueryReachesTheWorkerAndRowsComeBack) {

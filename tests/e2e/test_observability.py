@@ -117,12 +117,24 @@ def test_worker_metrics_count_requests_cache_hits_and_engine_restarts(tmp_path):
             {"name": "t", "worker": {"address": f"unix:{socket_path}"}}]}))
         session = McpSession(gateway_env(project), ["--config", config])
         try:
-            for _ in range(2):  # The second is answered from the cache.
-                assert not session.call("list_metrics").isError
+            # The first reaches the engine. The gateway keeps its answer, so
+            # the worker answers the second "not modified"; a second gateway
+            # (which kept nothing) gets the third from the worker's cache.
+            answers = [session.call("list_metrics") for _ in range(2)]
+            other = McpSession(gateway_env(project), ["--config", config])
+            try:
+                answers.append(other.call("list_metrics"))
+            finally:
+                other.close()
+            assert not any(answer.isError for answer in answers)
+            assert answers[0].structuredContent["metrics"]
+            assert all(answer.structuredContent == answers[0].structuredContent
+                       for answer in answers)
             text = scrape(metrics_port)
             assert sample(text, "mfgate_worker_requests_total",
-                          method="list_metrics", code=0) == 2
-            assert sample(text, "mfgate_worker_metadata_cache_hits_total") >= 1
+                          method="list_metrics", code=0) == 3
+            assert sample(text, "mfgate_worker_metadata_cache_hits_total") == 1
+            assert sample(text, "mfgate_worker_metadata_not_modified_total") == 1
             assert sample(text, "mfgate_engine_ready") == 1
             assert sample(text, "mfgate_engine_restarts_total") == 0
             (engine,) = worker.children()

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
 #include "common/log.h"
+#include "common/manifest_headers.h"
 #include "worker/service/redact.h"
 
 namespace mfgate::service {
@@ -24,6 +25,16 @@ void EnforceCaps(int64_t max_rows, size_t max_bytes, v1::QueryResponse* query) {
     query->mutable_rows()->DeleteSubrange(keep, query->rows_size() - keep);
     query->set_truncated(true);
   }
+}
+
+// Whether the caller holds the answer made under `manifest`.
+bool KeptByCaller(const grpc::ServerContext& context,
+                  const std::string& manifest) {
+  const auto& headers = context.client_metadata();
+  auto kept = headers.find(kIfManifestHeader);
+  return kept != headers.end() &&
+         absl::string_view(kept->second.data(), kept->second.size()) ==
+             manifest;
 }
 
 }  // namespace
@@ -65,11 +76,21 @@ grpc::Status WorkerService::Run(grpc::ServerContext* context,
   }
   // Metadata answers depend only on the manifest the engine loaded: a
   // repeated request is answered from the cache (metadata_cache.h).
+  // A caller that kept the answer under this manifest needs nothing more
+  // (common/manifest_headers.h).
   const std::string manifest = engine->ManifestSha256();
   const bool cacheable = !manifest.empty() && MetadataCache::Cacheable(request);
+  if (cacheable && KeptByCaller(*context, manifest)) {
+    context->AddInitialMetadata(kManifestHeader, manifest);
+    context->AddInitialMetadata(kNotModifiedHeader, "1");
+    not_modified_.fetch_add(1, std::memory_order_relaxed);
+    reply->Clear();
+    return grpc::Status::OK;
+  }
   const std::string key = cacheable ? MetadataCache::KeyOf(request) : "";
   if (cacheable) {
     if (auto cached = cache_.Lookup(manifest, key); cached.has_value()) {
+      context->AddInitialMetadata(kManifestHeader, manifest);
       *reply = std::move(*cached);
       return grpc::Status::OK;
     }
@@ -82,6 +103,7 @@ grpc::Status WorkerService::Run(grpc::ServerContext* context,
       response->response_case() == expected &&
       engine->ManifestSha256() == manifest) {
     cache_.Store(manifest, key, *response);
+    context->AddInitialMetadata(kManifestHeader, manifest);
   }
   if (!response.ok()) return ToGrpcStatus(response.status());
   if (response->has_error()) {
@@ -110,6 +132,10 @@ void WorkerService::ExportMetrics(MetricsRegistry* registry) {
       "mfgate_worker_metadata_cache_hits_total",
       "Metadata requests answered from the cache.",
       [this] { return static_cast<double>(cache_.hits()); });
+  registry->DefineCounterReader(
+      "mfgate_worker_metadata_not_modified_total",
+      "Metadata requests answered as not modified since the caller's copy.",
+      [this] { return static_cast<double>(not_modified_.load()); });
   metrics_ = registry;
 }
 

@@ -2,7 +2,9 @@
 //
 // Each handler walks the same three stages: validate the request against the
 // name and where-filter grammars and the limits (worker/validate), run it on
-// the engine with the caller's deadline and cancellation, then enforce the
+// the engine with the caller's deadline and cancellation (metadata answers
+// come from a cache per semantic manifest, or are not sent again to a caller
+// that kept them: common/manifest_headers.h), then enforce the
 // row and byte caps on what goes back. Errors leave as gRPC statuses with an
 // mfgate.v1.ErrorDetail (common/grpc_status.h), with warehouse messages
 // redacted of anything that looks like a credential.
@@ -95,6 +97,8 @@ class WorkerService final : public v1::Worker::Service {
 
   std::atomic<engine::Engine*> engine_;
   MetadataCache cache_;
+  // Metadata requests answered as not modified (common/manifest_headers.h).
+  std::atomic<size_t> not_modified_{0};
   std::atomic<MetricsRegistry*> metrics_{nullptr};
   const ServiceOptions options_;
 };

@@ -5,6 +5,7 @@
 
 #include "common/field_error.h"
 #include "common/grpc_status.h"
+#include "common/manifest_headers.h"
 #include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -36,6 +37,17 @@ class FakeEngine : public engine::Engine {
   }
   bool Ready() const override { return true; }
   std::string Describe() const override { return "fake"; }
+  std::string ManifestSha256() const override {
+    absl::MutexLock lock(&mu);
+    return manifest;
+  }
+  void SetManifest(const std::string& sha) {
+    absl::MutexLock lock(&mu);
+    manifest = sha;
+  }
+
+  mutable absl::Mutex mu;
+  std::string manifest ABSL_GUARDED_BY(mu);
 
   v1::EngineRequest last_request;
   absl::Time last_deadline;
@@ -71,6 +83,70 @@ class WorkerServiceTest : public ::testing::Test {
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::Worker::Stub> stub_;
 };
+
+// The manifest header of a finished call, or "" without one; `not_modified`
+// receives whether the worker answered "not modified".
+std::string ManifestOf(const grpc::ClientContext& context, bool* not_modified) {
+  const auto& headers = context.GetServerInitialMetadata();
+  auto flag = headers.find(kNotModifiedHeader);
+  *not_modified = flag != headers.end() && flag->second == "1";
+  auto found = headers.find(kManifestHeader);
+  return found == headers.end()
+             ? ""
+             : std::string(found->second.data(), found->second.size());
+}
+
+TEST_F(WorkerServiceTest, MetadataIsNotSentAgainToACallerThatKeptIt) {
+  engine_.SetManifest("sha-1");
+  v1::EngineResponse reply;
+  reply.mutable_list_metrics()->add_metrics()->set_name("revenue");
+  engine_.next = reply;
+  v1::ListMetricsRequest request;
+  v1::ListMetricsResponse response;
+  bool not_modified = true;
+
+  auto first = Context();
+  ASSERT_TRUE(stub_->ListMetrics(first.get(), request, &response).ok());
+  EXPECT_EQ(ManifestOf(*first, &not_modified), "sha-1");
+  EXPECT_FALSE(not_modified);
+  EXPECT_EQ(response.metrics_size(), 1);
+
+  // Kept under the engine's manifest: an empty answer, flagged.
+  auto kept = Context();
+  kept->AddMetadata(kIfManifestHeader, "sha-1");
+  response.Clear();
+  ASSERT_TRUE(stub_->ListMetrics(kept.get(), request, &response).ok());
+  EXPECT_EQ(ManifestOf(*kept, &not_modified), "sha-1");
+  EXPECT_TRUE(not_modified);
+  EXPECT_EQ(response.metrics_size(), 0);
+
+  // Kept under another manifest: the whole answer, with the new hash.
+  engine_.SetManifest("sha-2");
+  auto stale = Context();
+  stale->AddMetadata(kIfManifestHeader, "sha-1");
+  ASSERT_TRUE(stub_->ListMetrics(stale.get(), request, &response).ok());
+  EXPECT_EQ(ManifestOf(*stale, &not_modified), "sha-2");
+  EXPECT_FALSE(not_modified);
+  EXPECT_EQ(response.metrics_size(), 1);
+  EXPECT_EQ(engine_.calls, 2);  // The engine answered only the full ones.
+}
+
+TEST_F(WorkerServiceTest, DataAnswersAreNeverNotModified) {
+  engine_.SetManifest("sha-1");
+  v1::EngineResponse reply;
+  reply.mutable_query()->add_rows()->add_values()->set_int_value(7);
+  engine_.next = reply;
+  v1::QueryRequest request;
+  request.add_metrics("revenue");
+  auto context = Context();
+  context->AddMetadata(kIfManifestHeader, "sha-1");
+  v1::QueryResponse response;
+  ASSERT_TRUE(stub_->Query(context.get(), request, &response).ok());
+  bool not_modified = true;
+  EXPECT_EQ(ManifestOf(*context, &not_modified), "");
+  EXPECT_FALSE(not_modified);
+  EXPECT_EQ(response.rows_size(), 1);
+}
 
 TEST_F(WorkerServiceTest, QueryGetsTheDefaultLimitAndTheRowCap) {
   v1::EngineResponse reply;

@@ -1,0 +1,23 @@
+// gRPC metadata by which the gateway revalidates the metadata answers it
+// keeps (list_metrics, list_dimensions, list_entities, list_saved_queries,
+// list_semantic_models), like an HTTP conditional request.
+//
+// Such an answer depends only on the semantic manifest the engine loaded, so
+// the worker sends that manifest's SHA-256 with it (kManifestHeader, initial
+// metadata). A caller that kept the answer asks again with
+// kIfManifestHeader set to the hash it got; when the engine still has that
+// manifest, the worker answers with an empty message and kNotModifiedHeader
+// "1", and the caller reuses what it kept. Either side may ignore the
+// headers: the answer is then simply sent in full.
+#ifndef MFGATE_COMMON_MANIFEST_HEADERS_H_
+#define MFGATE_COMMON_MANIFEST_HEADERS_H_
+
+namespace mfgate {
+
+inline constexpr char kManifestHeader[] = "mfgate-manifest-sha256";
+inline constexpr char kIfManifestHeader[] = "mfgate-if-manifest-sha256";
+inline constexpr char kNotModifiedHeader[] = "mfgate-not-modified";
+
+}  // namespace mfgate
+
+#endif  // MFGATE_COMMON_MANIFEST_HEADERS_H_

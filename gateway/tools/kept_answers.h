@@ -1,0 +1,48 @@
+// KeptAnswers: the rendered results of a tenant's metadata tool calls
+// (list_metrics, list_dimensions, list_entities, list_saved_queries), each
+// with the hash of the semantic manifest it was made under.
+//
+// The gateway sends that hash with a repeated call; a worker whose engine
+// still has that manifest answers "not modified" and the kept result is
+// reused, so neither side serializes, parses or renders it again
+// (common/manifest_headers.h). At most `max_entries` results are kept; the
+// map empties when full (metadata calls are few and cheap to redo).
+// Thread-safe; entries are immutable and shared.
+#ifndef MFGATE_GATEWAY_TOOLS_KEPT_ANSWERS_H_
+#define MFGATE_GATEWAY_TOOLS_KEPT_ANSWERS_H_
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "nlohmann/json.hpp"
+
+namespace mfgate::tools {
+
+class KeptAnswers {
+ public:
+  struct Answer {
+    std::string manifest;   // SHA-256 (hex) of the semantic manifest.
+    nlohmann::json result;  // The MCP tool result.
+  };
+
+  explicit KeptAnswers(size_t max_entries = 1024) : max_entries_(max_entries) {}
+
+  // The answer kept under `key`, or null.
+  std::shared_ptr<const Answer> Find(const std::string& key) const;
+  void Keep(const std::string& key, std::string manifest,
+            nlohmann::json result);
+
+ private:
+  const size_t max_entries_;
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, std::shared_ptr<const Answer>> answers_
+      ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace mfgate::tools
+
+#endif  // MFGATE_GATEWAY_TOOLS_KEPT_ANSWERS_H_
