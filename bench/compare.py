@@ -125,7 +125,7 @@ async def latency(args, work, projects):
     rss = {name: peak_rss_mib(pattern) for name, pattern in [
         ("mfgate (gateway)", ".bench-bin/gateway/mfgate"),
         ("mfgate-worker", "mfgate-worker --listen"), ("engine host", "mf_host.py")]}
-    time.sleep(2)
+    time.sleep(3)
     idle = {"(b) stdio": rss_mb(mfgate_tree(stdio_gateway_pid(
                 exclude={http.pid, raw.process.pid}))),
             "(c) http": rss_mb(mfgate_tree(http.pid))}
@@ -157,7 +157,7 @@ async def latency(args, work, projects):
     lines += ["", "Cold start (process start to the first list_metrics answer): " +
               ", ".join(f"{name} {ms:.0f} ms" for name, ms in cold.items()) + ".",
               "Peak RSS: " + ", ".join(f"{name} {mib:.0f} MiB" for name, mib in rss.items()) + ".",
-              "Idle RSS (VmRSS 2 s after the last call): " +
+              "Idle RSS (VmRSS 3 s after the last call): " +
               "; ".join(f"{name}: {format_rss(parts)}" for name, parts in idle.items()) + "."]
 
     met = min(speedups) >= 30

@@ -72,13 +72,13 @@ def throughput(args, project):
     try:
         wait_ready(url)
         run_load(url, gateway.pid, 1, 1)  # A few hundred calls, as (b) and (c) had.
-        time.sleep(2)
+        time.sleep(3)
         idle = rss_mb(mfgate_tree(gateway.pid))
         runs = []
         for clients in args.load_clients:
             runs.append(run_load(url, gateway.pid, clients, args.load_seconds))
             print(json.dumps(runs[-1]), flush=True)
-        time.sleep(2)
+        time.sleep(3)
         return runs, idle, rss_mb(mfgate_tree(gateway.pid))
     finally:
         gateway.terminate()
@@ -107,7 +107,7 @@ def throughput_lines(runs, idle_after):
         lines.append(f"| {run['clients']} | {run['calls_per_second']:.0f} | {errors} | "
                      f"{run['p50_ms']:.2f} | {run['p99_ms']:.2f} | {run['cpu_share']:.0%} | "
                      f"{share['gateway']:.0%} | {share['worker']:.0%} | {share['engine']:.0%} |")
-    lines += ["", f"Idle RSS of (e) 2 s after its last run: {format_rss(idle_after)}."]
+    lines += ["", f"Idle RSS of (e) 3 s after its last run: {format_rss(idle_after)}."]
     return lines
 
 
@@ -149,6 +149,6 @@ def throughput_targets(runs, idle, idle_after_load):
     met = all(rss["gateway"] <= IDLE_RSS_TARGET_MB for rss in idle.values())
     lines.append(f"- Gateway RSS ≤ {IDLE_RSS_TARGET_MB} MB idle: **{'met' if met else 'missed'}**"
                  ", " + ", ".join(f"{name} {rss['gateway']:.1f} MB" for name, rss in idle.items())
-                 + " (VmRSS of the gateway process alone, idle for 2 s after a few hundred "
+                 + " (VmRSS of the gateway process alone, idle for 3 s after a few hundred "
                  f"calls); (e) after its 64-client run: {idle_after_load['gateway']:.1f} MB.")
     return lines

@@ -42,6 +42,8 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(
       }
     });
   }
+  gateway->trimmer_ = std::make_unique<IdleTrimmer>(
+      [g = gateway.get()] { return g->ToolCalls(); }, absl::Seconds(1));
   return gateway;
 }
 
@@ -54,6 +56,12 @@ mcp::Handlers Gateway::Handlers(const std::string& tenant) const {
   return mcp::Handlers{tools->second.get(), layer, layer, layer};
 }
 
+uint64_t Gateway::ToolCalls() const {
+  uint64_t calls = 0;
+  for (const auto& [name, tools] : observed_) calls += tools->calls();
+  return calls;
+}
+
 bool Gateway::Ready() const {
   for (const auto& [name, tools] : tools_) {
     if (!pool_->WaitReady(name, absl::Now() + absl::Milliseconds(500)).ok())
@@ -63,6 +71,7 @@ bool Gateway::Ready() const {
 }
 
 void Gateway::Stop() {
+  trimmer_.reset();
   if (pool_ != nullptr) pool_->StopAll();  // Ends the reporters' waits too.
   for (std::thread& reporter : reporters_) {
     if (reporter.joinable()) reporter.join();

@@ -3,9 +3,10 @@
 //
 // Create starts (or connects to) every tenant's worker without waiting for
 // them; a background thread per tenant logs when its worker is ready or why
-// it is not. Stop ends those waits and the spawned workers. Must be created
-// and stopped on the main thread (spawned workers are tied to it). Tools()
-// and Ready() are thread-safe.
+// it is not, and an IdleTrimmer gives memory back once tool calls stop. Stop
+// ends those waits and the spawned workers. Must be created and stopped on the
+// main thread (spawned workers are tied to it). Tools() and Ready() are
+// thread-safe.
 #ifndef MFGATE_GATEWAY_GATEWAY_H_
 #define MFGATE_GATEWAY_GATEWAY_H_
 
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/idle_trimmer.h"
 #include "common/metrics.h"
 #include "gateway/config/config.h"
 #include "gateway/mcp/providers.h"
@@ -44,6 +46,8 @@ class Gateway {
   // Whether every tenant's worker answers its health check with SERVING.
   bool Ready() const;
   void Stop();
+  // Tool calls finished, over all tenants.
+  uint64_t ToolCalls() const;
 
  private:
   Gateway() = default;
@@ -55,6 +59,7 @@ class Gateway {
   std::map<std::string, std::unique_ptr<observe::ObservedTools>> observed_;
   std::map<std::string, std::unique_ptr<tools::SemanticLayer>> semantic_layers_;
   std::vector<std::thread> reporters_;
+  std::unique_ptr<IdleTrimmer> trimmer_;  // Watches observed_.
 };
 
 }  // namespace mfgate

@@ -27,6 +27,7 @@ nlohmann::json ObservedTools::CallTool(const std::string& name,
                                              context.cancellation->cancelled()
                                          ? "cancelled"
                                          : "ok");
+  calls_.fetch_add(1, std::memory_order_relaxed);
   registry_->Increment("mfgate_tool_calls_total", {tenant_, name, outcome});
   registry_->Observe("mfgate_tool_call_seconds", {tenant_, name}, seconds);
 

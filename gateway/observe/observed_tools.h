@@ -7,6 +7,8 @@
 #ifndef MFGATE_GATEWAY_OBSERVE_OBSERVED_TOOLS_H_
 #define MFGATE_GATEWAY_OBSERVE_OBSERVED_TOOLS_H_
 
+#include <atomic>
+#include <cstdint>
 #include <string>
 
 #include "common/metrics.h"
@@ -32,10 +34,14 @@ class ObservedTools final : public mcp::ToolProvider {
                           const nlohmann::json& arguments,
                           mcp::ToolCallContext& context) override;
 
+  // Calls finished so far (what the gateway's idle trimmer watches).
+  uint64_t calls() const { return calls_.load(std::memory_order_relaxed); }
+
  private:
   mcp::ToolProvider* const inner_;
   const std::string tenant_;
   MetricsRegistry* const registry_;
+  std::atomic<uint64_t> calls_{0};
 };
 
 }  // namespace mfgate::observe

@@ -41,6 +41,7 @@ TEST(ObservedToolsTest, EachCallIsAuditedAndCounted) {
   EXPECT_EQ(audit["outcome"], "ok");
   EXPECT_EQ(audit["metrics"], nlohmann::json::array({"revenue"}));
   EXPECT_EQ(audit["rows"], 2);
+  EXPECT_EQ(tools.calls(), 1u);
   EXPECT_EQ(std::string(buffer, n).find("secret"), std::string::npos);
   const std::string text = registry.Render();
   EXPECT_NE(text.find("mfgate_tool_calls_total{tenant=\"acme\",tool=\"echo\","
