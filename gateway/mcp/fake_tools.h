@@ -1,11 +1,13 @@
 // FakeTools: a ToolProvider for protocol tests. `echo` returns its arguments
 // as structured content; `wait` reports progress, then blocks until its
-// request is cancelled (recording that it saw the cancel). Thread-safe.
+// request is cancelled (recording that it saw the cancel). Both are Quiet()
+// when `quiet` is set; `echo` records the thread it ran on. Thread-safe.
 #ifndef MFGATE_GATEWAY_MCP_FAKE_TOOLS_H_
 #define MFGATE_GATEWAY_MCP_FAKE_TOOLS_H_
 
 #include <atomic>
 #include <string>
+#include <thread>
 
 #include "absl/time/clock.h"
 #include "gateway/mcp/tool_provider.h"
@@ -22,6 +24,7 @@ class FakeTools : public ToolProvider {
   bool HasTool(const std::string& name) const override {
     return name == "echo" || name == "wait";
   }
+  bool Quiet(const std::string&) const override { return quiet; }
   nlohmann::json CallTool(const std::string& name,
                           const nlohmann::json& arguments,
                           ToolCallContext& context) override {
@@ -35,12 +38,15 @@ class FakeTools : public ToolProvider {
       saw_cancel = context.cancellation->cancelled();
       return {{"content", nlohmann::json::array()}, {"isError", true}};
     }
+    echo_thread = std::this_thread::get_id();
     return {{"content", {{{"type", "text"}, {"text", "echo"}}}},
             {"structuredContent", arguments}};
   }
 
   std::atomic<bool> started{false};
   std::atomic<bool> saw_cancel{false};
+  std::atomic<bool> quiet{false};
+  std::atomic<std::thread::id> echo_thread;
 };
 
 }  // namespace mfgate::mcp

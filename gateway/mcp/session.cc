@@ -79,10 +79,10 @@ void Session::HandleText(absl::string_view text) {
   Handle(*parsed.message);
 }
 
-void Session::Handle(const Message& message) {
+void Session::Handle(const Message& message, bool caller_waits) {
   switch (message.kind) {
     case Message::Kind::kRequest:
-      HandleRequest(message);
+      HandleRequest(message, caller_waits);
       break;
     case Message::Kind::kNotification:
       HandleNotification(message);
@@ -139,7 +139,7 @@ json Session::Initialize(const json& params) {
   return result;
 }
 
-void Session::HandleRequest(const Message& request) {
+void Session::HandleRequest(const Message& request, bool caller_waits) {
   const std::string& method = request.method;
   const json& id = request.id;
   if (method == "initialize") {
@@ -177,7 +177,7 @@ void Session::HandleRequest(const Message& request) {
     return;
   }
   if (method == "tools/call") {
-    StartToolCall(request);
+    StartToolCall(request, caller_waits);
     return;
   }
   if (method == "logging/setLevel") {
@@ -206,7 +206,7 @@ void Session::HandleRequest(const Message& request) {
        id);
 }
 
-void Session::StartToolCall(const Message& request) {
+void Session::StartToolCall(const Message& request, bool caller_waits) {
   const json& params = request.params;
   const json& id = request.id;
   if (!params.is_object() || !params.contains("name") ||
@@ -259,10 +259,10 @@ void Session::StartToolCall(const Message& request) {
     running_[key] = token;
     capabilities = client_capabilities_;
   }
-  // Calls block on their worker: each gets a thread of its own, reused.
-  ThreadCache::Shared().Run([this, id, key, name,
-                             arguments = std::move(arguments), progress_token,
-                             token, capabilities = std::move(capabilities)] {
+  const bool on_caller =
+      caller_waits && progress_token.is_null() && tools_->Quiet(name);
+  auto run = [this, id, key, name, arguments = std::move(arguments),
+              progress_token, token, capabilities = std::move(capabilities)] {
     ToolCallContext context;
     context.cancellation = token.get();
     context.client_capabilities = capabilities;
@@ -297,7 +297,14 @@ void Session::StartToolCall(const Message& request) {
          id);
     absl::MutexLock lock(&mu_);
     running_.erase(key);
-  });
+  };
+  // Calls block on their worker: each gets a thread of its own, reused,
+  // unless the caller's thread would only wait for it.
+  if (on_caller) {
+    run();
+  } else {
+    ThreadCache::Shared().Run(std::move(run));
+  }
 }
 
 void Session::Log(absl::string_view level, const json& data,

@@ -5,7 +5,8 @@
 // session an Outbox for what it sends (responses, notifications). The session
 // negotiates the protocol version at `initialize`, answers `ping`,
 // `tools/list` and `logging/setLevel` inline, and runs each `tools/call` on a
-// thread of its own so that it keeps reading — a `notifications/cancelled`
+// thread of its own (unless its caller waits for it, see Handle) so that it
+// keeps reading — a `notifications/cancelled`
 // for a running call cancels that call's CancellationToken, and the call's
 // response is then never sent (as the specification requires).
 //
@@ -68,7 +69,11 @@ class Session {
 
   // Handles one message's text (a stdio line, an HTTP body).
   void HandleText(absl::string_view text);
-  void Handle(const Message& message);
+  // `caller_waits`: the caller blocks until this request's response anyway
+  // (an HTTP POST answered on a stream of its own). A tools/call that would
+  // send nothing before its response (no progressToken, a quiet tool) then
+  // runs on the caller's thread instead of being handed to another.
+  void Handle(const Message& message, bool caller_waits = false);
 
   // Cancels running calls and waits until they have finished.
   void Close();
@@ -89,13 +94,13 @@ class Session {
             const nlohmann::json& related = nullptr) {
     outbox_(message, related);
   }
-  void HandleRequest(const Message& request);
+  void HandleRequest(const Message& request, bool caller_waits);
   // resources/*, prompts/*, completion/complete (session_catalog.cc); false
   // when `request` is none of them.
   bool HandleCatalogRequest(const Message& request);
   void HandleNotification(const Message& notification);
   nlohmann::json Initialize(const nlohmann::json& params);
-  void StartToolCall(const Message& request);
+  void StartToolCall(const Message& request, bool caller_waits);
 
   const Handlers handlers_;
   ToolProvider* const tools_;

@@ -1,6 +1,7 @@
 #include "gateway/mcp/session.h"
 
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
@@ -136,6 +137,37 @@ TEST_F(SessionTest, ToolCallsEchoIdsExactly) {
                             {{"name", "echo"}, {"arguments", {{"x", 1}}}}));
   EXPECT_EQ(reply["id"], "str-id");
   EXPECT_EQ(reply["result"]["structuredContent"]["x"], 1);
+}
+
+TEST_F(SessionTest, QuietCallRunsOnTheThreadOfACallerThatWaits) {
+  Initialize();
+  tools_.quiet = true;
+  auto handle = [this](int id, json params, bool caller_waits) {
+    params["name"] = "echo";
+    session_->Handle(
+        *ParseMessage(Request(id, "tools/call", params).dump()).message,
+        caller_waits);
+  };
+  const std::thread::id here = std::this_thread::get_id();
+  handle(1, json::object(), true);
+  EXPECT_EQ(tools_.echo_thread, here);
+  bool answered = false;  // Before Handle returned: no wait needed.
+  for (const json& m : Sent()) answered = answered || m.value("id", 0) == 1;
+  EXPECT_TRUE(answered);
+
+  // Progress must be able to reach the client while the call runs.
+  handle(2, {{"_meta", {{"progressToken", "p"}}}}, true);
+  EXPECT_FALSE(WaitFor(2).is_null());
+  EXPECT_NE(tools_.echo_thread, here);
+  tools_.echo_thread = here;
+  handle(3, json::object(), false);  // A caller that keeps reading.
+  EXPECT_FALSE(WaitFor(3).is_null());
+  EXPECT_NE(tools_.echo_thread, here);
+  tools_.echo_thread = here;
+  tools_.quiet = false;  // A tool that may talk back.
+  handle(4, json::object(), true);
+  EXPECT_FALSE(WaitFor(4).is_null());
+  EXPECT_NE(tools_.echo_thread, here);
 }
 
 TEST_F(SessionTest, CancelledCallGetsNoResponseAndTheToolSeesTheCancel) {

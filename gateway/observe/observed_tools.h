@@ -30,6 +30,9 @@ class ObservedTools final : public mcp::ToolProvider {
   bool HasTool(const std::string& name) const override {
     return inner_->HasTool(name);
   }
+  bool Quiet(const std::string& name) const override {
+    return inner_->Quiet(name);
+  }
   nlohmann::json CallTool(const std::string& name,
                           const nlohmann::json& arguments,
                           mcp::ToolCallContext& context) override;

@@ -32,6 +32,8 @@ class MetricFlowTools final : public mcp::ToolProvider {
 
   nlohmann::json ListTools() const override;
   bool HasTool(const std::string& name) const override;
+  // Every MetricFlow tool is quiet: it reports progress only.
+  bool Quiet(const std::string& /*name*/) const override { return true; }
   nlohmann::json CallTool(const std::string& name,
                           const nlohmann::json& arguments,
                           mcp::ToolCallContext& context) override;
