@@ -2,30 +2,36 @@
 // bench/compare.py (not a test).
 //   load_http --url http://127.0.0.1:8000/mcp --clients 64 --seconds 10
 //       [--tool list_metrics] [--arguments '{}'] [--api-key KEY] [--warmup 1]
-// Each client is a thread with its own keep-alive connection and MCP session
-// (initialize, notifications/initialized, then one tools/call after another).
+// Each client has its own MCP session (initialize, notifications/initialized
+// and, at the end, DELETE, sent with cpp-httplib) and its own keep-alive
+// connection, on which it sends one tools/call after another. One thread
+// drives every client's calls with epoll: the generator shares the machine
+// with what it measures, and 64 threads would cost it more than the calls.
 // Calls ending in the --seconds window after the warm-up count; errors are
-// failed requests, HTTP statuses other than 200, JSON-RPC errors and results
-// with isError. Prints one JSON line; its cpu_share is this program's CPU time
-// in the window over (window × cores): near 1, the generator was the
-// bottleneck. Exits 1 if a client got no session.
+// failed connections, HTTP statuses other than 200, JSON-RPC errors and
+// results with isError. Prints one JSON line; its cpu_share is this
+// program's CPU time in the window over (window × cores): near 1, the
+// generator was the bottleneck. Exits 1 if a client got no session.
+#include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <iostream>
 #include <string>
 #include <thread>
-#include <utility>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
+#include "bench/answer_check.h"
+#include "bench/endpoint.h"
+#include "bench/http_reply.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
 
@@ -33,6 +39,11 @@ namespace {
 
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
+using mfgate::bench::AnsweredIn;
+using mfgate::bench::Connect;
+using mfgate::bench::Endpoint;
+using mfgate::bench::HttpReply;
+using mfgate::bench::ParseUrl;
 
 struct Options {
   std::string url = "http://127.0.0.1:8000/mcp";
@@ -83,156 +94,198 @@ bool ParseFlags(int argc, char** argv, Options* o) {
   return true;
 }
 
-// Reads one JSON-RPC message without building it: well-formed, numbered
-// `id`, a result (not an error) whose isError is not true. A DOM of every
-// answer would make the generator, not the gateway, the bottleneck.
-class AnswerCheck final : public nlohmann::json_sax<json> {
- public:
-  explicit AnswerCheck(int64_t id) : id_(id) {}
-
-  bool Succeeded() const { return id_seen_ && result_ && !error_ && !failed_; }
-
-  bool null() override { return Value(); }
-  bool boolean(bool value) override {
-    if (depth_ == 2 && top_key_ == "result" && key_ == "isError" && value) {
-      failed_ = true;
-    }
-    return Value();
-  }
-  bool number_integer(number_integer_t value) override {
-    return Id(value), Value();
-  }
-  bool number_unsigned(number_unsigned_t value) override {
-    return Id(static_cast<int64_t>(value)), Value();
-  }
-  bool number_float(number_float_t, const string_t&) override {
-    return Value();
-  }
-  bool string(string_t&) override { return Value(); }
-  bool binary(binary_t&) override { return Value(); }
-  bool start_object(std::size_t) override { return Open(); }
-  bool end_object() override { return --depth_, true; }
-  bool start_array(std::size_t) override { return Open(); }
-  bool end_array() override { return --depth_, true; }
-  bool key(string_t& name) override {
-    key_ = name;
-    if (depth_ == 1) top_key_ = name;
-    return true;
-  }
-  bool parse_error(std::size_t, const std::string&,
-                   const nlohmann::detail::exception&) override {
-    failed_ = true;
-    return false;
-  }
-
- private:
-  bool Open() {
-    if (depth_ == 1) Value();
-    ++depth_;
-    return true;
-  }
-  // A value directly in the message marks which member it was.
-  bool Value() {
-    if (depth_ != 1) return true;
-    if (top_key_ == "result") result_ = true;
-    if (top_key_ == "error") error_ = true;
-    return true;
-  }
-  void Id(int64_t value) {
-    if (depth_ == 1 && top_key_ == "id") id_seen_ = value == id_;
-  }
-
-  const int64_t id_;
-  int depth_ = 0;
-  std::string key_, top_key_;
-  bool id_seen_ = false, result_ = false, error_ = false, failed_ = false;
-};
-
-bool Answered(absl::string_view message, int64_t id) {
-  AnswerCheck check(id);
-  json::sax_parse(message, &check);
-  return check.Succeeded();
+httplib::Headers SessionHeaders(const Options& o) {
+  httplib::Headers headers = {{"Accept", "application/json, text/event-stream"},
+                              {"MCP-Protocol-Version", "2025-06-18"}};
+  if (!o.api_key.empty())
+    headers.emplace("Authorization", "Bearer " + o.api_key);
+  return headers;
 }
 
-// Whether a reply carries a successful answer to request `id`: its whole
-// body (application/json) or one `data:` line of an event stream.
-bool AnsweredIn(const httplib::Response& res, int64_t id) {
-  if (!absl::StrContains(res.get_header_value("Content-Type"),
-                         "text/event-stream")) {
-    return Answered(res.body, id);
+// Opens an MCP session; its id, or empty with the reason in `error`.
+std::string OpenSession(const Endpoint& e, const Options& o,
+                        std::string* error) {
+  httplib::Client http(e.Base());
+  httplib::Headers headers = SessionHeaders(o);
+  json initialize = {
+      {"jsonrpc", "2.0"},
+      {"id", 0},
+      {"method", "initialize"},
+      {"params",
+       {{"protocolVersion", "2025-06-18"},
+        {"capabilities", json::object()},
+        {"clientInfo", {{"name", "load_http"}, {"version", "1"}}}}}};
+  auto res = http.Post(e.path, headers, initialize.dump(), "application/json");
+  if (!res || res->status != 200 || !res->has_header("Mcp-Session-Id")) {
+    *error = res ? absl::StrCat("HTTP ", res->status, ": ", res->body)
+                 : "initialize failed: " + httplib::to_string(res.error());
+    return "";
   }
-  for (absl::string_view line : absl::StrSplit(res.body, '\n')) {
-    line = absl::StripSuffix(line, "\r");
-    if (absl::ConsumePrefix(&line, "data:") && Answered(line, id)) return true;
+  const std::string session = res->get_header_value("Mcp-Session-Id");
+  headers.emplace("Mcp-Session-Id", session);
+  res = http.Post(e.path, headers,
+                  R"({"jsonrpc":"2.0","method":"notifications/initialized"})",
+                  "application/json");
+  if (!res || res->status != 202) {
+    *error = "notifications/initialized was not accepted";
+    return "";
   }
-  return false;
+  return session;
 }
 
-// One MCP session over one keep-alive connection.
-class McpClient {
- public:
-  McpClient(const std::string& base, std::string path,
-            const std::string& api_key)
-      : http_(base), path_(std::move(path)) {
-    http_.set_keep_alive(true);
-    http_.set_tcp_nodelay(true);  // Headers and body go out as two writes.
-    http_.set_read_timeout(120, 0);
-    headers_ = {{"Accept", "application/json, text/event-stream"},
-                {"MCP-Protocol-Version", "2025-06-18"}};
-    if (!api_key.empty())
-      headers_.emplace("Authorization", "Bearer " + api_key);
-  }
-
-  // Opens the session; on failure says why in `error`.
-  bool Initialize(std::string* error) {
-    json params = {{"protocolVersion", "2025-06-18"},
-                   {"capabilities", json::object()},
-                   {"clientInfo", {{"name", "load_http"}, {"version", "1"}}}};
-    httplib::Result res = Post(Request("initialize", params));
-    if (!res || res->status != 200) return Failed(res, error);
-    headers_.emplace("Mcp-Session-Id", res->get_header_value("Mcp-Session-Id"));
-    res = Post({{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}});
-    if (!res || res->status != 202) return Failed(res, error);
-    return true;
-  }
-
-  // One tools/call; true when answered without any kind of error.
-  bool Call(const json& params) {
-    httplib::Result res = Post(Request("tools/call", params));
-    if (!res || res->status != 200) return false;
-    return AnsweredIn(*res, next_id_ - 1);
-  }
-
-  void Close() { http_.Delete(path_.c_str(), headers_); }
-
- private:
-  json Request(const std::string& method, const json& params) {
-    return {{"jsonrpc", "2.0"},
-            {"id", next_id_++},
-            {"method", method},
-            {"params", params}};
-  }
-
-  httplib::Result Post(const json& body) {
-    return http_.Post(path_.c_str(), headers_, body.dump(), "application/json");
-  }
-
-  static bool Failed(const httplib::Result& res, std::string* error) {
-    *error = res ? "HTTP " + std::to_string(res->status) + ": " + res->body
-                 : "request failed: " + httplib::to_string(res.error());
-    return false;
-  }
-
-  httplib::Client http_;
-  std::string path_;
-  httplib::Headers headers_;
-  int64_t next_id_ = 1;
-};
+void CloseSession(const Endpoint& e, const Options& o,
+                  const std::string& session) {
+  httplib::Client http(e.Base());
+  httplib::Headers headers = SessionHeaders(o);
+  headers.emplace("Mcp-Session-Id", session);
+  http.Delete(e.path, headers);
+}
 
 struct Tally {
-  bool session = false;
   int64_t calls = 0, errors = 0;
   std::vector<double> latencies_ms;
+};
+
+// One client's calls on its connection.
+struct Client {
+  std::string session;
+  int fd = -1;
+  int64_t id = 0;  // Of the call in flight.
+  std::string out;
+  size_t sent = 0;
+  HttpReply reply;
+  Clock::time_point begin;
+};
+
+// Drives every client's calls from one thread until `end`.
+class Driver {
+ public:
+  Driver(const Endpoint& e, const Options& o, Clock::time_point start,
+         Clock::time_point end)
+      : endpoint_(e), start_(start), end_(end), epoll_(epoll_create1(0)) {
+    const json params = {{"name", o.tool}, {"arguments", o.arguments}};
+    params_ = params.dump();
+    head_ = absl::StrCat("POST ", e.path, " HTTP/1.1\r\nHost: ", e.host, ":",
+                         e.port,
+                         "\r\nAccept: application/json, text/event-stream"
+                         "\r\nContent-Type: application/json"
+                         "\r\nMCP-Protocol-Version: 2025-06-18\r\n");
+    if (!o.api_key.empty())
+      absl::StrAppend(&head_, "Authorization: Bearer ", o.api_key, "\r\n");
+  }
+  ~Driver() {
+    for (Client& c : clients_)
+      if (c.fd >= 0) close(c.fd);
+    close(epoll_);
+  }
+
+  void Add(std::string session) {
+    clients_.emplace_back();
+    clients_.back().session = std::move(session);
+  }
+
+  void Run() {
+    for (size_t i = 0; i < clients_.size(); ++i) Next(i);
+    std::vector<epoll_event> events(clients_.size() + 1);
+    while (Clock::now() < end_) {
+      const int n = epoll_wait(epoll_, events.data(), events.size(), 50);
+      for (int k = 0; k < n; ++k) Ready(events[k].data.u64, events[k].events);
+    }
+  }
+
+  const std::vector<Client>& clients() const { return clients_; }
+  const Tally& tally() const { return tally_; }
+
+ private:
+  // Sends client `i`'s next call, reconnecting first when needed.
+  void Next(size_t i) {
+    Client& c = clients_[i];
+    if (Clock::now() >= end_) return;
+    if (c.fd < 0) {
+      c.fd = Connect(endpoint_);
+      if (c.fd < 0) return Failed(i);
+      epoll_event event{};
+      event.events = EPOLLIN;
+      event.data.u64 = i;
+      epoll_ctl(epoll_, EPOLL_CTL_ADD, c.fd, &event);
+    }
+    const std::string body =
+        absl::StrCat(R"({"jsonrpc":"2.0","id":)", ++c.id,
+                     R"(,"method":"tools/call","params":)", params_, "}");
+    c.out = absl::StrCat(head_, "Mcp-Session-Id: ", c.session,
+                         "\r\nContent-Length: ", body.size(), "\r\n\r\n", body);
+    c.sent = 0;
+    c.begin = Clock::now();
+    Write(i);
+  }
+
+  void Write(size_t i) {
+    Client& c = clients_[i];
+    while (c.sent < c.out.size()) {
+      ssize_t n = send(c.fd, c.out.data() + c.sent, c.out.size() - c.sent,
+                       MSG_NOSIGNAL);
+      if (n < 0 && errno == EAGAIN) break;
+      if (n <= 0) return Failed(i);
+      c.sent += n;
+    }
+    epoll_event event{};
+    event.events = c.sent < c.out.size() ? EPOLLIN | EPOLLOUT : EPOLLIN;
+    event.data.u64 = i;
+    epoll_ctl(epoll_, EPOLL_CTL_MOD, c.fd, &event);
+  }
+
+  void Ready(size_t i, uint32_t events) {
+    Client& c = clients_[i];
+    if (c.fd < 0) return;
+    if (events & EPOLLOUT) Write(i);
+    if (!(events & (EPOLLIN | EPOLLERR | EPOLLHUP))) return;
+    char buffer[64 * 1024];
+    const ssize_t n = recv(c.fd, buffer, sizeof(buffer), 0);
+    if (n < 0 && errno == EAGAIN) return;
+    if (n <= 0) return Failed(i);
+    switch (c.reply.Feed(absl::string_view(buffer, n))) {
+      case HttpReply::State::kIncomplete:
+        return;
+      case HttpReply::State::kMalformed:
+        return Failed(i);
+      case HttpReply::State::kComplete:
+        break;
+    }
+    const bool ok = c.reply.status() == 200 &&
+                    AnsweredIn(c.reply.content_type(), c.reply.body(), c.id);
+    c.reply.Reset();
+    Count(c, ok);
+    Next(i);
+  }
+
+  void Count(const Client& c, bool ok) {
+    const Clock::time_point done = Clock::now();
+    if (done < start_ || done >= end_) return;
+    ++(ok ? tally_.calls : tally_.errors);
+    if (ok) {
+      tally_.latencies_ms.push_back(
+          std::chrono::duration<double, std::milli>(done - c.begin).count());
+    }
+  }
+
+  // The call in flight failed with its connection: count it, start over.
+  void Failed(size_t i) {
+    Client& c = clients_[i];
+    Count(c, false);
+    if (c.fd >= 0) close(c.fd);  // Also leaves the epoll set.
+    c.fd = -1;
+    c.reply = HttpReply();
+    // Back off briefly so a gateway that refuses is not spun against.
+    if (Clock::now() < end_) usleep(10000);
+    Next(i);
+  }
+
+  const Endpoint endpoint_;
+  const Clock::time_point start_, end_;
+  const int epoll_;
+  std::string params_, head_;
+  std::vector<Client> clients_;
+  Tally tally_;
 };
 
 double CpuSeconds() {
@@ -258,64 +311,43 @@ double Percentile(const std::vector<double>& sorted, double fraction) {
 int main(int argc, char** argv) {
   Options options;
   if (!ParseFlags(argc, argv, &options)) return 2;
-  size_t scheme = options.url.find("://");
-  size_t slash =
-      options.url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
-  const std::string base = options.url.substr(0, slash);
-  const std::string path =
-      slash == std::string::npos ? "/mcp" : options.url.substr(slash);
-  const json params = {{"name", options.tool},
-                       {"arguments", options.arguments}};
+  Endpoint endpoint;
+  if (!ParseUrl(options.url, &endpoint)) {
+    std::cerr << "load_http: --url must be http://host[:port]/path\n";
+    return 2;
+  }
+  std::vector<std::string> sessions;
+  for (int i = 0; i < options.clients; ++i) {
+    std::string error;
+    std::string session = OpenSession(endpoint, options, &error);
+    if (session.empty()) {
+      std::cerr << "load_http: initialize: " << error << "\n";
+      continue;
+    }
+    sessions.push_back(std::move(session));
+  }
   const Clock::time_point start = After(Clock::now(), options.warmup);
   const Clock::time_point end = After(start, options.seconds);
+  Driver driver(endpoint, options, start, end);
+  for (const std::string& session : sessions) driver.Add(session);
+  // CPU is read around the window from this thread, which drives the calls.
+  double cpu_before = 0, cpu = 0;
+  std::thread meter([&] {
+    std::this_thread::sleep_until(start);
+    cpu_before = CpuSeconds();
+    std::this_thread::sleep_until(end);
+    cpu = CpuSeconds() - cpu_before;
+  });
+  driver.Run();
+  meter.join();
+  for (const std::string& session : sessions)
+    CloseSession(endpoint, options, session);
 
-  std::vector<Tally> tallies(options.clients);
-  std::vector<std::thread> threads;
-  for (Tally& tally : tallies) {
-    threads.emplace_back([&, &tally = tally] {
-      McpClient client(base, path, options.api_key);
-      std::string error;
-      if (!client.Initialize(&error)) {
-        std::cerr << "load_http: initialize: " << error << "\n";
-        return;
-      }
-      tally.session = true;
-      for (Clock::time_point begin = Clock::now(); begin < end;) {
-        bool ok = client.Call(params);
-        Clock::time_point done = Clock::now();
-        if (done >= start && done < end) {
-          ++(ok ? tally.calls : tally.errors);
-          if (ok) {
-            tally.latencies_ms.push_back(
-                std::chrono::duration<double, std::milli>(done - begin)
-                    .count());
-          }
-        }
-        begin = done;
-      }
-      client.Close();
-    });
-  }
-  std::this_thread::sleep_until(start);
-  const double cpu_before = CpuSeconds();
-  std::this_thread::sleep_until(end);
-  const double cpu = CpuSeconds() - cpu_before;
-  for (std::thread& thread : threads) thread.join();
-
-  Tally total;
-  int sessions = 0;
-  for (const Tally& tally : tallies) {
-    sessions += tally.session;
-    total.calls += tally.calls;
-    total.errors += tally.errors;
-    total.latencies_ms.insert(total.latencies_ms.end(),
-                              tally.latencies_ms.begin(),
-                              tally.latencies_ms.end());
-  }
+  Tally total = driver.tally();
   std::sort(total.latencies_ms.begin(), total.latencies_ms.end());
   const long cores = std::max(1L, sysconf(_SC_NPROCESSORS_ONLN));
   json report = {{"clients", options.clients},
-                 {"sessions", sessions},
+                 {"sessions", static_cast<int>(sessions.size())},
                  {"calls", total.calls},
                  {"errors", total.errors},
                  {"seconds", options.seconds},
@@ -325,5 +357,5 @@ int main(int argc, char** argv) {
                  {"cpu_seconds", cpu},
                  {"cpu_share", cpu / (options.seconds * cores)}};
   std::cout << report.dump() << std::endl;
-  return sessions == options.clients ? 0 : 1;
+  return static_cast<int>(sessions.size()) == options.clients ? 0 : 1;
 }

@@ -94,7 +94,8 @@ def free_port():
 def throughput_lines(runs, idle_after):
     lines = ["", "Throughput: (e) one mfgate over Streamable HTTP, alone on the machine, "
              f"with limits {json.dumps(THROUGHPUT_LIMITS)}; bench/load_http (C++, one "
-             "thread, keep-alive connection and MCP session per client) calls "
+             "MCP session and keep-alive connection per client, all driven by one epoll "
+             "thread) calls "
              f"list_metrics for {runs[0]['seconds']:g} s after 1 s of warm-up. CPU is the "
              "share of all cores in the measured window (generator: load_http itself).", "",
              "| clients | calls/s | errors | p50 ms | p99 ms | generator CPU | gateway CPU "
