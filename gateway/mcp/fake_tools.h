@@ -1,7 +1,8 @@
 // FakeTools: a ToolProvider for protocol tests. `echo` returns its arguments
 // as structured content; `wait` reports progress, then blocks until its
-// request is cancelled (recording that it saw the cancel). Both are Quiet()
-// when `quiet` is set; `echo` records the thread it ran on. Thread-safe.
+// request is cancelled (recording that it saw the cancel). Both are
+// BriefAndQuiet() when `brief_and_quiet` is set; `echo` records the thread it
+// ran on. Thread-safe.
 #ifndef MFGATE_GATEWAY_MCP_FAKE_TOOLS_H_
 #define MFGATE_GATEWAY_MCP_FAKE_TOOLS_H_
 
@@ -24,7 +25,9 @@ class FakeTools : public ToolProvider {
   bool HasTool(const std::string& name) const override {
     return name == "echo" || name == "wait";
   }
-  bool Quiet(const std::string&) const override { return quiet; }
+  bool BriefAndQuiet(const std::string&) const override {
+    return brief_and_quiet;
+  }
   nlohmann::json CallTool(const std::string& name,
                           const nlohmann::json& arguments,
                           ToolCallContext& context) override {
@@ -45,7 +48,7 @@ class FakeTools : public ToolProvider {
 
   std::atomic<bool> started{false};
   std::atomic<bool> saw_cancel{false};
-  std::atomic<bool> quiet{false};
+  std::atomic<bool> brief_and_quiet{false};
   std::atomic<std::thread::id> echo_thread;
 };
 

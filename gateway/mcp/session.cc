@@ -260,7 +260,7 @@ void Session::StartToolCall(const Message& request, bool caller_waits) {
     capabilities = client_capabilities_;
   }
   const bool on_caller =
-      caller_waits && progress_token.is_null() && tools_->Quiet(name);
+      caller_waits && progress_token.is_null() && tools_->BriefAndQuiet(name);
   auto run = [this, id, key, name, arguments = std::move(arguments),
               progress_token, token, capabilities = std::move(capabilities)] {
     ToolCallContext context;

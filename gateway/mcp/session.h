@@ -71,8 +71,8 @@ class Session {
   void HandleText(absl::string_view text);
   // `caller_waits`: the caller blocks until this request's response anyway
   // (an HTTP POST answered on a stream of its own). A tools/call that would
-  // send nothing before its response (no progressToken, a quiet tool) then
-  // runs on the caller's thread instead of being handed to another.
+  // send nothing before its response (no progressToken, a brief and quiet tool)
+  // then runs on the caller's thread instead of being handed to another.
   void Handle(const Message& message, bool caller_waits = false);
 
   // Cancels running calls and waits until they have finished.

@@ -139,9 +139,9 @@ TEST_F(SessionTest, ToolCallsEchoIdsExactly) {
   EXPECT_EQ(reply["result"]["structuredContent"]["x"], 1);
 }
 
-TEST_F(SessionTest, QuietCallRunsOnTheThreadOfACallerThatWaits) {
+TEST_F(SessionTest, BriefQuietCallRunsOnTheThreadOfACallerThatWaits) {
   Initialize();
-  tools_.quiet = true;
+  tools_.brief_and_quiet = true;
   auto handle = [this](int id, json params, bool caller_waits) {
     params["name"] = "echo";
     session_->Handle(
@@ -164,7 +164,7 @@ TEST_F(SessionTest, QuietCallRunsOnTheThreadOfACallerThatWaits) {
   EXPECT_FALSE(WaitFor(3).is_null());
   EXPECT_NE(tools_.echo_thread, here);
   tools_.echo_thread = here;
-  tools_.quiet = false;  // A tool that may talk back.
+  tools_.brief_and_quiet = false;  // A tool that may run long or talk back.
   handle(4, json::object(), true);
   EXPECT_FALSE(WaitFor(4).is_null());
   EXPECT_NE(tools_.echo_thread, here);

@@ -97,11 +97,14 @@ class ToolProvider {
   // Whether `name` is a tool of this provider (aliases included).
   virtual bool HasTool(const std::string& name) const = 0;
 
-  // Whether a call of `name` sends nothing to the client before its response
-  // other than the progress the client asked for (no logs, no requests to
-  // the client). Such a call may run on a thread that cannot deliver
-  // messages until the call returns.
-  virtual bool Quiet(const std::string& /*name*/) const { return false; }
+  // Whether a call of `name` is brief and quiet: bounded by a short deadline
+  // (seconds, not minutes), and sending nothing to the client before its
+  // response other than the progress the client asked for (no logs, no
+  // requests to the client). Such a call may run on a thread that can send
+  // nothing, not even keep-alives, until the call returns.
+  virtual bool BriefAndQuiet(const std::string& /*name*/) const {
+    return false;
+  }
 
   // Runs a tool and returns an MCP CallToolResult object: `content`, and
   // `structuredContent` / `isError` where they apply. Argument and execution

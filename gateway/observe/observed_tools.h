@@ -30,8 +30,8 @@ class ObservedTools final : public mcp::ToolProvider {
   bool HasTool(const std::string& name) const override {
     return inner_->HasTool(name);
   }
-  bool Quiet(const std::string& name) const override {
-    return inner_->Quiet(name);
+  bool BriefAndQuiet(const std::string& name) const override {
+    return inner_->BriefAndQuiet(name);
   }
   nlohmann::json CallTool(const std::string& name,
                           const nlohmann::json& arguments,

@@ -89,6 +89,16 @@ bool MetricFlowTools::HasTool(const std::string& name) const {
   return FindTool(name) != nullptr;
 }
 
+bool MetricFlowTools::BriefAndQuiet(const std::string& name) const {
+  const ToolSpec* spec = FindTool(name);
+  if (spec == nullptr) return false;
+  for (absl::string_view brief : {"list_metrics", "list_dimensions",
+                                  "list_entities", "list_saved_queries"}) {
+    if (spec->name == brief) return true;
+  }
+  return false;
+}
+
 json MetricFlowTools::CallTool(const std::string& name, const json& arguments,
                                mcp::ToolCallContext& call) {
   const ToolSpec* spec = FindTool(name);

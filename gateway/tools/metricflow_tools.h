@@ -32,8 +32,9 @@ class MetricFlowTools final : public mcp::ToolProvider {
 
   nlohmann::json ListTools() const override;
   bool HasTool(const std::string& name) const override;
-  // Every MetricFlow tool is quiet: it reports progress only.
-  bool Quiet(const std::string& /*name*/) const override { return true; }
+  // Every MetricFlow tool is quiet (it reports progress only); the metadata
+  // tools are also brief (list_timeout; queries may run for minutes).
+  bool BriefAndQuiet(const std::string& name) const override;
   nlohmann::json CallTool(const std::string& name,
                           const nlohmann::json& arguments,
                           mcp::ToolCallContext& context) override;

@@ -108,6 +108,15 @@ TEST_F(MetricFlowToolsTest, ListsNineToolsAndAcceptsAliases) {
       "search=rev");
 }
 
+TEST_F(MetricFlowToolsTest, OnlyMetadataToolsAreBrief) {
+  EXPECT_TRUE(tools_->BriefAndQuiet("list_metrics"));
+  EXPECT_TRUE(tools_->BriefAndQuiet("list_dimensions_tool"));  // An alias.
+  EXPECT_TRUE(tools_->BriefAndQuiet("list_saved_queries"));
+  EXPECT_FALSE(tools_->BriefAndQuiet("query"));  // May run for minutes.
+  EXPECT_FALSE(tools_->BriefAndQuiet("list_dimension_values"));
+  EXPECT_FALSE(tools_->BriefAndQuiet("no_such_tool"));
+}
+
 std::string FirstMetric(const json& result) {
   return result["structuredContent"]["metrics"][0]["name"];
 }

@@ -147,8 +147,8 @@ std::shared_ptr<RequestStream> HttpSession::Start(const mcp::Message& message) {
     absl::MutexLock lock(&mu_);
     request_streams_[mcp::IdKey(message.id)] = stream;
   }
-  // The POST waits on `stream` for the response, so a quiet call may run on
-  // its thread.
+  // The POST waits on `stream` for the response, so a brief and quiet call may
+  // run on its thread.
   session_->Handle(message, /*caller_waits=*/true);
   return stream;
 }
