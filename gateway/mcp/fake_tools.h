@@ -7,6 +7,7 @@
 #define MFGATE_GATEWAY_MCP_FAKE_TOOLS_H_
 
 #include <atomic>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -28,9 +29,8 @@ class FakeTools : public ToolProvider {
   bool BriefAndQuiet(const std::string&) const override {
     return brief_and_quiet;
   }
-  nlohmann::json CallTool(const std::string& name,
-                          const nlohmann::json& arguments,
-                          ToolCallContext& context) override {
+  ToolResult CallTool(const std::string& name, const nlohmann::json& arguments,
+                      ToolCallContext& context) override {
     if (name == "wait") {
       context.report_progress(1, 2, "started");
       started = true;
@@ -39,16 +39,22 @@ class FakeTools : public ToolProvider {
         absl::SleepFor(absl::Milliseconds(2));
       }
       saw_cancel = context.cancellation->cancelled();
-      return {{"content", nlohmann::json::array()}, {"isError", true}};
+      return nlohmann::json{{"content", nlohmann::json::array()},
+                            {"isError", true}};
     }
     echo_thread = std::this_thread::get_id();
-    return {{"content", {{{"type", "text"}, {"text", "echo"}}}},
-            {"structuredContent", arguments}};
+    nlohmann::json result{{"content", {{{"type", "text"}, {"text", "echo"}}}},
+                          {"structuredContent", arguments}};
+    if (!serialize_echo) return result;
+    return ToolResult::Serialized(
+        std::make_shared<const std::string>(result.dump()), false);
   }
 
   std::atomic<bool> started{false};
   std::atomic<bool> saw_cancel{false};
   std::atomic<bool> brief_and_quiet{false};
+  // `echo` returns its result serialized (as kept answers are).
+  std::atomic<bool> serialize_echo{false};
   std::atomic<std::thread::id> echo_thread;
 };
 

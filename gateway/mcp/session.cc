@@ -35,6 +35,34 @@ bool IsSupported(const std::string& version) {
 
 }  // namespace
 
+void Session::Send(const json& message, const json& related) {
+  Outgoing out;
+  out.related = related;
+  if (!message.is_null()) {
+    out.text = std::make_shared<const std::string>(
+        message.dump(-1, ' ', false, json::error_handler_t::replace));
+    out.is_response = message.is_object() && message.contains("id") &&
+                      !message.contains("method");
+    if (out.is_response) out.id = message["id"];
+  }
+  outbox_(out);
+}
+
+void Session::SendToolResponse(const json& id, const ToolResult& result) {
+  // The members in the order MakeResult's dump writes them.
+  auto text = std::make_shared<std::string>(absl::StrCat(
+      "{\"id\":", id.dump(-1, ' ', false, json::error_handler_t::replace),
+      ",\"jsonrpc\":\"2.0\",\"result\":"));
+  result.AppendTo(text.get());
+  text->push_back('}');
+  Outgoing out;
+  out.text = std::move(text);
+  out.is_response = true;
+  out.id = id;
+  out.related = id;
+  outbox_(out);
+}
+
 Session::Session(Handlers handlers, SessionOptions options, Outbox outbox)
     : handlers_(handlers),
       tools_(handlers.tools),
@@ -291,10 +319,13 @@ void Session::StartToolCall(const Message& request, bool caller_waits) {
           method, params, *token, [this, id](const json& m) { Send(m, id); },
           kClientRequestTimeout);
     };
-    json result = tools_->CallTool(name, arguments, context);
+    ToolResult result = tools_->CallTool(name, arguments, context);
     // A cancelled request gets no response.
-    Send(token->cancelled() ? json(nullptr) : MakeResult(id, std::move(result)),
-         id);
+    if (token->cancelled()) {
+      Send(nullptr, id);
+    } else {
+      SendToolResponse(id, result);
+    }
     absl::MutexLock lock(&mu_);
     running_.erase(key);
   };

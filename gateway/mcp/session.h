@@ -47,14 +47,24 @@ struct SessionOptions {
   int max_concurrent_calls = 16;
 };
 
-// Receives every message the session sends. `related` is the id of the
-// client request a message belongs to (a response, or a notification or
-// request sent while serving it), or null; HTTP uses it to pick the stream.
-// A null `message` with a `related` id says that request ended without a
-// response (it was cancelled); transports that do not track requests ignore
-// it.
-using Outbox = std::function<void(const nlohmann::json& message,
-                                  const nlohmann::json& related)>;
+// One message the session sends, serialized once: transports write `text`
+// as it is and share it (HTTP keeps it for replay).
+struct Outgoing {
+  // The message's JSON text; null when request `related` ended without a
+  // response (it was cancelled). Transports that do not track requests
+  // ignore those.
+  std::shared_ptr<const std::string> text;
+  // Whether the message is a response, and the id it answers.
+  bool is_response = false;
+  nlohmann::json id;
+  // The id of the client request the message belongs to (a response, or a
+  // notification or request sent while serving it), or null; HTTP uses it
+  // to pick the stream.
+  nlohmann::json related;
+};
+
+// Receives every message the session sends.
+using Outbox = std::function<void(const Outgoing& message)>;
 
 class Session {
  public:
@@ -90,10 +100,12 @@ class Session {
            const nlohmann::json& related = nullptr);
 
  private:
+  // Serializes and sends `message`; a null message says request `related`
+  // ended without a response.
   void Send(const nlohmann::json& message,
-            const nlohmann::json& related = nullptr) {
-    outbox_(message, related);
-  }
+            const nlohmann::json& related = nullptr);
+  // Sends the response to tool call `id`, splicing a serialized result in.
+  void SendToolResponse(const nlohmann::json& id, const ToolResult& result);
   void HandleRequest(const Message& request, bool caller_waits);
   // resources/*, prompts/*, completion/complete (session_catalog.cc); false
   // when `request` is none of them.

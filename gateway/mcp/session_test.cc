@@ -21,13 +21,13 @@ class SessionTest : public ::testing::Test {
     SessionOptions options;
     options.server_version = "9.9";
     options.max_concurrent_calls = 2;
-    session_ = std::make_unique<Session>(
-        &tools_, options, [this](const json& m, const json& related) {
+    session_ =
+        std::make_unique<Session>(&tools_, options, [this](const Outgoing& m) {
           absl::MutexLock lock(&mu_);
-          if (m.is_null()) {
-            unanswered_.push_back(related);
+          if (m.text == nullptr) {
+            unanswered_.push_back(m.related);
           } else {
-            sent_.push_back(m);
+            sent_.push_back(json::parse(*m.text));
           }
         });
   }
@@ -79,8 +79,9 @@ TEST_F(SessionTest, NegotiatesEverySupportedVersionAndFallsBackToTheLatest) {
   for (const char* version :
        {"2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"}) {
     json reply;
-    Session probe(&tools_, SessionOptions(),
-                  [&reply](const json& m, const json&) { reply = m; });
+    Session probe(&tools_, SessionOptions(), [&reply](const Outgoing& m) {
+      reply = json::parse(*m.text);
+    });
     probe.HandleText(
         Request(1, "initialize", {{"protocolVersion", version}}).dump());
     EXPECT_EQ(reply["result"]["protocolVersion"], version);
@@ -88,7 +89,7 @@ TEST_F(SessionTest, NegotiatesEverySupportedVersionAndFallsBackToTheLatest) {
   }
   json reply;
   Session probe(&tools_, SessionOptions(),
-                [&reply](const json& m, const json&) { reply = m; });
+                [&reply](const Outgoing& m) { reply = json::parse(*m.text); });
   probe.HandleText(
       Request(1, "initialize", {{"protocolVersion", "1999-01-01"}}).dump());
   EXPECT_EQ(reply["result"]["protocolVersion"], "2025-11-25");
@@ -137,6 +138,20 @@ TEST_F(SessionTest, ToolCallsEchoIdsExactly) {
                             {{"name", "echo"}, {"arguments", {{"x", 1}}}}));
   EXPECT_EQ(reply["id"], "str-id");
   EXPECT_EQ(reply["result"]["structuredContent"]["x"], 1);
+}
+
+TEST_F(SessionTest, SerializedResultsAreSplicedIntoTheResponse) {
+  Initialize();
+  const json arguments = {{"x", "é\u2028"}, {"y", {1, 2}}};
+  json built = Call(
+      Request(1, "tools/call", {{"name", "echo"}, {"arguments", arguments}}));
+  tools_.serialize_echo = true;
+  json spliced = Call(Request("two", "tools/call",
+                              {{"name", "echo"}, {"arguments", arguments}}));
+  EXPECT_EQ(spliced["id"], "two");
+  EXPECT_EQ(spliced["jsonrpc"], "2.0");
+  EXPECT_EQ(spliced["result"], built["result"]);
+  EXPECT_EQ(spliced["result"]["structuredContent"], arguments);
 }
 
 TEST_F(SessionTest, BriefQuietCallRunsOnTheThreadOfACallerThatWaits) {

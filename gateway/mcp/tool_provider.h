@@ -13,6 +13,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "gateway/mcp/tool_result.h"
 #include "nlohmann/json.hpp"
 
 namespace mfgate::mcp {
@@ -110,9 +111,9 @@ class ToolProvider {
   // `structuredContent` / `isError` where they apply. Argument and execution
   // errors are results with isError=true (so a model can correct itself);
   // the protocol layer has already checked that the tool exists.
-  virtual nlohmann::json CallTool(const std::string& name,
-                                  const nlohmann::json& arguments,
-                                  ToolCallContext& context) = 0;
+  virtual ToolResult CallTool(const std::string& name,
+                              const nlohmann::json& arguments,
+                              ToolCallContext& context) = 0;
 };
 
 }  // namespace mfgate::mcp

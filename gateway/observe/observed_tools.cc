@@ -14,13 +14,13 @@ void DefineToolMetrics(MetricsRegistry* registry) {
                             LatencyBuckets());
 }
 
-nlohmann::json ObservedTools::CallTool(const std::string& name,
-                                       const nlohmann::json& arguments,
-                                       mcp::ToolCallContext& context) {
+mcp::ToolResult ObservedTools::CallTool(const std::string& name,
+                                        const nlohmann::json& arguments,
+                                        mcp::ToolCallContext& context) {
   const absl::Time start = absl::Now();
-  nlohmann::json result = inner_->CallTool(name, arguments, context);
+  mcp::ToolResult result = inner_->CallTool(name, arguments, context);
   const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
-  const bool failed = result.value("isError", false);
+  const bool failed = result.is_error();
   const std::string outcome = failed
                                   ? "error"
                                   : (context.cancellation != nullptr &&
@@ -43,11 +43,13 @@ nlohmann::json ObservedTools::CallTool(const std::string& name,
     }
     audit["metrics"] = metrics;
   }
-  if (result.contains("structuredContent") &&
-      result["structuredContent"].is_object() &&
-      result["structuredContent"].contains("rows") &&
-      result["structuredContent"]["rows"].is_array()) {
-    audit["rows"] = result["structuredContent"]["rows"].size();
+  // Serialized results are kept metadata answers: no rows.
+  if (const nlohmann::json* value = result.value();
+      value != nullptr && value->contains("structuredContent") &&
+      (*value)["structuredContent"].is_object() &&
+      (*value)["structuredContent"].contains("rows") &&
+      (*value)["structuredContent"]["rows"].is_array()) {
+    audit["rows"] = (*value)["structuredContent"]["rows"].size();
   }
   LogEvent(LogLevel::kInfo, "tool_call", audit);
   return result;

@@ -33,9 +33,9 @@ class ObservedTools final : public mcp::ToolProvider {
   bool BriefAndQuiet(const std::string& name) const override {
     return inner_->BriefAndQuiet(name);
   }
-  nlohmann::json CallTool(const std::string& name,
-                          const nlohmann::json& arguments,
-                          mcp::ToolCallContext& context) override;
+  mcp::ToolResult CallTool(const std::string& name,
+                           const nlohmann::json& arguments,
+                           mcp::ToolCallContext& context) override;
 
   // Calls finished so far (what the gateway's idle trimmer watches).
   uint64_t calls() const { return calls_.load(std::memory_order_relaxed); }

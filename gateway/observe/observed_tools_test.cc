@@ -21,10 +21,12 @@ TEST(ObservedToolsTest, EachCallIsAuditedAndCounted) {
   int saved = dup(STDERR_FILENO);
   dup2(fileno(file), STDERR_FILENO);
   SetLogFormat(LogFormat::kJson);
-  nlohmann::json result = tools.CallTool(
-      "echo",
-      {{"metrics", {"revenue", 7}}, {"rows", {{1, "secret"}, {2, "x"}}}},
-      context);
+  nlohmann::json result = tools
+                              .CallTool("echo",
+                                        {{"metrics", {"revenue", 7}},
+                                         {"rows", {{1, "secret"}, {2, "x"}}}},
+                                        context)
+                              .ToJson();
   SetLogFormat(LogFormat::kText);
   dup2(saved, STDERR_FILENO);
   close(saved);

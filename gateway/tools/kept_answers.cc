@@ -11,15 +11,20 @@ std::shared_ptr<const KeptAnswers::Answer> KeptAnswers::Find(
   return found == answers_.end() ? nullptr : found->second;
 }
 
-void KeptAnswers::Keep(const std::string& key, std::string manifest,
-                       nlohmann::json result) {
+mcp::ToolResult KeptAnswers::Keep(const std::string& key, std::string manifest,
+                                  const nlohmann::json& result) {
   auto answer = std::make_shared<const Answer>(
-      Answer{std::move(manifest), std::move(result)});
+      Answer{std::move(manifest),
+             mcp::ToolResult::Serialized(
+                 std::make_shared<const std::string>(result.dump(
+                     -1, ' ', false, nlohmann::json::error_handler_t::replace)),
+                 result.value("isError", false))});
   absl::MutexLock lock(&mu_);
   if (answers_.size() >= max_entries_ && !answers_.contains(key)) {
     answers_.clear();
   }
-  answers_[key] = std::move(answer);
+  answers_[key] = answer;
+  return answer->result;
 }
 
 }  // namespace mfgate::tools

@@ -5,9 +5,10 @@
 // The gateway sends that hash with a repeated call; a worker whose engine
 // still has that manifest answers "not modified" and the kept result is
 // reused, so neither side serializes, parses or renders it again
-// (common/manifest_headers.h). At most `max_entries` results are kept; the
-// map empties when full (metadata calls are few and cheap to redo).
-// Thread-safe; entries are immutable and shared.
+// (common/manifest_headers.h): results are kept serialized, and a response
+// splices the kept text in (mcp/tool_result.h). At most `max_entries` results
+// are kept; the map empties when full (metadata calls are few and cheap to
+// redo). Thread-safe; entries are immutable and shared.
 #ifndef MFGATE_GATEWAY_TOOLS_KEPT_ANSWERS_H_
 #define MFGATE_GATEWAY_TOOLS_KEPT_ANSWERS_H_
 
@@ -18,6 +19,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
+#include "gateway/mcp/tool_result.h"
 #include "nlohmann/json.hpp"
 
 namespace mfgate::tools {
@@ -25,16 +27,17 @@ namespace mfgate::tools {
 class KeptAnswers {
  public:
   struct Answer {
-    std::string manifest;   // SHA-256 (hex) of the semantic manifest.
-    nlohmann::json result;  // The MCP tool result.
+    std::string manifest;    // SHA-256 (hex) of the semantic manifest.
+    mcp::ToolResult result;  // The MCP tool result, serialized.
   };
 
   explicit KeptAnswers(size_t max_entries = 1024) : max_entries_(max_entries) {}
 
   // The answer kept under `key`, or null.
   std::shared_ptr<const Answer> Find(const std::string& key) const;
-  void Keep(const std::string& key, std::string manifest,
-            nlohmann::json result);
+  // Keeps `result`, serialized, and returns it so.
+  mcp::ToolResult Keep(const std::string& key, std::string manifest,
+                       const nlohmann::json& result);
 
  private:
   const size_t max_entries_;

@@ -28,11 +28,12 @@ std::string HeaderOf(const grpc::ClientContext& rpc, const char* name) {
 // call's rendered result is kept and revalidated with the worker by its
 // manifest hash (kept_answers.h).
 template <typename Request, typename Response>
-json Invoke(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
-                                         Response*),
-            Stub* stub, const Request& request, absl::Duration timeout,
-            mcp::ToolCallContext& call, json (*render)(const Response&),
-            KeptAnswers* kept = nullptr) {
+mcp::ToolResult Invoke(grpc::Status (Stub::*method)(grpc::ClientContext*,
+                                                    const Request&, Response*),
+                       Stub* stub, const Request& request,
+                       absl::Duration timeout, mcp::ToolCallContext& call,
+                       json (*render)(const Response&),
+                       KeptAnswers* kept = nullptr) {
   // Shared with the cancel callback, which may outlive this frame.
   auto rpc = std::make_shared<grpc::ClientContext>();
   rpc->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
@@ -66,8 +67,8 @@ json Invoke(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
         "the worker answered \"not modified\" to a call with no kept answer"));
   }
   json result = render(response);
-  if (!manifest.empty()) kept->Keep(key, manifest, result);
-  return result;
+  if (manifest.empty()) return result;
+  return kept->Keep(key, manifest, result);
 }
 
 json RenderQuery(const v1::QueryResponse& r) { return QueryResult(r, false); }
@@ -99,8 +100,9 @@ bool MetricFlowTools::BriefAndQuiet(const std::string& name) const {
   return false;
 }
 
-json MetricFlowTools::CallTool(const std::string& name, const json& arguments,
-                               mcp::ToolCallContext& call) {
+mcp::ToolResult MetricFlowTools::CallTool(const std::string& name,
+                                          const json& arguments,
+                                          mcp::ToolCallContext& call) {
   const ToolSpec* spec = FindTool(name);
   if (spec == nullptr)
     return ErrorResult(absl::NotFoundError("unknown tool " + name));

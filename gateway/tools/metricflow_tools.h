@@ -35,9 +35,9 @@ class MetricFlowTools final : public mcp::ToolProvider {
   // Every MetricFlow tool is quiet (it reports progress only); the metadata
   // tools are also brief (list_timeout; queries may run for minutes).
   bool BriefAndQuiet(const std::string& name) const override;
-  nlohmann::json CallTool(const std::string& name,
-                          const nlohmann::json& arguments,
-                          mcp::ToolCallContext& context) override;
+  mcp::ToolResult CallTool(const std::string& name,
+                           const nlohmann::json& arguments,
+                           mcp::ToolCallContext& context) override;
 
  private:
   const std::shared_ptr<v1::Worker::StubInterface> worker_;

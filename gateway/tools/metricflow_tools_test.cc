@@ -90,7 +90,7 @@ class MetricFlowToolsTest : public ::testing::Test {
     mcp::CancellationToken token;
     mcp::ToolCallContext context;
     context.cancellation = &token;
-    return tools_->CallTool(name, arguments, context);
+    return tools_->CallTool(name, arguments, context).ToJson();
   }
 
   FakeWorker worker_;
@@ -129,12 +129,21 @@ TEST_F(MetricFlowToolsTest, MetadataResultsAreKeptUntilTheManifestChanges) {
   const json first = Call("list_metrics", {{"search", "rev"}});
   EXPECT_EQ(FirstMetric(first), "search=rev manifest=m1");
   EXPECT_EQ(Call("list_metrics", {{"search", "rev"}}), first);
+  {  // Kept answers are served serialized, spliced into the response as is.
+    mcp::CancellationToken token;
+    mcp::ToolCallContext context;
+    context.cancellation = &token;
+    mcp::ToolResult kept =
+        tools_->CallTool("list_metrics", {{"search", "rev"}}, context);
+    EXPECT_TRUE(kept.serialized());
+    EXPECT_FALSE(kept.is_error());
+  }
   EXPECT_EQ(FirstMetric(Call("list_metrics", {{"search", "cost"}})),
             "search=cost manifest=m1");
   {
     absl::MutexLock lock(&worker_.mu);
     EXPECT_EQ(worker_.full_answers, 2);
-    EXPECT_EQ(worker_.not_modified, 1);
+    EXPECT_EQ(worker_.not_modified, 2);
     worker_.manifest = "m2";
   }
   EXPECT_EQ(FirstMetric(Call("list_metrics", {{"search", "rev"}})),
@@ -143,7 +152,7 @@ TEST_F(MetricFlowToolsTest, MetadataResultsAreKeptUntilTheManifestChanges) {
             "search=rev manifest=m2");
   absl::MutexLock lock(&worker_.mu);
   EXPECT_EQ(worker_.full_answers, 3);
-  EXPECT_EQ(worker_.not_modified, 2);
+  EXPECT_EQ(worker_.not_modified, 3);
 }
 
 TEST_F(MetricFlowToolsTest, NotModifiedWithoutAKeptAnswerIsAnError) {
@@ -192,7 +201,8 @@ TEST_F(MetricFlowToolsTest, CancellingTheTokenCancelsTheRpc) {
     absl::SleepFor(absl::Milliseconds(100));
     token.Cancel();
   });
-  json result = tools_->CallTool("query", {{"metrics", {"slow"}}}, context);
+  json result =
+      tools_->CallTool("query", {{"metrics", {"slow"}}}, context).ToJson();
   canceller.join();
   EXPECT_EQ(result["isError"], true);
   absl::Time deadline = absl::Now() + absl::Seconds(5);
@@ -211,7 +221,8 @@ TEST(MetricFlowToolsUnavailableTest, DeadWorkerIsAClearErrorWithinTheDeadline) {
   mcp::CancellationToken token;
   mcp::ToolCallContext context;
   context.cancellation = &token;
-  json result = tools.CallTool("list_metrics", json::object(), context);
+  json result =
+      tools.CallTool("list_metrics", json::object(), context).ToJson();
   EXPECT_EQ(result["isError"], true);
   EXPECT_THAT(result["content"][0]["text"].get<std::string>(),
               HasSubstr("timed out"));

@@ -82,13 +82,14 @@ void HttpTransport::HandleMcpPost(const httplib::Request& req,
     StreamRequest(session, message, res);
     return;
   }
-  std::optional<json> response =
+  std::optional<std::string> response =
       session->Exchange(message, options_.response_timeout);
   if (!response.has_value()) {
     res.status = 202;
     return;
   }
-  Reply(res, 200, *response);
+  res.status = 200;
+  res.set_content(std::move(*response), "application/json");
 }
 
 void HttpTransport::HandleMcpGet(const httplib::Request& req,

@@ -54,8 +54,7 @@ HttpSession::HttpSession(std::string id, std::string tenant,
                          const mcp::SessionOptions& options)
     : id_(std::move(id)), tenant_(std::move(tenant)), last_used_(absl::Now()) {
   session_ = std::make_unique<mcp::Session>(
-      handlers, options,
-      [this](const json& m, const json& related) { Route(m, related); });
+      handlers, options, [this](const mcp::Outgoing& m) { Route(m); });
 }
 
 HttpSession::~HttpSession() { Close(); }
@@ -76,46 +75,43 @@ bool HttpSession::closed() const {
 }
 
 StreamEvent HttpSession::Record(const std::string& stream,
-                                const json& message) {
-  StreamEvent event{next_event_id_++,
-                    std::make_shared<const std::string>(message.dump(
-                        -1, ' ', false, json::error_handler_t::replace))};
+                                std::shared_ptr<const std::string> text) {
+  StreamEvent event{next_event_id_++, std::move(text)};
   AppendBounded(&history_, &history_bytes_, Recorded{event, stream},
                 [](const Recorded& r) { return r.event.data->size(); });
   return event;
 }
 
-void HttpSession::Route(const json& message, const json& related) {
-  const bool is_response = message.is_object() && message.contains("id") &&
-                           !message.contains("method");
+void HttpSession::Route(const mcp::Outgoing& message) {
   absl::MutexLock lock(&mu_);
-  if (is_response) {
-    auto waiting = awaited_.find(mcp::IdKey(message["id"]));
+  if (message.is_response) {
+    auto waiting = awaited_.find(mcp::IdKey(message.id));
     if (waiting != awaited_.end()) {
-      waiting->second = message;
+      waiting->second = message.text;
       return;
     }
   }
-  if (!related.is_null()) {
-    const std::string key = mcp::IdKey(related);
+  if (!message.related.is_null()) {
+    const std::string key = mcp::IdKey(message.related);
     auto stream = request_streams_.find(key);
     if (stream != request_streams_.end()) {
-      // A null message: the request ended without a response.
-      const bool last =
-          message.is_null() || (is_response && message["id"] == related);
+      // No text: the request ended without a response.
+      const bool last = message.text == nullptr ||
+                        (message.is_response && message.id == message.related);
       stream->second->Push(
-          message.is_null() ? StreamEvent{} : Record(key, message), last);
+          message.text == nullptr ? StreamEvent{} : Record(key, message.text),
+          last);
       if (last) request_streams_.erase(stream);
       return;
     }
   }
-  if (closed_ || message.is_null()) return;
-  AppendBounded(&stream_, &stream_bytes_, Record("", message),
+  if (closed_ || message.text == nullptr) return;
+  AppendBounded(&stream_, &stream_bytes_, Record("", message.text),
                 [](const StreamEvent& e) { return e.data->size(); });
 }
 
-std::optional<json> HttpSession::Exchange(const mcp::Message& message,
-                                          absl::Duration timeout) {
+std::optional<std::string> HttpSession::Exchange(const mcp::Message& message,
+                                                 absl::Duration timeout) {
   Touch();
   if (message.kind != mcp::Message::Kind::kRequest) {
     session_->Handle(message);
@@ -124,20 +120,21 @@ std::optional<json> HttpSession::Exchange(const mcp::Message& message,
   const std::string key = mcp::IdKey(message.id);
   {
     absl::MutexLock lock(&mu_);
-    awaited_[key] = std::nullopt;
+    awaited_[key] = nullptr;
   }
   session_->Handle(message);
   absl::MutexLock lock(&mu_);
   auto arrived = [this, &key]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return closed_ || awaited_[key].has_value();
+    return closed_ || awaited_[key] != nullptr;
   };
   mu_.AwaitWithTimeout(absl::Condition(&arrived), timeout);
-  std::optional<json> response = std::move(awaited_[key]);
+  std::shared_ptr<const std::string> response = std::move(awaited_[key]);
   awaited_.erase(key);
   last_used_ = absl::Now();
-  if (response.has_value()) return response;
+  if (response != nullptr) return *response;
   return mcp::MakeError(message.id, mcp::kInternalError,
-                        closed_ ? "session closed" : "no response in time");
+                        closed_ ? "session closed" : "no response in time")
+      .dump();
 }
 
 std::shared_ptr<RequestStream> HttpSession::Start(const mcp::Message& message) {

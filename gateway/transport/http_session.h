@@ -72,10 +72,10 @@ class HttpSession {
   const std::string& tenant() const { return tenant_; }
 
   // Hands `message` to the session. For a request, waits up to `timeout`
-  // for its response and returns it (a JSON-RPC error when it times out);
-  // nullopt for notifications and responses.
-  std::optional<nlohmann::json> Exchange(const mcp::Message& message,
-                                         absl::Duration timeout);
+  // for its response and returns its text (a JSON-RPC error when it times
+  // out); nullopt for notifications and responses.
+  std::optional<std::string> Exchange(const mcp::Message& message,
+                                      absl::Duration timeout);
 
   // Hands the request `message` to the session and returns the stream of its
   // events, which ends with its response.
@@ -114,8 +114,9 @@ class HttpSession {
     std::string stream;  // The request id key, or "" for the standalone stream.
   };
 
-  void Route(const nlohmann::json& message, const nlohmann::json& related);
-  StreamEvent Record(const std::string& stream, const nlohmann::json& message)
+  void Route(const mcp::Outgoing& message);
+  StreamEvent Record(const std::string& stream,
+                     std::shared_ptr<const std::string> text)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Touch();
 
@@ -129,8 +130,8 @@ class HttpSession {
   uint64_t next_event_id_ ABSL_GUARDED_BY(mu_) = 1;
   std::deque<Recorded> history_ ABSL_GUARDED_BY(mu_);
   size_t history_bytes_ ABSL_GUARDED_BY(mu_) = 0;
-  // Responses awaited by a JSON POST, by request id key; nullopt until then.
-  std::map<std::string, std::optional<nlohmann::json>> awaited_
+  // Responses awaited by a JSON POST, by request id key; null until then.
+  std::map<std::string, std::shared_ptr<const std::string>> awaited_
       ABSL_GUARDED_BY(mu_);
   // Requests answered as streams, by request id key.
   std::map<std::string, std::shared_ptr<RequestStream>> request_streams_

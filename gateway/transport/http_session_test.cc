@@ -31,7 +31,8 @@ class HttpSessionTest : public ::testing::Test {
                  {"capabilities", json::object()},
                  {"clientInfo", {{"name", "t"}, {"version", "1"}}}}}}),
         absl::Seconds(10));
-    EXPECT_TRUE(initialized.has_value() && initialized->contains("result"));
+    EXPECT_TRUE(initialized.has_value() &&
+                json::parse(*initialized).contains("result"));
     session_.Exchange(
         Parse({{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}}),
         absl::Seconds(10));

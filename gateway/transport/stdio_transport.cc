@@ -19,10 +19,12 @@ class LineWriter {
  public:
   explicit LineWriter(int fd) : fd_(fd) {}
 
-  void Write(const nlohmann::json& message) {
-    if (message.is_null()) return;  // A request that ended unanswered.
-    std::string line =
-        message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  void WriteJson(const nlohmann::json& message) {
+    Write(
+        message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
+  void Write(absl::string_view text) {
+    std::string line(text);
     line += '\n';
     absl::MutexLock lock(&mu_);
     if (broken_) return;
@@ -52,8 +54,10 @@ absl::Status RunStdio(int in_fd, int out_fd, mcp::Handlers handlers,
                       const StdioOptions& options) {
   LineWriter writer(out_fd);
   mcp::Session session(handlers, session_options,
-                       [&writer](const nlohmann::json& m,
-                                 const nlohmann::json&) { writer.Write(m); });
+                       [&writer](const mcp::Outgoing& m) {
+                         // No text: a request that ended unanswered.
+                         if (m.text != nullptr) writer.Write(*m.text);
+                       });
   std::string line;
   bool discarding = false;  // Inside an oversize line.
   size_t discarded = 0;
@@ -78,7 +82,7 @@ absl::Status RunStdio(int in_fd, int out_fd, mcp::Handlers handlers,
         ++discarded;
         if (c == '\n') {
           discarding = false;
-          writer.Write(mcp::MakeError(
+          writer.WriteJson(mcp::MakeError(
               nullptr, mcp::kInvalidRequest,
               absl::StrCat("Invalid Request: message too large: ", discarded,
                            " bytes (limit ", options.max_line_bytes, ")")));

@@ -86,8 +86,9 @@ bool FixtureTools::HasTool(const std::string& name) const {
   return false;
 }
 
-json FixtureTools::CallTool(const std::string& name, const json& arguments,
-                            mcp::ToolCallContext& context) {
+mcp::ToolResult FixtureTools::CallTool(const std::string& name,
+                                       const json& arguments,
+                                       mcp::ToolCallContext& context) {
   const json resource = {{"type", "resource"},
                          {"resource",
                           {{"uri", "test://embedded-resource"},
@@ -119,9 +120,10 @@ json FixtureTools::CallTool(const std::string& name, const json& arguments,
     return Result({Text("Tool with logging executed successfully")});
   }
   if (name == "test_error_handling") {
-    return {{"content",
-             {Text("This tool intentionally returns an error for testing")}},
-            {"isError", true}};
+    return json{
+        {"content",
+         {Text("This tool intentionally returns an error for testing")}},
+        {"isError", true}};
   }
   if (name == "test_tool_with_progress") {
     for (double step : {0.0, 50.0, 100.0}) {
@@ -194,7 +196,7 @@ json FixtureTools::CallTool(const std::string& name, const json& arguments,
         ElicitationRequest("Please choose", properties, json::array()),
         "Elicitation completed: ");
   }
-  return {{"content", {Text("unknown tool " + name)}}, {"isError", true}};
+  return json{{"content", {Text("unknown tool " + name)}}, {"isError", true}};
 }
 
 absl::StatusOr<json> FixtureResources::ListResources() const {

@@ -15,9 +15,9 @@ class FixtureTools : public mcp::ToolProvider {
  public:
   nlohmann::json ListTools() const override;
   bool HasTool(const std::string& name) const override;
-  nlohmann::json CallTool(const std::string& name,
-                          const nlohmann::json& arguments,
-                          mcp::ToolCallContext& context) override;
+  mcp::ToolResult CallTool(const std::string& name,
+                           const nlohmann::json& arguments,
+                           mcp::ToolCallContext& context) override;
 };
 
 class FixtureResources : public mcp::ResourceProvider {
