@@ -23,10 +23,21 @@ std::string HeaderOf(const grpc::ClientContext& rpc, const char* name) {
              : std::string(found->second.data(), found->second.size());
 }
 
-// One RPC: deadline, wait-for-ready (a worker may still be loading), and
-// cancellation through the MCP request's token. With `kept`, a metadata
-// call's rendered result is kept and revalidated with the worker by its
-// manifest hash (kept_answers.h).
+// Whether a failed RPC may be sent again: the connection failed before the
+// worker answered (UNAVAILABLE without the worker's own ErrorDetail, which
+// it attaches to every error it sends). The channel has no gRPC retry
+// filter (worker_pool.cc), so this stands in for its transparent retry; every
+// worker RPC only reads.
+bool DroppedByTheConnection(const grpc::Status& status) {
+  return status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+         status.error_details().empty();
+}
+
+// One RPC: deadline, wait-for-ready (a worker may still be loading), one
+// more attempt, without waiting, when the connection dropped it, and
+// cancellation through the MCP request's token. With `kept`, a metadata call's
+// rendered result is kept and revalidated with the worker by its manifest hash
+// (kept_answers.h).
 template <typename Request, typename Response>
 mcp::ToolResult Invoke(grpc::Status (Stub::*method)(grpc::ClientContext*,
                                                     const Request&, Response*),
@@ -34,27 +45,40 @@ mcp::ToolResult Invoke(grpc::Status (Stub::*method)(grpc::ClientContext*,
                        absl::Duration timeout, mcp::ToolCallContext& call,
                        json (*render)(const Response&),
                        KeptAnswers* kept = nullptr) {
-  // Shared with the cancel callback, which may outlive this frame.
-  auto rpc = std::make_shared<grpc::ClientContext>();
-  rpc->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
-  rpc->set_wait_for_ready(true);
+  const absl::Time deadline = absl::Now() + timeout;
   std::string key;
   std::shared_ptr<const KeptAnswers::Answer> answer;
   if (kept != nullptr) {
     key = absl::StrCat(Request::descriptor()->full_name(), ":",
                        request.SerializeAsString());
     answer = kept->Find(key);
-    if (answer != nullptr)
-      rpc->AddMetadata(kIfManifestHeader, answer->manifest);
   }
-  call.cancellation->OnCancel([rpc] { rpc->TryCancel(); });
   // A caller that sent a progressToken sees the call start and finish (the
   // worker may first have to load MetricFlow, or a query may run long).
   if (call.report_progress)
     call.report_progress(0, 1, "sent to the MetricFlow worker");
+  // Shared with the cancel callback, which may outlive this frame.
+  std::shared_ptr<grpc::ClientContext> rpc;
   Response response;
-  grpc::Status status = (stub->*method)(rpc.get(), request, &response);
-  call.cancellation->OnCancel([] {});
+  grpc::Status status;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    rpc = std::make_shared<grpc::ClientContext>();
+    rpc->set_deadline(absl::ToChronoTime(deadline));
+    // Only the first attempt waits for a worker that is not connected: a
+    // worker that went away fails its tenant's calls at once, not at their
+    // deadline.
+    rpc->set_wait_for_ready(attempt == 0);
+    if (answer != nullptr)
+      rpc->AddMetadata(kIfManifestHeader, answer->manifest);
+    call.cancellation->OnCancel([rpc] { rpc->TryCancel(); });
+    status = (stub->*method)(rpc.get(), request, &response);
+    call.cancellation->OnCancel([] {});
+    if (!DroppedByTheConnection(status) || call.cancellation->cancelled() ||
+        absl::Now() >= deadline) {
+      break;
+    }
+    response.Clear();
+  }
   if (call.report_progress)
     call.report_progress(1, 1, status.ok() ? "done" : "failed");
   if (!status.ok()) return ErrorResult(FromGrpcStatus(status));

@@ -48,6 +48,14 @@ class FakeWorker final : public v1::Worker::Service {
                            const v1::ListMetricsRequest* request,
                            v1::ListMetricsResponse* response) override {
     absl::MutexLock lock(&mu);
+    ++list_calls;
+    if (unavailable > 0) {
+      --unavailable;
+      // As a dropped connection looks, or with the worker's ErrorDetail.
+      return unavailable_from_worker
+                 ? ToGrpcStatus(absl::UnavailableError("engine restarting"))
+                 : grpc::Status(grpc::StatusCode::UNAVAILABLE, "dropped");
+    }
     if (!manifest.empty()) {
       context->AddInitialMetadata(kManifestHeader, manifest);
       auto kept = context->client_metadata().find(kIfManifestHeader);
@@ -72,6 +80,10 @@ class FakeWorker final : public v1::Worker::Service {
   bool always_not_modified ABSL_GUARDED_BY(mu) = false;
   int full_answers ABSL_GUARDED_BY(mu) = 0;
   int not_modified ABSL_GUARDED_BY(mu) = 0;
+  int list_calls ABSL_GUARDED_BY(mu) = 0;
+  // ListMetrics answers UNAVAILABLE this many times first.
+  int unavailable ABSL_GUARDED_BY(mu) = 0;
+  bool unavailable_from_worker ABSL_GUARDED_BY(mu) = false;
 };
 
 class MetricFlowToolsTest : public ::testing::Test {
@@ -153,6 +165,25 @@ TEST_F(MetricFlowToolsTest, MetadataResultsAreKeptUntilTheManifestChanges) {
   absl::MutexLock lock(&worker_.mu);
   EXPECT_EQ(worker_.full_answers, 3);
   EXPECT_EQ(worker_.not_modified, 3);
+}
+
+TEST_F(MetricFlowToolsTest, ACallTheConnectionDroppedIsSentOnceMore) {
+  auto attempts = [this](int unavailable, bool from_worker) {
+    {
+      absl::MutexLock lock(&worker_.mu);
+      worker_.unavailable = unavailable;
+      worker_.unavailable_from_worker = from_worker;
+      worker_.list_calls = 0;
+    }
+    const bool ok =
+        !Call("list_metrics", json::object()).value("isError", false);
+    absl::MutexLock lock(&worker_.mu);
+    return std::make_pair(ok, worker_.list_calls);
+  };
+  EXPECT_EQ(attempts(1, false), std::make_pair(true, 2));
+  EXPECT_EQ(attempts(2, false), std::make_pair(false, 2));  // Once only.
+  // The worker's own "unavailable" (its engine restarting) is its answer.
+  EXPECT_EQ(attempts(1, true), std::make_pair(false, 1));
 }
 
 TEST_F(MetricFlowToolsTest, NotModifiedWithoutAKeptAnswerIsAnError) {
