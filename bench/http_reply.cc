@@ -17,7 +17,7 @@ HttpReply::State HttpReply::Feed(absl::string_view bytes) {
 }
 
 void HttpReply::Reset() {
-  head_done_ = chunked_ = false;
+  head_done_ = chunked_ = closes_ = false;
   content_length_ = 0;
   status_ = 0;
   content_type_.clear();
@@ -61,6 +61,8 @@ bool HttpReply::ParseHead(absl::string_view head) {
     } else if (name == "transfer-encoding") {
       chunked_ = absl::EqualsIgnoreCase(value, "chunked");
       framed = framed || chunked_;
+    } else if (name == "connection") {
+      closes_ = absl::StrContains(absl::AsciiStrToLower(value), "close");
     } else if (name == "content-type") {
       content_type_ = std::string(value);
     }

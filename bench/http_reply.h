@@ -27,6 +27,8 @@ class HttpReply {
   int status() const { return status_; }
   const std::string& content_type() const { return content_type_; }
   const std::string& body() const { return body_; }
+  // The server closes the connection after this reply (Connection: close).
+  bool closes() const { return closes_; }
 
  private:
   State Parse();
@@ -37,6 +39,7 @@ class HttpReply {
   std::string buffer_;  // Bytes not consumed yet.
   bool head_done_ = false;
   bool chunked_ = false;
+  bool closes_ = false;
   size_t content_length_ = 0;
   int status_ = 0;
   std::string content_type_;

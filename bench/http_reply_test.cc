@@ -21,6 +21,12 @@ TEST(HttpReplyTest, ContentLengthBodyArrivingInPieces) {
   EXPECT_EQ(reply.Feed(""), State::kComplete);
   EXPECT_EQ(reply.status(), 202);
   EXPECT_EQ(reply.body(), "");
+  EXPECT_FALSE(reply.closes());
+  reply.Reset();
+  EXPECT_EQ(reply.Feed("HTTP/1.1 200 OK\r\nConnection: close\r\n"
+                       "Content-Length: 0\r\n\r\n"),
+            State::kComplete);
+  EXPECT_TRUE(reply.closes());
 }
 
 TEST(HttpReplyTest, ChunkedBody) {

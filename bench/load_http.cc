@@ -253,8 +253,14 @@ class Driver {
     }
     const bool ok = c.reply.status() == 200 &&
                     AnsweredIn(c.reply.content_type(), c.reply.body(), c.id);
-    c.reply.Reset();
     Count(c, ok);
+    if (c.reply.closes()) {  // Said so by the server: not an error.
+      close(c.fd);
+      c.fd = -1;
+      c.reply = HttpReply();
+    } else {
+      c.reply.Reset();
+    }
     Next(i);
   }
 
