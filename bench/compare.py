@@ -151,7 +151,7 @@ async def latency(args, work, projects):
     for label, *_ in CALLS:
         a, b, r, d = (p50[(label, s.name)] for s in (systems[0], systems[1], raw, in_process))
         speedups.append(a / b)
-        overheads.append((r - d, r / d))
+        overheads.append((label, r - d, r / d))
         lines.append(f"| {label} | {a / b:.0f}x | {b / d:.2f}x | {r / d:.2f}x | {r - d:.2f} "
                      f"| {b - r:.2f} |")
     lines += ["", "Cold start (process start to the first list_metrics answer): " +
@@ -161,16 +161,23 @@ async def latency(args, work, projects):
               "; ".join(f"{name}: {format_rss(parts)}" for name, parts in idle.items()) + "."]
 
     met = min(speedups) >= 30
-    small = all(diff <= OVERHEAD_TARGET_MS or ratio <= 1.05 for diff, ratio in overheads)
+    # Per call: within 0.5 ms or within 5%, whichever is larger.
+    over = [(label, diff, ratio) for label, diff, ratio in overheads
+            if diff > OVERHEAD_TARGET_MS and ratio > 1.05]
+    small = not over
     sdk = [p50[(label, systems[1].name)] - p50[(label, raw.name)] for label, *_ in CALLS]
     targets = [
         f"- ≥ 30× lower p50 than mcp-metricflow on every call: **{'met' if met else 'missed'}** "
         f"({min(speedups):.0f}×–{max(speedups):.0f}×).",
         f"- mfgate's overhead over in-process MetricFlow ≤ {OVERHEAD_TARGET_MS} ms p50 (or 5%), "
-        f"measured as (r)-(d): **{'met' if small else 'missed'}**, "
-        f"{min(o[0] for o in overheads):.2f} to {max(o[0] for o in overheads):.2f} ms p50 "
-        f"({min(o[1] for o in overheads):.2f}× to {max(o[1] for o in overheads):.2f}×); "
-        "below zero where the worker's metadata cache answers without the engine. The MCP "
+        f"measured as (r)-(d): **{'met' if small else 'missed'}**"
+        + ("" if small else " on " + ", ".join(
+            f"{label} (+{diff:.2f} ms, {ratio:.2f}×)" for label, diff, ratio in over)
+           + f", met on the other {len(overheads) - len(over)} calls")
+        + f"; {min(o[1] for o in overheads):.2f} to {max(o[1] for o in overheads):.2f} ms p50 "
+        f"({min(o[2] for o in overheads):.2f}× to {max(o[2] for o in overheads):.2f}×) "
+        "over all calls, below zero where the worker's metadata cache answers without the "
+        "engine. The MCP "
         f"Python SDK adds {min(sdk):.2f} to {max(sdk):.2f} ms p50 per call on top, in the "
         "client ((b)-(r)).",
         "- Cold start: mfgate's first answer waits for MetricFlow's one-time load in its "
