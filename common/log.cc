@@ -10,6 +10,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/json_text.h"
 
 namespace mfgate {
 namespace {
@@ -58,8 +59,7 @@ void WriteJson(LogLevel level, const nlohmann::json& fields) {
       {"ts", Timestamp()}, {"level", name}, {"program", ProgramName()}};
   for (const auto& [key, value] : fields.items()) line[key] = value;
   // Invalid UTF-8 in a message is replaced, never a reason to lose the line.
-  WriteLine(
-      line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  WriteLine(JsonText(line));
 }
 
 }  // namespace
@@ -128,8 +128,7 @@ void LogEvent(LogLevel level, absl::string_view event,
                     value.is_string() && value.get<std::string>().find(' ') ==
                                              std::string::npos
                         ? value.get<std::string>()
-                        : value.dump(-1, ' ', false,
-                                     nlohmann::json::error_handler_t::replace));
+                        : JsonText(value));
   }
   Log(level, text);
 }

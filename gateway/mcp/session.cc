@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/json_text.h"
 #include "common/thread_cache.h"
 
 namespace mfgate::mcp {
@@ -39,8 +40,7 @@ void Session::Send(const json& message, const json& related) {
   Outgoing out;
   out.related = related;
   if (!message.is_null()) {
-    out.text = std::make_shared<const std::string>(
-        message.dump(-1, ' ', false, json::error_handler_t::replace));
+    out.text = std::make_shared<const std::string>(JsonText(message));
     out.is_response = message.is_object() && message.contains("id") &&
                       !message.contains("method");
     if (out.is_response) out.id = message["id"];
@@ -51,8 +51,7 @@ void Session::Send(const json& message, const json& related) {
 void Session::SendToolResponse(const json& id, const ToolResult& result) {
   // The members in the order MakeResult's dump writes them.
   auto text = std::make_shared<std::string>(absl::StrCat(
-      "{\"id\":", id.dump(-1, ' ', false, json::error_handler_t::replace),
-      ",\"jsonrpc\":\"2.0\",\"result\":"));
+      "{\"id\":", JsonText(id), ",\"jsonrpc\":\"2.0\",\"result\":"));
   result.AppendTo(text.get());
   text->push_back('}');
   Outgoing out;

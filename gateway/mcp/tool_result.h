@@ -16,6 +16,7 @@
 #include <string>
 #include <utility>
 
+#include "common/json_text.h"
 #include "nlohmann/json.hpp"
 
 namespace mfgate::mcp {
@@ -54,8 +55,7 @@ class ToolResult {
     if (serialized()) {
       out->append(*text_);
     } else {
-      out->append(value_.dump(-1, ' ', false,
-                              nlohmann::json::error_handler_t::replace));
+      out->append(JsonText(value_));
     }
   }
 

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "common/json_text.h"
+
 namespace mfgate::tools {
 
 std::shared_ptr<const KeptAnswers::Answer> KeptAnswers::Find(
@@ -16,8 +18,7 @@ mcp::ToolResult KeptAnswers::Keep(const std::string& key, std::string manifest,
   auto answer = std::make_shared<const Answer>(
       Answer{std::move(manifest),
              mcp::ToolResult::Serialized(
-                 std::make_shared<const std::string>(result.dump(
-                     -1, ' ', false, nlohmann::json::error_handler_t::replace)),
+                 std::make_shared<const std::string>(JsonText(result)),
                  result.value("isError", false))});
   absl::MutexLock lock(&mu_);
   if (answers_.size() >= max_entries_ && !answers_.contains(key)) {

@@ -9,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/json_text.h"
 #include "gateway/mcp/jsonrpc.h"
 #include "gateway/transport/http_session.h"
 #include "httplib.h"
@@ -19,7 +20,7 @@ namespace mfgate::transport::internal {
 inline void Reply(httplib::Response& res, int status,
                   const nlohmann::json& body) {
   res.status = status;
-  res.set_content(body.dump(), "application/json");
+  res.set_content(JsonText(body), "application/json");
 }
 
 // A JSON-RPC error body (id null) with an HTTP status.

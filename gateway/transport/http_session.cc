@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "common/json_text.h"
+
 namespace mfgate::transport {
 
 using json = nlohmann::json;
@@ -132,9 +134,9 @@ std::optional<std::string> HttpSession::Exchange(const mcp::Message& message,
   awaited_.erase(key);
   last_used_ = absl::Now();
   if (response != nullptr) return *response;
-  return mcp::MakeError(message.id, mcp::kInternalError,
-                        closed_ ? "session closed" : "no response in time")
-      .dump();
+  return JsonText(
+      mcp::MakeError(message.id, mcp::kInternalError,
+                     closed_ ? "session closed" : "no response in time"));
 }
 
 std::shared_ptr<RequestStream> HttpSession::Start(const mcp::Message& message) {

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/json_text.h"
 #include "common/log.h"
 #include "gateway/mcp/jsonrpc.h"
 
@@ -19,10 +20,7 @@ class LineWriter {
  public:
   explicit LineWriter(int fd) : fd_(fd) {}
 
-  void WriteJson(const nlohmann::json& message) {
-    Write(
-        message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-  }
+  void WriteJson(const nlohmann::json& message) { Write(JsonText(message)); }
   void Write(absl::string_view text) {
     std::string line(text);
     line += '\n';
