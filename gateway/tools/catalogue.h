@@ -33,6 +33,10 @@ struct ToolSpec {
   std::string description;
   std::vector<ArgSpec> args;
   nlohmann::json output_schema;
+  // Answered from the semantic manifest alone (list_metrics and the like):
+  // brief, and kept by the gateway and revalidated by manifest hash
+  // (kept_answers.h).
+  bool metadata = false;
 };
 
 // Every tool, in the order tools/list shows them.

@@ -35,16 +35,15 @@ bool DroppedByTheConnection(const grpc::Status& status) {
 
 // One RPC: deadline, wait-for-ready (a worker may still be loading), one
 // more attempt, without waiting, when the connection dropped it, and
-// cancellation through the MCP request's token. With `kept`, a metadata call's
-// rendered result is kept and revalidated with the worker by its manifest hash
-// (kept_answers.h).
+// cancellation through the MCP request's token. `kept` is set for metadata
+// tools (ToolSpec::metadata): their rendered result is kept and revalidated
+// with the worker by its manifest hash (kept_answers.h).
 template <typename Request, typename Response>
 mcp::ToolResult Invoke(grpc::Status (Stub::*method)(grpc::ClientContext*,
                                                     const Request&, Response*),
                        Stub* stub, const Request& request,
                        absl::Duration timeout, mcp::ToolCallContext& call,
-                       json (*render)(const Response&),
-                       KeptAnswers* kept = nullptr) {
+                       json (*render)(const Response&), KeptAnswers* kept) {
   const absl::Time deadline = absl::Now() + timeout;
   std::string key;
   std::shared_ptr<const KeptAnswers::Answer> answer;
@@ -116,12 +115,7 @@ bool MetricFlowTools::HasTool(const std::string& name) const {
 
 bool MetricFlowTools::BriefAndQuiet(const std::string& name) const {
   const ToolSpec* spec = FindTool(name);
-  if (spec == nullptr) return false;
-  for (absl::string_view brief : {"list_metrics", "list_dimensions",
-                                  "list_entities", "list_saved_queries"}) {
-    if (spec->name == brief) return true;
-  }
-  return false;
+  return spec != nullptr && spec->metadata;
 }
 
 mcp::ToolResult MetricFlowTools::CallTool(const std::string& name,
@@ -133,18 +127,18 @@ mcp::ToolResult MetricFlowTools::CallTool(const std::string& name,
   absl::StatusOr<json> args = CheckArguments(*spec, arguments);
   if (!args.ok()) return ErrorResult(args.status());
   Stub* stub = worker_.get();
-  KeptAnswers* kept = &kept_answers_;
+  KeptAnswers* kept = spec->metadata ? &kept_answers_ : nullptr;
   const absl::Duration list = options_.list_timeout,
                        slow = options_.call_timeout;
   const std::string& tool = spec->name;
   if (tool == "query") {
     v1::QueryRequest request = BuildQuery(*args, false);
     return Invoke(&Stub::Query, stub, request, slow, call,
-                  request.compile_only() ? RenderCompiled : RenderQuery);
+                  request.compile_only() ? RenderCompiled : RenderQuery, kept);
   }
   if (tool == "compile_sql") {
     return Invoke(&Stub::Query, stub, BuildQuery(*args, true), slow, call,
-                  RenderCompiled);
+                  RenderCompiled, kept);
   }
   if (tool == "list_metrics") {
     return Invoke(&Stub::ListMetrics, stub, BuildListMetrics(*args), list, call,
@@ -161,7 +155,7 @@ mcp::ToolResult MetricFlowTools::CallTool(const std::string& name,
   if (tool == "list_dimension_values") {
     return Invoke(&Stub::ListDimensionValues, stub,
                   BuildListDimensionValues(*args), slow, call,
-                  ListDimensionValuesResult);
+                  ListDimensionValuesResult, kept);
   }
   if (tool == "list_saved_queries") {
     return Invoke(&Stub::ListSavedQueries, stub, v1::ListSavedQueriesRequest(),
@@ -169,11 +163,11 @@ mcp::ToolResult MetricFlowTools::CallTool(const std::string& name,
   }
   if (tool == "validate_configs") {
     return Invoke(&Stub::ValidateConfigs, stub, BuildValidateConfigs(*args),
-                  slow, call, ValidateConfigsResult);
+                  slow, call, ValidateConfigsResult, kept);
   }
   if (tool == "health_checks") {
     return Invoke(&Stub::HealthChecks, stub, v1::HealthChecksRequest(), list,
-                  call, HealthChecksResult);
+                  call, HealthChecksResult, kept);
   }
   return ErrorResult(
       absl::InternalError(absl::StrCat("tool ", tool, " has no handler")));
