@@ -12,11 +12,28 @@
 #ifndef MFGATE_COMMON_MANIFEST_HEADERS_H_
 #define MFGATE_COMMON_MANIFEST_HEADERS_H_
 
+#include <map>
+#include <string>
+
+#include "grpcpp/support/string_ref.h"
+
 namespace mfgate {
 
 inline constexpr char kManifestHeader[] = "mfgate-manifest-sha256";
 inline constexpr char kIfManifestHeader[] = "mfgate-if-manifest-sha256";
 inline constexpr char kNotModifiedHeader[] = "mfgate-not-modified";
+
+// The value of header `name` in gRPC metadata (the worker reads its caller's
+// client metadata, the gateway the worker's initial metadata); empty when
+// absent.
+inline std::string HeaderValue(
+    const std::multimap<grpc::string_ref, grpc::string_ref>& headers,
+    const char* name) {
+  auto found = headers.find(name);
+  return found == headers.end()
+             ? ""
+             : std::string(found->second.data(), found->second.size());
+}
 
 }  // namespace mfgate
 

@@ -15,14 +15,6 @@ namespace {
 using json = nlohmann::json;
 using Stub = v1::Worker::StubInterface;
 
-std::string HeaderOf(const grpc::ClientContext& rpc, const char* name) {
-  const auto& headers = rpc.GetServerInitialMetadata();
-  auto found = headers.find(name);
-  return found == headers.end()
-             ? ""
-             : std::string(found->second.data(), found->second.size());
-}
-
 // Whether a failed RPC may be sent again: the connection failed before the
 // worker answered (UNAVAILABLE without the worker's own ErrorDetail, which
 // it attaches to every error it sends). The channel has no gRPC retry
@@ -82,8 +74,9 @@ mcp::ToolResult Invoke(grpc::Status (Stub::*method)(grpc::ClientContext*,
     call.report_progress(1, 1, status.ok() ? "done" : "failed");
   if (!status.ok()) return ErrorResult(FromGrpcStatus(status));
   if (kept == nullptr) return render(response);
-  const std::string manifest = HeaderOf(*rpc, kManifestHeader);
-  if (HeaderOf(*rpc, kNotModifiedHeader) == "1") {
+  const auto& headers = rpc->GetServerInitialMetadata();
+  const std::string manifest = HeaderValue(headers, kManifestHeader);
+  if (HeaderValue(headers, kNotModifiedHeader) == "1") {
     if (answer != nullptr && answer->manifest == manifest)
       return answer->result;
     return ErrorResult(absl::InternalError(

@@ -27,16 +27,6 @@ void EnforceCaps(int64_t max_rows, size_t max_bytes, v1::QueryResponse* query) {
   }
 }
 
-// Whether the caller holds the answer made under `manifest`.
-bool KeptByCaller(const grpc::ServerContext& context,
-                  const std::string& manifest) {
-  const auto& headers = context.client_metadata();
-  auto kept = headers.find(kIfManifestHeader);
-  return kept != headers.end() &&
-         absl::string_view(kept->second.data(), kept->second.size()) ==
-             manifest;
-}
-
 }  // namespace
 
 WorkerService::WorkerService(engine::Engine* engine, ServiceOptions options)
@@ -80,7 +70,8 @@ grpc::Status WorkerService::Run(grpc::ServerContext* context,
   // (common/manifest_headers.h).
   const std::string manifest = engine->ManifestSha256();
   const bool cacheable = !manifest.empty() && MetadataCache::Cacheable(request);
-  if (cacheable && KeptByCaller(*context, manifest)) {
+  if (cacheable &&
+      HeaderValue(context->client_metadata(), kIfManifestHeader) == manifest) {
     context->AddInitialMetadata(kManifestHeader, manifest);
     context->AddInitialMetadata(kNotModifiedHeader, "1");
     not_modified_.fetch_add(1, std::memory_order_relaxed);
