@@ -15,7 +15,8 @@ import time
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
-REPO = pathlib.Path(__file__).resolve().parents[1]
+from layout import REPO
+from systems import percentile
 
 CALLS = {
     "list_metrics": {},
@@ -24,11 +25,6 @@ CALLS = {
         "metrics": ["transactions"], "group_by": ["metric_time__day"],
         "order": ["metric_time__day"], "limit": 100},
 }
-
-
-def percentile(samples, fraction):
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 async def measure(project, count):
