@@ -155,6 +155,8 @@ struct Client {
   size_t sent = 0;
   HttpReply reply;
   Clock::time_point begin;
+  // After a failure: when to connect again (none while set to max()).
+  Clock::time_point retry_at = Clock::time_point::max();
 };
 
 // Drives every client's calls from one thread until `end`.
@@ -188,8 +190,15 @@ class Driver {
     for (size_t i = 0; i < clients_.size(); ++i) Next(i);
     std::vector<epoll_event> events(clients_.size() + 1);
     while (Clock::now() < end_) {
-      const int n = epoll_wait(epoll_, events.data(), events.size(), 50);
+      const int n = epoll_wait(epoll_, events.data(), events.size(), 10);
       for (int k = 0; k < n; ++k) Ready(events[k].data.u64, events[k].events);
+      const Clock::time_point now = Clock::now();
+      for (size_t i = 0; i < clients_.size(); ++i) {
+        if (clients_[i].retry_at <= now) {
+          clients_[i].retry_at = Clock::time_point::max();
+          Next(i);
+        }
+      }
     }
   }
 
@@ -274,16 +283,16 @@ class Driver {
     }
   }
 
-  // The call in flight failed with its connection: count it, start over.
+  // The call in flight failed with its connection: count it, and start over
+  // on a new connection after a short pause (Run), so that a gateway that
+  // refuses is not spun against and the other clients carry on meanwhile.
   void Failed(size_t i) {
     Client& c = clients_[i];
     Count(c, false);
     if (c.fd >= 0) close(c.fd);  // Also leaves the epoll set.
     c.fd = -1;
     c.reply = HttpReply();
-    // Back off briefly so a gateway that refuses is not spun against.
-    if (Clock::now() < end_) usleep(10000);
-    Next(i);
+    c.retry_at = Clock::now() + std::chrono::milliseconds(10);
   }
 
   const Endpoint endpoint_;
