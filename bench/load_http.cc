@@ -202,7 +202,6 @@ class Driver {
     }
   }
 
-  const std::vector<Client>& clients() const { return clients_; }
   const Tally& tally() const { return tally_; }
 
  private:
