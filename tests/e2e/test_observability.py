@@ -133,8 +133,17 @@ def test_worker_metrics_count_requests_cache_hits_and_engine_restarts(tmp_path):
             text = scrape(metrics_port)
             assert sample(text, "mfgate_worker_requests_total",
                           method="list_metrics", code=0) == 3
-            assert sample(text, "mfgate_worker_metadata_cache_hits_total") == 1
+            assert sample(text, "mfgate_worker_answer_cache_hits_total") == 1
             assert sample(text, "mfgate_worker_metadata_not_modified_total") == 1
+            # Compiled SQL is kept by the worker (not the gateway): the second
+            # compile is a cache hit with the same SQL.
+            compile_args = {"metrics": ["transactions"], "group_by": ["metric_time__day"]}
+            compiled = [session.call("compile_sql", compile_args) for _ in range(2)]
+            assert not any(answer.isError for answer in compiled)
+            assert "SELECT" in compiled[0].structuredContent["sql"]
+            assert compiled[1].structuredContent == compiled[0].structuredContent
+            text = scrape(metrics_port)
+            assert sample(text, "mfgate_worker_answer_cache_hits_total") == 2
             assert sample(text, "mfgate_engine_ready") == 1
             assert sample(text, "mfgate_engine_restarts_total") == 0
             (engine,) = worker.children()
@@ -146,6 +155,10 @@ def test_worker_metrics_count_requests_cache_hits_and_engine_restarts(tmp_path):
             assert not session.call("list_dimension_values", {
                 "metrics": ["transactions"],
                 "dimension": "customer__customer_country"}).isError
+            # The restarted engine compiles again (its profile may differ).
+            again = session.call("compile_sql", compile_args)
+            assert again.structuredContent == compiled[0].structuredContent
+            assert sample(scrape(metrics_port), "mfgate_worker_answer_cache_hits_total") == 2
         finally:
             session.close()
     finally:

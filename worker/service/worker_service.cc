@@ -27,6 +27,13 @@ void EnforceCaps(int64_t max_rows, size_t max_bytes, v1::QueryResponse* query) {
   }
 }
 
+// What cached answers were computed from: the manifest, and the engine
+// process (a restarted engine may have loaded another profile, whose SQL
+// dialect compiled queries depend on).
+std::string CacheVersionOf(const engine::Engine& engine) {
+  return absl::StrCat(engine.ManifestSha256(), "#", engine.Restarts());
+}
+
 }  // namespace
 
 WorkerService::WorkerService(engine::Engine* engine, ServiceOptions options)
@@ -64,13 +71,10 @@ grpc::Status WorkerService::Run(grpc::ServerContext* context,
     return ToGrpcStatus(
         absl::UnavailableError("the worker is still starting its engine"));
   }
-  // Metadata answers depend only on the manifest the engine loaded: a
-  // repeated request is answered from the cache (metadata_cache.h).
-  // A caller that kept the answer under this manifest needs nothing more
-  // (common/manifest_headers.h).
+  // A caller that kept a metadata answer under this manifest needs nothing
+  // more (common/manifest_headers.h).
   const std::string manifest = engine->ManifestSha256();
-  const bool cacheable = !manifest.empty() && MetadataCache::Cacheable(request);
-  if (cacheable &&
+  if (!manifest.empty() && AnswerCache::IsMetadata(request) &&
       HeaderValue(context->client_metadata(), kIfManifestHeader) == manifest) {
     context->AddInitialMetadata(kManifestHeader, manifest);
     context->AddInitialMetadata(kNotModifiedHeader, "1");
@@ -78,9 +82,13 @@ grpc::Status WorkerService::Run(grpc::ServerContext* context,
     reply->Clear();
     return grpc::Status::OK;
   }
-  const std::string key = cacheable ? MetadataCache::KeyOf(request) : "";
+  // Metadata and compiled SQL depend only on what the engine loaded: a
+  // repeated request is answered from the cache (answer_cache.h).
+  const std::string version = CacheVersionOf(*engine);
+  const bool cacheable = !manifest.empty() && AnswerCache::Cacheable(request);
+  const std::string key = cacheable ? AnswerCache::KeyOf(request) : "";
   if (cacheable) {
-    if (auto cached = cache_.Lookup(manifest, key); cached.has_value()) {
+    if (auto cached = cache_.Lookup(version, key); cached.has_value()) {
       context->AddInitialMetadata(kManifestHeader, manifest);
       *reply = std::move(*cached);
       return grpc::Status::OK;
@@ -89,11 +97,11 @@ grpc::Status WorkerService::Run(grpc::ServerContext* context,
   absl::StatusOr<v1::EngineResponse> response =
       engine->Call(request, DeadlineOf(context),
                    [context] { return context->IsCancelled(); });
-  // Stored only when the engine kept its manifest during the call.
+  // Stored only when the engine kept what it loaded during the call.
   if (cacheable && response.ok() && !response->has_error() &&
       response->response_case() == expected &&
-      engine->ManifestSha256() == manifest) {
-    cache_.Store(manifest, key, *response);
+      CacheVersionOf(*engine) == version) {
+    cache_.Store(version, key, *response);
     context->AddInitialMetadata(kManifestHeader, manifest);
   }
   if (!response.ok()) return ToGrpcStatus(response.status());
@@ -120,8 +128,8 @@ void WorkerService::ExportMetrics(MetricsRegistry* registry) {
                             "Duration of worker requests.", {"method"},
                             LatencyBuckets());
   registry->DefineCounterReader(
-      "mfgate_worker_metadata_cache_hits_total",
-      "Metadata requests answered from the cache.",
+      "mfgate_worker_answer_cache_hits_total",
+      "Metadata and compile-only requests answered from the cache.",
       [this] { return static_cast<double>(cache_.hits()); });
   registry->DefineCounterReader(
       "mfgate_worker_metadata_not_modified_total",

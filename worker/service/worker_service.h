@@ -21,7 +21,7 @@
 #include "common/metrics.h"
 #include "mfgate/v1/worker.grpc.pb.h"
 #include "worker/engine/engine.h"
-#include "worker/service/metadata_cache.h"
+#include "worker/service/answer_cache.h"
 #include "worker/validate/request_validator.h"
 
 namespace mfgate::service {
@@ -96,7 +96,7 @@ class WorkerService final : public v1::Worker::Service {
   absl::Time DeadlineOf(const grpc::ServerContext* context) const;
 
   std::atomic<engine::Engine*> engine_;
-  MetadataCache cache_;
+  AnswerCache cache_;
   // Metadata requests answered as not modified (common/manifest_headers.h).
   std::atomic<size_t> not_modified_{0};
   std::atomic<MetricsRegistry*> metrics_{nullptr};

@@ -45,6 +45,7 @@ class FakeEngine : public engine::Engine {
     absl::MutexLock lock(&mu);
     manifest = sha;
   }
+  int Restarts() const override { return restarts; }
 
   mutable absl::Mutex mu;
   std::string manifest ABSL_GUARDED_BY(mu);
@@ -53,6 +54,7 @@ class FakeEngine : public engine::Engine {
   absl::Time last_deadline;
   absl::StatusOr<v1::EngineResponse> next;
   std::atomic<int> calls{0};
+  std::atomic<int> restarts{0};
   std::atomic<bool> hang{false};
   std::atomic<bool> saw_cancel{false};
 };
@@ -146,6 +148,41 @@ TEST_F(WorkerServiceTest, DataAnswersAreNeverNotModified) {
   EXPECT_EQ(ManifestOf(*context, &not_modified), "");
   EXPECT_FALSE(not_modified);
   EXPECT_EQ(response.rows_size(), 1);
+}
+
+TEST_F(WorkerServiceTest, CompiledSqlIsKeptUntilTheEngineRestarts) {
+  engine_.SetManifest("sha-1");
+  v1::EngineResponse reply;
+  reply.mutable_query()->set_sql("SELECT 1");
+  engine_.next = reply;
+  v1::QueryRequest compile;
+  compile.add_metrics("revenue");
+  compile.set_compile_only(true);
+  auto ask = [&](const v1::QueryRequest& request) {
+    v1::QueryResponse response;
+    auto context = Context();
+    context->AddMetadata(kIfManifestHeader, "sha-1");  // Never "not modified".
+    EXPECT_TRUE(stub_->Query(context.get(), request, &response).ok());
+    return response.sql();
+  };
+  EXPECT_EQ(ask(compile), "SELECT 1");
+  EXPECT_EQ(ask(compile), "SELECT 1");
+  EXPECT_EQ(engine_.calls, 1);
+  // Another query, or the same one run for its rows, goes to the engine.
+  v1::QueryRequest other = compile;
+  other.set_limit(7);
+  ask(other);
+  v1::QueryRequest run = compile;
+  run.set_compile_only(false);
+  ask(run);
+  ask(run);
+  EXPECT_EQ(engine_.calls, 4);
+  // A restarted engine may have loaded another profile (another dialect).
+  engine_.restarts = 1;
+  reply.mutable_query()->set_sql("SELECT 2");
+  engine_.next = reply;
+  EXPECT_EQ(ask(compile), "SELECT 2");
+  EXPECT_EQ(engine_.calls, 5);
 }
 
 TEST_F(WorkerServiceTest, QueryGetsTheDefaultLimitAndTheRowCap) {
