@@ -34,10 +34,16 @@ from mcp.client.streamable_http import streamablehttp_client
 
 from layout import GATEWAY, MM_VENV, REPO
 from procfs import format_rss, mfgate_tree, peak_rss_mib, processes, rss_mb
-from systems import CALLS, InProcess, McpSystem, RawStdio, copy_project, percentile
+from systems import (CALLS, UNSEEN_COMPILE, InProcess, McpSystem, RawStdio, copy_project,
+                     percentile, vary)
 from throughput import free_port, throughput, throughput_lines, throughput_targets
 
 OVERHEAD_TARGET_MS = 0.5  # Or 5%, whichever is larger.
+
+
+def within_overhead_target(diff_ms, ratio):
+    """Within 0.5 ms or within 5%, whichever is larger."""
+    return diff_ms <= OVERHEAD_TARGET_MS or ratio <= 1.05
 
 
 def stdio_gateway_pid(exclude):
@@ -115,6 +121,8 @@ async def latency(args, work, projects):
 
     for round_number in range(args.rounds):
         for label, tool, arguments, old_tool, old_arguments in CALLS:
+            arguments = vary(label, arguments, round_number)
+            old_arguments = vary(label, old_arguments, round_number)
             if round_number < args.rounds_mcp_metricflow:
                 await systems[0].call(label, old_tool, old_arguments)
             await systems[1].call(label, tool, arguments)
@@ -160,10 +168,14 @@ async def latency(args, work, projects):
               "Idle RSS (VmRSS 3 s after the last call): " +
               "; ".join(f"{name}: {format_rss(parts)}" for name, parts in idle.items()) + "."]
 
+    # The overhead target is judged on the issue's calls; the unseen compile
+    # is reported beside them.
+    unseen = next(o for o in overheads if o[0] == UNSEEN_COMPILE)
+    overheads = [o for o in overheads if o[0] != UNSEEN_COMPILE]
     met = min(speedups) >= 30
     # Per call: within 0.5 ms or within 5%, whichever is larger.
     over = [(label, diff, ratio) for label, diff, ratio in overheads
-            if diff > OVERHEAD_TARGET_MS and ratio > 1.05]
+            if not within_overhead_target(diff, ratio)]
     small = not over
     sdk = [p50[(label, systems[1].name)] - p50[(label, raw.name)] for label, *_ in CALLS]
     # What mfgate costs a call that never reaches the engine (kept answers).
@@ -178,14 +190,18 @@ async def latency(args, work, projects):
            + f", met on the other {len(overheads) - len(over)} calls")
         + f"; {min(o[1] for o in overheads):.2f} to {max(o[1] for o in overheads):.2f} ms p50 "
         f"({min(o[2] for o in overheads):.2f}× to {max(o[2] for o in overheads):.2f}×) "
-        "over all calls, below zero where the worker's metadata cache answers without the "
-        "engine." + ("" if small else
+        "over all calls, below zero where the worker's cache answers without the engine "
+        "(metadata, and compiled SQL it has compiled before)." + ("" if small else
                      f" Why: a call answered without the engine still takes {fixed:.2f} ms p50 "
                      "((r) list_metrics or list_dimensions: the minimal client, stdio, the "
                      "gateway, gRPC and the worker), more than 5% of any call MetricFlow "
                      f"answers in under {fixed / 0.05:.0f} ms.") + " The MCP "
         f"Python SDK adds {min(sdk):.2f} to {max(sdk):.2f} ms p50 per call on top, in the "
         "client ((b)-(r)).",
+        f"- Beside the targets, {UNSEEN_COMPILE} (a query the worker has not compiled "
+        f"before, so the engine compiles it): (r)-(d) {unseen[1]:+.2f} ms p50 ({unseen[2]:.2f}×), "
+        + ("within" if within_overhead_target(unseen[1], unseen[2]) else "over")
+        + f" the overhead bound; a call that never reaches the engine costs {fixed:.2f} ms p50.",
         "- Cold start: mfgate's first answer waits for MetricFlow's one-time load in its "
         "engine (measured here while three other engines started at the same time)."]
     return lines, targets, idle

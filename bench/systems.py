@@ -11,6 +11,7 @@ from mcp import ClientSession
 
 from layout import GATEWAY, REPO
 
+UNSEEN_COMPILE = "compile_sql, new query each round"
 HEAVY_WHERE = "{{ Dimension('customer__customer_country') }} IN ('US', 'MX', 'FR')"
 # (label, mfgate tool, mfgate arguments, mcp-metricflow tool, its arguments)
 CALLS = [
@@ -36,7 +37,19 @@ CALLS = [
                                     "group_by": ["metric_time__day"]},
      "query_tool", {"session_id": "b", "metrics": ["transactions"],
                     "group_by": ["metric_time__day"], "explain": True}),
+    # Not one of the issue's calls: compile_sql with a limit that changes every
+    # round (see vary()), so that no cache can answer it; shows what a compile
+    # the worker has not seen before costs.
+    (UNSEEN_COMPILE, "compile_sql", {"metrics": ["transactions"],
+                                     "group_by": ["metric_time__day"]},
+     "query_tool", {"session_id": "b", "metrics": ["transactions"],
+                    "group_by": ["metric_time__day"], "explain": True}),
 ]
+
+
+def vary(label, arguments, round_number):
+    """The arguments of `label` in round `round_number`."""
+    return dict(arguments, limit=1 + round_number) if label == UNSEEN_COMPILE else arguments
 
 
 def copy_project(source, destination):
@@ -149,5 +162,5 @@ class InProcess:
                 metric_names=arguments["metrics"], group_by_names=arguments["group_by"],
                 where_constraints=[arguments["where"]] if "where" in arguments else None,
                 order_by_names=arguments.get("order"), limit=arguments.get("limit", 100))
-            (mf.explain if label == "compile_sql" else mf.query)(mf_request=request)
+            (mf.explain if label.startswith("compile_sql") else mf.query)(mf_request=request)
         self.samples.setdefault(label, []).append((time.perf_counter() - begin) * 1000)
