@@ -201,7 +201,11 @@ async def latency(args, work, projects):
         f"- Beside the targets, {UNSEEN_COMPILE} (a query the worker has not compiled "
         f"before, so the engine compiles it): (r)-(d) {unseen[1]:+.2f} ms p50 ({unseen[2]:.2f}×), "
         + ("within" if within_overhead_target(unseen[1], unseen[2]) else "over")
-        + f" the overhead bound; a call that never reaches the engine costs {fixed:.2f} ms p50.",
+        + " the overhead bound. Of that, "
+        f"{p50[('compile_sql', raw.name)]:.2f} ms is the path without the engine (compile_sql "
+        "answered from the cache, (r)) and the rest, "
+        f"{unseen[1] - p50[('compile_sql', raw.name)]:.2f} ms, the hop from the worker to the "
+        "engine process and back (framing in both, two pipe wake-ups).",
         "- Cold start: mfgate's first answer waits for MetricFlow's one-time load in its "
         "engine (measured here while three other engines started at the same time)."]
     return lines, targets, idle
