@@ -6,20 +6,23 @@
 #include "common/grpc_status.h"
 #include "common/log.h"
 #include "common/manifest_headers.h"
+#include "common/thread_cache.h"
 #include "worker/service/redact.h"
 
 namespace mfgate::service {
 namespace {
 
 // Drops rows from the end until the response fits both caps.
-void EnforceCaps(int64_t max_rows, size_t max_bytes, v1::QueryResponse* query) {
+void EnforceCaps(const ServiceOptions& options, v1::QueryResponse* query) {
+  const int64_t max_rows = options.max_rows;
   if (query->rows_size() > max_rows) {
     query->mutable_rows()->DeleteSubrange(
         static_cast<int>(max_rows),
         query->rows_size() - static_cast<int>(max_rows));
     query->set_truncated(true);
   }
-  while (query->rows_size() > 0 && query->ByteSizeLong() > max_bytes) {
+  while (query->rows_size() > 0 &&
+         query->ByteSizeLong() > options.max_response_bytes) {
     // Halving keeps this logarithmic for a response far over the cap.
     int keep = query->rows_size() / 2;
     query->mutable_rows()->DeleteSubrange(keep, query->rows_size() - keep);
@@ -39,7 +42,8 @@ std::string CacheVersionOf(const engine::Engine& engine) {
 WorkerService::WorkerService(engine::Engine* engine, ServiceOptions options)
     : engine_(engine), options_(std::move(options)) {}
 
-absl::Time WorkerService::DeadlineOf(const grpc::ServerContext* context) const {
+absl::Time WorkerService::DeadlineOf(
+    const grpc::CallbackServerContext* context) const {
   absl::Time now = absl::Now();
   absl::Time deadline = absl::FromChrono(context->deadline());
   if (deadline > now + options_.max_deadline) {
@@ -52,11 +56,37 @@ absl::Time WorkerService::DeadlineOf(const grpc::ServerContext* context) const {
   return deadline;
 }
 
-grpc::Status WorkerService::Run(grpc::ServerContext* context,
-                                v1::EngineRequest request,
-                                v1::EngineResponse::ResponseCase expected,
-                                v1::EngineResponse* reply) {
-  request.set_max_rows(options_.max_rows);
+std::optional<grpc::Status> WorkerService::AnswerWithoutEngine(
+    grpc::CallbackServerContext* context, const v1::EngineRequest& request,
+    v1::EngineResponse* reply) {
+  engine::Engine* engine = engine_.load();
+  if (engine == nullptr) return std::nullopt;
+  // A caller that kept a metadata answer under this manifest needs nothing
+  // more (common/manifest_headers.h).
+  const std::string manifest = engine->ManifestSha256();
+  if (manifest.empty()) return std::nullopt;
+  if (AnswerCache::IsMetadata(request) &&
+      HeaderValue(context->client_metadata(), kIfManifestHeader) == manifest) {
+    context->AddInitialMetadata(kManifestHeader, manifest);
+    context->AddInitialMetadata(kNotModifiedHeader, "1");
+    not_modified_.fetch_add(1, std::memory_order_relaxed);
+    reply->Clear();
+    return grpc::Status::OK;
+  }
+  // Metadata and compiled SQL depend only on what the engine loaded: a
+  // repeated request is answered from the cache (answer_cache.h).
+  if (!AnswerCache::Cacheable(request)) return std::nullopt;
+  auto cached =
+      cache_.Lookup(CacheVersionOf(*engine), AnswerCache::KeyOf(request));
+  if (!cached.has_value()) return std::nullopt;
+  context->AddInitialMetadata(kManifestHeader, manifest);
+  *reply = std::move(*cached);
+  return grpc::Status::OK;
+}
+
+grpc::Status WorkerService::RunOnEngine(
+    grpc::CallbackServerContext* context, const v1::EngineRequest& request,
+    v1::EngineResponse::ResponseCase expected, v1::EngineResponse* reply) {
   // The engine is attached once the worker has dropped its privileges and
   // prepared the engine's confinement (a second or two after binding): a call
   // that arrives first waits for it, as it would for the engine's start.
@@ -71,37 +101,16 @@ grpc::Status WorkerService::Run(grpc::ServerContext* context,
     return ToGrpcStatus(
         absl::UnavailableError("the worker is still starting its engine"));
   }
-  // A caller that kept a metadata answer under this manifest needs nothing
-  // more (common/manifest_headers.h).
   const std::string manifest = engine->ManifestSha256();
-  if (!manifest.empty() && AnswerCache::IsMetadata(request) &&
-      HeaderValue(context->client_metadata(), kIfManifestHeader) == manifest) {
-    context->AddInitialMetadata(kManifestHeader, manifest);
-    context->AddInitialMetadata(kNotModifiedHeader, "1");
-    not_modified_.fetch_add(1, std::memory_order_relaxed);
-    reply->Clear();
-    return grpc::Status::OK;
-  }
-  // Metadata and compiled SQL depend only on what the engine loaded: a
-  // repeated request is answered from the cache (answer_cache.h).
   const std::string version = CacheVersionOf(*engine);
   const bool cacheable = !manifest.empty() && AnswerCache::Cacheable(request);
-  const std::string key = cacheable ? AnswerCache::KeyOf(request) : "";
-  if (cacheable) {
-    if (auto cached = cache_.Lookup(version, key); cached.has_value()) {
-      context->AddInitialMetadata(kManifestHeader, manifest);
-      *reply = std::move(*cached);
-      return grpc::Status::OK;
-    }
-  }
-  absl::StatusOr<v1::EngineResponse> response =
-      engine->Call(request, DeadlineOf(context),
-                   [context] { return context->IsCancelled(); });
+  absl::StatusOr<v1::EngineResponse> response = engine->Call(
+      request, deadline, [context] { return context->IsCancelled(); });
   // Stored only when the engine kept what it loaded during the call.
   if (cacheable && response.ok() && !response->has_error() &&
       response->response_case() == expected &&
       CacheVersionOf(*engine) == version) {
-    cache_.Store(version, key, *response);
+    cache_.Store(version, AnswerCache::KeyOf(request), *response);
     context->AddInitialMetadata(kManifestHeader, manifest);
   }
   if (!response.ok()) return ToGrpcStatus(response.status());
@@ -139,118 +148,143 @@ void WorkerService::ExportMetrics(MetricsRegistry* registry) {
 }
 
 template <typename Request, typename Response>
-grpc::Status WorkerService::Handle(
-    grpc::ServerContext* context, const Request& request, Response* response,
-    Request* (v1::EngineRequest::*request_field)(),
+grpc::ServerUnaryReactor* WorkerService::Serve(
+    grpc::CallbackServerContext* context, const Request& request,
+    Response* response, Request* (v1::EngineRequest::*request_field)(),
     Response* (v1::EngineResponse::*response_field)(),
-    v1::EngineResponse::ResponseCase expected) {
+    v1::EngineResponse::ResponseCase expected,
+    void (*finish)(const ServiceOptions&, Response*)) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const absl::Time start = absl::Now();
+  // Records the request, fills `response` and answers.
+  auto complete = [this, reactor, response, response_field, expected, finish,
+                   start](grpc::Status status, v1::EngineResponse* reply) {
+    if (MetricsRegistry* metrics = metrics_.load(); metrics != nullptr) {
+      const std::string method =
+          v1::EngineResponse::descriptor()->FindFieldByNumber(expected)->name();
+      metrics->Increment("mfgate_worker_requests_total",
+                         {method, std::to_string(status.error_code())});
+      metrics->Observe("mfgate_worker_request_seconds", {method},
+                       absl::ToDoubleSeconds(absl::Now() - start));
+    }
+    if (status.ok()) {
+      *response = std::move(*(reply->*response_field)());
+      if (finish != nullptr) finish(options_, response);
+    }
+    reactor->Finish(status);
+  };
   if (absl::Status valid = validate::ValidateRequest(request, options_.limits);
       !valid.ok()) {
-    return ToGrpcStatus(valid);
+    complete(ToGrpcStatus(valid), nullptr);
+    return reactor;
   }
   v1::EngineRequest engine_request;
   *(engine_request.*request_field)() = request;
+  engine_request.set_max_rows(options_.max_rows);
   v1::EngineResponse reply;
-  const absl::Time start = absl::Now();
-  grpc::Status status =
-      Run(context, std::move(engine_request), expected, &reply);
-  if (MetricsRegistry* metrics = metrics_.load(); metrics != nullptr) {
-    const std::string method =
-        v1::EngineResponse::descriptor()->FindFieldByNumber(expected)->name();
-    metrics->Increment("mfgate_worker_requests_total",
-                       {method, std::to_string(status.error_code())});
-    metrics->Observe("mfgate_worker_request_seconds", {method},
-                     absl::ToDoubleSeconds(absl::Now() - start));
+  if (std::optional<grpc::Status> answered =
+          AnswerWithoutEngine(context, engine_request, &reply);
+      answered.has_value()) {
+    complete(*answered, &reply);
+    return reactor;
   }
-  if (status.ok()) *response = std::move(*(reply.*response_field)());
-  return status;
+  // An engine call blocks (for up to the deadline): not on gRPC's thread.
+  ThreadCache::Shared().Run([this, context, expected, complete,
+                             engine_request = std::move(engine_request)] {
+    v1::EngineResponse reply;
+    complete(RunOnEngine(context, engine_request, expected, &reply), &reply);
+  });
+  return reactor;
 }
 
-grpc::Status WorkerService::ListMetrics(grpc::ServerContext* context,
-                                        const v1::ListMetricsRequest* request,
-                                        v1::ListMetricsResponse* response) {
-  return Handle(context, *request, response,
-                &v1::EngineRequest::mutable_list_metrics,
-                &v1::EngineResponse::mutable_list_metrics,
-                v1::EngineResponse::kListMetrics);
+grpc::ServerUnaryReactor* WorkerService::ListMetrics(
+    grpc::CallbackServerContext* context, const v1::ListMetricsRequest* request,
+    v1::ListMetricsResponse* response) {
+  return Serve(context, *request, response,
+               &v1::EngineRequest::mutable_list_metrics,
+               &v1::EngineResponse::mutable_list_metrics,
+               v1::EngineResponse::kListMetrics);
 }
 
-grpc::Status WorkerService::ListDimensions(
-    grpc::ServerContext* context, const v1::ListDimensionsRequest* request,
+grpc::ServerUnaryReactor* WorkerService::ListDimensions(
+    grpc::CallbackServerContext* context,
+    const v1::ListDimensionsRequest* request,
     v1::ListDimensionsResponse* response) {
-  return Handle(context, *request, response,
-                &v1::EngineRequest::mutable_list_dimensions,
-                &v1::EngineResponse::mutable_list_dimensions,
-                v1::EngineResponse::kListDimensions);
+  return Serve(context, *request, response,
+               &v1::EngineRequest::mutable_list_dimensions,
+               &v1::EngineResponse::mutable_list_dimensions,
+               v1::EngineResponse::kListDimensions);
 }
 
-grpc::Status WorkerService::ListEntities(grpc::ServerContext* context,
-                                         const v1::ListEntitiesRequest* request,
-                                         v1::ListEntitiesResponse* response) {
-  return Handle(context, *request, response,
-                &v1::EngineRequest::mutable_list_entities,
-                &v1::EngineResponse::mutable_list_entities,
-                v1::EngineResponse::kListEntities);
+grpc::ServerUnaryReactor* WorkerService::ListEntities(
+    grpc::CallbackServerContext* context,
+    const v1::ListEntitiesRequest* request,
+    v1::ListEntitiesResponse* response) {
+  return Serve(context, *request, response,
+               &v1::EngineRequest::mutable_list_entities,
+               &v1::EngineResponse::mutable_list_entities,
+               v1::EngineResponse::kListEntities);
 }
 
-grpc::Status WorkerService::ListDimensionValues(
-    grpc::ServerContext* context, const v1::ListDimensionValuesRequest* request,
+grpc::ServerUnaryReactor* WorkerService::ListDimensionValues(
+    grpc::CallbackServerContext* context,
+    const v1::ListDimensionValuesRequest* request,
     v1::ListDimensionValuesResponse* response) {
-  return Handle(context, *request, response,
-                &v1::EngineRequest::mutable_list_dimension_values,
-                &v1::EngineResponse::mutable_list_dimension_values,
-                v1::EngineResponse::kListDimensionValues);
+  return Serve(context, *request, response,
+               &v1::EngineRequest::mutable_list_dimension_values,
+               &v1::EngineResponse::mutable_list_dimension_values,
+               v1::EngineResponse::kListDimensionValues);
 }
 
-grpc::Status WorkerService::ListSavedQueries(
-    grpc::ServerContext* context, const v1::ListSavedQueriesRequest* request,
+grpc::ServerUnaryReactor* WorkerService::ListSavedQueries(
+    grpc::CallbackServerContext* context,
+    const v1::ListSavedQueriesRequest* request,
     v1::ListSavedQueriesResponse* response) {
-  return Handle(context, *request, response,
-                &v1::EngineRequest::mutable_list_saved_queries,
-                &v1::EngineResponse::mutable_list_saved_queries,
-                v1::EngineResponse::kListSavedQueries);
+  return Serve(context, *request, response,
+               &v1::EngineRequest::mutable_list_saved_queries,
+               &v1::EngineResponse::mutable_list_saved_queries,
+               v1::EngineResponse::kListSavedQueries);
 }
 
-grpc::Status WorkerService::ListSemanticModels(
-    grpc::ServerContext* context, const v1::ListSemanticModelsRequest* request,
+grpc::ServerUnaryReactor* WorkerService::ListSemanticModels(
+    grpc::CallbackServerContext* context,
+    const v1::ListSemanticModelsRequest* request,
     v1::ListSemanticModelsResponse* response) {
-  return Handle(context, *request, response,
-                &v1::EngineRequest::mutable_list_semantic_models,
-                &v1::EngineResponse::mutable_list_semantic_models,
-                v1::EngineResponse::kListSemanticModels);
+  return Serve(context, *request, response,
+               &v1::EngineRequest::mutable_list_semantic_models,
+               &v1::EngineResponse::mutable_list_semantic_models,
+               v1::EngineResponse::kListSemanticModels);
 }
 
-grpc::Status WorkerService::ValidateConfigs(
-    grpc::ServerContext* context, const v1::ValidateConfigsRequest* request,
+grpc::ServerUnaryReactor* WorkerService::ValidateConfigs(
+    grpc::CallbackServerContext* context,
+    const v1::ValidateConfigsRequest* request,
     v1::ValidateConfigsResponse* response) {
-  return Handle(context, *request, response,
-                &v1::EngineRequest::mutable_validate_configs,
-                &v1::EngineResponse::mutable_validate_configs,
-                v1::EngineResponse::kValidateConfigs);
+  return Serve(context, *request, response,
+               &v1::EngineRequest::mutable_validate_configs,
+               &v1::EngineResponse::mutable_validate_configs,
+               v1::EngineResponse::kValidateConfigs);
 }
 
-grpc::Status WorkerService::HealthChecks(grpc::ServerContext* context,
-                                         const v1::HealthChecksRequest* request,
-                                         v1::HealthChecksResponse* response) {
-  return Handle(context, *request, response,
-                &v1::EngineRequest::mutable_health_checks,
-                &v1::EngineResponse::mutable_health_checks,
-                v1::EngineResponse::kHealthChecks);
+grpc::ServerUnaryReactor* WorkerService::HealthChecks(
+    grpc::CallbackServerContext* context,
+    const v1::HealthChecksRequest* request,
+    v1::HealthChecksResponse* response) {
+  return Serve(context, *request, response,
+               &v1::EngineRequest::mutable_health_checks,
+               &v1::EngineResponse::mutable_health_checks,
+               v1::EngineResponse::kHealthChecks);
 }
 
-grpc::Status WorkerService::Query(grpc::ServerContext* context,
-                                  const v1::QueryRequest* request,
-                                  v1::QueryResponse* response) {
+grpc::ServerUnaryReactor* WorkerService::Query(
+    grpc::CallbackServerContext* context, const v1::QueryRequest* request,
+    v1::QueryResponse* response) {
   // The engine always gets an explicit limit.
   v1::QueryRequest query = *request;
   if (query.limit() == 0) query.set_limit(options_.limits.default_limit);
-  grpc::Status status =
-      Handle(context, query, response, &v1::EngineRequest::mutable_query,
-             &v1::EngineResponse::mutable_query, v1::EngineResponse::kQuery);
-  if (status.ok()) {
-    EnforceCaps(options_.max_rows, options_.max_response_bytes, response);
-  }
-  return status;
+  return Serve(context, query, response, &v1::EngineRequest::mutable_query,
+               &v1::EngineResponse::mutable_query, v1::EngineResponse::kQuery,
+               &EnforceCaps);
 }
 
 }  // namespace mfgate::service

@@ -2,20 +2,24 @@
 //
 // Each handler walks the same three stages: validate the request against the
 // name and where-filter grammars and the limits (worker/validate), run it on
-// the engine with the caller's deadline and cancellation (metadata answers
-// come from a cache per semantic manifest, or are not sent again to a caller
-// that kept them: common/manifest_headers.h), then enforce the
+// the engine with the caller's deadline and cancellation (metadata and
+// compiled SQL come from a cache while the engine keeps what it loaded, and
+// metadata is not sent again to a caller that kept it:
+// common/manifest_headers.h), then enforce the
 // row and byte caps on what goes back. Errors leave as gRPC statuses with an
 // mfgate.v1.ErrorDetail (common/grpc_status.h), with warehouse messages
 // redacted of anything that looks like a credential.
 //
-// Thread-safe: gRPC calls the handlers concurrently; the engine serializes.
+// Thread-safe: gRPC calls the handlers concurrently (callback API); answers
+// that need no engine call leave from gRPC's own thread, engine calls run on
+// ThreadCache threads; the engine serializes.
 #ifndef MFGATE_WORKER_SERVICE_WORKER_SERVICE_H_
 #define MFGATE_WORKER_SERVICE_WORKER_SERVICE_H_
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 #include "absl/time/time.h"
 #include "common/metrics.h"
@@ -36,11 +40,11 @@ struct ServiceOptions {
   absl::Duration max_deadline = absl::Minutes(30);
 };
 
-class WorkerService final : public v1::Worker::Service {
+class WorkerService final : public v1::Worker::CallbackService {
  public:
   // `engine` is not owned and must outlive the service. It may be null until
   // AttachEngine: the worker binds its listener before it starts its engine
-  // (it drops privileges in between); calls before then are UNAVAILABLE.
+  // (it drops privileges in between); calls before then wait for it.
   WorkerService(engine::Engine* engine, ServiceOptions options);
 
   void AttachEngine(engine::Engine* engine) { engine_.store(engine); }
@@ -49,51 +53,68 @@ class WorkerService final : public v1::Worker::Service {
   // outlive the service) and records every request into them.
   void ExportMetrics(MetricsRegistry* registry);
 
-  grpc::Status ListMetrics(grpc::ServerContext* context,
-                           const v1::ListMetricsRequest* request,
-                           v1::ListMetricsResponse* response) override;
-  grpc::Status ListDimensions(grpc::ServerContext* context,
-                              const v1::ListDimensionsRequest* request,
-                              v1::ListDimensionsResponse* response) override;
-  grpc::Status ListEntities(grpc::ServerContext* context,
-                            const v1::ListEntitiesRequest* request,
-                            v1::ListEntitiesResponse* response) override;
-  grpc::Status ListDimensionValues(
-      grpc::ServerContext* context,
+  grpc::ServerUnaryReactor* ListMetrics(
+      grpc::CallbackServerContext* context,
+      const v1::ListMetricsRequest* request,
+      v1::ListMetricsResponse* response) override;
+  grpc::ServerUnaryReactor* ListDimensions(
+      grpc::CallbackServerContext* context,
+      const v1::ListDimensionsRequest* request,
+      v1::ListDimensionsResponse* response) override;
+  grpc::ServerUnaryReactor* ListEntities(
+      grpc::CallbackServerContext* context,
+      const v1::ListEntitiesRequest* request,
+      v1::ListEntitiesResponse* response) override;
+  grpc::ServerUnaryReactor* ListDimensionValues(
+      grpc::CallbackServerContext* context,
       const v1::ListDimensionValuesRequest* request,
       v1::ListDimensionValuesResponse* response) override;
-  grpc::Status ListSavedQueries(
-      grpc::ServerContext* context, const v1::ListSavedQueriesRequest* request,
+  grpc::ServerUnaryReactor* ListSavedQueries(
+      grpc::CallbackServerContext* context,
+      const v1::ListSavedQueriesRequest* request,
       v1::ListSavedQueriesResponse* response) override;
-  grpc::Status ListSemanticModels(
-      grpc::ServerContext* context,
+  grpc::ServerUnaryReactor* ListSemanticModels(
+      grpc::CallbackServerContext* context,
       const v1::ListSemanticModelsRequest* request,
       v1::ListSemanticModelsResponse* response) override;
-  grpc::Status Query(grpc::ServerContext* context,
-                     const v1::QueryRequest* request,
-                     v1::QueryResponse* response) override;
-  grpc::Status ValidateConfigs(grpc::ServerContext* context,
-                               const v1::ValidateConfigsRequest* request,
-                               v1::ValidateConfigsResponse* response) override;
-  grpc::Status HealthChecks(grpc::ServerContext* context,
-                            const v1::HealthChecksRequest* request,
-                            v1::HealthChecksResponse* response) override;
+  grpc::ServerUnaryReactor* Query(grpc::CallbackServerContext* context,
+                                  const v1::QueryRequest* request,
+                                  v1::QueryResponse* response) override;
+  grpc::ServerUnaryReactor* ValidateConfigs(
+      grpc::CallbackServerContext* context,
+      const v1::ValidateConfigsRequest* request,
+      v1::ValidateConfigsResponse* response) override;
+  grpc::ServerUnaryReactor* HealthChecks(
+      grpc::CallbackServerContext* context,
+      const v1::HealthChecksRequest* request,
+      v1::HealthChecksResponse* response) override;
 
  private:
-  // Runs a validated request on the engine; `reply` receives the response
-  // whose oneof case must be `expected`.
-  grpc::Status Run(grpc::ServerContext* context, v1::EngineRequest request,
-                   v1::EngineResponse::ResponseCase expected,
-                   v1::EngineResponse* reply);
-  // Validates `request`, runs it as the `request_field` of an EngineRequest
-  // and moves the `response_field` of the reply into `response`.
+  // Answers `request` without the engine when it can (never blocks): "not
+  // modified" to a caller that kept a metadata answer, or from the cache.
+  // nullopt when the engine must answer.
+  std::optional<grpc::Status> AnswerWithoutEngine(
+      grpc::CallbackServerContext* context, const v1::EngineRequest& request,
+      v1::EngineResponse* reply);
+  // Runs `request` on the engine, first waiting for the engine to be
+  // attached; blocks. `reply` receives the response, whose oneof case must be
+  // `expected`.
+  grpc::Status RunOnEngine(grpc::CallbackServerContext* context,
+                           const v1::EngineRequest& request,
+                           v1::EngineResponse::ResponseCase expected,
+                           v1::EngineResponse* reply);
+  // Validates `request` and answers it as the `request_field` of an
+  // EngineRequest: on gRPC's thread when no engine call is needed, else on a
+  // thread of its own (an engine call blocks). `finish` then sees the
+  // `response_field` of the reply, moved into `response`, before it leaves.
   template <typename Request, typename Response>
-  grpc::Status Handle(grpc::ServerContext* context, const Request& request,
-                      Response* response,
-                      Request* (v1::EngineRequest::*request_field)(),
-                      Response* (v1::EngineResponse::*response_field)(),
-                      v1::EngineResponse::ResponseCase expected);
-  absl::Time DeadlineOf(const grpc::ServerContext* context) const;
+  grpc::ServerUnaryReactor* Serve(
+      grpc::CallbackServerContext* context, const Request& request,
+      Response* response, Request* (v1::EngineRequest::*request_field)(),
+      Response* (v1::EngineResponse::*response_field)(),
+      v1::EngineResponse::ResponseCase expected,
+      void (*finish)(const ServiceOptions&, Response*) = nullptr);
+  absl::Time DeadlineOf(const grpc::CallbackServerContext* context) const;
 
   std::atomic<engine::Engine*> engine_;
   AnswerCache cache_;

@@ -2,6 +2,8 @@
 
 #include <atomic>
 #include <memory>
+#include <thread>
+#include <vector>
 
 #include "common/field_error.h"
 #include "common/grpc_status.h"
@@ -283,6 +285,50 @@ TEST_F(WorkerServiceTest, ClientCancellationReachesTheEngine) {
     absl::SleepFor(absl::Milliseconds(5));
   }
   EXPECT_TRUE(engine_.saw_cancel.load());
+}
+
+TEST_F(WorkerServiceTest, CallsBeforeTheEngineIsAttachedWaitForIt) {
+  // A service whose engine comes later, as in the worker's start-up; calls
+  // may wait up to a second for it.
+  ServiceOptions options = options_;
+  options.max_deadline = absl::Seconds(1);
+  WorkerService service(nullptr, options);
+  grpc::ServerBuilder builder;
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  auto stub = v1::Worker::NewStub(server->InProcessChannel({}));
+
+  // No engine within that second: UNAVAILABLE, saying why.
+  v1::ListMetricsResponse response;
+  grpc::Status status =
+      stub->ListMetrics(Context().get(), v1::ListMetricsRequest(), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(status.error_message(), HasSubstr("still starting"));
+
+  // Attached while two calls wait: both are answered.
+  v1::EngineResponse reply;
+  reply.mutable_list_metrics()->add_metrics()->set_name("revenue");
+  engine_.next = reply;
+  std::thread attach([&] {
+    absl::SleepFor(absl::Milliseconds(200));
+    service.AttachEngine(&engine_);
+  });
+  std::vector<std::thread> callers;
+  std::atomic<int> answered{0};
+  for (int i = 0; i < 2; ++i) {
+    callers.emplace_back([&] {
+      v1::ListMetricsResponse answer;
+      if (stub->ListMetrics(Context().get(), v1::ListMetricsRequest(), &answer)
+              .ok() &&
+          answer.metrics_size() == 1) {
+        ++answered;
+      }
+    });
+  }
+  for (std::thread& caller : callers) caller.join();
+  attach.join();
+  EXPECT_EQ(answered, 2);
+  server->Shutdown();
 }
 
 }  // namespace
