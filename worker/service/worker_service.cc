@@ -30,11 +30,12 @@ void EnforceCaps(const ServiceOptions& options, v1::QueryResponse* query) {
   }
 }
 
-// What cached answers were computed from: the manifest, and the engine
-// process (a restarted engine may have loaded another profile, whose SQL
-// dialect compiled queries depend on).
-std::string CacheVersionOf(const engine::Engine& engine) {
-  return absl::StrCat(engine.ManifestSha256(), "#", engine.Restarts());
+// What cached answers were computed from: the manifest (`manifest`, the
+// engine's ManifestSha256()), and the engine process (a restarted engine may
+// have loaded another profile, whose SQL dialect compiled queries depend on).
+std::string CacheVersionOf(const std::string& manifest,
+                           const engine::Engine& engine) {
+  return absl::StrCat(manifest, "#", engine.Restarts());
 }
 
 }  // namespace
@@ -58,7 +59,7 @@ absl::Time WorkerService::DeadlineOf(
 
 std::optional<grpc::Status> WorkerService::AnswerWithoutEngine(
     grpc::CallbackServerContext* context, const v1::EngineRequest& request,
-    v1::EngineResponse* reply) {
+    const std::string& cache_key, v1::EngineResponse* reply) {
   engine::Engine* engine = engine_.load();
   if (engine == nullptr) return std::nullopt;
   // A caller that kept a metadata answer under this manifest needs nothing
@@ -75,9 +76,8 @@ std::optional<grpc::Status> WorkerService::AnswerWithoutEngine(
   }
   // Metadata and compiled SQL depend only on what the engine loaded: a
   // repeated request is answered from the cache (answer_cache.h).
-  if (!AnswerCache::Cacheable(request)) return std::nullopt;
-  auto cached =
-      cache_.Lookup(CacheVersionOf(*engine), AnswerCache::KeyOf(request));
+  if (cache_key.empty()) return std::nullopt;
+  auto cached = cache_.Lookup(CacheVersionOf(manifest, *engine), cache_key);
   if (!cached.has_value()) return std::nullopt;
   context->AddInitialMetadata(kManifestHeader, manifest);
   *reply = std::move(*cached);
@@ -86,7 +86,8 @@ std::optional<grpc::Status> WorkerService::AnswerWithoutEngine(
 
 grpc::Status WorkerService::RunOnEngine(
     grpc::CallbackServerContext* context, const v1::EngineRequest& request,
-    v1::EngineResponse::ResponseCase expected, v1::EngineResponse* reply) {
+    const std::string& cache_key, v1::EngineResponse::ResponseCase expected,
+    v1::EngineResponse* reply) {
   // The engine is attached once the worker has dropped its privileges and
   // prepared the engine's confinement (a second or two after binding): a call
   // that arrives first waits for it, as it would for the engine's start.
@@ -102,15 +103,15 @@ grpc::Status WorkerService::RunOnEngine(
         absl::UnavailableError("the worker is still starting its engine"));
   }
   const std::string manifest = engine->ManifestSha256();
-  const std::string version = CacheVersionOf(*engine);
-  const bool cacheable = !manifest.empty() && AnswerCache::Cacheable(request);
+  const std::string version = CacheVersionOf(manifest, *engine);
+  const bool cacheable = !manifest.empty() && !cache_key.empty();
   absl::StatusOr<v1::EngineResponse> response = engine->Call(
       request, deadline, [context] { return context->IsCancelled(); });
   // Stored only when the engine kept what it loaded during the call.
   if (cacheable && response.ok() && !response->has_error() &&
       response->response_case() == expected &&
-      CacheVersionOf(*engine) == version) {
-    cache_.Store(version, AnswerCache::KeyOf(request), *response);
+      CacheVersionOf(engine->ManifestSha256(), *engine) == version) {
+    cache_.Store(version, cache_key, *response);
     context->AddInitialMetadata(kManifestHeader, manifest);
   }
   if (!response.ok()) return ToGrpcStatus(response.status());
@@ -181,18 +182,25 @@ grpc::ServerUnaryReactor* WorkerService::Serve(
   v1::EngineRequest engine_request;
   *(engine_request.*request_field)() = request;
   engine_request.set_max_rows(options_.max_rows);
+  // Computed once: both the cache lookup and, after an engine call, the
+  // store use it.
+  std::string cache_key = AnswerCache::Cacheable(engine_request)
+                              ? AnswerCache::KeyOf(engine_request)
+                              : "";
   v1::EngineResponse reply;
   if (std::optional<grpc::Status> answered =
-          AnswerWithoutEngine(context, engine_request, &reply);
+          AnswerWithoutEngine(context, engine_request, cache_key, &reply);
       answered.has_value()) {
     complete(*answered, &reply);
     return reactor;
   }
   // An engine call blocks (for up to the deadline): not on gRPC's thread.
   ThreadCache::Shared().Run([this, context, expected, complete,
-                             engine_request = std::move(engine_request)] {
+                             engine_request = std::move(engine_request),
+                             cache_key = std::move(cache_key)] {
     v1::EngineResponse reply;
-    complete(RunOnEngine(context, engine_request, expected, &reply), &reply);
+    complete(RunOnEngine(context, engine_request, cache_key, expected, &reply),
+             &reply);
   });
   return reactor;
 }

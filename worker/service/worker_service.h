@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 
 #include "absl/time/time.h"
 #include "common/metrics.h"
@@ -92,15 +93,17 @@ class WorkerService final : public v1::Worker::CallbackService {
  private:
   // Answers `request` without the engine when it can (never blocks): "not
   // modified" to a caller that kept a metadata answer, or from the cache.
-  // nullopt when the engine must answer.
+  // nullopt when the engine must answer. `cache_key`: AnswerCache::KeyOf
+  // the request, empty when it is not Cacheable.
   std::optional<grpc::Status> AnswerWithoutEngine(
       grpc::CallbackServerContext* context, const v1::EngineRequest& request,
-      v1::EngineResponse* reply);
+      const std::string& cache_key, v1::EngineResponse* reply);
   // Runs `request` on the engine, first waiting for the engine to be
   // attached; blocks. `reply` receives the response, whose oneof case must be
-  // `expected`.
+  // `expected`; a cacheable one is stored under `cache_key`.
   grpc::Status RunOnEngine(grpc::CallbackServerContext* context,
                            const v1::EngineRequest& request,
+                           const std::string& cache_key,
                            v1::EngineResponse::ResponseCase expected,
                            v1::EngineResponse* reply);
   // Validates `request` and answers it as the `request_field` of an
