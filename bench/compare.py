@@ -190,7 +190,7 @@ async def latency(args, work, projects):
            + f", met on the other {len(overheads) - len(over)} calls")
         + f"; {min(o[1] for o in overheads):.2f} to {max(o[1] for o in overheads):.2f} ms p50 "
         f"({min(o[2] for o in overheads):.2f}× to {max(o[2] for o in overheads):.2f}×) "
-        "over all calls, below zero where the worker's cache answers without the engine "
+        "over these calls, below zero where the worker's cache answers without the engine "
         "(metadata, and compiled SQL it has compiled before)." + ("" if small else
                      f" Why: a call answered without the engine still takes {fixed:.2f} ms p50 "
                      "((r) list_metrics or list_dimensions: the minimal client, stdio, the "
