@@ -9,6 +9,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 
 import pytest
 
@@ -181,6 +182,42 @@ def test_plaintext_tcp_off_loopback_is_refused():
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "refusing plaintext gRPC" in result.stderr
+
+
+def test_engine_that_cannot_start_ends_the_worker_cleanly_under_connections(tmp_path):
+    """A worker whose engine cannot be created exits with status 2 and its
+    reason, also while clients keep connecting to its socket (the gateway
+    connects as soon as the socket exists); it once crashed there about half
+    the time, handing a connection to a server already destroyed."""
+    project = demo_project()
+    env = dict(os.environ, MFGATE_PYTHON=str(tmp_path / "no-such-python"))
+    for attempt in range(8):
+        sock = tmp_path / f"w{attempt}.sock"
+        worker = subprocess.Popen(
+            [str(WORKER), "--listen", f"unix:{sock}", "--user", "root",
+             "--project-dir", str(project), "--profiles-dir", str(project)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, env=env)
+        clients = []
+        try:
+            while worker.poll() is None:
+                client = socket.socket(socket.AF_UNIX)
+                try:
+                    client.connect(str(sock))
+                    client.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+                    clients.append(client)
+                except OSError:  # Not bound yet, or already closed.
+                    client.close()
+                    time.sleep(0.001)
+            stderr = worker.stderr.read().decode()
+        finally:
+            for client in clients:
+                client.close()
+            if worker.poll() is None:
+                worker.kill()
+            worker.wait()
+        assert worker.returncode == 2, f"attempt {attempt}: {worker.returncode}\n{stderr}"
+        assert "no-such-python' is not executable" in stderr
 
 
 @pytest.fixture(scope="module")

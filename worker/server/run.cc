@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <set>
@@ -204,9 +205,17 @@ int RunWorker(const WorkerOptions& options) {
   }
 
   // 3. The engine, as the final user.
+  // The listener stops first: it hands connections to `server`, which must
+  // outlive it (a connection added to a destroyed server crashed the worker).
+  auto stop_serving = [&](std::chrono::seconds grace) {
+    if (unix_listener != nullptr) unix_listener->Stop();
+    const auto now = std::chrono::system_clock::now();
+    if (health_server != nullptr) health_server->Shutdown(now);
+    server->Shutdown(now + grace);
+  };
   auto engine = engine::CreateEngine(options.engine);
   if (!engine.ok()) {
-    server->Shutdown(std::chrono::system_clock::now());
+    stop_serving(std::chrono::seconds(0));
     return Fail(std::string(engine.status().message()));
   }
   service.AttachEngine(engine->get());
@@ -217,11 +226,7 @@ int RunWorker(const WorkerOptions& options) {
   // 4. Serve.
   ServeUntilStopped(health_servers, engine->get(), &engine_ready,
                     &engine_restarts);
-  if (unix_listener != nullptr) unix_listener->Stop();
-  if (health_server != nullptr) {
-    health_server->Shutdown(std::chrono::system_clock::now());
-  }
-  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  stop_serving(std::chrono::seconds(5));
   engine->reset();
   return 0;
 }
