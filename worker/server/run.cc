@@ -59,10 +59,11 @@ absl::StatusOr<UserIds> TargetUser(const std::string& user) {
   return ids;
 }
 
-// Serves until a signal asks to stop, keeping the gRPC health of `servers` in
-// step with the engine.
+// Serves until a signal asks to stop, keeping the gRPC health of `servers`
+// and the manifest `service` tells its watchers in step with the engine.
 void ServeUntilStopped(const std::vector<grpc::Server*>& servers,
-                       engine::Engine* engine, std::atomic<bool>* engine_ready,
+                       engine::Engine* engine, service::WorkerService* service,
+                       std::atomic<bool>* engine_ready,
                        std::atomic<int>* engine_restarts) {
   signal(SIGTERM, OnSignal);
   signal(SIGINT, OnSignal);
@@ -83,6 +84,7 @@ void ServeUntilStopped(const std::vector<grpc::Server*>& servers,
       LogInfo(absl::StrCat("health: ", ready ? "SERVING" : "NOT_SERVING", " - ",
                            engine->Describe()));
     }
+    service->PublishManifest(ready);
     absl::SleepFor(absl::Milliseconds(100));
   }
   LogInfo("shutting down");
@@ -168,6 +170,11 @@ int RunWorker(const WorkerOptions& options) {
   if (!unix_socket) builder.AddListeningPort(options.listen, credentials);
   builder.RegisterService(&service);
   builder.SetMaxSendMessageSize(64 << 20);
+  // The gateway pings every 20 s on its manifest watch's stream
+  // (gateway/upstream/worker_pool.cc); gRPC's default would refuse pings
+  // more often than every 5 minutes and drop the connection.
+  builder.AddChannelArgument(
+      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr) {
     return Fail(absl::StrCat("cannot listen on ", options.listen));
@@ -209,6 +216,7 @@ int RunWorker(const WorkerOptions& options) {
   // outlive it (a connection added to a destroyed server crashed the worker).
   auto stop_serving = [&](std::chrono::seconds grace) {
     if (unix_listener != nullptr) unix_listener->Stop();
+    service.EndWatches();  // Open streams would hold up the shutdown.
     const auto now = std::chrono::system_clock::now();
     if (health_server != nullptr) health_server->Shutdown(now);
     server->Shutdown(now + grace);
@@ -224,7 +232,7 @@ int RunWorker(const WorkerOptions& options) {
                        " engine"));
 
   // 4. Serve.
-  ServeUntilStopped(health_servers, engine->get(), &engine_ready,
+  ServeUntilStopped(health_servers, engine->get(), &service, &engine_ready,
                     &engine_restarts);
   stop_serving(std::chrono::seconds(5));
   engine->reset();

@@ -145,6 +145,10 @@ void WorkerService::ExportMetrics(MetricsRegistry* registry) {
       "mfgate_worker_metadata_not_modified_total",
       "Metadata requests answered as not modified since the caller's copy.",
       [this] { return static_cast<double>(not_modified_.load()); });
+  registry->DefineGauge(
+      "mfgate_worker_manifest_watchers",
+      "Open WatchManifest streams (gateways following the manifest).",
+      [this] { return static_cast<double>(manifests_.watchers()); });
   metrics_ = registry;
 }
 
@@ -293,6 +297,20 @@ grpc::ServerUnaryReactor* WorkerService::Query(
   return Serve(context, query, response, &v1::EngineRequest::mutable_query,
                &v1::EngineResponse::mutable_query, v1::EngineResponse::kQuery,
                &EnforceCaps);
+}
+
+grpc::ServerWriteReactor<v1::ManifestState>* WorkerService::WatchManifest(
+    grpc::CallbackServerContext* context,
+    const v1::WatchManifestRequest* request) {
+  (void)context;
+  (void)request;
+  return manifests_.Watch();
+}
+
+void WorkerService::PublishManifest(bool serving) {
+  engine::Engine* engine = engine_.load();
+  manifests_.Publish(serving && engine != nullptr ? engine->ManifestSha256()
+                                                  : "");
 }
 
 }  // namespace mfgate::service

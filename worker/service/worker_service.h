@@ -27,6 +27,7 @@
 #include "mfgate/v1/worker.grpc.pb.h"
 #include "worker/engine/engine.h"
 #include "worker/service/answer_cache.h"
+#include "worker/service/manifest_broadcast.h"
 #include "worker/validate/request_validator.h"
 
 namespace mfgate::service {
@@ -89,6 +90,16 @@ class WorkerService final : public v1::Worker::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::HealthChecksRequest* request,
       v1::HealthChecksResponse* response) override;
+  grpc::ServerWriteReactor<v1::ManifestState>* WatchManifest(
+      grpc::CallbackServerContext* context,
+      const v1::WatchManifestRequest* request) override;
+
+  // Tells watchers the engine's manifest: its hash while `serving`, else
+  // that none is known (manifest_broadcast.h). Called often (the worker's
+  // health loop); cheap when nothing is due.
+  void PublishManifest(bool serving);
+  // Ends every watch; before the server shuts down.
+  void EndWatches() { manifests_.Close(); }
 
  private:
   // Answers `request` without the engine when it can (never blocks): "not
@@ -123,6 +134,7 @@ class WorkerService final : public v1::Worker::CallbackService {
   AnswerCache cache_;
   // Metadata requests answered as not modified (common/manifest_headers.h).
   std::atomic<size_t> not_modified_{0};
+  ManifestBroadcast manifests_;
   std::atomic<MetricsRegistry*> metrics_{nullptr};
   const ServiceOptions options_;
 };

@@ -331,5 +331,28 @@ TEST_F(WorkerServiceTest, CallsBeforeTheEngineIsAttachedWaitForIt) {
   server->Shutdown();
 }
 
+TEST_F(WorkerServiceTest, WatchersLearnTheEngineManifestWhileItServes) {
+  engine_.SetManifest("sha-1");
+  service_->PublishManifest(true);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10));
+  auto reader = stub_->WatchManifest(&context, v1::WatchManifestRequest());
+  v1::ManifestState state;
+  ASSERT_TRUE(reader->Read(&state));
+  EXPECT_EQ(state.manifest_sha256(), "sha-1");
+  // Not serving (restarting): the manifest it will load is unknown.
+  service_->PublishManifest(false);
+  ASSERT_TRUE(reader->Read(&state));
+  EXPECT_EQ(state.manifest_sha256(), "");
+  engine_.SetManifest("sha-2");
+  service_->PublishManifest(true);
+  ASSERT_TRUE(reader->Read(&state));
+  EXPECT_EQ(state.manifest_sha256(), "sha-2");
+  service_->EndWatches();
+  EXPECT_FALSE(reader->Read(&state));
+  EXPECT_TRUE(reader->Finish().ok());
+}
+
 }  // namespace
 }  // namespace mfgate::service
