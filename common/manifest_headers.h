@@ -8,7 +8,9 @@
 // kIfManifestHeader set to the hash it got; when the engine still has that
 // manifest, the worker answers with an empty message and kNotModifiedHeader
 // "1", and the caller reuses what it kept. Either side may ignore the
-// headers: the answer is then simply sent in full.
+// headers: the answer is then simply sent in full. A caller that follows
+// the worker's WatchManifest stream skips the call while the stream
+// confirms the hash (gateway/tools/manifest_watch.h).
 #ifndef MFGATE_COMMON_MANIFEST_HEADERS_H_
 #define MFGATE_COMMON_MANIFEST_HEADERS_H_
 

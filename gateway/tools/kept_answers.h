@@ -2,7 +2,9 @@
 // (list_metrics, list_dimensions, list_entities, list_saved_queries), each
 // with the hash of the semantic manifest it was made under.
 //
-// The gateway sends that hash with a repeated call; a worker whose engine
+// While the worker's manifest stream confirms that hash
+// (manifest_watch.h), a repeated call is answered from here with no call.
+// Otherwise the gateway sends the hash with the call; a worker whose engine
 // still has that manifest answers "not modified" and the kept result is
 // reused, so neither side serializes, parses or renders it again
 // (common/manifest_headers.h): results are kept serialized, and a response

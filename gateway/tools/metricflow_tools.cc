@@ -28,22 +28,28 @@ bool DroppedByTheConnection(const grpc::Status& status) {
 // One RPC: deadline, wait-for-ready (a worker may still be loading), one
 // more attempt, without waiting, when the connection dropped it, and
 // cancellation through the MCP request's token. `kept` is set for metadata
-// tools (ToolSpec::metadata): their rendered result is kept and revalidated
+// tools (ToolSpec::metadata): their rendered result is kept, served with no
+// call while `watch` (may be null) confirms its manifest, else revalidated
 // with the worker by its manifest hash (kept_answers.h).
 template <typename Request, typename Response>
 mcp::ToolResult Invoke(grpc::Status (Stub::*method)(grpc::ClientContext*,
                                                     const Request&, Response*),
                        Stub* stub, const Request& request,
                        absl::Duration timeout, mcp::ToolCallContext& call,
-                       json (*render)(const Response&), KeptAnswers* kept) {
-  const absl::Time deadline = absl::Now() + timeout;
+                       json (*render)(const Response&), KeptAnswers* kept,
+                       const ManifestWatch* watch) {
   std::string key;
   std::shared_ptr<const KeptAnswers::Answer> answer;
   if (kept != nullptr) {
     key = absl::StrCat(Request::descriptor()->full_name(), ":",
                        request.SerializeAsString());
     answer = kept->Find(key);
+    if (answer != nullptr && watch != nullptr &&
+        watch->Confirms(answer->manifest)) {
+      return answer->result;
+    }
   }
+  const absl::Time deadline = absl::Now() + timeout;
   // A caller that sent a progressToken sees the call start and finish (the
   // worker may first have to load MetricFlow, or a query may run long).
   if (call.report_progress)
@@ -94,7 +100,10 @@ json RenderCompiled(const v1::QueryResponse& r) { return QueryResult(r, true); }
 
 MetricFlowTools::MetricFlowTools(std::shared_ptr<Stub> worker,
                                  MetricFlowToolsOptions options)
-    : worker_(std::move(worker)), options_(options) {}
+    : worker_(std::move(worker)), options_(options) {
+  if (options_.follow_manifest)
+    manifest_watch_ = std::make_unique<ManifestWatch>(worker_);
+}
 
 json MetricFlowTools::ListTools() const {
   json tools = json::array();
@@ -121,46 +130,48 @@ mcp::ToolResult MetricFlowTools::CallTool(const std::string& name,
   if (!args.ok()) return ErrorResult(args.status());
   Stub* stub = worker_.get();
   KeptAnswers* kept = spec->metadata ? &kept_answers_ : nullptr;
+  const ManifestWatch* watch = manifest_watch_.get();
   const absl::Duration list = options_.list_timeout,
                        slow = options_.call_timeout;
   const std::string& tool = spec->name;
   if (tool == "query") {
     v1::QueryRequest request = BuildQuery(*args, false);
     return Invoke(&Stub::Query, stub, request, slow, call,
-                  request.compile_only() ? RenderCompiled : RenderQuery, kept);
+                  request.compile_only() ? RenderCompiled : RenderQuery, kept,
+                  watch);
   }
   if (tool == "compile_sql") {
     return Invoke(&Stub::Query, stub, BuildQuery(*args, true), slow, call,
-                  RenderCompiled, kept);
+                  RenderCompiled, kept, watch);
   }
   if (tool == "list_metrics") {
     return Invoke(&Stub::ListMetrics, stub, BuildListMetrics(*args), list, call,
-                  ListMetricsResult, kept);
+                  ListMetricsResult, kept, watch);
   }
   if (tool == "list_dimensions") {
     return Invoke(&Stub::ListDimensions, stub, BuildListDimensions(*args), list,
-                  call, ListDimensionsResult, kept);
+                  call, ListDimensionsResult, kept, watch);
   }
   if (tool == "list_entities") {
     return Invoke(&Stub::ListEntities, stub, BuildListEntities(*args), list,
-                  call, ListEntitiesResult, kept);
+                  call, ListEntitiesResult, kept, watch);
   }
   if (tool == "list_dimension_values") {
     return Invoke(&Stub::ListDimensionValues, stub,
                   BuildListDimensionValues(*args), slow, call,
-                  ListDimensionValuesResult, kept);
+                  ListDimensionValuesResult, kept, watch);
   }
   if (tool == "list_saved_queries") {
     return Invoke(&Stub::ListSavedQueries, stub, v1::ListSavedQueriesRequest(),
-                  list, call, ListSavedQueriesResult, kept);
+                  list, call, ListSavedQueriesResult, kept, watch);
   }
   if (tool == "validate_configs") {
     return Invoke(&Stub::ValidateConfigs, stub, BuildValidateConfigs(*args),
-                  slow, call, ValidateConfigsResult, kept);
+                  slow, call, ValidateConfigsResult, kept, watch);
   }
   if (tool == "health_checks") {
     return Invoke(&Stub::HealthChecks, stub, v1::HealthChecksRequest(), list,
-                  call, HealthChecksResult, kept);
+                  call, HealthChecksResult, kept, watch);
   }
   return ErrorResult(
       absl::InternalError(absl::StrCat("tool ", tool, " has no handler")));

@@ -5,7 +5,8 @@
 // with a deadline, waiting for the worker to be ready within it, and
 // cancelled through the call's CancellationToken -> result (results.h);
 // metadata results are kept and revalidated by manifest hash
-// (kept_answers.h). Safe from any thread.
+// (kept_answers.h), or served with no call while the worker's manifest
+// stream confirms them (manifest_watch.h). Safe from any thread.
 #ifndef MFGATE_GATEWAY_TOOLS_METRICFLOW_TOOLS_H_
 #define MFGATE_GATEWAY_TOOLS_METRICFLOW_TOOLS_H_
 
@@ -15,6 +16,7 @@
 #include "absl/time/time.h"
 #include "gateway/mcp/tool_provider.h"
 #include "gateway/tools/kept_answers.h"
+#include "gateway/tools/manifest_watch.h"
 #include "mfgate/v1/worker.grpc.pb.h"
 
 namespace mfgate::tools {
@@ -23,6 +25,9 @@ struct MetricFlowToolsOptions {
   // Deadlines of queries (and validation) and of the listing tools.
   absl::Duration call_timeout = absl::Seconds(120);
   absl::Duration list_timeout = absl::Seconds(60);
+  // Follow the worker's manifest (manifest_watch.h), so that kept metadata
+  // answers need no call while it is unchanged.
+  bool follow_manifest = true;
 };
 
 class MetricFlowTools final : public mcp::ToolProvider {
@@ -43,6 +48,7 @@ class MetricFlowTools final : public mcp::ToolProvider {
   const std::shared_ptr<v1::Worker::StubInterface> worker_;
   const MetricFlowToolsOptions options_;
   KeptAnswers kept_answers_;
+  std::unique_ptr<ManifestWatch> manifest_watch_;  // Null when not followed.
 };
 
 }  // namespace mfgate::tools

@@ -73,8 +73,32 @@ class FakeWorker final : public v1::Worker::Service {
     return grpc::Status::OK;
   }
 
+  // With `watchable`, streams `manifest` as the worker does until the call
+  // ends; else the RPC is unimplemented (an older worker).
+  grpc::Status WatchManifest(
+      grpc::ServerContext* context, const v1::WatchManifestRequest*,
+      grpc::ServerWriter<v1::ManifestState>* writer) override {
+    std::string sent = "-";
+    while (!context->IsCancelled()) {
+      {
+        absl::MutexLock lock(&mu);
+        if (!watchable)
+          return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "older");
+        if (manifest != sent) {
+          sent = manifest;
+          v1::ManifestState state;
+          state.set_manifest_sha256(sent);
+          writer->Write(state);
+        }
+      }
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+    return grpc::Status::CANCELLED;
+  }
+
   v1::QueryRequest last_query;
   std::atomic<bool> saw_cancel{false};
+  bool watchable ABSL_GUARDED_BY(mu) = false;
   absl::Mutex mu;
   std::string manifest ABSL_GUARDED_BY(mu);
   bool always_not_modified ABSL_GUARDED_BY(mu) = false;
@@ -96,7 +120,12 @@ class MetricFlowToolsTest : public ::testing::Test {
         v1::Worker::NewStub(server_->InProcessChannel({})),
         MetricFlowToolsOptions());
   }
-  void TearDown() override { server_->Shutdown(); }
+  void TearDown() override {
+    // Its manifest watch calls the worker: on an in-process channel, a call
+    // made after the server shut down crashes gRPC.
+    tools_.reset();
+    server_->Shutdown();
+  }
 
   json Call(const std::string& name, const json& arguments) {
     mcp::CancellationToken token;
@@ -165,6 +194,53 @@ TEST_F(MetricFlowToolsTest, MetadataResultsAreKeptUntilTheManifestChanges) {
   absl::MutexLock lock(&worker_.mu);
   EXPECT_EQ(worker_.full_answers, 3);
   EXPECT_EQ(worker_.not_modified, 3);
+}
+
+TEST_F(MetricFlowToolsTest, KeptResultsNeedNoCallWhileTheWorkerConfirmsThem) {
+  {
+    absl::MutexLock lock(&worker_.mu);
+    worker_.manifest = "m1";
+    worker_.watchable = true;
+  }
+  tools_ = std::make_unique<MetricFlowTools>(
+      v1::Worker::NewStub(server_->InProcessChannel({})),
+      MetricFlowToolsOptions());
+  auto calls = [this] {
+    absl::MutexLock lock(&worker_.mu);
+    return worker_.list_calls;
+  };
+  const json first = Call("list_metrics", {{"search", "rev"}});
+  EXPECT_EQ(FirstMetric(first), "search=rev manifest=m1");
+  // Once the watch has heard "m1", repeats are answered by the gateway.
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  int before = calls();
+  while (absl::Now() < deadline) {
+    before = calls();
+    EXPECT_EQ(Call("list_metrics", {{"search", "rev"}}), first);
+    if (calls() == before) break;
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(Call("list_metrics", {{"search", "rev"}}), first);
+  }
+  EXPECT_EQ(calls(), before);
+  // Another request was never kept: it reaches the worker.
+  EXPECT_EQ(FirstMetric(Call("list_metrics", {{"search", "cost"}})),
+            "search=cost manifest=m1");
+  EXPECT_EQ(calls(), before + 1);
+  // A new manifest: once the watch hears it, the kept result is asked again.
+  {
+    absl::MutexLock lock(&worker_.mu);
+    worker_.manifest = "m2";
+  }
+  const absl::Time second_deadline = absl::Now() + absl::Seconds(10);
+  std::string answer;
+  while (absl::Now() < second_deadline) {
+    answer = FirstMetric(Call("list_metrics", {{"search", "rev"}}));
+    if (answer == "search=rev manifest=m2") break;
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  EXPECT_EQ(answer, "search=rev manifest=m2");
 }
 
 TEST_F(MetricFlowToolsTest, ACallTheConnectionDroppedIsSentOnceMore) {

@@ -45,6 +45,13 @@ std::shared_ptr<grpc::Channel> Connect(
   // call a dropped connection never delivered, the tools do themselves
   // (tools/metricflow_tools.cc).
   args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
+  // The manifest watch (tools/manifest_watch.h) keeps a stream open for the
+  // gateway's life: pings find a connection that died without a word (a
+  // node lost, a partition), so that it is replaced rather than waited on.
+  // The worker accepts pings this often (worker/server/run.cc).
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   const bool over_tcp = !absl::StartsWith(address, "unix:");
   return grpc::CreateCustomChannel(
       address,

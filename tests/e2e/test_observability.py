@@ -117,10 +117,31 @@ def test_worker_metrics_count_requests_cache_hits_and_engine_restarts(tmp_path):
             {"name": "t", "worker": {"address": f"unix:{socket_path}"}}]}))
         session = McpSession(gateway_env(project), ["--config", config])
         try:
-            # The first reaches the engine. The gateway keeps its answer, so
-            # the worker answers the second "not modified"; a second gateway
-            # (which kept nothing) gets the third from the worker's cache.
-            answers = [session.call("list_metrics") for _ in range(2)]
+            # The gateway follows the worker's manifest on a stream.
+            deadline = time.monotonic() + 60
+            while sample(scrape(metrics_port), "mfgate_worker_manifest_watchers") != 1:
+                assert time.monotonic() < deadline, scrape(metrics_port)
+                time.sleep(0.1)
+            # The first reaches the engine and the gateway keeps its answer.
+            # Once the watch has heard the manifest (at once, in practice),
+            # repeats never reach the worker; before that they are
+            # revalidated ("not modified").
+            def worker_calls():
+                return sample(scrape(metrics_port), "mfgate_worker_requests_total",
+                              method="list_metrics", code=0)
+            answers = [session.call("list_metrics")]
+            assert worker_calls() == 1
+            while True:
+                before = worker_calls()
+                answers.append(session.call("list_metrics"))
+                if worker_calls() == before:
+                    break
+                assert time.monotonic() < deadline, scrape(metrics_port)
+            answers += [session.call("list_metrics") for _ in range(10)]
+            assert worker_calls() == before
+            revalidated = before - 1
+            # A second gateway (which kept nothing) gets its answer from the
+            # worker's cache.
             other = McpSession(gateway_env(project), ["--config", config])
             try:
                 answers.append(other.call("list_metrics"))
@@ -132,9 +153,9 @@ def test_worker_metrics_count_requests_cache_hits_and_engine_restarts(tmp_path):
                        for answer in answers)
             text = scrape(metrics_port)
             assert sample(text, "mfgate_worker_requests_total",
-                          method="list_metrics", code=0) == 3
+                          method="list_metrics", code=0) == before + 1
             assert sample(text, "mfgate_worker_answer_cache_hits_total") == 1
-            assert sample(text, "mfgate_worker_metadata_not_modified_total") == 1
+            assert sample(text, "mfgate_worker_metadata_not_modified_total") == revalidated
             # Compiled SQL is kept by the worker (not the gateway): the second
             # compile is a cache hit with the same SQL.
             compile_args = {"metrics": ["transactions"], "group_by": ["metric_time__day"]}

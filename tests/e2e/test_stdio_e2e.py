@@ -236,7 +236,11 @@ def test_calls_with_a_progress_token_report_progress(demo):
     async def call(session):
         async def on_progress(progress, total, message):
             seen.append((progress, total, message))
-        return await session.call_tool("list_metrics", {}, progress_callback=on_progress)
+        # A call the worker answers (a kept metadata answer the gateway
+        # serves itself is immediate and reports nothing).
+        return await session.call_tool(
+            "compile_sql", {"metrics": ["transactions"], "group_by": ["metric_time__day"]},
+            progress_callback=on_progress)
 
     assert not demo.run(call).isError
     assert [p for p, _, _ in seen] == [0, 1]

@@ -1,0 +1,64 @@
+#include "gateway/tools/manifest_watch.h"
+
+#include <utility>
+
+namespace mfgate::tools {
+
+ManifestWatch::ManifestWatch(std::shared_ptr<v1::Worker::StubInterface> worker,
+                             absl::Duration freshness, absl::Duration retry)
+    : worker_(std::move(worker)),
+      freshness_(freshness),
+      retry_(retry),
+      thread_([this] { Follow(); }) {}
+
+ManifestWatch::~ManifestWatch() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+    if (stream_ != nullptr) stream_->TryCancel();
+  }
+  thread_.join();
+}
+
+bool ManifestWatch::Confirms(const std::string& sha256) const {
+  const absl::Time now = absl::Now();
+  absl::ReaderMutexLock lock(&mu_);
+  return !sha256.empty() && sha256 == manifest_ && now - heard_ < freshness_;
+}
+
+void ManifestWatch::Follow() {
+  while (true) {
+    auto stream = std::make_shared<grpc::ClientContext>();
+    // A worker still starting (or restarting) is waited for, not retried.
+    stream->set_wait_for_ready(true);
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return;
+      stream_ = stream;
+    }
+    auto reader =
+        worker_->WatchManifest(stream.get(), v1::WatchManifestRequest());
+    v1::ManifestState state;
+    while (reader->Read(&state)) {
+      const absl::Time now = absl::Now();
+      absl::MutexLock lock(&mu_);
+      manifest_ = state.manifest_sha256();
+      heard_ = now;
+    }
+    {
+      absl::MutexLock lock(&mu_);
+      manifest_.clear();
+      stream_.reset();
+    }
+    const grpc::Status status = reader->Finish();
+    // A worker without the RPC (an older one) is asked again rarely; every
+    // kept answer is revalidated with it meanwhile.
+    const absl::Duration wait =
+        status.error_code() == grpc::StatusCode::UNIMPLEMENTED ? retry_ * 60
+                                                               : retry_;
+    absl::MutexLock lock(&mu_);
+    mu_.AwaitWithTimeout(absl::Condition(&stopping_), wait);
+  }
+}
+
+}  // namespace mfgate::tools

@@ -1,0 +1,60 @@
+// ManifestWatch: follows one worker's WatchManifest stream, so that a
+// metadata answer the gateway kept (kept_answers.h) can be served without a
+// call while the worker says its engine still serves the manifest the answer
+// was made under.
+//
+// A confirmation holds while the stream is open and its last message is
+// younger than `freshness`: the worker repeats its state every few seconds,
+// so a silent stream is a connection that may be dead. Without a
+// confirmation (no stream yet, a worker that does not offer the RPC, an
+// engine restarting, another manifest), kept answers are revalidated with a
+// call, as before.
+//
+// Thread-safe. One thread follows the stream, opening it again `retry` after
+// it ends; the destructor cancels it and joins the thread.
+#ifndef MFGATE_GATEWAY_TOOLS_MANIFEST_WATCH_H_
+#define MFGATE_GATEWAY_TOOLS_MANIFEST_WATCH_H_
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "grpcpp/client_context.h"
+#include "mfgate/v1/worker.grpc.pb.h"
+
+namespace mfgate::tools {
+
+class ManifestWatch {
+ public:
+  explicit ManifestWatch(std::shared_ptr<v1::Worker::StubInterface> worker,
+                         absl::Duration freshness = absl::Seconds(15),
+                         absl::Duration retry = absl::Seconds(1));
+  ~ManifestWatch();
+  ManifestWatch(const ManifestWatch&) = delete;
+  ManifestWatch& operator=(const ManifestWatch&) = delete;
+
+  // Whether the worker said, recently enough and on a stream still open,
+  // that its engine serves the manifest with hash `sha256`.
+  bool Confirms(const std::string& sha256) const;
+
+ private:
+  void Follow();
+
+  const std::shared_ptr<v1::Worker::StubInterface> worker_;
+  const absl::Duration freshness_;
+  const absl::Duration retry_;
+  mutable absl::Mutex mu_;
+  std::string manifest_ ABSL_GUARDED_BY(mu_);  // Empty: none confirmed.
+  absl::Time heard_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // The open stream's, for the destructor to cancel.
+  std::shared_ptr<grpc::ClientContext> stream_ ABSL_GUARDED_BY(mu_);
+  std::thread thread_;  // Last: starts once the rest is built.
+};
+
+}  // namespace mfgate::tools
+
+#endif  // MFGATE_GATEWAY_TOOLS_MANIFEST_WATCH_H_
