@@ -178,7 +178,7 @@ async def latency(args, work, projects):
             if not within_overhead_target(diff, ratio)]
     small = not over
     sdk = [p50[(label, systems[1].name)] - p50[(label, raw.name)] for label, *_ in CALLS]
-    # What mfgate costs a call that never reaches the engine (kept answers).
+    # What mfgate costs a call that never reaches the worker (kept answers).
     fixed = min(p50[(label, raw.name)] for label in ("list_metrics", "list_dimensions"))
     targets = [
         f"- ≥ 30× lower p50 than mcp-metricflow on every call: **{'met' if met else 'missed'}** "
@@ -190,11 +190,12 @@ async def latency(args, work, projects):
            + f", met on the other {len(overheads) - len(over)} calls")
         + f"; {min(o[1] for o in overheads):.2f} to {max(o[1] for o in overheads):.2f} ms p50 "
         f"({min(o[2] for o in overheads):.2f}× to {max(o[2] for o in overheads):.2f}×) "
-        "over these calls, below zero where the worker's cache answers without the engine "
-        "(metadata, and compiled SQL it has compiled before)." + ("" if small else
+        "over these calls, below zero where no engine call is needed (metadata the gateway "
+        "kept while the worker confirms its manifest, and compiled SQL the worker has "
+        "compiled before)." + ("" if small else
                      f" Why: a call answered without the engine still takes {fixed:.2f} ms p50 "
-                     "((r) list_metrics or list_dimensions: the minimal client, stdio, the "
-                     "gateway, gRPC and the worker), more than 5% of any call MetricFlow "
+                     "((r) list_metrics or list_dimensions: the minimal client, stdio and the "
+                     "gateway), more than 5% of any call MetricFlow "
                      f"answers in under {fixed / 0.05:.0f} ms.") + " The MCP "
         f"Python SDK adds {min(sdk):.2f} to {max(sdk):.2f} ms p50 per call on top, in the "
         "client ((b)-(r)).",

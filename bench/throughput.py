@@ -97,7 +97,11 @@ def throughput_lines(runs, idle_after):
              "MCP session and keep-alive connection per client, all driven by one epoll "
              "thread) calls "
              f"list_metrics for {runs[0]['seconds']:g} s after 1 s of warm-up. CPU is the "
-             "share of all cores in the measured window (generator: load_http itself).", "",
+             "share of all cores in the measured window (generator: load_http itself). "
+             "After the first call, the gateway answers list_metrics from the result it "
+             "kept, with no call to the worker, while the worker's manifest stream confirms "
+             "that result's manifest (README, Observability): this measures the gateway's "
+             "HTTP path.", "",
              "| clients | calls/s | errors | p50 ms | p99 ms | generator CPU | gateway CPU "
              "| worker CPU | engine CPU |", "|---|---|---|---|---|---|---|---|---|"]
     for run in runs:
@@ -135,8 +139,8 @@ def throughput_targets(runs, idle, idle_after_load):
             note += (f" Why: the machine was {busy:.0%} busy (all parts together), so "
                      f"CPU per call bounds the rate: the gateway spent "
                      f"{per_call['gateway']:.0f} µs of CPU per call and the worker "
-                     f"{per_call['worker']:.0f} µs (its metadata cache answers without the "
-                     f"engine); {CALLS_PER_SECOND_TARGET:,} calls/s on {cores} cores "
+                     f"{per_call['worker']:.0f} µs (a kept answer needs no worker call "
+                     f"while its manifest is confirmed); {CALLS_PER_SECOND_TARGET:,} calls/s on {cores} cores "
                      f"leaves {cores / CALLS_PER_SECOND_TARGET * 1e6:.0f} µs per call for "
                      "gateway, worker and generator together.")
         lines.append(f"- ≥ {CALLS_PER_SECOND_TARGET:,} `list_metrics` calls/s over Streamable "
