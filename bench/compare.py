@@ -36,7 +36,8 @@ from layout import GATEWAY, MM_VENV, REPO
 from procfs import format_rss, mfgate_tree, peak_rss_mib, processes, rss_mb
 from systems import (CALLS, UNSEEN_COMPILE, InProcess, McpSystem, RawStdio, copy_project,
                      percentile, vary)
-from throughput import free_port, throughput, throughput_lines, throughput_targets
+from throughput import (free_port, throughput, throughput_lines, throughput_targets,
+                        wait_ready)
 
 OVERHEAD_TARGET_MS = 0.5  # Or 5%, whichever is larger.
 
@@ -94,9 +95,6 @@ async def latency(args, work, projects):
                     **extra)
 
     http_port = free_port()
-    http = subprocess.Popen([str(GATEWAY), "--transport", "http", "--listen",
-                             f"127.0.0.1:{http_port}"], env=env_for(projects["c"]),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     systems = [
         McpSystem("(a) mcp-metricflow", lambda: stdio_client(StdioServerParameters(
             command=str(MM_VENV / "bin" / "mcp-metricflow"),
@@ -107,13 +105,21 @@ async def latency(args, work, projects):
         McpSystem("(c) mfgate http", lambda: streamablehttp_client(
             f"http://127.0.0.1:{http_port}/mcp")),
     ]
-    time.sleep(1)
     stack = contextlib.AsyncExitStack()
     cold = {}
+    # Each cold start is measured with nothing else starting on the machine.
     for system in systems[:2]:
         started = await system.start(stack)
         await system.call("cold", CALLS[0][1] if "mfgate" in system.name else CALLS[0][3], {})
         cold[system.name] = (time.perf_counter() - started) * 1000
+    http = subprocess.Popen([str(GATEWAY), "--transport", "http", "--listen",
+                             f"127.0.0.1:{http_port}"], env=env_for(projects["c"]),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_ready(f"http://127.0.0.1:{http_port}")
+    except RuntimeError:
+        http.kill()
+        raise
     await systems[2].start(stack)
     raw = RawStdio("(r) mfgate stdio, minimal client", env_for(projects["r"]))
     raw.call("cold", CALLS[0][1], {})
@@ -208,7 +214,7 @@ async def latency(args, work, projects):
         f"{unseen[1] - p50[('compile_sql', raw.name)]:.2f} ms, the hop from the worker to the "
         "engine process and back (framing in both, two pipe wake-ups).",
         "- Cold start: mfgate's first answer waits for MetricFlow's one-time load in its "
-        "engine (measured here while three other engines started at the same time)."]
+        "engine (each cold start measured with nothing else starting)."]
     return lines, targets, idle
 
 
