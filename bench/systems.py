@@ -56,6 +56,13 @@ def copy_project(source, destination):
     shutil.copytree(source, destination, ignore=shutil.ignore_patterns("logs"))
     profiles = destination / "profiles.yml"
     profiles.write_text(profiles.read_text().replace(str(source), str(destination)))
+    # The copy's profile differs only in the DuckDB file's directory, which
+    # leaves the semantic manifest as it was: keep it current (newer than the
+    # profile), as a deployed project's is, so that no system's cold start
+    # includes a `dbt parse` the others skip.
+    manifest = destination / "target" / "semantic_manifest.json"
+    if manifest.exists():
+        manifest.touch()
     return destination
 
 
