@@ -26,6 +26,11 @@ bool ManifestWatch::Confirms(const std::string& sha256) const {
   return !sha256.empty() && sha256 == manifest_ && now - heard_ < freshness_;
 }
 
+bool ManifestWatch::WorkerLost() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return lost_;
+}
+
 void ManifestWatch::Follow() {
   while (true) {
     auto stream = std::make_shared<grpc::ClientContext>();
@@ -39,16 +44,20 @@ void ManifestWatch::Follow() {
     auto reader =
         worker_->WatchManifest(stream.get(), v1::WatchManifestRequest());
     v1::ManifestState state;
+    bool answered = false;
     while (reader->Read(&state)) {
       const absl::Time now = absl::Now();
       absl::MutexLock lock(&mu_);
       manifest_ = state.manifest_sha256();
       heard_ = now;
+      lost_ = false;
+      answered = true;
     }
     {
       absl::MutexLock lock(&mu_);
       manifest_.clear();
       stream_.reset();
+      if (answered && !stopping_) lost_ = true;
     }
     const grpc::Status status = reader->Finish();
     // A worker without the RPC (an older one) is asked again rarely; every

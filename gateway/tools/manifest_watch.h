@@ -40,6 +40,12 @@ class ManifestWatch {
   // that its engine serves the manifest with hash `sha256`.
   bool Confirms(const std::string& sha256) const;
 
+  // Whether the worker went away: a stream it had answered on ended, and no
+  // new one has been answered yet. Calls then fail at once rather than wait
+  // for a worker that may not come back (a worker never reached yet, still
+  // starting, is waited for).
+  bool WorkerLost() const;
+
  private:
   void Follow();
 
@@ -49,6 +55,7 @@ class ManifestWatch {
   mutable absl::Mutex mu_;
   std::string manifest_ ABSL_GUARDED_BY(mu_);  // Empty: none confirmed.
   absl::Time heard_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  bool lost_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   // The open stream's, for the destructor to cancel.
   std::shared_ptr<grpc::ClientContext> stream_ ABSL_GUARDED_BY(mu_);

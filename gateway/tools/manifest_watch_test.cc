@@ -103,19 +103,24 @@ TEST_F(ManifestWatchTest, AnEndedStreamWithdrawsTheConfirmationAndIsReopened) {
   Serve(&worker_);
   watch_ = std::make_unique<ManifestWatch>(stub_, absl::Seconds(15),
                                            absl::Milliseconds(10));
+  EXPECT_FALSE(watch_->WorkerLost());  // Not reached yet: waited for.
   worker_.Send("m1");
   ASSERT_TRUE(Eventually([&] { return watch_->Confirms("m1"); }));
+  EXPECT_FALSE(watch_->WorkerLost());
   {
     absl::MutexLock lock(&worker_.mu);
     worker_.end = true;
   }
   ASSERT_TRUE(Eventually([&] { return !watch_->Confirms("m1"); }));
+  EXPECT_TRUE(watch_->WorkerLost());
   ASSERT_TRUE(Eventually([&] {
     absl::MutexLock lock(&worker_.mu);
     return worker_.opened == 2;
   }));
+  EXPECT_TRUE(watch_->WorkerLost());  // Open, but not answered yet.
   worker_.Send("m1");
   EXPECT_TRUE(Eventually([&] { return watch_->Confirms("m1"); }));
+  EXPECT_FALSE(watch_->WorkerLost());
 }
 
 TEST_F(ManifestWatchTest, ASilentStreamStopsConfirming) {
@@ -137,6 +142,7 @@ TEST_F(ManifestWatchTest,
   watch_ = std::make_unique<ManifestWatch>(stub_);
   absl::SleepFor(absl::Milliseconds(100));
   EXPECT_FALSE(watch_->Confirms("m1"));
+  EXPECT_FALSE(watch_->WorkerLost());  // Never answered: calls still wait.
   const absl::Time start = absl::Now();
   watch_.reset();  // Waiting a minute before asking again; not on this.
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));

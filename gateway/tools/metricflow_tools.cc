@@ -61,10 +61,12 @@ mcp::ToolResult Invoke(grpc::Status (Stub::*method)(grpc::ClientContext*,
   for (int attempt = 0; attempt < 2; ++attempt) {
     rpc = std::make_shared<grpc::ClientContext>();
     rpc->set_deadline(absl::ToChronoTime(deadline));
-    // Only the first attempt waits for a worker that is not connected: a
-    // worker that went away fails its tenant's calls at once, not at their
-    // deadline.
-    rpc->set_wait_for_ready(attempt == 0);
+    // Only the first attempt waits for a worker that is not connected, and
+    // only while the worker is not known to have gone away (the manifest
+    // watch saw its stream end): such a worker fails its tenant's calls at
+    // once, not at their deadline.
+    rpc->set_wait_for_ready(attempt == 0 &&
+                            (watch == nullptr || !watch->WorkerLost()));
     if (answer != nullptr)
       rpc->AddMetadata(kIfManifestHeader, answer->manifest);
     call.cancellation->OnCancel([rpc] { rpc->TryCancel(); });
