@@ -9,6 +9,12 @@ is the one TCP port it may connect to.
 
 Output: {"type": "duckdb", "path": "/abs/file.duckdb"} or
         {"type": "postgres", "host": "db", "port": 5432}. Never credentials.
+
+Importing dbt's profile loader takes seconds, a large part of the worker's
+cold start; a DuckDB or PostgreSQL profile whose values use nothing but
+env_var() and dbt's as_* filters is read with YAML and Jinja alone, and
+gives the same answer (host_test.py compares the two). Anything else goes
+to dbt's own loader.
 """
 
 import argparse
@@ -38,6 +44,50 @@ def describe(project, profiles, target):
     return found
 
 
+def describe_plainly(project, profiles, target):
+    """describe()'s answer without dbt, or None when the profile needs dbt."""
+    import jinja2
+    import yaml
+
+    def env_var(name, default=None):
+        if name in os.environ:
+            return os.environ[name]
+        if default is None:
+            raise LookupError(name)
+        return default
+
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    env.globals = {"env_var": env_var}  # Anything else is undefined: dbt's.
+    env.filters = {name: str for name in ("as_text", "as_number", "as_native", "as_bool")}
+
+    def render(value):
+        return env.from_string(value).render() if isinstance(value, str) else value
+
+    try:
+        with open(os.path.join(project, "dbt_project.yml")) as f:
+            profile_name = render(yaml.safe_load(f)["profile"])
+        with open(os.path.join(profiles, "profiles.yml")) as f:
+            profile = yaml.safe_load(f)[profile_name]
+        output = profile["outputs"][target or render(profile.get("target", "default"))]
+        found = {"type": render(output["type"])}
+        if found["type"] == "duckdb":
+            path = render(output.get("path", ":memory:"))
+            if not isinstance(path, str):
+                return None
+            if path and path != ":memory:":
+                found["path"] = os.path.abspath(os.path.join(project, path))
+        elif found["type"] == "postgres":
+            host = render(output.get("host"))
+            if host not in (None, ""):
+                found["host"] = str(host)
+            found["port"] = int(render(output["port"]))
+        else:
+            return None
+        return found
+    except Exception:  # noqa: BLE001 - whatever it is, dbt decides.
+        return None
+
+
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--project-dir", required=True)
@@ -48,7 +98,8 @@ def main(argv):
     os.chdir(project)
     real_stdout = sys.stdout
     sys.stdout = sys.stderr  # Whatever dbt prints stays out of the answer.
-    found = describe(project, profiles, args.target)
+    found = (describe_plainly(project, profiles, args.target)
+             or describe(project, profiles, args.target))
     real_stdout.write(json.dumps(found) + "\n")
     return 0
 
