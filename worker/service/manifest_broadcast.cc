@@ -5,7 +5,9 @@ namespace mfgate::service {
 // One WatchManifest call. At most one write is in flight; a state published
 // meanwhile replaces any other still waiting. The call ends (Finish) once,
 // after the write in flight, when the broadcast closes, the caller cancels
-// or a write fails.
+// or a write fails. StartWrite and Finish are called under the watcher's lock
+// (and Publish's): gRPC never runs OnWriteDone or OnDone inside them, but on
+// its own threads, so the reactions cannot deadlock on these locks.
 class ManifestBroadcast::Watcher final
     : public grpc::ServerWriteReactor<v1::ManifestState> {
  public:
