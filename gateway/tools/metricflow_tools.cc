@@ -29,23 +29,22 @@ bool DroppedByTheConnection(const grpc::Status& status) {
 // more attempt, without waiting, when the connection dropped it, and
 // cancellation through the MCP request's token. `kept` is set for metadata
 // tools (ToolSpec::metadata): their rendered result is kept, served with no
-// call while `watch` (may be null) confirms its manifest, else revalidated
-// with the worker by its manifest hash (kept_answers.h).
+// call while `watch` confirms its manifest, else revalidated with the worker
+// by its manifest hash (kept_answers.h).
 template <typename Request, typename Response>
 mcp::ToolResult Invoke(grpc::Status (Stub::*method)(grpc::ClientContext*,
                                                     const Request&, Response*),
                        Stub* stub, const Request& request,
                        absl::Duration timeout, mcp::ToolCallContext& call,
                        json (*render)(const Response&), KeptAnswers* kept,
-                       const ManifestWatch* watch) {
+                       const ManifestWatch& watch) {
   std::string key;
   std::shared_ptr<const KeptAnswers::Answer> answer;
   if (kept != nullptr) {
     key = absl::StrCat(Request::descriptor()->full_name(), ":",
                        request.SerializeAsString());
     answer = kept->Find(key);
-    if (answer != nullptr && watch != nullptr &&
-        watch->Confirms(answer->manifest)) {
+    if (answer != nullptr && watch.Confirms(answer->manifest)) {
       return answer->result;
     }
   }
@@ -65,8 +64,7 @@ mcp::ToolResult Invoke(grpc::Status (Stub::*method)(grpc::ClientContext*,
     // only while the worker is not known to have gone away (the manifest
     // watch saw its stream end): such a worker fails its tenant's calls at
     // once, not at their deadline.
-    rpc->set_wait_for_ready(attempt == 0 &&
-                            (watch == nullptr || !watch->WorkerLost()));
+    rpc->set_wait_for_ready(attempt == 0 && !watch.WorkerLost());
     if (answer != nullptr)
       rpc->AddMetadata(kIfManifestHeader, answer->manifest);
     call.cancellation->OnCancel([rpc] { rpc->TryCancel(); });
@@ -102,10 +100,7 @@ json RenderCompiled(const v1::QueryResponse& r) { return QueryResult(r, true); }
 
 MetricFlowTools::MetricFlowTools(std::shared_ptr<Stub> worker,
                                  MetricFlowToolsOptions options)
-    : worker_(std::move(worker)), options_(options) {
-  if (options_.follow_manifest)
-    manifest_watch_ = std::make_unique<ManifestWatch>(worker_);
-}
+    : worker_(std::move(worker)), options_(options), manifest_watch_(worker_) {}
 
 json MetricFlowTools::ListTools() const {
   json tools = json::array();
@@ -132,7 +127,7 @@ mcp::ToolResult MetricFlowTools::CallTool(const std::string& name,
   if (!args.ok()) return ErrorResult(args.status());
   Stub* stub = worker_.get();
   KeptAnswers* kept = spec->metadata ? &kept_answers_ : nullptr;
-  const ManifestWatch* watch = manifest_watch_.get();
+  const ManifestWatch& watch = manifest_watch_;
   const absl::Duration list = options_.list_timeout,
                        slow = options_.call_timeout;
   const std::string& tool = spec->name;

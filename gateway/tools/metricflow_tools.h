@@ -25,9 +25,6 @@ struct MetricFlowToolsOptions {
   // Deadlines of queries (and validation) and of the listing tools.
   absl::Duration call_timeout = absl::Seconds(120);
   absl::Duration list_timeout = absl::Seconds(60);
-  // Follow the worker's manifest (manifest_watch.h), so that kept metadata
-  // answers need no call while it is unchanged.
-  bool follow_manifest = true;
 };
 
 class MetricFlowTools final : public mcp::ToolProvider {
@@ -48,7 +45,8 @@ class MetricFlowTools final : public mcp::ToolProvider {
   const std::shared_ptr<v1::Worker::StubInterface> worker_;
   const MetricFlowToolsOptions options_;
   KeptAnswers kept_answers_;
-  std::unique_ptr<ManifestWatch> manifest_watch_;  // Null when not followed.
+  // Last: its thread calls the worker until it is destroyed, first.
+  ManifestWatch manifest_watch_;
 };
 
 }  // namespace mfgate::tools

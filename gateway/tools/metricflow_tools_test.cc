@@ -98,8 +98,8 @@ class FakeWorker final : public v1::Worker::Service {
 
   v1::QueryRequest last_query;
   std::atomic<bool> saw_cancel{false};
-  bool watchable ABSL_GUARDED_BY(mu) = false;
   absl::Mutex mu;
+  bool watchable ABSL_GUARDED_BY(mu) = false;
   std::string manifest ABSL_GUARDED_BY(mu);
   bool always_not_modified ABSL_GUARDED_BY(mu) = false;
   int full_answers ABSL_GUARDED_BY(mu) = 0;
