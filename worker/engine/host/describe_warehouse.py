@@ -23,6 +23,15 @@ import os
 import sys
 
 
+def database_file(project, path):
+    """The absolute path of a DuckDB profile's `path`, or None for an
+    in-memory database. DuckDB resolves a relative path against the engine's
+    working directory, which is the project."""
+    if isinstance(path, str) and path and path != ":memory:":
+        return os.path.abspath(os.path.join(project, path))
+    return None
+
+
 def describe(project, profiles, target):
     from dbt.flags import set_from_args
     from dbt_common.context import set_invocation_context
@@ -32,11 +41,9 @@ def describe(project, profiles, target):
     credentials = load_profile(project_root=project, cli_vars={},
                                target_override=target or None).credentials
     found = {"type": credentials.type}
-    path = getattr(credentials, "path", None)
-    if isinstance(path, str) and path and path != ":memory:":
-        # DuckDB resolves a relative path against the engine's working
-        # directory, which is the project.
-        found["path"] = os.path.abspath(os.path.join(project, path))
+    path = database_file(project, getattr(credentials, "path", None))
+    if path:
+        found["path"] = path
     for name in ("host", "port"):
         value = getattr(credentials, name, None)
         if value not in (None, ""):
@@ -74,8 +81,9 @@ def describe_plainly(project, profiles, target):
             path = render(output.get("path", ":memory:"))
             if not isinstance(path, str):
                 return None
-            if path and path != ":memory:":
-                found["path"] = os.path.abspath(os.path.join(project, path))
+            file = database_file(project, path)
+            if file:
+                found["path"] = file
         elif found["type"] == "postgres":
             host = render(output.get("host"))
             if host not in (None, ""):
