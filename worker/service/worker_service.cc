@@ -178,13 +178,16 @@ grpc::ServerUnaryReactor* WorkerService::Serve(
     }
     reactor->Finish(status);
   };
-  if (absl::Status valid = validate::ValidateRequest(request, options_.limits);
-      !valid.ok()) {
-    complete(ToGrpcStatus(valid), nullptr);
+  // The engine gets the request as the worker wrote it anew, never the
+  // caller's (canonical_request.h).
+  absl::StatusOr<Request> canonical =
+      validate::Canonicalize(request, options_.limits);
+  if (!canonical.ok()) {
+    complete(ToGrpcStatus(canonical.status()), nullptr);
     return reactor;
   }
   v1::EngineRequest engine_request;
-  *(engine_request.*request_field)() = request;
+  *(engine_request.*request_field)() = std::move(*canonical);
   engine_request.set_max_rows(options_.max_rows);
   // Computed once: both the cache lookup and, after an engine call, the
   // store use it.
@@ -291,10 +294,8 @@ grpc::ServerUnaryReactor* WorkerService::HealthChecks(
 grpc::ServerUnaryReactor* WorkerService::Query(
     grpc::CallbackServerContext* context, const v1::QueryRequest* request,
     v1::QueryResponse* response) {
-  // The engine always gets an explicit limit.
-  v1::QueryRequest query = *request;
-  if (query.limit() == 0) query.set_limit(options_.limits.default_limit);
-  return Serve(context, query, response, &v1::EngineRequest::mutable_query,
+  // The engine always gets an explicit limit (Canonicalize sets it).
+  return Serve(context, *request, response, &v1::EngineRequest::mutable_query,
                &v1::EngineResponse::mutable_query, v1::EngineResponse::kQuery,
                &EnforceCaps);
 }

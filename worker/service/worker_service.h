@@ -1,7 +1,9 @@
 // WorkerService: the gRPC face of mfgate-worker (service mfgate.v1.Worker).
 //
-// Each handler walks the same three stages: validate the request against the
-// name and where-filter grammars and the limits (worker/validate), run it on
+// Each handler walks the same three stages: parse the request against the
+// name and where-filter grammars and the limits and write it anew
+// (worker/validate/canonical_request.h: the engine never sees the caller's
+// text), run it on
 // the engine with the caller's deadline and cancellation (metadata and
 // compiled SQL come from a cache while the engine keeps what it loaded, and
 // metadata is not sent again to a caller that kept it:
@@ -28,7 +30,7 @@
 #include "worker/engine/engine.h"
 #include "worker/service/answer_cache.h"
 #include "worker/service/manifest_broadcast.h"
-#include "worker/validate/request_validator.h"
+#include "worker/validate/canonical_request.h"
 
 namespace mfgate::service {
 

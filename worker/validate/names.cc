@@ -1,10 +1,14 @@
 #include "worker/validate/names.h"
 
 #include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/field_error.h"
 
 namespace mfgate::validate {
@@ -88,52 +92,29 @@ absl::Status ValidateGroupByName(absl::string_view field,
   return absl::OkStatus();
 }
 
-absl::Status ValidateOrderByName(absl::string_view field,
-                                 absl::string_view name) {
-  if (!name.empty() && name.front() == '-') name.remove_prefix(1);
-  return ValidateGroupByName(field, name);
+absl::StatusOr<std::string> CanonicalMetricName(absl::string_view field,
+                                                absl::string_view name) {
+  if (absl::Status valid = ValidateMetricName(field, name); !valid.ok()) {
+    return valid;
+  }
+  return std::string(name);
 }
 
-absl::Status ValidateTimeConstraint(absl::string_view field,
-                                    absl::string_view value) {
-  // Pattern characters: 'd' digit, anything else literal; optional tails.
-  static constexpr absl::string_view kDate = "dddd-dd-dd";
-  auto matches = [&](size_t offset, absl::string_view pattern) {
-    if (value.size() < offset + pattern.size()) return false;
-    for (size_t i = 0; i < pattern.size(); ++i) {
-      char c = value[offset + i];
-      if (pattern[i] == 'd'
-              ? !absl::ascii_isdigit(static_cast<unsigned char>(c))
-              : c != pattern[i]) {
-        return false;
-      }
-    }
-    return true;
-  };
-  auto fail = [&] {
-    return FieldError(field,
-                      absl::StrCat("expected an ISO-8601 date or timestamp "
-                                   "(YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS), got ",
-                                   Quoted(value)));
-  };
-  if (!matches(0, kDate)) return fail();
-  size_t at = kDate.size();
-  if (at == value.size()) return absl::OkStatus();
-  if (value[at] != 'T' && value[at] != ' ') return fail();
-  if (!matches(++at, "dd:dd")) return fail();
-  at += 5;
-  if (at == value.size()) return absl::OkStatus();
-  if (!matches(at, ":dd")) return fail();
-  at += 3;
-  if (at == value.size()) return absl::OkStatus();
-  if (value[at] != '.' || at + 1 == value.size() || value.size() - at - 1 > 9) {
-    return fail();
+absl::StatusOr<std::string> CanonicalGroupByName(absl::string_view field,
+                                                 absl::string_view name) {
+  if (absl::Status valid = ValidateGroupByName(field, name); !valid.ok()) {
+    return valid;
   }
-  for (size_t i = at + 1; i < value.size(); ++i) {
-    if (!absl::ascii_isdigit(static_cast<unsigned char>(value[i])))
-      return fail();
-  }
-  return absl::OkStatus();
+  std::vector<absl::string_view> parts = absl::StrSplit(name, "__");
+  return absl::StrJoin(parts, "__");
+}
+
+absl::StatusOr<std::string> CanonicalOrderByName(absl::string_view field,
+                                                 absl::string_view name) {
+  const bool descending = absl::ConsumePrefix(&name, "-");
+  auto canonical = CanonicalGroupByName(field, name);
+  if (!canonical.ok()) return canonical.status();
+  return descending ? absl::StrCat("-", *canonical) : *canonical;
 }
 
 absl::Status ValidateSearchText(absl::string_view field,

@@ -4,11 +4,15 @@
 // identifiers joined by "__" (entity paths and a trailing granularity or date
 // part: `metric_time__month`, `customer__country__region`); order-by names
 // may carry one leading "-". Errors name the field and the first offending
-// character with its position. Stateless; safe from any thread.
+// character with its position; what passes is written anew (never passed on
+// as the caller sent it). Stateless; safe from any thread.
 #ifndef MFGATE_WORKER_VALIDATE_NAMES_H_
 #define MFGATE_WORKER_VALIDATE_NAMES_H_
 
+#include <string>
+
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
 namespace mfgate::validate {
@@ -25,14 +29,15 @@ absl::Status ValidateMetricName(absl::string_view field,
 absl::Status ValidateGroupByName(absl::string_view field,
                                  absl::string_view name);
 
-// A group-by or metric name with an optional leading "-".
-absl::Status ValidateOrderByName(absl::string_view field,
-                                 absl::string_view name);
-
-// `YYYY-MM-DD`, optionally followed by `T` or a space and
-// `HH:MM[:SS[.ffffff]]`.
-absl::Status ValidateTimeConstraint(absl::string_view field,
-                                    absl::string_view value);
+// The name MetricFlow receives: `name` written anew from its parts once it
+// matches the metric (identifier) or group-by (identifiers joined by "__")
+// grammar. Order-by names may carry one leading "-" (descending).
+absl::StatusOr<std::string> CanonicalMetricName(absl::string_view field,
+                                                absl::string_view name);
+absl::StatusOr<std::string> CanonicalGroupByName(absl::string_view field,
+                                                 absl::string_view name);
+absl::StatusOr<std::string> CanonicalOrderByName(absl::string_view field,
+                                                 absl::string_view name);
 
 // The printable, bounded text of a search string.
 absl::Status ValidateSearchText(absl::string_view field,

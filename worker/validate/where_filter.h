@@ -1,9 +1,11 @@
-// mfgate's strict grammar for MetricFlow where filters.
+// mfgate's where filters: parsed into a typed tree, then written anew.
 //
-// MetricFlow resolves a filter's Jinja references and pastes the rest into
-// the generated SQL unchanged, so a filter is SQL: left alone it could carry a
-// subquery, a second statement or a file-reading table function. The worker
-// therefore accepts only this grammar (keywords case-insensitive):
+// MetricFlow renders a filter with Jinja (everywhere in it, string literals
+// included) and pastes the result into the generated SQL: a filter is SQL.
+// The worker therefore never passes a caller's filter on. It parses the
+// filter into a WhereNode tree (where_tree.h) with this grammar (keywords
+// case-insensitive), and MetricFlow receives only what EmitWhereFilter
+// writes from that tree:
 //
 //   filter      := or_expr END
 //   or_expr     := and_expr ( OR and_expr )*
@@ -19,19 +21,27 @@
 //   multiplicative := unary ( * | / unary )*
 //   unary       := - unary | primary
 //   primary     := reference | literal | function ( [or_expr , ...] )
-//                | CAST ( or_expr AS type ) | ( or_expr )
+//                | CAST ( or_expr AS type ) | CURRENT_DATE | ( or_expr )
 //   literal     := number | 'string' | TRUE | FALSE | NULL
 //                | DATE 'x' | TIMESTAMP 'x' | INTERVAL 'x'
-//   reference   := {{
-//   Dimension('name')[.grain('g')|.date_part('p')|.descending(B)]* }}
+//   reference   := {{ Dimension('name')[.grain('g')|.date_part('p')
+//                                       |.descending(True|False)]* }}
 //                | {{ TimeDimension('name'[, 'grain']) }}
 //                | {{ Entity('name') }}
 //                | {{ Metric('name', group_by=['entity', ...]) }}
 //
-// with `function` from kAllowedFunctions and `type` from kAllowedCastTypes.
-// Bare identifiers (columns), subqueries, comments, `;`, quoted identifiers,
-// other Jinja and unknown functions are refused with an error naming the
-// token. Stateless; safe from any thread.
+// with `function` from kAllowedFunctions and `type` from kAllowedCastTypes;
+// names match MetricFlow's name grammar (names.h); string literals hold
+// nothing Jinja or SQL treats specially (where_literals.h). Everything else
+// is refused with an error naming the token and its position: bare
+// identifiers (columns), subqueries, comments, `;`, quoted identifiers,
+// other Jinja, unknown functions.
+//
+// The emitted filter holds no Jinja but the references the worker wrote from
+// validated names, every literal quoted by the worker, keywords and function
+// names from the worker's own tables, and parentheses wherever two SQL
+// dialects could group operators differently. Parsing it again gives the
+// same tree. Stateless; safe from any thread.
 #ifndef MFGATE_WORKER_VALIDATE_WHERE_FILTER_H_
 #define MFGATE_WORKER_VALIDATE_WHERE_FILTER_H_
 
@@ -40,9 +50,11 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "worker/validate/where_tree.h"
 
 namespace mfgate::validate {
 
+// Levels of nesting a filter's tree may have.
 inline constexpr int kMaxWhereDepth = 32;
 
 // Scalar functions a filter may call (lower case; matched case-insensitively).
@@ -57,24 +69,20 @@ inline constexpr absl::string_view kAllowedCastTypes[] = {
     "bigint", "boolean", "date",    "decimal", "double",    "float",
     "int",    "integer", "numeric", "text",    "timestamp", "varchar"};
 
-// One Jinja reference of a filter.
-struct WhereReference {
-  enum class Kind { kDimension, kTimeDimension, kEntity, kMetric };
-  Kind kind;
-  std::string name;                   // e.g. customer__customer_country
-  std::string grain;                  // TimeDimension's or .grain(...)'s
-  std::vector<std::string> group_by;  // Metric's
-  size_t position;                    // Of the `{{` in the filter.
-};
-
 struct WhereFilter {
-  std::string text;  // The filter as given; passed on unchanged.
-  std::vector<WhereReference> references;
+  WhereNodePtr root;
+  std::vector<WhereReference> references;  // In the order they appear.
 };
 
 // Parses `text`; InvalidArgument on field "where" when it is outside the
-// grammar. Reference names are checked against the group-by name grammar.
+// grammar.
 absl::StatusOr<WhereFilter> ParseWhereFilter(absl::string_view text);
+
+// The filter MetricFlow receives for `filter`.
+std::string EmitWhereFilter(const WhereFilter& filter);
+
+// ParseWhereFilter then EmitWhereFilter.
+absl::StatusOr<std::string> CanonicalWhereFilter(absl::string_view text);
 
 }  // namespace mfgate::validate
 

@@ -43,6 +43,19 @@ TEST(WhereFilterTest, AcceptsTheGrammar) {
   }
 }
 
+TEST(WhereFilterTest, JinjaInsideAStringIsRefusedWithItsPosition) {
+  // MetricFlow renders Jinja inside string literals too: this one would
+  // close the string and append the caller's own SQL.
+  auto parsed = ParseWhereFilter(
+      "{{ Dimension('customer__customer_country') }} = "
+      "'{{ \"%c\"|format(39) }} OR 1=1 OR '");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(ErrorField(parsed.status()), "where");
+  EXPECT_THAT(parsed.status().message(),
+              HasSubstr("Jinja delimiter '{{' in a string is not allowed at "
+                        "position 49"));
+}
+
 TEST(WhereFilterTest, ExtractsReferences) {
   auto parsed = ParseWhereFilter(
       "{{ TimeDimension('metric_time', 'week') }} > '2022-01-01' AND "
@@ -55,6 +68,11 @@ TEST(WhereFilterTest, ExtractsReferences) {
   EXPECT_EQ(parsed->references[1].kind, WhereReference::Kind::kMetric);
   EXPECT_EQ(parsed->references[1].group_by,
             (std::vector<std::string>{"customer", "country"}));
+  parsed = ParseWhereFilter(
+      "{{ Dimension('a__ds').date_part('year').descending(True) }} = 1");
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->references[0].date_part, "year");
+  EXPECT_EQ(parsed->references[0].descending, 1);
 }
 
 TEST(WhereFilterTest, ErrorsNameTheOffendingToken) {
@@ -78,13 +96,20 @@ TEST(WhereFilterTest, ErrorsNameTheOffendingToken) {
 }
 
 TEST(WhereFilterTest, RefusesDeepNesting) {
-  std::string deep = std::string(40, '(') + "1" + std::string(40, ')');
+  // Parentheses alone: the parser's recursion guard.
+  std::string deep = std::string(60, '(') + "1" + std::string(60, ')');
   auto parsed = ParseWhereFilter(deep);
   EXPECT_FALSE(parsed.ok());
   EXPECT_THAT(parsed.status().message(), HasSubstr("nesting"));
+  // Operators: the tree's depth.
   std::string nots;
-  for (int i = 0; i < 100; ++i) nots += "NOT ";
+  for (int i = 0; i < kMaxWhereDepth; ++i) nots += "NOT ";
   EXPECT_FALSE(ParseWhereFilter(nots + "TRUE").ok());
+  EXPECT_TRUE(ParseWhereFilter(nots.substr(4) + "TRUE").ok());
+  std::string nested = "1";
+  for (int i = 0; i < kMaxWhereDepth; ++i) nested = "abs(" + nested + ")";
+  EXPECT_THAT(ParseWhereFilter(nested).status().message(),
+              HasSubstr("nesting deeper than 32 levels"));
 }
 
 // Decodes the corpus's \xNN escapes so it can hold NUL and control bytes.
@@ -116,12 +141,13 @@ TEST(WhereFilterTest, RefusesEveryAttackInTheInjectionCorpus) {
     EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_EQ(ErrorField(parsed.status()), "where");
     // Every refusal says where: a position or a limit.
-    EXPECT_THAT(std::string(parsed.status().message()),
-                MatchesRegex(".*(position [0-9]+|longer than|empty filter).*"))
+    EXPECT_THAT(
+        std::string(parsed.status().message()),
+        MatchesRegex(".*(position [0-9]+|longer than|empty filter|nesting).*"))
         << line << " -> " << parsed.status();
     ++attacks;
   }
-  EXPECT_GE(attacks, 40);
+  EXPECT_GE(attacks, 200);
 }
 
 TEST(WhereFilterTest, RandomBytesNeverCrash) {

@@ -16,8 +16,10 @@ class Cursor {
   Cursor(absl::string_view body, size_t base) : body_(body), base_(base) {}
 
   void SkipSpace() {
-    while (at_ < body_.size() && (body_[at_] == ' ' || body_[at_] == '\t'))
+    while (at_ < body_.size() && (body_[at_] == ' ' || body_[at_] == '\t' ||
+                                  body_[at_] == '\n' || body_[at_] == '\r')) {
       ++at_;
+    }
   }
   bool Done() {
     SkipSpace();
@@ -109,6 +111,8 @@ absl::StatusOr<WhereReference> ParseWhereReference(absl::string_view body,
   if (ref.kind == WhereReference::Kind::kTimeDimension && cursor.Consume(',')) {
     auto grain = cursor.QuotedName();
     if (!grain.ok()) return grain.status();
+    if (absl::Status valid = CheckName(*grain, position); !valid.ok())
+      return valid;
     ref.grain = *grain;
   } else if (ref.kind == WhereReference::Kind::kMetric) {
     if (!cursor.Consume(','))
@@ -140,11 +144,14 @@ absl::StatusOr<WhereReference> ParseWhereReference(absl::string_view body,
     if (method == "grain" || method == "date_part") {
       auto value = cursor.QuotedName();
       if (!value.ok()) return value.status();
-      if (method == "grain") ref.grain = *value;
+      if (absl::Status valid = CheckName(*value, position); !valid.ok())
+        return valid;
+      (method == "grain" ? ref.grain : ref.date_part) = *value;
     } else if (method == "descending") {
       std::string flag = cursor.Word();
       if (flag != "True" && flag != "False")
         return cursor.Error("expected True or False");
+      ref.descending = flag == "True" ? 1 : 0;
     } else {
       return cursor.Error(absl::StrCat("method '", method, "' is not allowed"));
     }

@@ -5,7 +5,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "worker/validate/where_filter.h"
+#include "worker/validate/where_tree.h"
 
 namespace mfgate::validate {
 
