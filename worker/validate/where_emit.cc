@@ -59,12 +59,26 @@ void EmitAt(const WhereNode& node, Level at_least, std::string* out) {
 
 std::string Quoted(const std::string& name) { return QuoteSqlString(name); }
 
+// `['a', 'b']`.
+std::string QuotedList(const std::vector<std::string>& names) {
+  std::vector<std::string> quoted;
+  for (const std::string& name : names) quoted.push_back(Quoted(name));
+  return absl::StrCat("[", absl::StrJoin(quoted, ", "), "]");
+}
+
+// `, entity_path=[...]` when there is one.
+std::string EntityPath(const WhereReference& ref) {
+  if (ref.entity_path.empty()) return "";
+  return absl::StrCat(", entity_path=", QuotedList(ref.entity_path));
+}
+
 void EmitReference(const WhereReference& ref, std::string* out) {
   using RefKind = WhereReference::Kind;
   out->append("{{ ");
   switch (ref.kind) {
     case RefKind::kDimension:
-      absl::StrAppend(out, "Dimension(", Quoted(ref.name), ")");
+      absl::StrAppend(out, "Dimension(", Quoted(ref.name), EntityPath(ref),
+                      ")");
       if (!ref.grain.empty())
         absl::StrAppend(out, ".grain(", Quoted(ref.grain), ")");
       if (!ref.date_part.empty())
@@ -77,19 +91,15 @@ void EmitReference(const WhereReference& ref, std::string* out) {
     case RefKind::kTimeDimension:
       absl::StrAppend(out, "TimeDimension(", Quoted(ref.name));
       if (!ref.grain.empty()) absl::StrAppend(out, ", ", Quoted(ref.grain));
-      out->push_back(')');
+      absl::StrAppend(out, EntityPath(ref), ")");
       break;
     case RefKind::kEntity:
-      absl::StrAppend(out, "Entity(", Quoted(ref.name), ")");
+      absl::StrAppend(out, "Entity(", Quoted(ref.name), EntityPath(ref), ")");
       break;
-    case RefKind::kMetric: {
-      std::vector<std::string> group_by;
-      for (const std::string& name : ref.group_by)
-        group_by.push_back(Quoted(name));
-      absl::StrAppend(out, "Metric(", Quoted(ref.name), ", group_by=[",
-                      absl::StrJoin(group_by, ", "), "])");
+    case RefKind::kMetric:
+      absl::StrAppend(out, "Metric(", Quoted(ref.name),
+                      ", group_by=", QuotedList(ref.group_by), ")");
       break;
-    }
   }
   out->append(" }}");
 }

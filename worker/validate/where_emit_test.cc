@@ -46,6 +46,13 @@ TEST(WhereEmitTest, WritesOneCanonicalForm) {
        "{{ Dimension('a__ds').grain('month').descending(False) }} = 1"},
       {"{{ Metric(\"m\", ['a','b']) }} > 1",
        "{{ Metric('m', group_by=['a', 'b']) }} > 1"},
+      {"{{ Dimension('country__region',entity_path = ['customer']) }} = 'NA' "
+       "and {{TimeDimension('ds','day',entity_path=['customer'])}} > "
+       "'2022-01-01'",
+       "{{ Dimension('country__region', entity_path=['customer']) }} = 'NA' "
+       "AND "
+       "{{ TimeDimension('ds', 'day', entity_path=['customer']) }} > "
+       "'2022-01-01'"},
       {"{{ Entity('e') }} in (1,'a',-2,null,true)",
        "{{ Entity('e') }} IN (1, 'a', -2, NULL, TRUE)"},
       {"not {{ Dimension('a__b') }} = 1 or {{ Dimension('a__c') }} is not "
@@ -82,10 +89,12 @@ TEST(WhereEmitTest, WritesOneCanonicalForm) {
 // literals, no Jinja delimiter.
 void ExpectSafe(const std::string& emitted, const std::string& given) {
   static const std::regex kReference(
-      R"(\{\{ (Dimension\('[A-Za-z0-9_]+'\)(\.grain\('[A-Za-z0-9_]+'\))?)"
+      R"(\{\{ (Dimension\('[A-Za-z0-9_]+'(, entity_path=\[('[A-Za-z0-9_]+'(, )?)*\])?\))"
+      R"((\.grain\('[A-Za-z0-9_]+'\))?)"
       R"((\.date_part\('[A-Za-z0-9_]+'\))?(\.descending\((True|False)\))?)"
-      R"(|TimeDimension\('[A-Za-z0-9_]+'(, '[A-Za-z0-9_]+')?\))"
-      R"(|Entity\('[A-Za-z0-9_]+'\))"
+      R"(|TimeDimension\('[A-Za-z0-9_]+'(, '[A-Za-z0-9_]+')?)"
+      R"((, entity_path=\[('[A-Za-z0-9_]+'(, )?)*\])?\))"
+      R"(|Entity\('[A-Za-z0-9_]+'(, entity_path=\[('[A-Za-z0-9_]+'(, )?)*\])?\))"
       R"(|Metric\('[A-Za-z0-9_]+', group_by=\[('[A-Za-z0-9_]+'(, )?)*\]\)) \}\})");
   size_t i = 0;
   while (i < emitted.size()) {
@@ -194,7 +203,9 @@ class FilterGrower {
   std::string Reference() {
     switch (Pick(4)) {
       case 0: {
-        std::string r = "Dimension(" + Quote(Name()) + ")";
+        std::string r =
+            "Dimension(" + Quote(Name()) +
+            (Pick(3) == 0 ? ", entity_path=[" + Quote(Name()) + "]" : "") + ")";
         if (Pick(2)) r += ".grain('month')";
         if (Pick(3) == 0) r += ".date_part('year')";
         if (Pick(4) == 0) r += ".descending(True)";
@@ -202,9 +213,12 @@ class FilterGrower {
       }
       case 1:
         return "{{ TimeDimension(" + Quote(Name()) +
-               (Pick(2) ? ", 'day'" : "") + ") }}";
+               (Pick(2) ? ", 'day'" : "") +
+               (Pick(3) == 0 ? ",entity_path=['customer', 'x_1']" : "") +
+               ") }}";
       case 2:
-        return "{{Entity(" + Quote(Name()) + ")}}";
+        return "{{Entity(" + Quote(Name()) +
+               (Pick(4) == 0 ? ", entity_path = [ 'a' ] " : "") + ")}}";
       default:
         return "{{ Metric(" + Quote(Name()) + ", group_by=[" + Quote(Name()) +
                (Pick(2) ? ", " + Quote(Name()) : "") + "]) }}";

@@ -24,11 +24,12 @@
 //                | CAST ( or_expr AS type ) | CURRENT_DATE | ( or_expr )
 //   literal     := number | 'string' | TRUE | FALSE | NULL
 //                | DATE 'x' | TIMESTAMP 'x' | INTERVAL 'x'
-//   reference   := {{ Dimension('name')[.grain('g')|.date_part('p')
-//                                       |.descending(True|False)]* }}
-//                | {{ TimeDimension('name'[, 'grain']) }}
-//                | {{ Entity('name') }}
+//   reference   := {{ Dimension('name'[, path])[.grain('g')|.date_part('p')
+//                                               |.descending(True|False)]* }}
+//                | {{ TimeDimension('name'[, 'grain'][, path]) }}
+//                | {{ Entity('name'[, path]) }}
 //                | {{ Metric('name', group_by=['entity', ...]) }}
+//   path        := entity_path=['entity', ...]
 //
 // with `function` from kAllowedFunctions and `type` from kAllowedCastTypes;
 // names match MetricFlow's name grammar (names.h); string literals hold

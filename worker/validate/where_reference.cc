@@ -1,6 +1,7 @@
 #include "worker/validate/where_reference.h"
 
 #include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -80,6 +81,24 @@ absl::Status CheckName(const std::string& name, size_t position) {
                                           ": ", valid.message()));
 }
 
+// `['a', 'b', ...]`: at most 16 names, each checked.
+absl::Status NameList(Cursor* cursor, size_t position,
+                      std::vector<std::string>* names) {
+  if (!cursor->Consume('[')) return cursor->Error("expected '['");
+  while (!cursor->Consume(']')) {
+    if (!names->empty() && !cursor->Consume(',')) {
+      return cursor->Error("expected ',' or ']'");
+    }
+    auto name = cursor->QuotedName();
+    if (!name.ok()) return name.status();
+    if (absl::Status valid = CheckName(*name, position); !valid.ok())
+      return valid;
+    names->push_back(*name);
+    if (names->size() > 16) return cursor->Error("more than 16 names");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<WhereReference> ParseWhereReference(absl::string_view body,
@@ -108,31 +127,36 @@ absl::StatusOr<WhereReference> ParseWhereReference(absl::string_view body,
   if (absl::Status valid = CheckName(ref.name, position); !valid.ok())
     return valid;
 
-  if (ref.kind == WhereReference::Kind::kTimeDimension && cursor.Consume(',')) {
-    auto grain = cursor.QuotedName();
-    if (!grain.ok()) return grain.status();
-    if (absl::Status valid = CheckName(*grain, position); !valid.ok())
-      return valid;
-    ref.grain = *grain;
-  } else if (ref.kind == WhereReference::Kind::kMetric) {
+  if (ref.kind == WhereReference::Kind::kMetric) {
     if (!cursor.Consume(','))
       return cursor.Error("Metric needs group_by=[...]");
     std::string keyword = cursor.Word();
     if (!keyword.empty() && (keyword != "group_by" || !cursor.Consume('='))) {
       return cursor.Error("expected group_by=[...]");
     }
-    if (!cursor.Consume('[')) return cursor.Error("expected '['");
-    while (!cursor.Consume(']')) {
-      if (!ref.group_by.empty() && !cursor.Consume(',')) {
-        return cursor.Error("expected ',' or ']'");
-      }
-      auto entity = cursor.QuotedName();
-      if (!entity.ok()) return entity.status();
-      if (absl::Status valid = CheckName(*entity, position); !valid.ok())
+    if (absl::Status s = NameList(&cursor, position, &ref.group_by); !s.ok())
+      return s;
+  } else if (cursor.Consume(',')) {
+    // TimeDimension's grain, then entity_path=[...].
+    std::string keyword = cursor.Word();
+    bool path_follows = true;
+    if (keyword.empty() && ref.kind == WhereReference::Kind::kTimeDimension) {
+      auto grain = cursor.QuotedName();
+      if (!grain.ok()) return grain.status();
+      if (absl::Status valid = CheckName(*grain, position); !valid.ok())
         return valid;
-      ref.group_by.push_back(*entity);
-      if (ref.group_by.size() > 16)
-        return cursor.Error("too many group_by names");
+      ref.grain = *grain;
+      path_follows = cursor.Consume(',');
+      if (path_follows) keyword = cursor.Word();
+    }
+    if (path_follows) {
+      if (keyword != "entity_path" || !cursor.Consume('=')) {
+        return cursor.Error("expected entity_path=[...]");
+      }
+      if (absl::Status s = NameList(&cursor, position, &ref.entity_path);
+          !s.ok()) {
+        return s;
+      }
     }
   }
   if (!cursor.Consume(')')) return cursor.Error("expected ')'");

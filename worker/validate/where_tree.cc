@@ -102,6 +102,10 @@ void Dump(const WhereNode& node, std::string* out) {
         absl::StrAppend(out, " date_part=", ref.date_part);
       if (ref.descending >= 0)
         absl::StrAppend(out, " descending=", ref.descending);
+      if (!ref.entity_path.empty()) {
+        absl::StrAppend(out, " entity_path=[",
+                        absl::StrJoin(ref.entity_path, ","), "]");
+      }
       if (ref.kind == WhereReference::Kind::kMetric) {
         absl::StrAppend(out, " group_by=[", absl::StrJoin(ref.group_by, ","),
                         "]");

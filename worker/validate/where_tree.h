@@ -26,7 +26,10 @@ struct WhereReference {
   std::string date_part;              // Dimension(...).date_part(...)
   int descending = -1;                // .descending(...): -1 unset, 0, 1
   std::vector<std::string> group_by;  // Metric's
-  size_t position = 0;                // Of the `{{` in the caller's filter.
+  // entity_path=[...] of any but Metric: the entities joined through, e.g.
+  // Dimension('country__region', entity_path=['customer']).
+  std::vector<std::string> entity_path;
+  size_t position = 0;  // Of the `{{` in the caller's filter.
 };
 
 struct WhereNode {
