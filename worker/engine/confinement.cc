@@ -74,8 +74,10 @@ std::vector<std::string> WithEngineVariables(std::vector<std::string> env) {
 }
 
 // The environment the engine gets: nothing of the worker's but what dbt and
-// the profile need.
-std::vector<std::string> ScrubbedEnvironment(const ConfinementSettings& s) {
+// the profile need; without the variables only the profile refers to when
+// they reach the engine over its pipe (`with_profile_vars` false).
+std::vector<std::string> ScrubbedEnvironment(const ConfinementSettings& s,
+                                             bool with_profile_vars) {
   std::vector<std::string> env = WithEngineVariables(
       {absl::StrCat("PATH=", Dirname(s.python), ":/usr/bin:/bin"),
        absl::StrCat("HOME=", s.scratch_dir),
@@ -84,6 +86,8 @@ std::vector<std::string> ScrubbedEnvironment(const ConfinementSettings& s) {
                               std::end(kPassedThrough));
   for (const auto& file :
        {s.profiles_dir + "/profiles.yml", s.project_dir + "/dbt_project.yml"}) {
+    const bool profile = absl::EndsWith(file, "/profiles.yml");
+    if (profile && !with_profile_vars) continue;
     // An unreadable file names nothing here; dbt reports it properly when
     // the warehouse is described.
     auto text = ReadFileUpTo(file, 1 << 20);
@@ -190,8 +194,10 @@ std::vector<std::string> ReferencedEnvVars(const std::string& text) {
 absl::StatusOr<Confinement> PrepareConfinement(
     const ConfinementSettings& settings) {
   Confinement result;
-  result.env = ScrubbedEnvironment(settings);
-  auto warehouse = DescribeWarehouse(settings, result.env);
+  result.env = ScrubbedEnvironment(settings, !settings.profile_over_pipe);
+  // The describer reads the profile itself (it runs no query).
+  auto warehouse =
+      DescribeWarehouse(settings, ScrubbedEnvironment(settings, true));
   if (!warehouse.ok()) return warehouse.status();
   sandbox::Policy policy = BasePolicy(settings);
   // dbt writes its artifacts (the semantic manifest) and logs here.
@@ -211,7 +217,10 @@ absl::StatusOr<Confinement> PrepareConfinement(
     const bool shares_project =
         absl::StartsWith(settings.project_dir + "/", dir + "/") ||
         absl::StartsWith(settings.profiles_dir + "/", dir + "/");
-    if (!file.empty()) {
+    if (!file.empty() && settings.read_only_warehouse) {
+      policy.read_paths.push_back(file);
+      policy.read_paths.push_back(file + ".wal");
+    } else if (!file.empty()) {
       policy.write_paths.push_back(shares_project ? file : dir);
       if (shares_project) policy.write_paths.push_back(file + ".wal");
     }
@@ -230,6 +239,15 @@ absl::StatusOr<Confinement> PrepareConfinement(
     for (uint16_t port : policy.tcp_connect_ports) {
       absl::StrAppend(&result.warehouse, " ", port);
     }
+  }
+  if (settings.profile_over_pipe) {
+    // Not the profiles directory, and not the profile wherever a read path
+    // holds it (the project, say).
+    if (settings.profiles_dir != settings.project_dir) {
+      std::erase(policy.read_paths, settings.profiles_dir);
+    }
+    sandbox::HidePath(&policy,
+                      RealPath(settings.profiles_dir + "/profiles.yml"));
   }
   result.launcher = Launcher(settings, policy);
   result.policy = std::move(policy);

@@ -4,8 +4,9 @@
 //
 // The warehouse is found by running describe_warehouse.py under a read-only,
 // network-less version of the same confinement; a DuckDB warehouse then gets
-// write access to its file's directory and no network at all, any other
-// warehouse TCP connect to its port only. Stateless; safe from any thread.
+// read access to its file (or, for an engine that writes, write access to its
+// directory) and no network at all, any other warehouse TCP connect to its
+// port only. Stateless; safe from any thread.
 #ifndef MFGATE_WORKER_ENGINE_CONFINEMENT_H_
 #define MFGATE_WORKER_ENGINE_CONFINEMENT_H_
 
@@ -34,6 +35,13 @@ struct ConfinementSettings {
   // TCP ports the engine may connect to instead of the profile's port.
   std::vector<uint16_t> warehouse_ports;
   sandbox::Limits limits;
+  // The engine gets its profile over its pipe (profile_bootstrap.h): the
+  // policy hides profiles.yml from it, and the variables only the profile
+  // refers to are left out of its environment.
+  bool profile_over_pipe = false;
+  // The engine opens a DuckDB warehouse read-only: the policy lets it read
+  // the database file, never write it.
+  bool read_only_warehouse = false;
   bool require_landlock = false;
   sandbox::FileSystem file_system = sandbox::FileSystem::kAuto;
   absl::Duration describe_timeout = absl::Minutes(2);

@@ -16,6 +16,7 @@
 #include "worker/engine/cli_engine.h"
 #include "worker/engine/confinement.h"
 #include "worker/engine/persistent_engine.h"
+#include "worker/engine/profile_bootstrap.h"
 
 namespace mfgate::engine {
 namespace {
@@ -79,6 +80,10 @@ absl::StatusOr<Confinement> Confine(const EngineSettings& settings,
   confinement.pass_env = settings.pass_env;
   confinement.warehouse_ports = settings.warehouse_ports;
   confinement.limits = settings.limits;
+  // The persistent engine takes its profile over its pipe and only reads
+  // from the warehouse; the `mf` CLI reads profiles.yml itself.
+  confinement.profile_over_pipe = settings.kind == "persistent";
+  confinement.read_only_warehouse = settings.kind == "persistent";
   confinement.require_landlock = settings.require_landlock;
   confinement.file_system = settings.file_system;
   return PrepareConfinement(confinement);
@@ -157,6 +162,9 @@ absl::StatusOr<std::unique_ptr<Engine>> CreateEngine(EngineSettings settings) {
     options.argv.push_back("--target");
     options.argv.push_back(settings.target);
   }
+  auto bootstrap = ReadProfileBootstrap(p.profiles);
+  if (!bootstrap.ok()) return bootstrap.status();
+  options.bootstrap = bootstrap->SerializeAsString();
   options.env = p.confinement.env;
   options.cwd = p.project;
   options.startup_timeout = settings.startup_timeout;

@@ -138,6 +138,10 @@ absl::Status PersistentEngine::StartProcess() {
     ++starts_;
   }
   absl::Time started = absl::Now();
+  // The bootstrap fits the pipe, so writing it never waits for the engine.
+  fcntl(requests[1], F_SETPIPE_SZ,
+        static_cast<int>(
+            std::min<size_t>(options_.bootstrap.size() + 4096, 1 << 20)));
   auto child = Subprocess::Spawn(spawn);
   close(requests[0]);
   close(responses[1]);
@@ -151,6 +155,13 @@ absl::Status PersistentEngine::StartProcess() {
     return status;
   };
   if (!child.ok()) return fail(child.status());
+  if (absl::Status sent = options_.bootstrap.empty()
+                              ? absl::OkStatus()
+                              : WriteFrame(requests[1], options_.bootstrap);
+      !sent.ok()) {
+    return fail(absl::UnavailableError(absl::StrCat(
+        "engine failed to start: cannot send its profile: ", sent.message())));
+  }
 
   auto frame = ReadFrame(responses[0], options_.max_response_bytes,
                          started + options_.startup_timeout, [this] {
@@ -279,6 +290,10 @@ absl::StatusOr<v1::EngineResponse> PersistentEngine::CallOnce(
       return absl::UnavailableError("engine is shutting down");
     state_ = State::kBusy;
     framed.set_id(next_id_++);
+    // The warehouse's statement timeout, where it has one.
+    framed.set_deadline_ms(
+        std::clamp<int64_t>(absl::ToInt64Milliseconds(deadline - absl::Now()),
+                            1, absl::ToInt64Milliseconds(absl::Hours(24))));
     to_engine = to_engine_;
     from_engine = from_engine_;
   }

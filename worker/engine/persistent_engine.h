@@ -1,12 +1,13 @@
 // PersistentEngine: a supervised, long-lived engine process.
 //
-// The process (the Python host in worker/engine/host) loads MetricFlow once
-// and then answers framed EngineRequests one at a time: requests go to its
-// stdin, responses come back on its fd 3, and its stdout/stderr are the
-// worker's stderr. A supervisor thread starts the process, waits for its
-// `ready` frame, and restarts it with exponential backoff whenever it dies. A
-// request that overruns its deadline or is cancelled kills the process (the
-// only way to stop a running query) and the supervisor starts a fresh one.
+// The process (the Python host in worker/engine/host) gets its profile as a
+// first frame, loads MetricFlow once and then answers framed EngineRequests
+// one at a time: requests go to its stdin, responses come back on its fd 3, and
+// its stdout/stderr are the worker's stderr. A supervisor thread starts the
+// process, waits for its `ready` frame, and restarts it with exponential
+// backoff whenever it dies. A request that overruns its deadline or is
+// cancelled kills the process (the only way to stop a running query) and the
+// supervisor starts a fresh one.
 //
 // Thread-safe. Calls are serialized: one request in flight per process.
 #ifndef MFGATE_WORKER_ENGINE_PERSISTENT_ENGINE_H_
@@ -32,6 +33,9 @@ struct PersistentEngineOptions {
   // The engine's argv (python, host script, arguments) and full environment.
   std::vector<std::string> argv;
   std::vector<std::string> env;
+  // When not empty, written to each new process as its first frame: a
+  // serialized mfgate.v1.EngineBootstrap (profile_bootstrap.h).
+  std::string bootstrap;
   // Working directory of the engine; empty keeps the worker's.
   std::string cwd;
   // How long a start (MetricFlow load, dbt parse) may take.

@@ -122,6 +122,9 @@ absl::Status RestrictFileSystemAndNetwork(const Policy& policy) {
   for (const auto& path : policy.read_paths) {
     if (status.ok()) status = AddPath(ruleset, path, read);
   }
+  for (const auto& path : policy.list_paths) {
+    if (status.ok()) status = AddPath(ruleset, path, kReadDir);
+  }
   for (const auto& path : policy.exec_paths) {
     if (status.ok()) status = AddPath(ruleset, path, read | kExecute);
   }

@@ -1,6 +1,8 @@
 // The file-system confinement for kernels without Landlock: a private mount
 // namespace whose root holds only the policy's paths. Read and exec paths are
-// bound read-only, write paths read-write; anything else does not exist.
+// bound read-only, write paths read-write, list paths are empty directories
+// of the new root (with what other paths bind into them); anything else does
+// not exist.
 // Unlike Landlock it cannot tell reading from executing (a read-only bind
 // still executes) and has no network rules; seccomp and the dropped
 // capabilities still apply.
@@ -140,6 +142,12 @@ absl::Status PivotToPolicyRoot(const Policy& policy) {
   std::stable_sort(binds.begin(), binds.end(), [](auto& a, auto& b) {
     return a.first.size() < b.first.size();
   });
+  // A list path is a directory of the new root holding only what other
+  // paths bind into it.
+  for (const auto& path : policy.list_paths) {
+    if (path.empty() || path[0] != '/') continue;
+    if (auto s = MakePath(root + path, false); !s.ok()) return s;
+  }
   for (const auto& [path, writable] : binds) {
     struct stat info;
     if (path.empty() || path[0] != '/' || lstat(path.c_str(), &info) != 0) {

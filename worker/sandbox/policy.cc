@@ -1,7 +1,10 @@
 #include "worker/sandbox/policy.h"
 
+#include <dirent.h>
+
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
@@ -21,12 +24,49 @@ constexpr LimitField kLimitFields[] = {
     {"--limit-processes", &Limits::processes},
 };
 
+// Whether `path` is `dir` or lies beneath it.
+bool IsWithin(const std::string& path, const std::string& dir) {
+  return path == dir || (absl::StartsWith(path, dir) &&
+                         (dir.back() == '/' || path[dir.size()] == '/'));
+}
+
 }  // namespace
+
+void HidePath(Policy* policy, const std::string& hidden) {
+  std::vector<std::string> read;
+  std::vector<std::string> pending;  // Directories that lead to `hidden`.
+  for (const std::string& path : policy->read_paths) {
+    if (IsWithin(hidden, path) && path != hidden) {
+      pending.push_back(path);
+    } else if (path != hidden) {
+      read.push_back(path);
+    }
+  }
+  while (!pending.empty()) {
+    const std::string dir = pending.back();
+    pending.pop_back();
+    policy->list_paths.push_back(dir);
+    DIR* stream = opendir(dir.c_str());
+    if (stream == nullptr) continue;  // Then nothing beneath is granted.
+    while (const dirent* entry = readdir(stream)) {
+      const std::string name = entry->d_name;
+      if (name == "." || name == "..") continue;
+      const std::string child =
+          absl::StrCat(dir, dir.back() == '/' ? "" : "/", name);
+      if (child == hidden) continue;
+      (IsWithin(hidden, child) ? pending : read).push_back(child);
+    }
+    closedir(stream);
+  }
+  policy->read_paths = std::move(read);
+}
 
 std::vector<std::string> ToArgs(const Policy& policy) {
   std::vector<std::string> args;
   for (const auto& path : policy.read_paths)
     args.insert(args.end(), {"--read", path});
+  for (const auto& path : policy.list_paths)
+    args.insert(args.end(), {"--list", path});
   for (const auto& path : policy.write_paths)
     args.insert(args.end(), {"--write", path});
   for (const auto& path : policy.exec_paths)
@@ -61,6 +101,8 @@ absl::StatusOr<Policy> ParsePolicyArgs(const std::vector<std::string>& args) {
     const std::string& value = args[++i];
     if (flag == "--read") {
       policy.read_paths.push_back(value);
+    } else if (flag == "--list") {
+      policy.list_paths.push_back(value);
     } else if (flag == "--write") {
       policy.write_paths.push_back(value);
     } else if (flag == "--exec") {

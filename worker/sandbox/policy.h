@@ -39,7 +39,10 @@ struct Limits {
 };
 
 struct Policy {
-  std::vector<std::string> read_paths;   // Read files, list directories.
+  std::vector<std::string> read_paths;  // Read files, list directories.
+  // Directories whose entries may be listed, but nothing beneath them read
+  // unless another path grants it (HidePath's doing).
+  std::vector<std::string> list_paths;
   std::vector<std::string> write_paths;  // Read, create, change, remove.
   std::vector<std::string> exec_paths;   // Read and execute.
   Network network = Network::kNone;
@@ -50,6 +53,14 @@ struct Policy {
   // has no Landlock and no mount namespace can be made.
   bool require_landlock = false;
 };
+
+// Makes `hidden` (a resolved path) unreadable under `policy` even where a
+// read path contains it: each such read path becomes a list path plus read
+// paths for its entries, except the one that is or leads to `hidden`, which
+// is split the same way. Entries are taken from the file system as it is
+// now. Write and exec paths are left alone (the caller keeps `hidden` out of
+// them).
+void HidePath(Policy* policy, const std::string& hidden);
 
 // The launcher's arguments for `policy` (without the program and "--").
 std::vector<std::string> ToArgs(const Policy& policy);

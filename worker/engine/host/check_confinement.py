@@ -8,8 +8,10 @@ tests) can see the confinement hold on their kernel:
     {"read:/other/profiles.yml": "EACCES", "connect:10.0.0.5:5432": "EACCES",
      "exec:/bin/sh": "EACCES", ..., "status": {"NoNewPrivs": "1", ...}}
 
-Arguments are the attempts: read:PATH write:PATH exec:PATH connect:HOST:PORT.
-An attempt's outcome is "ok" or the errno name.
+Arguments are the attempts: read:PATH write:PATH exec:PATH connect:HOST:PORT,
+and duckdb:PATH (DuckDB, in this process and with its external access on,
+reading PATH as text: what a query would get if nothing but the confinement
+stood in its way). An attempt's outcome is "ok" or the errno name.
 """
 
 import errno
@@ -28,6 +30,22 @@ def outcome(attempt):
         return errno.errorcode.get(error.errno, str(error.errno))
 
 
+def duckdb_read(path):
+    import duckdb
+    try:
+        rows = duckdb.connect(":memory:").execute(
+            "SELECT content FROM read_text(?)", [path]).fetchall()
+        # read_text takes a glob: a file that is not there matches nothing.
+        return "ok" if rows else "ENOENT"
+    except Exception as error:  # DuckDB reports errno as text.
+        text = str(error)
+        for name, words in (("EACCES", "Permission denied"),
+                            ("ENOENT", "No such file")):
+            if words in text:
+                return name
+        return f"error: {type(error).__name__}"
+
+
 def attempt(spec):
     kind, _, target = spec.partition(":")
     if kind == "read":
@@ -37,6 +55,8 @@ def attempt(spec):
     if kind == "exec":
         return outcome(lambda: subprocess.run([target, "-c", "true"], check=False,
                                               stdin=subprocess.DEVNULL))
+    if kind == "duckdb":
+        return duckdb_read(target)
     if kind == "connect":
         host, _, port = target.rpartition(":")
 

@@ -1,13 +1,16 @@
 """MetricFlow behind mfgate's engine protocol: one Adapter per process.
 
 Adapter.load builds MetricFlow's engine once, the way the `mf` CLI's
-configuration does (dbt debug, profile, project, adapter, semantic manifest),
-but with the dbt target the worker was given — the CLI always uses the
-profile's default — and without the CLI's update check. Adapter.handle answers
-one EngineRequest. Every exception becomes an ErrorDetail; nothing here writes
-to the frame stream.
+configuration does (profile, project, adapter, connection check, semantic
+manifest), but with the profile the worker handed over (engine_profile.py),
+the dbt target the worker was given — the CLI always uses the profile's
+default — and without the CLI's update check. Every statement MetricFlow
+sends to the warehouse goes through warehouse_guard.GuardedSqlClient.
+Adapter.handle answers one EngineRequest. Every exception becomes an
+ErrorDetail; nothing here writes to the frame stream.
 """
 
+import argparse
 import datetime
 import decimal
 import hashlib
@@ -15,15 +18,18 @@ import importlib.metadata
 import os
 import pathlib
 import re
-import subprocess
 import sys
 import traceback
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 
+from dbt.adapters.factory import get_adapter, register_adapter  # noqa: E402
 from dbt.cli.main import dbtRunner  # noqa: E402
-from dbt.config.runtime import load_profile, load_project  # noqa: E402
+from dbt.config.runtime import RuntimeConfig, load_profile, load_project  # noqa: E402
+from dbt.flags import set_from_args  # noqa: E402
+from dbt.mp_context import get_mp_context  # noqa: E402
+from dbt_common.context import set_invocation_context  # noqa: E402
 from dbt_metricflow.cli.dbt_connectors.adapter_backed_client import (  # noqa: E402
     AdapterBackedSqlClient)
 from dbt_metricflow.cli.dbt_connectors.dbt_config_accessor import (  # noqa: E402
@@ -39,6 +45,9 @@ from metricflow_semantic_interfaces.validations.semantic_manifest_validator impo
 from metricflow_semantic_interfaces.validations.validator_helpers import (  # noqa: E402
     SemanticManifestValidationResults)
 from metricflow_semantics.errors.error_classes import InvalidQueryException  # noqa: E402
+
+import engine_profile  # noqa: E402
+import warehouse_guard  # noqa: E402
 
 MANIFEST = pathlib.Path("target") / "semantic_manifest.json"
 # Files of a project that never change its semantic manifest.
@@ -61,18 +70,19 @@ def newest_source_mtime(project):
 
 
 def ensure_fresh_manifest(project, profiles, target):
-    """Runs `dbt parse` when the semantic manifest is missing or stale."""
+    """Runs `dbt parse` (in this process, with the handed-over profile) when
+    the semantic manifest is missing or stale."""
     manifest = project / MANIFEST
     if manifest.exists() and manifest.stat().st_mtime >= newest_source_mtime(project):
         return
     print(f"semantic manifest missing or stale; running dbt parse in {project}",
           file=sys.stderr)
-    dbt = pathlib.Path(sys.executable).parent / "dbt"
-    command = [str(dbt), "parse", "--project-dir", str(project), "--profiles-dir", str(profiles)]
+    command = ["parse", "--project-dir", str(project), "--profiles-dir", str(profiles)]
     if target:
         command += ["--target", target]
-    subprocess.run(command, check=True, stdin=subprocess.DEVNULL, stdout=sys.stderr,
-                   stderr=sys.stderr, cwd=project)
+    parsed = dbtRunner().invoke(command)
+    if not parsed.success:
+        raise RuntimeError(f"dbt parse failed: {parsed.exception or 'see the log above'}")
 
 
 def parse_time(text):
@@ -94,26 +104,25 @@ def summary_of(message):
 
 
 def load_project_metadata(project, profiles, target):
-    """dbt's view of the project with `target` (or the profile's default)."""
-    # --connection: the connection alone, not dbt's check for git (which the
-    # engine's confinement does not let it execute).
-    command = ["debug", "--connection", "--quiet", "--profiles-dir", str(profiles),
-               "--project-dir", str(project)]
-    if target:
-        command += ["--target", target]
-    # Besides checking the connection, `dbt debug` sets the global state
-    # (flags, adapter registration) that load_profile relies on.
-    checked = dbtRunner().invoke(command)
-    if checked.exception is not None:
-        raise RuntimeError(f"dbt debug failed: {checked.exception}") from checked.exception
-    if not checked.success:
-        raise RuntimeError("dbt debug failed: check the profile and the warehouse connection")
+    """dbt's view of the project with `target` (or the profile's default), its
+    adapter registered and its connection checked (what `dbt debug
+    --connection` does, without reading profiles.yml from disk)."""
+    set_invocation_context(os.environ)  # What env_var() in the profile reads.
+    args = argparse.Namespace(PROFILES_DIR=str(profiles), PROJECT_DIR=str(project),
+                              TARGET=target or None, THREADS=None, VARS={})
+    set_from_args(args, None)
     profile = load_profile(project_root=str(project), cli_vars={},
                            target_override=target or None)
-    return dbtProjectMetadata(profile=profile,
-                              project=load_project(str(project), version_check=False,
-                                                   profile=profile),
-                              project_path=project)
+    project_config = load_project(str(project), version_check=False, profile=profile)
+    register_adapter(RuntimeConfig.from_parts(project_config, profile, args),
+                     get_mp_context())
+    adapter = get_adapter(RuntimeConfig.from_parts(project_config, profile, args))
+    try:
+        with adapter.connection_named("mfgate_connection_check"):
+            adapter.debug_query()
+    except Exception as error:
+        raise RuntimeError(f"cannot connect to the warehouse: {error}") from error
+    return dbtProjectMetadata(profile=profile, project=project_config, project_path=project)
 
 
 class Adapter:
@@ -122,19 +131,24 @@ class Adapter:
     def __init__(self, artifacts, pb, manifest_path):
         self._pb = pb
         self._manifest = artifacts.semantic_manifest
-        self._sql_client = AdapterBackedSqlClient(artifacts.adapter)
+        client = AdapterBackedSqlClient(artifacts.adapter)
+        self.adapter_type = client.sql_engine_type.name.lower()
+        self._sql_client = warehouse_guard.GuardedSqlClient(
+            client, artifacts.adapter, self.adapter_type)
         self.mf = MetricFlowEngine(
             semantic_manifest_lookup=SemanticManifestLookup(artifacts.semantic_manifest),
             sql_client=self._sql_client)
         self.metricflow_version = importlib.metadata.version("metricflow")
         self.dbt_version = importlib.metadata.version("dbt-core")
-        self.adapter_type = self._sql_client.sql_engine_type.name.lower()
         self.manifest_sha256 = hashlib.sha256(manifest_path.read_bytes()).hexdigest()
 
     @classmethod
-    def load(cls, args, pb):
+    def load(cls, args, pb, bootstrap):
+        """`bootstrap`: the worker's EngineBootstrap (the profile). dbt is
+        pointed at the scratch directory for profiles: it reads none there."""
         project = pathlib.Path(args.project_dir).resolve()
-        profiles = pathlib.Path(args.profiles_dir).resolve()
+        profiles = pathlib.Path(args.scratch_dir).resolve()
+        engine_profile.install(bootstrap, project, profiles, args.target)
         ensure_fresh_manifest(project, profiles, args.target)
         metadata = load_project_metadata(project, profiles, args.target)
         adapter = cls(dbtArtifacts.load_from_project_metadata(metadata), pb, project / MANIFEST)
@@ -150,6 +164,7 @@ class Adapter:
             self._fail(response, self._pb.ErrorDetail.INVALID_ARGUMENT,
                        f"unsupported request: {kind or 'empty'}")
             return
+        warehouse_guard.Deadline.set(request.deadline_ms)
         try:
             handler(getattr(request, kind), getattr(response, kind), request)
         except InvalidQueryException as error:
@@ -313,7 +328,7 @@ class Adapter:
         # What `mf health-checks` runs.
         name = f"{self._sql_client.sql_engine_type} - SELECT 1"
         try:
-            self._sql_client.execute("SELECT 1")
+            self._sql_client.query("SELECT 1")
             out.checks.add(name=name, ok=True, detail="SUCCESS")
         except Exception as error:  # Reported, not raised: a failed check is a result.
             out.checks.add(name=name, ok=False, detail=" ".join(str(error).split())[:2000])

@@ -5,12 +5,14 @@ mfgate-worker starts this process and keeps it for many requests:
     python mf_host.py --project-dir P --profiles-dir Q --proto-path DIR
                       --scratch-dir S [--target T]
 
-Requests (mfgate.v1.EngineRequest) arrive on stdin; responses
-(mfgate.v1.EngineResponse) leave on fd 3. A frame is a 4-byte big-endian length
-and that many bytes. stdout is pointed at stderr before dbt or MetricFlow is
-imported, so nothing a library prints can reach the frame stream. The first
-frame is `ready` (or an error, and exit 1). All policy — validation, limits,
-supervision — lives in the worker; this file only adapts.
+The first frame on stdin is an mfgate.v1.EngineBootstrap: the profile the
+engine connects with (engine_profile.py). Requests (mfgate.v1.EngineRequest)
+follow on stdin; responses (mfgate.v1.EngineResponse) leave on fd 3. A frame
+is a 4-byte big-endian length and that many bytes. stdout is pointed at
+stderr before dbt or MetricFlow is imported, so nothing a library prints can
+reach the frame stream. The first response is `ready` (or an error, and exit
+1). All policy — validation, limits, supervision — lives in the worker; this
+file only adapts.
 """
 
 import argparse
@@ -81,8 +83,13 @@ def main(argv):
 
     started = time.monotonic()
     try:
+        bootstrap = engine_pb2.EngineBootstrap()
+        payload = read_frame(sys.stdin.buffer)
+        if payload is None:
+            raise EOFError("no bootstrap frame (the profile) on stdin")
+        bootstrap.ParseFromString(payload)
         import mf_adapter  # Imports dbt and MetricFlow: after isolate_stdout.
-        adapter = mf_adapter.Adapter.load(args, worker_pb2)
+        adapter = mf_adapter.Adapter.load(args, worker_pb2, bootstrap)
     except Exception as error:  # Start-up failed: say why, then exit.
         traceback.print_exc()
         failure = engine_pb2.EngineResponse()
