@@ -4,10 +4,15 @@ import os
 import pathlib
 import shutil
 import subprocess
+import tempfile
 
 import pytest
 
 from harness import REPO, McpSession, demo_project, gateway_env
+from http_harness import free_port
+
+# The shop tenant's PostgreSQL password: it must never leave the worker.
+PG_PASSWORD = "shop-pg-secret-7c1f"
 
 
 @pytest.fixture(scope="module")
@@ -50,3 +55,32 @@ def run_mf_query(project, args, tmp_path):
     import csv
     with open(out) as f:
         return list(csv.reader(f))
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    # Not under pytest's tmp_path: the server's own user must reach it.
+    directory = tempfile.mkdtemp(prefix="mfgate-pg-")
+    port = free_port()
+    script = REPO / "tools" / "postgres.sh"
+    subprocess.run([str(script), "start", directory, str(port)], check=True)
+    sql = (f"CREATE ROLE shop LOGIN PASSWORD '{PG_PASSWORD}'; "
+           "CREATE DATABASE shop OWNER shop;")
+    for statement in sql.split("; "):
+        subprocess.run(["psql", "-h", directory, "-p", str(port), "-U", "postgres",
+                        "-v", "ON_ERROR_STOP=1", "-q", "-c", statement], check=True)
+    yield {"SHOP_PG_HOST": "127.0.0.1", "SHOP_PG_PORT": str(port), "SHOP_PG_USER": "shop",
+           "SHOP_PG_PASSWORD": PG_PASSWORD, "SHOP_PG_DATABASE": "shop"}
+    subprocess.run([str(script), "stop", directory])
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def shop_on_postgres(postgres, tmp_path_factory):
+    project = tmp_path_factory.mktemp("shop-pg") / "shop"
+    shutil.copytree(REPO / "examples" / "shop", project)
+    env = dict(os.environ, **postgres, DO_NOT_TRACK="1")
+    subprocess.run([str(REPO / ".venv" / "bin" / "dbt"), "build", "--target", "postgres",
+                    "--project-dir", str(project), "--profiles-dir", str(project)],
+                   check=True, env=env, cwd=project, stdout=subprocess.DEVNULL)
+    return project

@@ -7,47 +7,17 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 
 import pytest
 from mcp import ClientSession
 from mcp.client.streamable_http import streamablehttp_client
 
+from conftest import PG_PASSWORD as PASSWORD
 from harness import REPO, demo_project, gateway_env
-from http_harness import HttpGateway, free_port
+from http_harness import HttpGateway
 from test_http_tenants import hash_key
 
-PASSWORD = "shop-pg-secret-7c1f"
 KEYS = {"demo": "pg-test-demo-key", "shop": "pg-test-shop-key"}
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    # Not under pytest's tmp_path: the server's own user must reach it.
-    directory = tempfile.mkdtemp(prefix="mfgate-pg-")
-    port = free_port()
-    script = REPO / "tools" / "postgres.sh"
-    subprocess.run([str(script), "start", directory, str(port)], check=True)
-    sql = (f"CREATE ROLE shop LOGIN PASSWORD '{PASSWORD}'; "
-           "CREATE DATABASE shop OWNER shop;")
-    for statement in sql.split("; "):
-        subprocess.run(["psql", "-h", directory, "-p", str(port), "-U", "postgres",
-                        "-v", "ON_ERROR_STOP=1", "-q", "-c", statement], check=True)
-    yield {"SHOP_PG_HOST": "127.0.0.1", "SHOP_PG_PORT": str(port), "SHOP_PG_USER": "shop",
-           "SHOP_PG_PASSWORD": PASSWORD, "SHOP_PG_DATABASE": "shop"}
-    subprocess.run([str(script), "stop", directory])
-    shutil.rmtree(directory, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
-def shop_on_postgres(postgres, tmp_path_factory):
-    project = tmp_path_factory.mktemp("shop-pg") / "shop"
-    shutil.copytree(REPO / "examples" / "shop", project)
-    env = dict(os.environ, **postgres, DO_NOT_TRACK="1")
-    subprocess.run([str(REPO / ".venv" / "bin" / "dbt"), "build", "--target", "postgres",
-                    "--project-dir", str(project), "--profiles-dir", str(project)],
-                   check=True, env=env, cwd=project, stdout=subprocess.DEVNULL)
-    return project
 
 
 @pytest.fixture(scope="module")

@@ -111,11 +111,22 @@ def test_confined_engine_cannot_reach_what_it_must_not(open_dir, installed, shop
     env = dict(os.environ, MFGATE_TEST_SECRET="s3cr3t")
     report = check_confinement(installed, project, [
         f"read:{other}/profiles.yml", f"read:{project}/dbt_project.yml",
+        f"read:{project}/profiles.yml", f"duckdb:{project}/profiles.yml",
+        f"duckdb:{project}/dbt_project.yml", f"read:{project}/mf_tutorial.duckdb",
+        f"write:{project}/mf_tutorial.duckdb",
         f"write:{project}/models/injected.sql", f"write:{project}/target/ok",
         f"connect:127.0.0.1:{port}", "exec:/bin/sh", "read:/root/.bashrc"], env=env)
     listener.close()
     assert report[f"read:{other}/profiles.yml"] == "EACCES"
     assert report[f"read:{project}/dbt_project.yml"] == "ok"
+    # Its own profile too: the worker hands it over the pipe, and nothing the
+    # engine runs — DuckDB's file readers included — can read the file.
+    assert report[f"read:{project}/profiles.yml"] == "EACCES"
+    assert report[f"duckdb:{project}/profiles.yml"] == "EACCES"
+    assert report[f"duckdb:{project}/dbt_project.yml"] == "ok"  # The probe works.
+    # The warehouse is read, never written.
+    assert report[f"read:{project}/mf_tutorial.duckdb"] == "ok"
+    assert report[f"write:{project}/mf_tutorial.duckdb"] == "EACCES"
     assert report[f"write:{project}/models/injected.sql"] == "EACCES"
     assert report[f"write:{project}/target/ok"] == "ok"
     assert report[f"connect:127.0.0.1:{port}"] == "EACCES"  # DuckDB: no network.
@@ -134,14 +145,17 @@ def test_networked_warehouse_reaches_its_port_only(open_dir, installed, shop_pro
     wport, eport = warehouse.getsockname()[1], elsewhere.getsockname()[1]
     env = dict(os.environ, SHOP_PG_PORT=str(wport), SHOP_PG_PASSWORD="pw-in-env")
     report = check_confinement(installed, project,
-                               [f"connect:127.0.0.1:{wport}", f"connect:127.0.0.1:{eport}"],
+                               [f"connect:127.0.0.1:{wport}", f"connect:127.0.0.1:{eport}",
+                                f"read:{project}/profiles.yml"],
                                extra=["--target", "postgres"], env=env)
     warehouse.close()
     elsewhere.close()
     assert report[f"connect:127.0.0.1:{wport}"] == "ok"
     assert report[f"connect:127.0.0.1:{eport}"] == "EACCES"
-    # The profile reads these with env_var(): they pass, nothing else does.
-    assert {"SHOP_PG_PORT", "SHOP_PG_PASSWORD"} <= set(report["environment"])
+    # The profile reads these with env_var(): they reach the engine over its
+    # pipe with the profile, not in its environment (/proc/PID/environ).
+    assert not {"SHOP_PG_PORT", "SHOP_PG_PASSWORD"} & set(report["environment"])
+    assert report[f"read:{project}/profiles.yml"] == "EACCES"
 
 
 def test_unix_socket_serves_only_the_gateways_user(open_dir, installed):
@@ -281,10 +295,16 @@ def test_mount_namespace_fallback_confines_a_real_engine(open_dir, installed, sh
     mounts = ["--engine-file-system", "mounts"]
     report = check_confinement(installed, project, [
         f"read:{other}/profiles.yml", f"read:{project}/dbt_project.yml",
+        f"read:{project}/profiles.yml", f"duckdb:{project}/profiles.yml",
+        f"write:{project}/mf_tutorial.duckdb",
         f"write:{project}/models/injected.sql", f"write:{project}/target/ok",
         "read:/root/.bashrc"], extra=mounts)
     assert report[f"read:{other}/profiles.yml"] == "ENOENT"
     assert report[f"read:{project}/dbt_project.yml"] == "ok"
+    # The project's own profile is not in the engine's root at all.
+    assert report[f"read:{project}/profiles.yml"] == "ENOENT"
+    assert report[f"duckdb:{project}/profiles.yml"] == "ENOENT"
+    assert report[f"write:{project}/mf_tutorial.duckdb"] == "EROFS"
     assert report[f"write:{project}/models/injected.sql"] == "EROFS"
     assert report[f"write:{project}/target/ok"] == "ok"
     assert report["read:/root/.bashrc"] == "ENOENT"

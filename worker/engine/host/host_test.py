@@ -23,10 +23,20 @@ def proto_modules():
     return path, engine_pb2
 
 
-class Host:
-    """An engine host process with its request pipe and response fd."""
+def bootstrap_of(profiles_dir, env=None):
+    """The EngineBootstrap the worker sends: profiles.yml and its variables."""
+    from mfgate.v1 import engine_pb2
+    bootstrap = engine_pb2.EngineBootstrap(
+        profiles_yml=(pathlib.Path(profiles_dir) / "profiles.yml").read_bytes())
+    bootstrap.env.update(env or {})
+    return bootstrap
 
-    def __init__(self, project, proto_path, tmp_path):
+
+class Host:
+    """An engine host process with its request pipe and response fd; sends
+    the bootstrap (the project's own profile unless given) first."""
+
+    def __init__(self, project, proto_path, tmp_path, bootstrap=None, cwd=None):
         # The host answers on fd 3; make sure fd 3 exists in this process so
         # that it can be passed, then point it at the pipe in the child.
         read_end, write_end = os.pipe()
@@ -38,9 +48,10 @@ class Host:
              "--scratch-dir", str(tmp_path)],
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, pass_fds=(write_end, 3),
-            preexec_fn=lambda: os.dup2(write_end, 3))
+            preexec_fn=lambda: os.dup2(write_end, 3), cwd=cwd)
         os.close(write_end)
         self.responses = os.fdopen(read_end, "rb")
+        self.send_bytes((bootstrap or bootstrap_of(project)).SerializeToString())
 
     def read(self, pb):
         size = struct.unpack(">I", self.responses.read(4))[0]
