@@ -17,6 +17,7 @@ this module is the second line, at the warehouse:
 
 import dataclasses
 import itertools
+import re
 import threading
 
 READ_ONLY_KEYWORDS = ("select", "with")
@@ -26,76 +27,92 @@ class RefusedSql(Exception):
     """SQL the guard will not send, and why."""
 
 
+# What can start quoted text, a comment, a dollar quote or a new statement;
+# the scanner jumps from one to the next.
+_SPECIAL = re.compile(r"""['"`;$]|--|/\*""")
+_COMMENT_MARK = re.compile(r"/\*|\*/")
+# Quoted text from its opening quote, a doubled quote standing for itself,
+# with or without backslash escapes.
+_QUOTED = {
+    (quote, backslash): re.compile(
+        quote + ("(?:[^" + quote + "\\\\]|" + quote + quote + "|\\\\.)*" if backslash
+                 else "(?:[^" + quote + "]|" + quote + quote + ")*") + quote, re.S)
+    for quote in "'\"`" for backslash in (False, True)
+}
+_LEADING = re.compile(r"(?:\s+|\(|--[^\n]*(?:\n|$))*")
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
 def _skip_block_comment(sql, i, nested):
     """The index after the block comment starting at i; PostgreSQL nests
     them (`nested`), most dialects do not."""
     depth = 0
-    while i < len(sql):
-        if sql.startswith("/*", i) and (nested or depth == 0):
-            depth, i = depth + 1, i + 2
-        elif sql.startswith("*/", i):
-            depth, i = depth - 1, i + 2
-            if depth == 0:
-                return i
+    for mark in _COMMENT_MARK.finditer(sql, i):
+        if mark.group() == "/*":
+            if nested or depth == 0:
+                depth += 1
         else:
-            i += 1
+            depth -= 1
+            if depth == 0:
+                return mark.end()
     raise RefusedSql("unterminated comment")
 
 
+def _first_word(sql, nested):
+    """The first keyword, past whitespace, comments and parentheses."""
+    i = 0
+    while True:
+        i = _LEADING.match(sql, i).end()
+        if not sql.startswith("/*", i):
+            break
+        i = _skip_block_comment(sql, i, nested)
+    word = _WORD.match(sql, i)
+    return word.group().lower() if word else None
+
+
 def _statement_ends(sql, backslash_escapes, nested_comments):
-    """Offsets of the `;`s outside quoted text and comments, and the first
-    keyword, reading the text one way: with or without backslash escapes
-    inside quotes (MySQL, BigQuery, Databricks, PostgreSQL's E''), with or
-    without nested block comments (PostgreSQL)."""
-    ends, first_word, i, n = [], None, 0, len(sql)
-    while i < n:
-        c = sql[i]
-        if c in "'\"`":
-            j = i + 1
-            while True:
-                if j >= n:
-                    raise RefusedSql("unterminated quoted text")
-                if backslash_escapes and sql[j] == "\\":
-                    j += 2
-                    continue
-                if sql[j] == c:
-                    if j + 1 < n and sql[j + 1] == c:
-                        j += 2
-                        continue
-                    break
-                j += 1
-            i = j + 1
-        elif sql.startswith("--", i):
+    """Offsets of the `;`s outside quoted text and comments, reading the text
+    one way: with or without backslash escapes inside quotes (MySQL,
+    BigQuery, Databricks, PostgreSQL's E''), with or without nested block
+    comments (PostgreSQL)."""
+    ends, i = [], 0
+    while (found := _SPECIAL.search(sql, i)) is not None:
+        token, i = found.group(), found.start()
+        if token in "'\"`":
+            quoted = _QUOTED[(token, backslash_escapes)].match(sql, i)
+            if quoted is None:
+                raise RefusedSql("unterminated quoted text")
+            i = quoted.end()
+        elif token == "--":
             newline = sql.find("\n", i)
-            i = n if newline < 0 else newline + 1
-        elif sql.startswith("/*", i):
+            i = len(sql) if newline < 0 else newline + 1
+        elif token == "/*":
             i = _skip_block_comment(sql, i, nested_comments)
-        elif c == "$" and i + 1 < n and (sql[i + 1] == "$" or sql[i + 1].isalpha()
-                                         or sql[i + 1] == "_"):
-            raise RefusedSql("dollar-quoted text")
-        elif c == ";":
+        elif token == "$":
+            following = sql[i + 1:i + 2]
+            if following == "$" or following == "_" or following.isalpha():
+                raise RefusedSql("dollar-quoted text")
+            i += 1
+        else:
             ends.append(i)
             i += 1
-        elif first_word is None and (c.isalpha() or c == "_"):
-            j = i
-            while j < n and (sql[j].isalnum() or sql[j] == "_"):
-                j += 1
-            first_word = sql[i:j].lower()
-            i = j
-        else:
-            i += 1
-    return ends, first_word
+    return ends
 
 
 def check_statement(sql):
     """Raises RefusedSql unless `sql` is one statement that reads, however
     the dialect reads its quotes and comments."""
-    for backslash_escapes, nested_comments in itertools.product((False, True), repeat=2):
-        ends, first_word = _statement_ends(sql, backslash_escapes, nested_comments)
+    # A reading that cannot differ from the first (no backslash, no block
+    # comment in the text) is not repeated.
+    ways = itertools.product((False, True) if "\\" in sql else (False,),
+                             (False, True) if "/*" in sql else (False,))
+    for backslash_escapes, nested_comments in ways:
+        ends = _statement_ends(sql, backslash_escapes, nested_comments)
         if any(sql[end + 1:].strip() for end in ends):
             # Whatever follows a `;` (comments aside: stripped only as
             # whitespace here, so a trailing comment is refused too).
             raise RefusedSql("more than one statement")
+        first_word = _first_word(sql, nested_comments)
         if first_word not in READ_ONLY_KEYWORDS:
             raise RefusedSql(f"not a query (starts with {first_word or 'nothing'})")
 
