@@ -207,15 +207,23 @@ def test_every_attack_is_refused_on_postgres_too(shop_pg_session):
 def test_postgres_queries_run_read_only_with_a_statement_timeout(postgres, shop_on_postgres,
                                                                  tmp_path):
     """The PostgreSQL layer alone, the guard's statement check aside: the
-    engine's connection refuses writes and stops a long statement."""
+    engine's transaction refuses writes and stops a long statement; and the
+    statement check that keeps a COMMIT from ending that transaction."""
     env = {name: value for name, value in postgres.items()}
     job = {"profiles_yml": (shop_on_postgres / "profiles.yml").read_text(), "env": env,
            "statements": [
                {"sql": "SELECT count(*) FROM analytics.orders", "via": "guarded"},
                {"sql": "WITH x AS (DELETE FROM analytics.orders RETURNING 1) SELECT count(*) FROM x",
-                "via": "guarded"},
-               {"sql": "SELECT pg_sleep(5)", "via": "guarded", "deadline_ms": 300},
-               {"sql": "SELECT count(*) FROM analytics.orders", "via": "guarded"}]}
+                "via": "unchecked"},
+               {"sql": "SELECT pg_sleep(5)", "via": "unchecked", "deadline_ms": 300},
+               {"sql": "SELECT count(*) FROM analytics.orders", "via": "guarded"},
+               # A COMMIT would end the read-only transaction: the guard
+               # never lets a second statement through to carry one.
+               {"sql": "SELECT 1 WHERE 'x' = $€$'$€$; COMMIT; "
+                       "CREATE TABLE public.pwned AS SELECT 1 --'", "via": "guarded"},
+               {"sql": "SELECT 1 WHERE 'x' = E'\\'' || '\\'; COMMIT; "
+                       "CREATE TABLE public.pwned AS SELECT 1 --'", "via": "guarded"},
+               {"sql": "SELECT 1 INTO public.pwned", "via": "guarded"}]}
     probe = REPO / "worker" / "engine" / "host" / "testdata" / "sql_probe.py"
     run = subprocess.run(
         [sys.executable, "-B", str(probe), "--project-dir", str(shop_on_postgres),
@@ -224,8 +232,15 @@ def test_postgres_queries_run_read_only_with_a_statement_timeout(postgres, shop_
         input=json.dumps(job), capture_output=True, text=True, timeout=300,
         cwd=shop_on_postgres, env={k: v for k, v in os.environ.items() if not k.startswith("SHOP_")})
     assert run.returncode == 0, run.stderr[-3000:]
-    count, delete, sleep, again = json.loads(run.stdout.splitlines()[-1])
+    count, delete, sleep, again, *escapes = json.loads(run.stdout.splitlines()[-1])
+    for escape in escapes:
+        assert escape["error"].startswith("RefusedSql:"), escape
     assert count["ok"] and int(count["rows"][0][0]) > 0, count
     assert "read-only transaction" in delete["error"], delete
     assert "statement timeout" in sleep["error"], sleep
     assert again == count  # Nothing was deleted.
+    tables = subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-p", postgres["SHOP_PG_PORT"], "-U", "shop", "-d", "shop",
+         "-tAc", "SELECT count(*) FROM pg_tables WHERE tablename = 'pwned'"],
+        capture_output=True, text=True, env=dict(os.environ, PGPASSWORD=PG_PASSWORD), check=True)
+    assert tables.stdout.strip() == "0"

@@ -29,7 +29,7 @@ def _target_output(profiles, project_dir, target):
         return None
 
 
-def install(bootstrap, project_dir, scratch_dir, target):
+def install(bootstrap, project_dir, target):
     """Makes dbt use the profile in `bootstrap` (an EngineBootstrap)."""
     for name, value in bootstrap.env.items():
         os.environ[name] = value
@@ -38,7 +38,7 @@ def install(bootstrap, project_dir, scratch_dir, target):
         raise ValueError("profiles.yml does not hold a mapping of profiles")
     output = _target_output(profiles, project_dir, target)
     if isinstance(output, dict) and output.get("type") == "duckdb":
-        warehouse_guard.duckdb_overrides(output, scratch_dir)
+        warehouse_guard.duckdb_overrides(output)
         warehouse_guard.lock_duckdb_configuration()
 
     import dbt.config.profile

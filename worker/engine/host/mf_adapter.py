@@ -148,7 +148,7 @@ class Adapter:
         pointed at the scratch directory for profiles: it reads none there."""
         project = pathlib.Path(args.project_dir).resolve()
         profiles = pathlib.Path(args.scratch_dir).resolve()
-        engine_profile.install(bootstrap, project, profiles, args.target)
+        engine_profile.install(bootstrap, project, args.target)
         ensure_fresh_manifest(project, profiles, args.target)
         metadata = load_project_metadata(project, profiles, args.target)
         adapter = cls(dbtArtifacts.load_from_project_metadata(metadata), pb, project / MANIFEST)

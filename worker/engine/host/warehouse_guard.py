@@ -4,19 +4,25 @@ The worker's grammar keeps callers' text out of the SQL MetricFlow generates;
 this module is the second line, at the warehouse:
 
 - GuardedSqlClient sits between MetricFlow and dbt's adapter. It sends only
-  single statements that read (SELECT or WITH, checked on the compiled SQL
-  under every quoting convention of the dialects MetricFlow targets) and
-  never `execute`s anything. On PostgreSQL every query runs in a read-only
-  transaction with a statement timeout (the request's remaining time).
+  one statement that reads, and never `execute`s anything. Two checks must
+  both pass (check_statement): a reading of the text that refuses whatever
+  two dialects could read differently (backslash escapes inside quotes,
+  dollar quotes, `#` and `//` comments; block comments read both nested and
+  flat), and the warehouse's own parser where the engine has it (DuckDB's,
+  and PostgreSQL's through libpg_query): exactly one statement, a SELECT
+  that writes nothing (no data-modifying WITH, no SELECT INTO, no row
+  locks). On PostgreSQL every query also runs in a read-only transaction
+  with a statement timeout (the request's remaining time).
 - duckdb_overrides / lock_duckdb_configuration: a DuckDB database is opened
-  read-only, spills to the scratch directory, and once the profile's own
-  set-up is done its connection runs with external access disabled (no file
-  read or written, no database attached, no extension installed or loaded)
-  and its configuration locked, so that no statement can turn either back.
+  read-only, without a spill directory (DuckDB would let queries read and
+  write files there), and once the profile's own set-up is done its
+  connection runs with external access disabled (no file read or written,
+  no database attached, no extension installed or loaded) and its
+  configuration locked, so that no statement can turn either back.
 """
 
 import dataclasses
-import itertools
+import json
 import re
 import threading
 
@@ -29,18 +35,17 @@ class RefusedSql(Exception):
 
 # What can start quoted text, a comment, a dollar quote or a new statement;
 # the scanner jumps from one to the next.
-_SPECIAL = re.compile(r"""['"`;$]|--|/\*""")
+_SPECIAL = re.compile(r"""['"`;$#]|--|/[*/]""")
 _COMMENT_MARK = re.compile(r"/\*|\*/")
-# Quoted text from its opening quote, a doubled quote standing for itself,
-# with or without backslash escapes.
-_QUOTED = {
-    (quote, backslash): re.compile(
-        quote + ("(?:[^" + quote + "\\\\]|" + quote + quote + "|\\\\.)*" if backslash
-                 else "(?:[^" + quote + "]|" + quote + quote + ")*") + quote, re.S)
-    for quote in "'\"`" for backslash in (False, True)
-}
-_LEADING = re.compile(r"(?:\s+|\(|--[^\n]*(?:\n|$))*")
+# Quoted text from its opening quote, a doubled quote standing for itself.
+_QUOTED = {quote: re.compile(f"{quote}(?:[^{quote}]|{quote}{quote})*{quote}")
+           for quote in "'\"`"}
+_LINE_END = re.compile(r"[\r\n]")
+_LEADING = re.compile(r"(?:\s+|\(|--[^\r\n]*(?:[\r\n]|$))*")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# PostgreSQL parse-tree nodes of a query that writes or locks.
+_POSTGRES_WRITES = {"InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt", "intoClause",
+                    "lockingClause"}
 
 
 def _skip_block_comment(sql, i, nested):
@@ -70,44 +75,97 @@ def _first_word(sql, nested):
     return word.group().lower() if word else None
 
 
-def _statement_ends(sql, backslash_escapes, nested_comments):
-    """Offsets of the `;`s outside quoted text and comments, reading the text
-    one way: with or without backslash escapes inside quotes (MySQL,
-    BigQuery, Databricks, PostgreSQL's E''), with or without nested block
-    comments (PostgreSQL)."""
+def _statement_ends(sql, nested_comments):
+    """Offsets of the `;`s outside quoted text and comments. Refuses what
+    dialects read differently: a backslash before a quote or a backslash
+    inside quoted text (an escape in E'' and in some dialects' strings,
+    plain text elsewhere), dollar quotes (PostgreSQL and DuckDB take any
+    non-ASCII character in a tag), `#` and `//` (comments in some
+    dialects)."""
     ends, i = [], 0
     while (found := _SPECIAL.search(sql, i)) is not None:
         token, i = found.group(), found.start()
         if token in "'\"`":
-            quoted = _QUOTED[(token, backslash_escapes)].match(sql, i)
+            quoted = _QUOTED[token].match(sql, i)
             if quoted is None:
                 raise RefusedSql("unterminated quoted text")
+            text = quoted.group()
+            if "\\\\" in text or "\\" + token in text:
+                raise RefusedSql("a backslash escape in quoted text")
             i = quoted.end()
         elif token == "--":
-            newline = sql.find("\n", i)
-            i = len(sql) if newline < 0 else newline + 1
+            end = _LINE_END.search(sql, i)  # A carriage return ends it too.
+            i = len(sql) if end is None else end.end()
         elif token == "/*":
             i = _skip_block_comment(sql, i, nested_comments)
         elif token == "$":
             following = sql[i + 1:i + 2]
-            if following == "$" or following == "_" or following.isalpha():
+            if not (following.isascii() and following.isdigit()):
                 raise RefusedSql("dollar-quoted text")
             i += 1
+        elif token in ("#", "//"):
+            raise RefusedSql(f"'{token}' (a comment in some dialects)")
         else:
             ends.append(i)
             i += 1
     return ends
 
 
-def check_statement(sql):
-    """Raises RefusedSql unless `sql` is one statement that reads, however
-    the dialect reads its quotes and comments."""
-    # A reading that cannot differ from the first (no backslash, no block
-    # comment in the text) is not repeated.
-    ways = itertools.product((False, True) if "\\" in sql else (False,),
-                             (False, True) if "/*" in sql else (False,))
-    for backslash_escapes, nested_comments in ways:
-        ends = _statement_ends(sql, backslash_escapes, nested_comments)
+def _duckdb_statements(sql):
+    import duckdb
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as error:
+        raise RefusedSql(f"DuckDB cannot parse it: {error}") from error
+    if len(statements) != 1:
+        raise RefusedSql("more than one statement (DuckDB's parser)")
+    if statements[0].type != duckdb.StatementType.SELECT:
+        raise RefusedSql(f"not a query (DuckDB reads a {statements[0].type.name})")
+
+
+def _writes(node):
+    """The first PostgreSQL node that writes in a parse tree (JSON), or None."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found = key if key in _POSTGRES_WRITES else _writes(value)
+            if found:
+                return found
+    elif isinstance(node, list):
+        for value in node:
+            found = _writes(value)
+            if found:
+                return found
+    return None
+
+
+def _postgres_statements(sql):
+    from pglast.parser import ParseError, parse_sql_json
+    try:
+        tree = json.loads(parse_sql_json(sql))
+    except ParseError as error:
+        raise RefusedSql(f"PostgreSQL cannot parse it: {error}") from error
+    statements = tree.get("stmts", [])
+    if len(statements) != 1:
+        raise RefusedSql("more than one statement (PostgreSQL's parser)")
+    statement = statements[0].get("stmt", {})
+    if "SelectStmt" not in statement:
+        raise RefusedSql(f"not a query (PostgreSQL reads a {next(iter(statement), '?')})")
+    written = _writes(statement)
+    if written:
+        raise RefusedSql(f"a query that writes ({written})")
+
+
+# The warehouse's own parser, by adapter type, where the engine has one.
+_WAREHOUSE_PARSERS = {"duckdb": _duckdb_statements, "postgres": _postgres_statements}
+
+
+def check_statement(sql, warehouse=""):
+    """Raises RefusedSql unless `sql` is one statement that reads, however a
+    dialect reads its quotes and comments, and (for DuckDB and PostgreSQL)
+    as `warehouse`'s own parser reads it."""
+    # Block comments are read both nested and flat when there are any.
+    for nested_comments in (False, True) if "/*" in sql else (False,):
+        ends = _statement_ends(sql, nested_comments)
         if any(sql[end + 1:].strip() for end in ends):
             # Whatever follows a `;` (comments aside: stripped only as
             # whitespace here, so a trailing comment is refused too).
@@ -115,6 +173,9 @@ def check_statement(sql):
         first_word = _first_word(sql, nested_comments)
         if first_word not in READ_ONLY_KEYWORDS:
             raise RefusedSql(f"not a query (starts with {first_word or 'nothing'})")
+    parser = _WAREHOUSE_PARSERS.get(warehouse)
+    if parser is not None:
+        parser(sql)
 
 
 class Deadline:
@@ -140,13 +201,19 @@ class GuardedSqlClient:
     def __init__(self, client, adapter, adapter_type):
         self._client = client
         self._adapter = adapter
+        self._warehouse = adapter_type
         self._postgres = adapter_type == "postgres"
 
     def __getattr__(self, name):
         return getattr(self._client, name)
 
     def query(self, stmt, sql_bind_parameter_set=None, **kwargs):
-        check_statement(stmt)
+        check_statement(stmt, self._warehouse)
+        return self.query_in_read_only_transaction(stmt, sql_bind_parameter_set, **kwargs)
+
+    def query_in_read_only_transaction(self, stmt, sql_bind_parameter_set=None, **kwargs):
+        """query() without the statement check (tests prove each layer
+        alone with it)."""
         args = (stmt,) if sql_bind_parameter_set is None else (stmt, sql_bind_parameter_set)
         if not self._postgres:
             return self._client.query(*args, **kwargs)
@@ -159,7 +226,7 @@ class GuardedSqlClient:
             return self._client.query(*args, **kwargs)
 
     def dry_run(self, stmt, sql_bind_parameter_set=None, **kwargs):
-        check_statement(stmt)
+        check_statement(stmt, self._warehouse)
         args = (stmt,) if sql_bind_parameter_set is None else (stmt, sql_bind_parameter_set)
         return self._client.dry_run(*args, **kwargs)
 
@@ -167,12 +234,14 @@ class GuardedSqlClient:
         raise RefusedSql("the engine only reads: execute() is not available")
 
 
-def duckdb_overrides(output, scratch_dir):
+def duckdb_overrides(output):
     """Changes a DuckDB profile output (a dict) so that the engine opens the
-    database read-only and spills to its scratch directory."""
+    database read-only and without a spill directory: DuckDB lets queries
+    read and write files in its temp_directory even with external access
+    off, so a query that outgrows memory fails rather than spills."""
     options = dict(output.get("config_options") or {})
     options["access_mode"] = "READ_ONLY"
-    options.setdefault("temp_directory", f"{scratch_dir}/duckdb-spill")
+    options["temp_directory"] = ""
     output["config_options"] = options
 
 

@@ -38,10 +38,10 @@ REFUSED = {
     "SELECT 1; DROP TABLE t": "more than one statement",
     "SELECT 1;DROP TABLE t;": "more than one statement",
     "SELECT 1; -- trailing": "more than one statement",
-    "SELECT 'a\\'; DROP TABLE t; --'": "more than one statement",
-    "SELECT 'a' || E'\\'; COPY t TO ''x''; --'": "more than one statement",
+    "SELECT 'a\\'; DROP TABLE t; --'": "backslash escape",
+    "SELECT 'a' || E'\\'; COPY t TO ''x''; --'": "backslash escape",
     "SELECT /* /* */ ; SELECT 2 */ 1": "more than one statement",
-    "SELECT \"a\\\"; DROP TABLE t; --\"": "more than one statement",
+    "SELECT \"a\\\"; DROP TABLE t; --\"": "backslash escape",
     "COPY t TO '/tmp/x.csv'": "not a query",
     "INSTALL httpfs": "not a query",
     "ATTACH '/tmp/x.db' AS x": "not a query",
@@ -56,7 +56,38 @@ REFUSED = {
     "SELECT $tag$ ; $tag$": "dollar-quoted text",
     "SELECT 'unterminated": "unterminated",
     "SELECT 1 /* unterminated": "unterminated comment",
+    # What dialects read differently (each let a second statement through an
+    # earlier version of the check): E'' reads escapes and '' does not; any
+    # non-ASCII character may start a dollar-quote tag; a carriage return
+    # ends a comment; # and // are comments in some dialects.
+    "SELECT x FROM t WHERE c = E'\\'' || '\\' ; SELECT secret FROM s --'":
+        "backslash escape",
+    "SELECT 'a\\\\' ; SELECT 2 --'": "backslash escape",
+    "SELECT x FROM t WHERE c = $€$'$€$; SELECT secret FROM s --'": "dollar-quoted",
+    "SELECT $¬$ ; $¬$": "dollar-quoted",
+    "SELECT 1 --\r; SELECT secret FROM s": "more than one statement",
+    "SELECT 1 # '\n; DROP TABLE t; --'": "'#'",
+    "SELECT 1 // '\n; DROP TABLE t; --'": "'//'",
 }
+
+# The warehouses' own parsers, alone: each also refuses what the red team
+# sent, and what reads yet writes.
+PARSER_REFUSALS = [
+    ("duckdb", "SELECT x FROM t WHERE c = E'\\'' || '\\' ; SELECT 2 --'", "more than one"),
+    ("duckdb", "SELECT $€$'$€$; SELECT 2 --'", "more than one"),
+    ("duckdb", "SELECT 1 --\r; SELECT 2", "more than one"),
+    ("duckdb", "COPY t TO 'x.csv'", "not a query"),
+    ("duckdb", "SELEC 1", "cannot parse"),
+    ("postgres", "SELECT x FROM t WHERE c = E'\\'' || '\\' ; SELECT 2 --'", "more than one"),
+    ("postgres", "SELECT $€$'$€$; COMMIT; CREATE TABLE p AS SELECT 1 --'", "more than one"),
+    ("postgres", "SELECT 1 --\r; SELECT 2", "more than one"),
+    ("postgres", "WITH d AS (DELETE FROM t RETURNING 1) SELECT * FROM d", "DeleteStmt"),
+    ("postgres", "WITH d AS (INSERT INTO t VALUES (1) RETURNING 1) SELECT 1", "InsertStmt"),
+    ("postgres", "SELECT 1 INTO newt", "intoClause"),
+    ("postgres", "SELECT * FROM t FOR UPDATE", "lockingClause"),
+    ("postgres", "COPY t TO '/tmp/x'", "not a query"),
+    ("postgres", "SELEC 1", "cannot parse"),
+]
 
 
 @pytest.mark.parametrize("sql", ACCEPTED)
@@ -68,6 +99,21 @@ def test_one_statement_that_reads_is_sent(sql):
 def test_anything_else_is_refused_before_it_is_sent(sql, why):
     with pytest.raises(warehouse_guard.RefusedSql, match=why):
         warehouse_guard.check_statement(sql)
+
+
+@pytest.mark.parametrize("warehouse,sql,why", PARSER_REFUSALS)
+def test_the_warehouse_parser_alone_refuses(warehouse, sql, why):
+    with pytest.raises(warehouse_guard.RefusedSql, match=why):
+        warehouse_guard._WAREHOUSE_PARSERS[warehouse](sql)
+
+
+@pytest.mark.parametrize("warehouse", ["duckdb", "postgres"])
+def test_metricflow_sql_passes_both_checks(warehouse):
+    warehouse_guard.check_statement(
+        "-- Compute Metrics\nSELECT subq.m, SUM(subq.x) AS x\nFROM (\n  SELECT "
+        "DATE_TRUNC('day', t.ds) AS m, 1 AS x FROM \"db\".\"main\".\"t\" t\n"
+        "  WHERE c IN ('it''s', 'MX')\n) subq\nGROUP BY subq.m\nORDER BY x DESC\nLIMIT 7",
+        warehouse)
 
 
 def test_the_guarded_client_never_executes():
@@ -136,11 +182,29 @@ def test_duckdb_is_read_only_and_reaches_no_file(demo_copy, tmp_path):
 
 
 def test_the_guard_refuses_what_the_warehouse_would_run(demo_copy, tmp_path):
-    results = probe(demo_copy, tmp_path, [
-        {"sql": "SELECT count(*) FROM transactions", "via": "guarded"},
-        {"sql": "SELECT 1; SELECT * FROM read_text('profiles.yml')", "via": "guarded"},
-        {"sql": "COPY (SELECT 1) TO 'copied.csv'", "via": "guarded"},
-    ])
+    canary = "SELECT secret FROM read_csv('canary.csv')"
+    statements = [
+        "SELECT count(*) FROM transactions",
+        f"SELECT 1; {canary}",
+        "COPY (SELECT 1) TO 'copied.csv'",
+        f"SELECT 1 FROM transactions WHERE id_order = E'\\'' || '\\' ; {canary} --'",
+        f"SELECT 1 FROM transactions WHERE id_order = $€$'$€$; {canary} --'",
+        f"SELECT 1 --\r; {canary}",
+    ]
+    results = probe(demo_copy, tmp_path, [{"sql": sql, "via": "guarded"} for sql in statements])
     assert results[0] == {"ok": True, "rows": [["50"]]}
     assert results[1]["error"] == "RefusedSql: more than one statement"
     assert results[2]["error"].startswith("RefusedSql: not a query")
+    for result in results[3:]:
+        assert result["error"].startswith("RefusedSql:"), result
+    # Without the guard DuckDB runs those second statements: what it stops.
+    unguarded = probe(demo_copy, tmp_path, [{"sql": "SELECT 1 --\r; SELECT 42",
+                                              "via": "unguarded"}])
+    assert unguarded == [{"ok": True, "rows": [["42"]]}]
+
+
+def test_duckdb_has_no_spill_directory_to_read_or_write(demo_copy, tmp_path):
+    results = probe(demo_copy, tmp_path, [
+        {"sql": "SELECT current_setting('temp_directory'), "
+                "current_setting('allowed_directories')", "via": "unguarded"}])
+    assert results == [{"ok": True, "rows": [["", "[]"]]}]

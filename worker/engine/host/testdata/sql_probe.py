@@ -1,10 +1,13 @@
 """Test-only: loads the engine's adapter the way mf_host does and runs SQL
 straight at it, bypassing the worker's grammar, to prove the warehouse-side
-layers each on their own.
+layers each on their own: "guarded" is what the engine does, "unchecked"
+skips the statement check (keeping PostgreSQL's read-only transaction),
+"unguarded" is dbt's client alone.
 
     python sql_probe.py --project-dir P --scratch-dir S --proto-path D [--target T]
     stdin: {"profiles_yml": "...", "env": {...},
-            "statements": [{"sql": "...", "via": "guarded"|"unguarded",
+            "statements": [{"sql": "...",
+                            "via": "guarded"|"unchecked"|"unguarded",
                             "deadline_ms": 0}]}
     stdout (last line): [{"ok": true, "rows": [...]} | {"ok": false,
                           "error": "..."}, ...]
@@ -36,10 +39,12 @@ def main():
     results = []
     for statement in job["statements"]:
         warehouse_guard.Deadline.set(statement.get("deadline_ms", 0))
-        client = (adapter._sql_client if statement["via"] == "guarded"
-                  else adapter._sql_client._client)
+        guarded = adapter._sql_client
+        run = {"guarded": guarded.query,
+               "unchecked": guarded.query_in_read_only_transaction,
+               "unguarded": guarded._client.query}[statement["via"]]
         try:
-            table = client.query(statement["sql"])
+            table = run(statement["sql"])
             results.append({"ok": True, "rows": [[str(c) for c in row] for row in table.rows]})
         except Exception as error:  # The point: which layer refused, and how.
             results.append({"ok": False, "error": f"{type(error).__name__}: {error}"})
