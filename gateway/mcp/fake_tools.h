@@ -2,16 +2,19 @@
 // as structured content; `wait` reports progress, then blocks until its
 // request is cancelled (recording that it saw the cancel). Both are
 // BriefAndQuiet() when `brief_and_quiet` is set; `echo` records the thread it
-// ran on. Thread-safe.
+// ran on, and throws when `echo_throws` is set (a tool's bug). FakeCompletions
+// reads its argument as SemanticLayer does. Thread-safe.
 #ifndef MFGATE_GATEWAY_MCP_FAKE_TOOLS_H_
 #define MFGATE_GATEWAY_MCP_FAKE_TOOLS_H_
 
 #include <atomic>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
 #include "absl/time/clock.h"
+#include "gateway/mcp/providers.h"
 #include "gateway/mcp/tool_provider.h"
 
 namespace mfgate::mcp {
@@ -43,6 +46,7 @@ class FakeTools : public ToolProvider {
                             {"isError", true}};
     }
     echo_thread = std::this_thread::get_id();
+    if (echo_throws) throw std::runtime_error("echo broke");
     nlohmann::json result{{"content", {{{"type", "text"}, {"text", "echo"}}}},
                           {"structuredContent", arguments}};
     if (!serialize_echo) return result;
@@ -56,6 +60,17 @@ class FakeTools : public ToolProvider {
   // `echo` returns its result serialized (as kept answers are).
   std::atomic<bool> serialize_echo{false};
   std::atomic<std::thread::id> echo_thread;
+  std::atomic<bool> echo_throws{false};
+};
+
+class FakeCompletions : public CompletionProvider {
+ public:
+  nlohmann::json Complete(const nlohmann::json& ref,
+                          const nlohmann::json& argument) const override {
+    if (ref.value("name", "") == "broken") throw std::logic_error("broken");
+    const std::string prefix = argument.value("value", "");
+    return {{"values", {prefix + "-completed"}}, {"total", 1}};
+  }
 };
 
 }  // namespace mfgate::mcp

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/json_parse.h"
 
 namespace mfgate::mcp {
 namespace {
@@ -18,26 +19,13 @@ bool ValidId(const json& id) {
   return id.is_string() || id.is_number_integer();
 }
 
-}  // namespace
-
-Parsed ParseMessage(absl::string_view text) {
-  json value;
-  try {
-    value = json::parse(text.begin(), text.end());
-  } catch (const json::parse_error& error) {
-    return {std::nullopt,
-            MakeError(nullptr, kParseError,
-                      absl::StrCat("Parse error: invalid JSON at byte ",
-                                   error.byte))};
-  }
-  if (value.is_array()) {
-    return Invalid(nullptr,
-                   "batches are not supported; send one message at a time");
-  }
+// One message of a text: a JSON object, checked against JSON-RPC.
+Parsed ParseOne(json value) {
   if (!value.is_object())
     return Invalid(nullptr, "a message must be a JSON object");
-  json id = value.contains("id") ? value["id"] : json();
-  const bool has_id = value.contains("id");
+  auto id_field = value.find("id");
+  const bool has_id = id_field != value.end();
+  json id = has_id ? *id_field : json();
   if (has_id && !ValidId(id)) {
     return Invalid(nullptr, "\"id\" must be a string or an integer");
   }
@@ -67,11 +55,47 @@ Parsed ParseMessage(absl::string_view text) {
               MakeError(id, kInvalidParams,
                         "Invalid params: \"params\" must be an object")};
     }
-    message.params = *params;
+    message.params = std::move(*params);
   }
   message.kind =
       has_id ? Message::Kind::kRequest : Message::Kind::kNotification;
   return {std::move(message), std::nullopt};
+}
+
+Incoming One(Parsed parsed) {
+  Incoming incoming;
+  incoming.items.push_back(std::move(parsed));
+  return incoming;
+}
+
+}  // namespace
+
+Incoming ParseMessages(absl::string_view text, size_t max_bytes) {
+  absl::StatusOr<json> value = ParseJson(text, {max_bytes, kMaxJsonDepth});
+  if (!value.ok()) {
+    const std::string why(value.status().message());
+    switch (value.status().code()) {
+      case absl::StatusCode::kInvalidArgument:
+        return One({std::nullopt,
+                    MakeError(nullptr, kParseError, "Parse error: " + why)});
+      case absl::StatusCode::kResourceExhausted:
+        return One(Invalid(nullptr, why));
+      default:
+        return One({std::nullopt,
+                    MakeError(nullptr, kInternalError, "Internal error")});
+    }
+  }
+  if (!value->is_array()) return One(ParseOne(std::move(*value)));
+  if (value->empty()) return One(Invalid(nullptr, "an empty batch"));
+  if (value->size() > kMaxBatchMessages) {
+    return One(Invalid(
+        nullptr, absl::StrCat("a batch of ", value->size(), " messages (limit ",
+                              kMaxBatchMessages, ")")));
+  }
+  Incoming batch;
+  batch.batch = true;
+  for (json& item : *value) batch.items.push_back(ParseOne(std::move(item)));
+  return batch;
 }
 
 json MakeResult(const json& id, json result) {

@@ -1,15 +1,23 @@
-// JSON-RPC 2.0 messages as MCP uses them: parsing one message and building
-// responses, errors and notifications.
+// JSON-RPC 2.0 messages as MCP uses them: parsing a message or a batch of
+// them, and building responses, errors and notifications.
 //
-// Parsing never throws: a text that is not a valid message yields the error
-// response to send back (-32700 for malformed JSON, with a null id; -32600 for
-// a well-formed value that is not a valid request). Stateless; safe from any
-// thread.
+// Parsing never throws and is bounded (common/json_parse.h): a text that is
+// not a valid message yields the error response to send back, with a null id
+// when the text's own id cannot be read:
+//   -32700  not JSON, or a number that overflows a double (`1e400`);
+//   -32600  longer than the size limit, nested deeper than 64 levels, an
+//           empty or oversized batch, or JSON that is not a valid message;
+//   -32602  `params` that is not an object or an array;
+//   -32603  the parser failed otherwise (e.g. out of memory).
+// Stateless; safe from any thread; ParseMessages is a pure function of its
+// arguments (a fuzz target can call it directly).
 #ifndef MFGATE_GATEWAY_MCP_JSONRPC_H_
 #define MFGATE_GATEWAY_MCP_JSONRPC_H_
 
+#include <cstddef>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "nlohmann/json.hpp"
@@ -42,7 +50,24 @@ struct Parsed {
   std::optional<nlohmann::json> error_response;
 };
 
-Parsed ParseMessage(absl::string_view text);
+// The largest message text accepted unless a transport says otherwise.
+inline constexpr size_t kMaxMessageBytes = 4u << 20;
+// Most messages in one batch.
+inline constexpr size_t kMaxBatchMessages = 64;
+
+// What one text (a stdio line, an HTTP body) holds: one message, or a batch
+// (a JSON array) of them.
+struct Incoming {
+  // The text is a batch; `items` are its elements, in order, each parsed on
+  // its own (an invalid element is an error item, its neighbours stand).
+  bool batch = false;
+  // Exactly one item when not a batch: the message, or the error answering
+  // the whole text (an empty or oversized batch is one error too).
+  std::vector<Parsed> items;
+};
+
+Incoming ParseMessages(absl::string_view text,
+                       size_t max_bytes = kMaxMessageBytes);
 
 nlohmann::json MakeResult(const nlohmann::json& id, nlohmann::json result);
 nlohmann::json MakeError(const nlohmann::json& id, int code,

@@ -34,7 +34,8 @@ class PromptProvider {
   // The `prompts` array of prompts/list (static: never fails).
   virtual nlohmann::json ListPrompts() const = 0;
   // A prompts/get result; NotFound for an unknown prompt, InvalidArgument
-  // for missing or wrong arguments.
+  // for missing or wrong arguments. `arguments` is an object of strings
+  // (checked by the session).
   virtual absl::StatusOr<nlohmann::json> GetPrompt(
       const std::string& name, const nlohmann::json& arguments) const = 0;
 };
@@ -43,7 +44,9 @@ class CompletionProvider {
  public:
   virtual ~CompletionProvider() = default;
   // The `completion` object of completion/complete for `ref` (ref/prompt or
-  // ref/resource) and `argument` ({name, value}).
+  // ref/resource) and `argument` ({name, value}). The session has checked
+  // the types: ref.type, argument.name and argument.value are strings, and
+  // ref.name and ref.uri strings where present.
   virtual nlohmann::json Complete(const nlohmann::json& ref,
                                   const nlohmann::json& argument) const = 0;
 };

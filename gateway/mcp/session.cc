@@ -2,9 +2,11 @@
 
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/json_text.h"
-#include "common/thread_cache.h"
+#include "common/log.h"
+#include "gateway/mcp/params.h"
 
 namespace mfgate::mcp {
 namespace {
@@ -15,10 +17,6 @@ using json = nlohmann::json;
 constexpr absl::string_view kLogLevels[] = {"debug",   "info",     "notice",
                                             "warning", "error",    "critical",
                                             "alert",   "emergency"};
-
-// How long a tool may wait for the client to answer a sampling or
-// elicitation request (a person may be answering).
-constexpr absl::Duration kClientRequestTimeout = absl::Minutes(10);
 
 int LogLevelIndex(absl::string_view level) {
   for (int i = 0; i < 8; ++i) {
@@ -45,7 +43,7 @@ void Session::Send(const json& message, const json& related) {
                       !message.contains("method");
     if (out.is_response) out.id = message["id"];
   }
-  outbox_(out);
+  Deliver(std::move(out));
 }
 
 void Session::SendToolResponse(const json& id, const ToolResult& result) {
@@ -59,7 +57,7 @@ void Session::SendToolResponse(const json& id, const ToolResult& result) {
   out.is_response = true;
   out.id = id;
   out.related = id;
-  outbox_(out);
+  Deliver(std::move(out));
 }
 
 Session::Session(Handlers handlers, SessionOptions options, Outbox outbox)
@@ -98,15 +96,46 @@ void Session::Drain(absl::Time deadline) {
 }
 
 void Session::HandleText(absl::string_view text) {
-  Parsed parsed = ParseMessage(text);
-  if (parsed.error_response.has_value()) {
-    Send(*parsed.error_response);
+  Incoming incoming = ParseMessages(text);
+  if (!incoming.batch) {
+    Parsed& parsed = incoming.items.front();
+    if (parsed.error_response.has_value()) {
+      Send(*parsed.error_response);
+    } else {
+      Handle(*parsed.message);
+    }
     return;
   }
-  Handle(*parsed.message);
+  if (std::optional<json> refusal = BatchRefusal(); refusal.has_value()) {
+    Send(*refusal);
+    return;
+  }
+  HandleBatch(incoming.items);
 }
 
 void Session::Handle(const Message& message, bool caller_waits) {
+  try {
+    Dispatch(message, caller_waits);
+  } catch (const std::exception& error) {
+    Fail(message, error.what());
+  } catch (...) {
+    Fail(message, "an unknown exception");
+  }
+}
+
+void Session::Fail(const Message& message, absl::string_view why) {
+  LogError(absl::StrCat("session: handling ",
+                        message.method.empty() ? "a response" : message.method,
+                        " failed: ", why));
+  if (message.kind != Message::Kind::kRequest) return;
+  try {
+    Send(MakeError(message.id, kInternalError, "Internal error"), message.id);
+  } catch (...) {
+    LogError("session: cannot answer the failed request");
+  }
+}
+
+void Session::Dispatch(const Message& message, bool caller_waits) {
   switch (message.kind) {
     case Message::Kind::kRequest:
       HandleRequest(message, caller_waits);
@@ -122,22 +151,30 @@ void Session::Handle(const Message& message, bool caller_waits) {
 }
 
 void Session::HandleNotification(const Message& notification) {
+  if (absl::Status checked =
+          CheckParams(notification.method, notification.params);
+      !checked.ok()) {
+    // A notification gets no answer, not even an error.
+    LogDebug(absl::StrCat("session: ignoring ", notification.method, ": ",
+                          checked.message()));
+    return;
+  }
   if (notification.method != "notifications/cancelled") return;
-  const json& params = notification.params;
-  if (!params.is_object() || !params.contains("requestId")) return;
+  const std::string key = IdKey(notification.params["requestId"]);
   absl::MutexLock lock(&mu_);
-  auto running = running_.find(IdKey(params["requestId"]));
+  auto running = running_.find(key);
   if (running != running_.end()) running->second->Cancel();
 }
 
 json Session::Initialize(const json& params) {
-  std::string asked;
-  if (params.is_object() && params.contains("protocolVersion") &&
-      params["protocolVersion"].is_string()) {
-    asked = params["protocolVersion"].get<std::string>();
-  }
-  std::string chosen =
-      IsSupported(asked) ? asked : std::string(kProtocolVersions[0]);
+  // Types were checked (params.h); a missing or unknown version gets ours.
+  const json* asked = params.is_object() && params.contains("protocolVersion")
+                          ? &params["protocolVersion"]
+                          : nullptr;
+  std::string chosen = asked != nullptr && asked->is_string() &&
+                               IsSupported(asked->get_ref<const std::string&>())
+                           ? asked->get<std::string>()
+                           : std::string(kProtocolVersions[0]);
   {
     absl::MutexLock lock(&mu_);
     version_ = chosen;
@@ -169,6 +206,13 @@ json Session::Initialize(const json& params) {
 void Session::HandleRequest(const Message& request, bool caller_waits) {
   const std::string& method = request.method;
   const json& id = request.id;
+  if (absl::Status checked = CheckParams(method, request.params);
+      !checked.ok()) {
+    Send(MakeError(id, kInvalidParams,
+                   absl::StrCat("Invalid params: ", checked.message())),
+         id);
+    return;
+  }
   if (method == "initialize") {
     if (!protocol_version().empty()) {
       Send(MakeError(id, kInvalidRequest,
@@ -191,15 +235,16 @@ void Session::HandleRequest(const Message& request, bool caller_waits) {
     return;
   }
   const json& params = request.params;
+  // Every list fits in one page: a client has no cursor to send back.
+  if (absl::EndsWith(method, "/list") && params.is_object() &&
+      params.contains("cursor") && params["cursor"].is_string()) {
+    Send(MakeError(id, kInvalidParams,
+                   "Invalid params: unknown cursor (every list fits in one "
+                   "page)"),
+         id);
+    return;
+  }
   if (method == "tools/list") {
-    if (params.is_object() && params.contains("cursor") &&
-        !params["cursor"].is_null()) {
-      Send(MakeError(
-               id, kInvalidParams,
-               "Invalid params: unknown cursor (all tools fit in one page)"),
-           id);
-      return;
-    }
     Send(MakeResult(id, json{{"tools", tools_->ListTools()}}), id);
     return;
   }
@@ -208,10 +253,7 @@ void Session::HandleRequest(const Message& request, bool caller_waits) {
     return;
   }
   if (method == "logging/setLevel") {
-    int level = params.is_object() && params.contains("level") &&
-                        params["level"].is_string()
-                    ? LogLevelIndex(params["level"].get<std::string>())
-                    : -1;
+    int level = LogLevelIndex(params["level"].get_ref<const std::string&>());
     if (level < 0) {
       Send(MakeError(
                id, kInvalidParams,
@@ -231,110 +273,6 @@ void Session::HandleRequest(const Message& request, bool caller_waits) {
   Send(MakeError(id, kMethodNotFound,
                  absl::StrCat("Method not found: ", method)),
        id);
-}
-
-void Session::StartToolCall(const Message& request, bool caller_waits) {
-  const json& params = request.params;
-  const json& id = request.id;
-  if (!params.is_object() || !params.contains("name") ||
-      !params["name"].is_string()) {
-    Send(MakeError(id, kInvalidParams,
-                   "Invalid params: \"name\" (the tool) must be a string"),
-         id);
-    return;
-  }
-  const std::string name = params["name"].get<std::string>();
-  if (!tools_->HasTool(name)) {
-    Send(MakeError(id, kInvalidParams, absl::StrCat("Unknown tool: ", name)),
-         id);
-    return;
-  }
-  json arguments =
-      params.contains("arguments") ? params["arguments"] : json::object();
-  if (arguments.is_null()) arguments = json::object();
-  if (!arguments.is_object()) {
-    Send(MakeError(id, kInvalidParams,
-                   "Invalid params: \"arguments\" must be an object"),
-         id);
-    return;
-  }
-  json progress_token;
-  if (params.contains("_meta") && params["_meta"].is_object() &&
-      params["_meta"].contains("progressToken")) {
-    progress_token = params["_meta"]["progressToken"];
-  }
-  auto token = std::make_shared<CancellationToken>();
-  const std::string key = IdKey(id);
-  json capabilities;
-  {
-    absl::MutexLock lock(&mu_);
-    if (closed_) return;
-    if (running_.count(key)) {
-      Send(
-          MakeError(id, kInvalidRequest,
-                    "Invalid Request: a request with this id is still running"),
-          id);
-      return;
-    }
-    if (static_cast<int>(running_.size()) >= options_.max_concurrent_calls) {
-      Send(MakeError(id, kServerBusy,
-                     absl::StrCat("too many concurrent requests (limit ",
-                                  options_.max_concurrent_calls, ")")),
-           id);
-      return;
-    }
-    running_[key] = token;
-    capabilities = client_capabilities_;
-  }
-  const bool on_caller =
-      caller_waits && progress_token.is_null() && tools_->BriefAndQuiet(name);
-  auto run = [this, id, key, name, arguments = std::move(arguments),
-              progress_token, token, capabilities = std::move(capabilities)] {
-    ToolCallContext context;
-    context.cancellation = token.get();
-    context.client_capabilities = capabilities;
-    context.report_progress = [this, id, progress_token, token](
-                                  double progress, double total,
-                                  const std::string& message) {
-      if (progress_token.is_null() || token->cancelled()) return;
-      json params{{"progressToken", progress_token}, {"progress", progress}};
-      if (total > 0) params["total"] = total;
-      if (!message.empty()) params["message"] = message;
-      Send(MakeNotification("notifications/progress", std::move(params)), id);
-    };
-    context.log = [this, id](const std::string& level, const json& data) {
-      Log(level, data, id);
-    };
-    context.request_client = [this, id, token, capabilities](
-                                 const std::string& method,
-                                 const json& params) -> absl::StatusOr<json> {
-      std::string needed = method.substr(0, method.find('/'));
-      if (!capabilities.contains(needed)) {
-        return absl::UnavailableError(
-            absl::StrCat("the client does not support ", needed, " (no '",
-                         needed, "' capability)"));
-      }
-      return client_requests_.Send(
-          method, params, *token, [this, id](const json& m) { Send(m, id); },
-          kClientRequestTimeout);
-    };
-    ToolResult result = tools_->CallTool(name, arguments, context);
-    // A cancelled request gets no response.
-    if (token->cancelled()) {
-      Send(nullptr, id);
-    } else {
-      SendToolResponse(id, result);
-    }
-    absl::MutexLock lock(&mu_);
-    running_.erase(key);
-  };
-  // Calls block on their worker: each gets a thread of its own, reused,
-  // unless the caller's thread would only wait for it.
-  if (on_caller) {
-    run();
-  } else {
-    ThreadCache::Shared().Run(std::move(run));
-  }
 }
 
 void Session::Log(absl::string_view level, const json& data,

@@ -10,6 +10,18 @@
 // for a running call cancels that call's CancellationToken, and the call's
 // response is then never sent (as the specification requires).
 //
+// Every request's params are type-checked (params.h) before a handler reads
+// them: a wrong type gets -32602 naming the field. Handling a message, and
+// each tool call's task, runs inside a catch-all: an exception is logged and
+// its request answered -32603 "Internal error"; nothing escapes a thread and
+// no request is left running.
+//
+// JSON-RPC batches (a JSON array of messages) are served where the
+// negotiated revision has them, 2025-03-26 (it added them; 2025-06-18 removed
+// them): the batch's responses go out together as one JSON array, in the
+// order of its requests, once every request is answered. Elsewhere a batch
+// is one -32600 error.
+//
 // Thread-safe. The Outbox may be called from any thread, one call at a time
 // per message; the transport serializes writes. Close() (or the destructor)
 // cancels running calls and waits for them.
@@ -19,8 +31,11 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/string_view.h"
@@ -37,6 +52,8 @@ namespace mfgate::mcp {
 // Protocol revisions this server speaks, newest first.
 inline constexpr absl::string_view kProtocolVersions[] = {
     "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"};
+// The one revision with JSON-RPC batches.
+inline constexpr absl::string_view kBatchRevision = "2025-03-26";
 
 struct SessionOptions {
   std::string server_name = "mfgate";
@@ -51,10 +68,12 @@ struct SessionOptions {
 // as it is and share it (HTTP keeps it for replay).
 struct Outgoing {
   // The message's JSON text; null when request `related` ended without a
-  // response (it was cancelled). Transports that do not track requests
-  // ignore those.
+  // response (it was cancelled), or a batch (`related`: its BatchId) ended
+  // with no response at all. Transports that do not track requests ignore
+  // those.
   std::shared_ptr<const std::string> text;
-  // Whether the message is a response, and the id it answers.
+  // Whether the message is a response, and the id it answers; a batch's
+  // responses (a JSON array) answer the batch's BatchId.
   bool is_response = false;
   nlohmann::json id;
   // The id of the client request the message belongs to (a response, or a
@@ -65,6 +84,12 @@ struct Outgoing {
 
 // Receives every message the session sends.
 using Outbox = std::function<void(const Outgoing& message)>;
+
+// The id that a batch's response carries in Outgoing: the JSON array of the
+// ids of its items that get a response (its requests, and its invalid items,
+// null ids included). Empty when no item gets a response (a batch of
+// notifications), so none is sent.
+nlohmann::json BatchId(const std::vector<Parsed>& batch);
 
 class Session {
  public:
@@ -77,13 +102,20 @@ class Session {
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  // Handles one message's text (a stdio line, an HTTP body).
+  // Handles one text (a stdio line): a message, or a batch of them.
   void HandleText(absl::string_view text);
   // `caller_waits`: the caller blocks until this request's response anyway
   // (an HTTP POST answered on a stream of its own). A tools/call that would
   // send nothing before its response (no progressToken, a brief and quiet tool)
   // then runs on the caller's thread instead of being handed to another.
   void Handle(const Message& message, bool caller_waits = false);
+
+  // The -32600 error (null id) that answers a batch in this session, or
+  // nullopt when its negotiated revision has batches (kBatchRevision).
+  std::optional<nlohmann::json> BatchRefusal() const;
+  // Handles the items of a batch (ParseMessages' items; BatchRefusal()
+  // must be nullopt): their responses go out as one message (see BatchId).
+  void HandleBatch(const std::vector<Parsed>& batch);
 
   // Cancels running calls and waits until they have finished.
   void Close();
@@ -100,19 +132,41 @@ class Session {
            const nlohmann::json& related = nullptr);
 
  private:
+  // A batch being answered (session_batch.cc).
+  struct Batch;
+
   // Serializes and sends `message`; a null message says request `related`
   // ended without a response.
   void Send(const nlohmann::json& message,
             const nlohmann::json& related = nullptr);
   // Sends the response to tool call `id`, splicing a serialized result in.
   void SendToolResponse(const nlohmann::json& id, const ToolResult& result);
+  // Hands `out` to the outbox, or to the batch its request belongs to.
+  void Deliver(Outgoing out);
+  // Stores one answer of `batch` (none when `slot` is npos) and sends the
+  // batch's response once its last answer is in.
+  void Settle(const std::shared_ptr<Batch>& batch, size_t slot,
+              std::shared_ptr<const std::string> text);
+  // Logs why handling `message` failed and answers a request -32603.
+  void Fail(const Message& message, absl::string_view why);
+  void Dispatch(const Message& message, bool caller_waits);
   void HandleRequest(const Message& request, bool caller_waits);
   // resources/*, prompts/*, completion/complete (session_catalog.cc); false
   // when `request` is none of them.
   bool HandleCatalogRequest(const Message& request);
   void HandleNotification(const Message& notification);
   nlohmann::json Initialize(const nlohmann::json& params);
+  // tools/call (session_tools.cc).
   void StartToolCall(const Message& request, bool caller_waits);
+  // Runs one tool call and answers it; never throws.
+  void RunToolCall(const nlohmann::json& id, const std::string& name,
+                   const nlohmann::json& arguments,
+                   const nlohmann::json& progress_token,
+                   const std::shared_ptr<CancellationToken>& token,
+                   const nlohmann::json& capabilities);
+  // Forgets running call `key` if it is still the one of `token`.
+  void EndToolCall(const std::string& key,
+                   const std::shared_ptr<CancellationToken>& token);
 
   const Handlers handlers_;
   ToolProvider* const tools_;
@@ -123,12 +177,17 @@ class Session {
   std::string version_ ABSL_GUARDED_BY(mu_);
   nlohmann::json client_capabilities_ ABSL_GUARDED_BY(mu_) =
       nlohmann::json::object();
+  // At most kMaxSubscriptions (session_catalog.cc).
   std::set<std::string> subscriptions_ ABSL_GUARDED_BY(mu_);
   // Index in the level list; until the client sets one, info and above.
   int log_level_ ABSL_GUARDED_BY(mu_) = 1;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   // Running tool calls by request id key.
   std::map<std::string, std::shared_ptr<CancellationToken>> running_
+      ABSL_GUARDED_BY(mu_);
+  // Requests of batches still being answered, by request id key: the batch
+  // and the request's place in it.
+  std::map<std::string, std::pair<std::shared_ptr<Batch>, size_t>> batched_
       ABSL_GUARDED_BY(mu_);
   ClientRequests client_requests_;
 };

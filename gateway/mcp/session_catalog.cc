@@ -1,5 +1,6 @@
 // Session's handling of resources/*, prompts/* and completion/complete: each
-// answered from the session's optional providers (providers.h).
+// answered from the session's optional providers (providers.h). The types
+// of their params were checked before (params.h).
 #include "absl/strings/str_cat.h"
 #include "gateway/mcp/session.h"
 
@@ -8,18 +9,17 @@ namespace {
 
 using json = nlohmann::json;
 
+// Resources one session may subscribe to at once.
+constexpr size_t kMaxSubscriptions = 256;
+
 int ErrorCodeFor(const absl::Status& status) {
   // MCP's "resource not found" for unknown URIs; invalid params otherwise.
   return status.code() == absl::StatusCode::kNotFound ? -32002 : kInvalidParams;
 }
 
-// The string param `name`, or nullptr when missing or not a string.
-const std::string* StringParam(const json& params, const char* name) {
-  if (!params.is_object() || !params.contains(name) ||
-      !params[name].is_string()) {
-    return nullptr;
-  }
-  return params[name].get_ptr<const std::string*>();
+// The string param `name`, which CheckParams found to be a string.
+const std::string& StringParam(const json& params, const char* name) {
+  return params[name].get_ref<const std::string&>();
 }
 
 }  // namespace
@@ -28,12 +28,6 @@ bool Session::HandleCatalogRequest(const Message& request) {
   const std::string& method = request.method;
   const json& id = request.id;
   const json& params = request.params;
-  auto missing = [&](const char* what) {
-    Send(MakeError(
-             id, kInvalidParams,
-             absl::StrCat("Invalid params: \"", what, "\" must be a string")),
-         id);
-  };
   if (handlers_.resources != nullptr) {
     if (method == "resources/list") {
       absl::StatusOr<json> resources = handlers_.resources->ListResources();
@@ -52,29 +46,34 @@ bool Session::HandleCatalogRequest(const Message& request) {
     }
     if (method == "resources/read" || method == "resources/subscribe" ||
         method == "resources/unsubscribe") {
-      const std::string* uri = StringParam(params, "uri");
-      if (uri == nullptr) {
-        missing("uri");
-        return true;
-      }
+      const std::string& uri = StringParam(params, "uri");
       if (method == "resources/read") {
-        absl::StatusOr<json> contents = handlers_.resources->ReadResource(*uri);
+        absl::StatusOr<json> contents = handlers_.resources->ReadResource(uri);
         Send(contents.ok() ? MakeResult(id, *contents)
                            : MakeError(id, ErrorCodeFor(contents.status()),
                                        std::string(contents.status().message()),
-                                       json{{"uri", *uri}}),
+                                       json{{"uri", uri}}),
              id);
         return true;
       }
+      bool full = false;
       {
         absl::MutexLock lock(&mu_);
-        if (method == "resources/subscribe") {
-          subscriptions_.insert(*uri);
+        if (method == "resources/unsubscribe") {
+          subscriptions_.erase(uri);
+        } else if (subscriptions_.size() < kMaxSubscriptions ||
+                   subscriptions_.count(uri)) {
+          subscriptions_.insert(uri);
         } else {
-          subscriptions_.erase(*uri);
+          full = true;
         }
       }
-      Send(MakeResult(id, json::object()), id);
+      Send(full ? MakeError(id, kInvalidParams,
+                            absl::StrCat("Invalid params: too many "
+                                         "subscriptions (limit ",
+                                         kMaxSubscriptions, ")"))
+                : MakeResult(id, json::object()),
+           id);
       return true;
     }
   }
@@ -84,15 +83,12 @@ bool Session::HandleCatalogRequest(const Message& request) {
       return true;
     }
     if (method == "prompts/get") {
-      const std::string* name = StringParam(params, "name");
-      if (name == nullptr) {
-        missing("name");
-        return true;
-      }
       json arguments =
-          params.contains("arguments") ? params["arguments"] : json::object();
+          params.contains("arguments") && !params["arguments"].is_null()
+              ? params["arguments"]
+              : json::object();
       absl::StatusOr<json> prompt =
-          handlers_.prompts->GetPrompt(*name, arguments);
+          handlers_.prompts->GetPrompt(StringParam(params, "name"), arguments);
       Send(prompt.ok() ? MakeResult(id, *prompt)
                        : MakeError(id, kInvalidParams,
                                    std::string(prompt.status().message())),
@@ -101,16 +97,6 @@ bool Session::HandleCatalogRequest(const Message& request) {
     }
   }
   if (handlers_.completions != nullptr && method == "completion/complete") {
-    if (!params.is_object() || !params.contains("ref") ||
-        !params["ref"].is_object() || !params.contains("argument") ||
-        !params["argument"].is_object()) {
-      Send(MakeError(id, kInvalidParams,
-                     "Invalid params: completion/complete needs \"ref\" and "
-                     "\"argument\" "
-                     "objects"),
-           id);
-      return true;
-    }
     Send(MakeResult(id,
                     {{"completion", handlers_.completions->Complete(
                                         params["ref"], params["argument"])}}),

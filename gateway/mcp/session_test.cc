@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
-#include "gateway/mcp/fake_tools.h"
+#include "gateway/mcp/session_fixture.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -14,66 +14,6 @@ namespace {
 
 using json = nlohmann::json;
 using ::testing::HasSubstr;
-
-class SessionTest : public ::testing::Test {
- protected:
-  SessionTest() {
-    SessionOptions options;
-    options.server_version = "9.9";
-    options.max_concurrent_calls = 2;
-    session_ =
-        std::make_unique<Session>(&tools_, options, [this](const Outgoing& m) {
-          absl::MutexLock lock(&mu_);
-          if (m.text == nullptr) {
-            unanswered_.push_back(m.related);
-          } else {
-            sent_.push_back(json::parse(*m.text));
-          }
-        });
-  }
-
-  json Request(const json& id, const std::string& method,
-               json params = nullptr) {
-    json message{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}};
-    if (!params.is_null()) message["params"] = params;
-    return message;
-  }
-  // Sends `message` and returns the response with its id (waits for calls).
-  json Call(const json& message) {
-    session_->HandleText(message.dump());
-    return WaitFor(message["id"]);
-  }
-  json WaitFor(const json& id) {
-    absl::Time deadline = absl::Now() + absl::Seconds(10);
-    while (absl::Now() < deadline) {
-      {
-        absl::MutexLock lock(&mu_);
-        for (const json& m : sent_) {
-          if (m.contains("id") && m["id"] == id) return m;
-        }
-      }
-      absl::SleepFor(absl::Milliseconds(2));
-    }
-    return nullptr;
-  }
-  std::vector<json> Sent() {
-    absl::MutexLock lock(&mu_);
-    return sent_;
-  }
-  void Initialize(const std::string& version = "2025-06-18") {
-    Call(Request(0, "initialize",
-                 {{"protocolVersion", version},
-                  {"capabilities", json::object()},
-                  {"clientInfo", {{"name", "t"}, {"version", "1"}}}}));
-  }
-
-  FakeTools tools_;
-  absl::Mutex mu_;
-  std::vector<json> sent_ ABSL_GUARDED_BY(mu_);
-  // Requests reported as ended without a response.
-  std::vector<json> unanswered_ ABSL_GUARDED_BY(mu_);
-  std::unique_ptr<Session> session_;
-};
 
 TEST_F(SessionTest, NegotiatesEverySupportedVersionAndFallsBackToTheLatest) {
   for (const char* version :
@@ -159,15 +99,17 @@ TEST_F(SessionTest, BriefQuietCallRunsOnTheThreadOfACallerThatWaits) {
   tools_.brief_and_quiet = true;
   auto handle = [this](int id, json params, bool caller_waits) {
     params["name"] = "echo";
-    session_->Handle(
-        *ParseMessage(Request(id, "tools/call", params).dump()).message,
-        caller_waits);
+    session_->Handle(*ParseMessages(Request(id, "tools/call", params).dump())
+                          .items.at(0)
+                          .message,
+                     caller_waits);
   };
   const std::thread::id here = std::this_thread::get_id();
   handle(1, json::object(), true);
   EXPECT_EQ(tools_.echo_thread, here);
   bool answered = false;  // Before Handle returned: no wait needed.
-  for (const json& m : Sent()) answered = answered || m.value("id", 0) == 1;
+  for (const json& m : Sent())
+    answered = answered || (m.is_object() && m.value("id", 0) == 1);
   EXPECT_TRUE(answered);
 
   // Progress must be able to reach the client while the call runs.

@@ -43,12 +43,12 @@ void HttpTransport::HandleMcpPost(const httplib::Request& req,
                "Not Acceptable: accept application/json and text/event-stream");
     return;
   }
-  mcp::Parsed parsed = mcp::ParseMessage(req.body);
-  if (parsed.error_response.has_value()) {
-    Reply(res, 400, *parsed.error_response);
+  mcp::Incoming incoming =
+      mcp::ParseMessages(req.body, options_.max_body_bytes);
+  if (!incoming.batch && incoming.items.front().error_response.has_value()) {
+    Reply(res, 400, *incoming.items.front().error_response);
     return;
   }
-  const mcp::Message& message = *parsed.message;
   const std::string version = req.get_header_value(kVersionHeader);
   if (!version.empty()) {
     bool known = false;
@@ -63,6 +63,24 @@ void HttpTransport::HandleMcpPost(const httplib::Request& req,
   }
   std::shared_ptr<HttpSession> session;
   const std::string id = req.get_header_value(kSessionHeader);
+  if (incoming.batch) {
+    // No batch can initialize (lifecycle): a batch needs its session.
+    session = FindSession(id, tenant, res);
+    if (session == nullptr) return;
+    if (auto refusal = session->BatchRefusal(); refusal.has_value()) {
+      Reply(res, 400, *refusal);
+      return;
+    }
+    // Answered as one JSON array; what its tool calls send before their
+    // responses goes to the session's standalone stream.
+    std::optional<std::string> responses =
+        session->ExchangeBatch(incoming.items, options_.response_timeout);
+    res.status = responses.has_value() ? 200 : 202;
+    if (responses.has_value())
+      res.set_content(std::move(*responses), "application/json");
+    return;
+  }
+  const mcp::Message& message = *incoming.items.front().message;
   if (message.kind == mcp::Message::Kind::kRequest &&
       message.method == "initialize" && id.empty()) {
     session = NewSession(tenant, res);
@@ -155,12 +173,21 @@ void HttpTransport::HandleSsePost(const httplib::Request& req,
   std::shared_ptr<HttpSession> session =
       FindSession(req.get_param_value("session_id"), tenant, res);
   if (session == nullptr) return;
-  mcp::Parsed parsed = mcp::ParseMessage(req.body);
-  if (parsed.error_response.has_value()) {
-    Reply(res, 400, *parsed.error_response);
+  mcp::Incoming incoming =
+      mcp::ParseMessages(req.body, options_.max_body_bytes);
+  const mcp::Parsed& first = incoming.items.front();
+  if (!incoming.batch && first.error_response.has_value()) {
+    Reply(res, 400, *first.error_response);
     return;
   }
-  session->Post(*parsed.message);
+  if (!incoming.batch) {
+    session->Post(*first.message);
+  } else if (auto refusal = session->BatchRefusal(); refusal.has_value()) {
+    Reply(res, 400, *refusal);
+    return;
+  } else {
+    session->PostBatch(incoming.items);
+  }
   res.status = 202;
   res.set_content("Accepted", "text/plain");
 }

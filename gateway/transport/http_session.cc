@@ -86,10 +86,12 @@ StreamEvent HttpSession::Record(const std::string& stream,
 
 void HttpSession::Route(const mcp::Outgoing& message) {
   absl::MutexLock lock(&mu_);
-  if (message.is_response) {
-    auto waiting = awaited_.find(mcp::IdKey(message.id));
-    if (waiting != awaited_.end()) {
-      waiting->second = message.text;
+  // A response, or the end of a request (or batch) that gets none.
+  const json& request = message.is_response ? message.id : message.related;
+  if ((message.is_response || message.text == nullptr) && !request.is_null()) {
+    auto waiting = awaited_.find(mcp::IdKey(request));
+    if (waiting != awaited_.end() && !waiting->second.done) {
+      waiting->second = Awaited{true, message.text};
       return;
     }
   }
@@ -119,23 +121,50 @@ std::optional<std::string> HttpSession::Exchange(const mcp::Message& message,
     session_->Handle(message);
     return std::nullopt;
   }
-  const std::string key = mcp::IdKey(message.id);
+  return Await(
+      message.id, message.id, [&] { session_->Handle(message); }, timeout);
+}
+
+std::optional<std::string> HttpSession::ExchangeBatch(
+    const std::vector<mcp::Parsed>& batch, absl::Duration timeout) {
+  Touch();
+  const json id = mcp::BatchId(batch);
+  if (id.empty()) {  // Notifications and responses only.
+    session_->HandleBatch(batch);
+    return std::nullopt;
+  }
+  return Await(
+      id, nullptr, [&] { session_->HandleBatch(batch); }, timeout);
+}
+
+std::optional<std::string> HttpSession::Await(const json& id,
+                                              const json& error_id,
+                                              const std::function<void()>& hand,
+                                              absl::Duration timeout) {
+  const std::string key = mcp::IdKey(id);
   {
     absl::MutexLock lock(&mu_);
-    awaited_[key] = nullptr;
+    awaited_[key] = Awaited{};
   }
-  session_->Handle(message);
+  hand();
   absl::MutexLock lock(&mu_);
   auto arrived = [this, &key]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return closed_ || awaited_[key] != nullptr;
+    auto waiting = awaited_.find(key);
+    return closed_ || waiting == awaited_.end() || waiting->second.done;
   };
   mu_.AwaitWithTimeout(absl::Condition(&arrived), timeout);
-  std::shared_ptr<const std::string> response = std::move(awaited_[key]);
-  awaited_.erase(key);
+  Awaited got;
+  if (auto waiting = awaited_.find(key); waiting != awaited_.end()) {
+    got = std::move(waiting->second);
+    awaited_.erase(waiting);
+  }
   last_used_ = absl::Now();
-  if (response != nullptr) return *response;
+  if (got.done) {
+    if (got.text == nullptr) return std::nullopt;  // Ended unanswered.
+    return *got.text;
+  }
   return JsonText(
-      mcp::MakeError(message.id, mcp::kInternalError,
+      mcp::MakeError(error_id, mcp::kInternalError,
                      closed_ ? "session closed" : "no response in time"));
 }
 
@@ -160,6 +189,11 @@ void HttpSession::Detach(const json& id) {
 void HttpSession::Post(const mcp::Message& message) {
   Touch();
   session_->Handle(message);
+}
+
+void HttpSession::PostBatch(const std::vector<mcp::Parsed>& batch) {
+  Touch();
+  session_->HandleBatch(batch);
 }
 
 std::optional<StreamEvent> HttpSession::NextStreamEvent(absl::Duration wait) {

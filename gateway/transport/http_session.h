@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -73,9 +74,20 @@ class HttpSession {
 
   // Hands `message` to the session. For a request, waits up to `timeout`
   // for its response and returns its text (a JSON-RPC error when it times
-  // out); nullopt for notifications and responses.
+  // out); nullopt for notifications and responses, and for a request that
+  // ended without a response (it was cancelled).
   std::optional<std::string> Exchange(const mcp::Message& message,
                                       absl::Duration timeout);
+
+  // Hands the items of a batch to the session (its BatchRefusal() must be
+  // nullopt). Waits up to `timeout` for the batch's response and returns its
+  // text (a JSON array); nullopt when no item gets a response.
+  std::optional<std::string> ExchangeBatch(
+      const std::vector<mcp::Parsed>& batch, absl::Duration timeout);
+  // The error that refuses a batch in this session, if it refuses them.
+  std::optional<nlohmann::json> BatchRefusal() const {
+    return session_->BatchRefusal();
+  }
 
   // Hands the request `message` to the session and returns the stream of its
   // events, which ends with its response.
@@ -84,8 +96,10 @@ class HttpSession {
   // request's events go to the standalone stream.
   void Detach(const nlohmann::json& id);
 
-  // Hands `message` to the session; every reply goes to the standalone stream.
+  // Hands `message` (or a batch's items) to the session; every reply goes to
+  // the standalone stream.
   void Post(const mcp::Message& message);
+  void PostBatch(const std::vector<mcp::Parsed>& batch);
 
   // The next standalone-stream event, waiting up to `wait`; nullopt on
   // timeout or when the session is closed.
@@ -113,6 +127,19 @@ class HttpSession {
     StreamEvent event;
     std::string stream;  // The request id key, or "" for the standalone stream.
   };
+  // A response a POST waits for.
+  struct Awaited {
+    bool done = false;  // Answered, or ended without a response.
+    std::shared_ptr<const std::string> text;  // The response; null if none.
+  };
+
+  // Registers `id` as awaited, calls `hand` (which hands the request to the
+  // session), and waits up to `timeout` for the response to `id`. A timeout
+  // or a closed session yields a -32603 error for `error_id`.
+  std::optional<std::string> Await(const nlohmann::json& id,
+                                   const nlohmann::json& error_id,
+                                   const std::function<void()>& hand,
+                                   absl::Duration timeout);
 
   void Route(const mcp::Outgoing& message);
   StreamEvent Record(const std::string& stream,
@@ -130,9 +157,8 @@ class HttpSession {
   uint64_t next_event_id_ ABSL_GUARDED_BY(mu_) = 1;
   std::deque<Recorded> history_ ABSL_GUARDED_BY(mu_);
   size_t history_bytes_ ABSL_GUARDED_BY(mu_) = 0;
-  // Responses awaited by a JSON POST, by request id key; null until then.
-  std::map<std::string, std::shared_ptr<const std::string>> awaited_
-      ABSL_GUARDED_BY(mu_);
+  // Responses awaited by a JSON POST, by request (or batch) id key.
+  std::map<std::string, Awaited> awaited_ ABSL_GUARDED_BY(mu_);
   // Requests answered as streams, by request id key.
   std::map<std::string, std::shared_ptr<RequestStream>> request_streams_
       ABSL_GUARDED_BY(mu_);

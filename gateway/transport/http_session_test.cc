@@ -1,6 +1,7 @@
 #include "gateway/transport/http_session.h"
 
 #include <string>
+#include <thread>
 
 #include "gateway/mcp/fake_tools.h"
 #include "gateway/mcp/jsonrpc.h"
@@ -12,14 +13,14 @@ namespace {
 using json = nlohmann::json;
 
 mcp::Message Parse(const json& message) {
-  mcp::Parsed parsed = mcp::ParseMessage(message.dump());
-  EXPECT_TRUE(parsed.message.has_value());
-  return *parsed.message;
+  mcp::Incoming incoming = mcp::ParseMessages(message.dump());
+  EXPECT_TRUE(incoming.items.at(0).message.has_value());
+  return *incoming.items.at(0).message;
 }
 
 class HttpSessionTest : public ::testing::Test {
  protected:
-  HttpSessionTest()
+  explicit HttpSessionTest(const std::string& version = "2025-06-18")
       : session_("s1", "tenant", mcp::Handlers{&tools_},
                  mcp::SessionOptions()) {
     auto initialized = session_.Exchange(
@@ -27,7 +28,7 @@ class HttpSessionTest : public ::testing::Test {
                {"id", 0},
                {"method", "initialize"},
                {"params",
-                {{"protocolVersion", "2025-06-18"},
+                {{"protocolVersion", version},
                  {"capabilities", json::object()},
                  {"clientInfo", {{"name", "t"}, {"version", "1"}}}}}}),
         absl::Seconds(10));
@@ -74,6 +75,52 @@ TEST_F(HttpSessionTest, ReplayHistoryIsBoundedInBytes) {
   // An event larger than the budget is still kept until the next one.
   StreamEvent huge = Echo(21, std::string(1 << 20, 'y'));
   EXPECT_EQ(session_.history_bytes(), huge.data->size());
+}
+
+// A request cancelled while its POST waits ends that wait at once (it was
+// held until the response timeout, ten minutes by default).
+TEST_F(HttpSessionTest, ACancelledRequestEndsItsWait) {
+  std::thread cancel([this] {
+    while (!tools_.started) absl::SleepFor(absl::Milliseconds(1));
+    session_.Exchange(Parse({{"jsonrpc", "2.0"},
+                             {"method", "notifications/cancelled"},
+                             {"params", {{"requestId", 5}}}}),
+                      absl::Seconds(10));
+  });
+  const absl::Time start = absl::Now();
+  std::optional<std::string> response =
+      session_.Exchange(Parse({{"jsonrpc", "2.0"},
+                               {"id", 5},
+                               {"method", "tools/call"},
+                               {"params", {{"name", "wait"}}}}),
+                        absl::Minutes(10));
+  cancel.join();
+  EXPECT_EQ(response, std::nullopt);
+  EXPECT_LT(absl::Now() - start, absl::Minutes(1));
+}
+
+class HttpBatchTest : public HttpSessionTest {
+ protected:
+  HttpBatchTest() : HttpSessionTest("2025-03-26") {}
+};
+
+TEST_F(HttpBatchTest, ABatchIsAnsweredAsOneArray) {
+  EXPECT_EQ(session_.BatchRefusal(), std::nullopt);
+  mcp::Incoming batch = mcp::ParseMessages(
+      R"([{"jsonrpc":"2.0","id":1,"method":"tools/call",
+           "params":{"name":"echo","arguments":{"t":"x"}}},
+          {"jsonrpc":"2.0","id":2,"method":"ping"}])");
+  std::optional<std::string> response =
+      session_.ExchangeBatch(batch.items, absl::Seconds(10));
+  ASSERT_TRUE(response.has_value());
+  json responses = json::parse(*response);
+  ASSERT_EQ(responses.size(), 2u) << responses;
+  EXPECT_EQ(responses[0]["result"]["structuredContent"]["t"], "x");
+  EXPECT_EQ(responses[1]["id"], 2);
+  mcp::Incoming notes = mcp::ParseMessages(
+      R"([{"jsonrpc":"2.0","method":"notifications/initialized"}])");
+  EXPECT_EQ(session_.ExchangeBatch(notes.items, absl::Seconds(10)),
+            std::nullopt);
 }
 
 }  // namespace
