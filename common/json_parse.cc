@@ -49,10 +49,13 @@ class BoundedSax {
     --depth_;
     return dom_.end_array();
   }
-  bool parse_error(std::size_t position, const std::string& /*token*/,
+  bool parse_error(std::size_t position, const std::string& token,
                    const json::exception& error) {
-    error_byte_ = position;
     number_overflow_ = error.id == kNumberOverflow;
+    // The parser stands on the number's last byte: name its first.
+    error_byte_ = number_overflow_ && token.size() <= position
+                      ? position + 1 - token.size()
+                      : position;
     return false;
   }
 

@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/json_parse.h"
 #include "common/paths.h"
 #include "gateway/config/config_util.h"
 #include "nlohmann/json.hpp"
@@ -260,12 +261,16 @@ absl::Status ParseLimits(const json& section, Limits* limits) {
 absl::StatusOr<GatewayConfig> ParseConfigJson(absl::string_view text,
                                               absl::string_view base_dir,
                                               absl::string_view source) {
-  json root;
-  try {
-    root = json::parse(text.begin(), text.end());
-  } catch (const json::parse_error& error) {
+  size_t error_byte = 0;
+  absl::StatusOr<json> parsed =
+      ParseJson(text, {kMaxConfigBytes, kMaxJsonDepth}, &error_byte);
+  if (!parsed.ok()) {
+    if (error_byte == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(source, ": ", parsed.status().message()));
+    }
     size_t line = 1, column = 1;
-    for (size_t i = 0; i + 1 < error.byte && i < text.size(); ++i) {
+    for (size_t i = 0; i + 1 < error_byte && i < text.size(); ++i) {
       if (text[i] == '\n') {
         ++line;
         column = 1;
@@ -273,9 +278,10 @@ absl::StatusOr<GatewayConfig> ParseConfigJson(absl::string_view text,
         ++column;
       }
     }
-    return absl::InvalidArgumentError(
-        absl::StrCat(source, ":", line, ":", column, ": invalid JSON"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ":", line, ":", column, ": ", parsed.status().message()));
   }
+  const json& root = *parsed;
   if (absl::Status s = OnlyKeys(
           root, "(top level)",
           {"tenants", "timeouts", "limits", "worker_binary", "worker_tls"});

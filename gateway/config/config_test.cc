@@ -121,6 +121,29 @@ TEST_F(ConfigTest, JsonErrorsNameThePath) {
   }
 }
 
+// A number that overflows a double threw out of the parser (only its parse
+// errors were caught), and deep nesting was parsed without a bound.
+TEST_F(ConfigTest, HostileJsonIsAnErrorNotACrash) {
+  const std::string tenant =
+      R"({"name":"a","worker":{"address":"localhost:1"}})";
+  struct Case {
+    std::string json;
+    std::string message;
+  };
+  for (const Case& c : std::vector<Case>{
+           {R"({"tenants":[)" + tenant +
+                R"(],"timeouts":{"call_seconds":1e400}})",
+            "gateway.json:1:89: number out of range"},
+           {R"({"tenants":)" + std::string(100000, '[') +
+                std::string(100000, ']') + "}",
+            "gateway.json: JSON nested deeper than 64 levels"},
+       }) {
+    auto config = Parse(c.json);
+    EXPECT_FALSE(config.ok());
+    EXPECT_THAT(config.status().message(), HasSubstr(c.message));
+  }
+}
+
 TEST_F(ConfigTest, Limits) {
   const std::string tenant =
       R"({"name":"a","worker":{"address":"localhost:1"}})";
