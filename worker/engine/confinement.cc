@@ -7,6 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/json_parse.h"
 #include "common/paths.h"
 #include "common/subprocess.h"
 #include "nlohmann/json.hpp"
@@ -21,6 +22,9 @@ constexpr const char* kSystemReadable[] = {"/usr", "/lib",  "/lib64", "/bin",
 // The dynamic loader and shared libraries live here.
 constexpr const char* kSystemExecutable[] = {"/usr/lib", "/lib64",
                                              "/usr/lib64"};
+// The most the describer may print (its own and dbt's output).
+constexpr size_t kMaxDescriberOutput = 1 << 20;
+
 // Variables passed through when set: locale, time zone, TLS trust stores.
 constexpr const char* kPassedThrough[] = {
     "LANG",          "LC_ALL",       "TZ",
@@ -133,7 +137,7 @@ std::vector<std::string> Launcher(const ConfinementSettings& s,
   return launcher;
 }
 
-absl::StatusOr<nlohmann::json> DescribeWarehouse(
+absl::StatusOr<Warehouse> DescribeWarehouse(
     const ConfinementSettings& s, const std::vector<std::string>& env) {
   SpawnOptions spawn;
   spawn.argv = Launcher(s, BasePolicy(s));
@@ -146,20 +150,23 @@ absl::StatusOr<nlohmann::json> DescribeWarehouse(
   }
   spawn.env = env;
   spawn.cwd = s.project_dir;
-  auto run = RunCapturingOutput(std::move(spawn),
-                                absl::Now() + s.describe_timeout, 1 << 20);
+  auto run = RunCapturingOutput(
+      std::move(spawn), absl::Now() + s.describe_timeout, kMaxDescriberOutput);
   if (!run.ok()) return run.status();
   // The answer is the last line; what precedes it is dbt's own output.
   std::string output = run->output;
   while (!output.empty() && output.back() == '\n') output.pop_back();
-  std::string last = output.substr(output.rfind('\n') + 1);
-  auto found = nlohmann::json::parse(last, nullptr, false);
-  if (run->exit.exit_code != 0 || !found.is_object() ||
-      !found.contains("type")) {
+  absl::StatusOr<Warehouse> found =
+      run->exit.exit_code == 0
+          ? ParseWarehouse(
+                absl::string_view(output).substr(output.rfind('\n') + 1))
+          : absl::InvalidArgumentError(run->exit.ToString());
+  if (!found.ok()) {
     std::string tail =
         output.size() > 2000 ? output.substr(output.size() - 2000) : output;
-    return absl::FailedPreconditionError(absl::StrCat(
-        "cannot read the dbt profile (", run->exit.ToString(), "): ", tail));
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot read the dbt profile (", found.status().message(),
+                     "): ", tail));
   }
   return found;
 }
@@ -206,13 +213,12 @@ absl::StatusOr<Confinement> PrepareConfinement(
     mkdir(path.c_str(), 0700);
     policy.write_paths.push_back(path);
   }
-  const std::string type = warehouse->value("type", "");
-  if (type == "duckdb") {
+  if (warehouse->type == "duckdb") {
     // DuckDB writes its file and, when it changes data, a write-ahead log
     // beside it. A file in a directory of its own gets that directory;
     // a file among the project's sources gets only itself, so the engine
     // cannot rewrite the project (queries never write to DuckDB).
-    std::string file = warehouse->value("path", "");
+    const std::string& file = warehouse->path;
     const std::string dir = Dirname(file);
     const bool shares_project =
         absl::StartsWith(settings.project_dir + "/", dir + "/") ||
@@ -229,13 +235,12 @@ absl::StatusOr<Confinement> PrepareConfinement(
   } else {
     policy.network = sandbox::Network::kTcp;
     policy.tcp_connect_ports = settings.warehouse_ports;
-    if (policy.tcp_connect_ports.empty() && warehouse->contains("port") &&
-        (*warehouse)["port"].is_number_unsigned()) {
-      policy.tcp_connect_ports.push_back((*warehouse)["port"].get<uint16_t>());
+    if (policy.tcp_connect_ports.empty() && warehouse->port != 0) {
+      policy.tcp_connect_ports.push_back(warehouse->port);
     }
     if (policy.tcp_connect_ports.empty()) policy.tcp_connect_ports = {443};
     result.warehouse =
-        absl::StrCat(type, " ", warehouse->value("host", ""), " tcp ports");
+        absl::StrCat(warehouse->type, " ", warehouse->host, " tcp ports");
     for (uint16_t port : policy.tcp_connect_ports) {
       absl::StrAppend(&result.warehouse, " ", port);
     }
@@ -252,6 +257,44 @@ absl::StatusOr<Confinement> PrepareConfinement(
   result.launcher = Launcher(settings, policy);
   result.policy = std::move(policy);
   return result;
+}
+
+absl::StatusOr<Warehouse> ParseWarehouse(absl::string_view line) {
+  absl::StatusOr<nlohmann::json> parsed =
+      ParseJson(line, {kMaxDescriberOutput, kMaxJsonDepth});
+  if (!parsed.ok())
+    return absl::InvalidArgumentError(parsed.status().message());
+  const nlohmann::json& found = *parsed;
+  if (!found.is_object()) {
+    return absl::InvalidArgumentError("the answer is not a JSON object");
+  }
+  Warehouse warehouse;
+  struct Text {
+    const char* key;
+    std::string* out;
+    bool required;
+  };
+  for (const Text& text : {Text{"type", &warehouse.type, true},
+                           Text{"path", &warehouse.path, false},
+                           Text{"host", &warehouse.host, false}}) {
+    auto value = found.find(text.key);
+    if (value == found.end() && !text.required) continue;
+    if (value == found.end() || !value->is_string() ||
+        (text.required && value->get_ref<const std::string&>().empty())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("\"", text.key, "\" must be a",
+                       text.required ? " non-empty" : "", " string"));
+    }
+    *text.out = value->get<std::string>();
+  }
+  if (auto port = found.find("port"); port != found.end()) {
+    if (!port->is_number_unsigned() || port->get<uint64_t>() < 1 ||
+        port->get<uint64_t>() > 65535) {
+      return absl::InvalidArgumentError("\"port\" must be 1 to 65535");
+    }
+    warehouse.port = static_cast<uint16_t>(port->get<uint64_t>());
+  }
+  return warehouse;
 }
 
 }  // namespace mfgate::engine

@@ -58,6 +58,20 @@ struct Confinement {
 absl::StatusOr<Confinement> PrepareConfinement(
     const ConfinementSettings& settings);
 
+// Where the profile's warehouse lives, as describe_warehouse.py reports it.
+struct Warehouse {
+  std::string type;   // The dbt adapter: "duckdb", "postgres", ...
+  std::string path;   // DuckDB's database file; empty in memory or elsewhere.
+  std::string host;   // Empty when not given.
+  uint16_t port = 0;  // 0 when not given.
+};
+
+// The describer's answer, one JSON object on one line: {"type": string,
+// "path": string, "host": string, "port": 1..65535}, only "type" required.
+// Parsed within limits (common/json_parse.h); anything else is
+// InvalidArgument naming what is wrong. A pure function of `line`.
+absl::StatusOr<Warehouse> ParseWarehouse(absl::string_view line);
+
 // The environment of an engine run without confinement: the worker's own,
 // with `python`'s directory first on PATH and the variables every engine
 // gets (no telemetry, unbuffered and colourless output).

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -37,6 +39,39 @@ TEST(UnconfinedEnvironmentTest, KeepsTheWorkersAndAddsTheEngineVariables) {
   EXPECT_FALSE(has("DO_NOT_TRACK=0"));
   EXPECT_TRUE(has("DBT_SEND_ANONYMOUS_USAGE_STATS=false"));
   EXPECT_TRUE(has("PYTHONUNBUFFERED=1"));
+}
+
+TEST(ParseWarehouseTest, ReadsTheDescribersAnswer) {
+  auto duckdb = ParseWarehouse(R"({"type": "duckdb", "path": "/p/x.duckdb"})");
+  ASSERT_TRUE(duckdb.ok()) << duckdb.status();
+  EXPECT_EQ(duckdb->type, "duckdb");
+  EXPECT_EQ(duckdb->path, "/p/x.duckdb");
+  EXPECT_EQ(duckdb->port, 0);
+  auto postgres =
+      ParseWarehouse(R"({"type": "postgres", "host": "db", "port": 5432})");
+  ASSERT_TRUE(postgres.ok()) << postgres.status();
+  EXPECT_EQ(postgres->host, "db");
+  EXPECT_EQ(postgres->port, 5432);
+}
+
+// A field of the wrong type threw (json::value), and a port was truncated to
+// 16 bits; the answer is now refused instead.
+TEST(ParseWarehouseTest, RefusesWhatItCannotUse) {
+  for (const std::string& line : std::vector<std::string>{
+           "", "dbt said something", "[]", R"({"path": "/x"})",
+           R"({"type": 5})", R"({"type": ""})",
+           R"({"type": "duckdb", "path": ["/x"]})",
+           R"({"type": "postgres", "host": {"name": "db"}})",
+           R"({"type": "postgres", "port": 70000})",
+           R"({"type": "postgres", "port": "5432"})",
+           R"({"type": "postgres", "port": 0})",
+           R"({"type": "postgres", "port": 1e400})",
+           R"({"type": "postgres", "x": )" + std::string(100000, '[') +
+               std::string(100000, ']') + "}"}) {
+    EXPECT_EQ(ParseWarehouse(line).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << line.substr(0, 80);
+  }
 }
 
 }  // namespace

@@ -112,6 +112,25 @@ TEST(PersistentEngineTest, CrashDuringARequestIsUnavailableWithTheExitStatus) {
       << response.status();
 }
 
+// The engine's answers are outside input too: a frame nested without end,
+// or larger than the limit, is refused; the worker stays up and starts a
+// fresh engine.
+TEST(PersistentEngineTest, HostileFramesAreRefusedAndTheEngineRestarted) {
+  for (const char* mode : {"nested", "oversize"}) {
+    PersistentEngine engine(FakeEngine(mode));
+    auto response = engine.Call(ListMetrics(), In(absl::Seconds(10)), nullptr);
+    EXPECT_FALSE(response.ok()) << mode;
+    EXPECT_TRUE(response.status().code() == absl::StatusCode::kInternal ||
+                response.status().code() == absl::StatusCode::kUnavailable)
+        << mode << ": " << response.status();
+    absl::Time deadline = In(absl::Seconds(10));
+    while (engine.starts() < 2 && absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    EXPECT_GE(engine.starts(), 2) << mode;
+  }
+}
+
 TEST(PersistentEngineTest, StartFailureIsReportedToWaitingCallers) {
   PersistentEngine engine(FakeEngine("fail-start"));
   auto response =

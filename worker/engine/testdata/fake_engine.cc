@@ -5,6 +5,8 @@
 //   serve      - ready, then answer list_metrics with one metric "m<id>";
 //   hang       - ready, then never answer;
 //   crash      - ready, then exit(3) on the first request;
+//   nested     - ready, then answer with 1 MiB of nested unknown groups;
+//   oversize   - ready, then announce a 1 GiB answer;
 //   fail-start - send a start-up error frame and exit(1);
 //   silent     - never send anything.
 #include <unistd.h>
@@ -54,6 +56,17 @@ int main(int argc, char** argv) {
       pause();
     } else if (mode == "crash") {
       return 3;
+    } else if (mode == "nested") {
+      // Field 15 start-group tags (wire type 3), never ended: a parser
+      // that recursed once per group would overflow its stack.
+      if (!mfgate::WriteFrame(kResponseFd, std::string(1 << 20, '\x7b')).ok()) {
+        return 4;
+      }
+      continue;
+    } else if (mode == "oversize") {
+      const char header[4] = {0x40, 0, 0, 0};
+      if (write(kResponseFd, header, sizeof(header)) != 4) return 4;
+      pause();
     }
     mfgate::v1::EngineResponse response;
     response.set_id(request.id());
