@@ -95,22 +95,27 @@ void Session::Drain(absl::Time deadline) {
   Close();
 }
 
-void Session::HandleText(absl::string_view text) {
-  Incoming incoming = ParseMessages(text);
-  if (!incoming.batch) {
-    Parsed& parsed = incoming.items.front();
-    if (parsed.error_response.has_value()) {
-      Send(*parsed.error_response);
-    } else {
-      Handle(*parsed.message);
+void Session::HandleText(absl::string_view text, size_t max_bytes) {
+  try {
+    Incoming incoming = ParseMessages(text, max_bytes);
+    if (!incoming.batch) {
+      Parsed& parsed = incoming.items.front();
+      if (parsed.error_response.has_value()) {
+        Send(*parsed.error_response);
+      } else {
+        Handle(*parsed.message);
+      }
+      return;
     }
-    return;
+    if (std::optional<json> refusal = BatchRefusal(); refusal.has_value()) {
+      Send(*refusal);
+      return;
+    }
+    HandleBatch(incoming.items);
+  } catch (const std::exception& error) {
+    // Only memory can run out here: parsing and handling catch the rest.
+    LogError(absl::StrCat("session: cannot handle a message: ", error.what()));
   }
-  if (std::optional<json> refusal = BatchRefusal(); refusal.has_value()) {
-    Send(*refusal);
-    return;
-  }
-  HandleBatch(incoming.items);
 }
 
 void Session::Handle(const Message& message, bool caller_waits) {

@@ -102,8 +102,9 @@ class Session {
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  // Handles one text (a stdio line): a message, or a batch of them.
-  void HandleText(absl::string_view text);
+  // Handles one text (a stdio line): a message, or a batch of them; a text
+  // longer than `max_bytes` is refused (-32600).
+  void HandleText(absl::string_view text, size_t max_bytes = kMaxMessageBytes);
   // `caller_waits`: the caller blocks until this request's response anyway
   // (an HTTP POST answered on a stream of its own). A tools/call that would
   // send nothing before its response (no progressToken, a brief and quiet tool)
@@ -143,6 +144,13 @@ class Session {
   void SendToolResponse(const nlohmann::json& id, const ToolResult& result);
   // Hands `out` to the outbox, or to the batch its request belongs to.
   void Deliver(Outgoing out);
+  // Registers request `item` as `slot` of `batch`; or returns the error
+  // that answers it in its place (it is invalid, initialize, or its id is
+  // taken).
+  std::optional<nlohmann::json> Admit(const Parsed& item,
+                                      const std::shared_ptr<Batch>& batch,
+                                      size_t slot)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Stores one answer of `batch` (none when `slot` is npos) and sends the
   // batch's response once its last answer is in.
   void Settle(const std::shared_ptr<Batch>& batch, size_t slot,

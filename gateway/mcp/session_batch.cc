@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/json_text.h"
+#include "common/log.h"
 #include "gateway/mcp/session.h"
 
 namespace mfgate::mcp {
@@ -49,42 +50,66 @@ std::optional<json> Session::BatchRefusal() const {
 
 void Session::HandleBatch(const std::vector<Parsed>& batch) {
   auto state = std::make_shared<Batch>();
-  state->id = BatchId(batch);
-  std::vector<const Message*> handed;
-  {
-    absl::MutexLock lock(&mu_);
-    absl::MutexLock batch_lock(&state->mu);
-    state->answers.resize(batch.size());
-    for (size_t i = 0; i < batch.size(); ++i) {
-      const Parsed& item = batch[i];
-      std::optional<json> error = item.error_response;
-      if (!error.has_value() && item.message->kind == Message::Kind::kRequest) {
-        const Message& request = *item.message;
-        const std::string key = IdKey(request.id);
-        if (request.method == "initialize") {
-          // Lifecycle: "The initialize request MUST NOT be part of a batch".
-          error = MakeError(request.id, kInvalidRequest,
-                            "Invalid Request: initialize cannot be part of a "
-                            "batch");
-        } else if (batched_.count(key) || running_.count(key)) {
-          error = MakeError(
-              request.id, kInvalidRequest,
-              "Invalid Request: a request with this id is still running");
+  try {
+    state->id = BatchId(batch);
+    std::vector<const Message*> handed;
+    {
+      absl::MutexLock lock(&mu_);
+      absl::MutexLock batch_lock(&state->mu);
+      state->answers.resize(batch.size());
+      for (size_t i = 0; i < batch.size(); ++i) {
+        std::optional<json> error = Admit(batch[i], state, i);
+        if (error.has_value()) {
+          state->answers[i] =
+              std::make_shared<const std::string>(JsonText(*error));
         } else {
-          batched_[key] = {state, i};
-          ++state->pending;
+          handed.push_back(&*batch[i].message);
         }
       }
-      if (error.has_value()) {
-        state->answers[i] =
-            std::make_shared<const std::string>(JsonText(*error));
-      } else {
-        handed.push_back(&*item.message);
+    }
+    for (const Message* message : handed) Handle(*message);
+  } catch (const std::exception& error) {
+    // Memory ran out (Handle catches the rest): no request of the batch may
+    // stay awaited, or the batch would never be answered.
+    LogError(absl::StrCat("session: cannot handle a batch: ", error.what()));
+    int forgotten = 0;
+    {
+      absl::MutexLock lock(&mu_);
+      for (auto it = batched_.begin(); it != batched_.end();) {
+        if (it->second.first == state) {
+          it = batched_.erase(it);
+          ++forgotten;
+        } else {
+          ++it;
+        }
       }
     }
+    absl::MutexLock batch_lock(&state->mu);
+    state->pending -= forgotten;
   }
-  for (const Message* message : handed) Handle(*message);
   Settle(state, std::string::npos, nullptr);
+}
+
+std::optional<json> Session::Admit(const Parsed& item,
+                                   const std::shared_ptr<Batch>& batch,
+                                   size_t slot) {
+  if (item.error_response.has_value()) return item.error_response;
+  const Message& request = *item.message;
+  if (request.kind != Message::Kind::kRequest) return std::nullopt;
+  const std::string key = IdKey(request.id);
+  if (request.method == "initialize") {
+    // Lifecycle: "The initialize request MUST NOT be part of a batch".
+    return MakeError(request.id, kInvalidRequest,
+                     "Invalid Request: initialize cannot be part of a batch");
+  }
+  if (batched_.count(key) || running_.count(key)) {
+    return MakeError(
+        request.id, kInvalidRequest,
+        "Invalid Request: a request with this id is still running");
+  }
+  batched_[key] = {batch, slot};
+  ++batch->pending;
+  return std::nullopt;
 }
 
 void Session::Deliver(Outgoing out) {

@@ -146,7 +146,13 @@ std::optional<std::string> HttpSession::Await(const json& id,
     absl::MutexLock lock(&mu_);
     awaited_[key] = Awaited{};
   }
-  hand();
+  try {
+    hand();
+  } catch (...) {
+    absl::MutexLock lock(&mu_);
+    awaited_.erase(key);
+    throw;
+  }
   absl::MutexLock lock(&mu_);
   auto arrived = [this, &key]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     auto waiting = awaited_.find(key);

@@ -63,7 +63,7 @@ absl::Status RunStdio(int in_fd, int out_fd, mcp::Handlers handlers,
   auto finish_line = [&] {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find_first_not_of(" \t") != std::string::npos)
-      session.HandleText(line);
+      session.HandleText(line, options.max_line_bytes);
     line.clear();
   };
   while (true) {

@@ -19,7 +19,7 @@
 namespace mfgate::transport {
 
 struct StdioOptions {
-  size_t max_line_bytes = 4u << 20;
+  size_t max_line_bytes = mcp::kMaxMessageBytes;
   // At end of input, how long running calls may still finish (and answer)
   // before they are cancelled.
   absl::Duration drain_timeout = absl::Seconds(30);
