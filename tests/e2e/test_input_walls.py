@@ -205,3 +205,18 @@ def test_batches_are_refused_where_the_revision_has_none(version):
         assert_still_serving(gateway)
     finally:
         gateway.close()
+
+
+def test_subscriptions_are_bounded(raw):
+    for i in range(256):
+        assert raw.request(f"sub-{i}", "resources/subscribe",
+                           {"uri": f"metricflow://metric/m{i}"})["result"] == {}
+    reply = raw.request("sub-full", "resources/subscribe", {"uri": "metricflow://metric/more"})
+    assert_error(reply, -32602, "sub-full", "too many subscriptions (limit 256)")
+    # Subscribing again to one held is fine; unsubscribing makes room.
+    assert raw.request("again", "resources/subscribe",
+                       {"uri": "metricflow://metric/m0"})["result"] == {}
+    assert raw.request("unsub", "resources/unsubscribe",
+                       {"uri": "metricflow://metric/m0"})["result"] == {}
+    assert raw.request("room", "resources/subscribe",
+                       {"uri": "metricflow://metric/more"})["result"] == {}
