@@ -115,6 +115,8 @@ void Session::HandleText(absl::string_view text, size_t max_bytes) {
   } catch (const std::exception& error) {
     // Only memory can run out here: parsing and handling catch the rest.
     LogError(absl::StrCat("session: cannot handle a message: ", error.what()));
+  } catch (...) {
+    LogError("session: cannot handle a message");
   }
 }
 

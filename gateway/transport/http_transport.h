@@ -4,10 +4,13 @@
 // Each request walks: Origin check -> authentication (API key -> tenant) ->
 // session lookup (a session is bound to the tenant that created it) ->
 // HttpSession. /health is always open and says nothing about tenants.
-// Streamable HTTP answers a POSTed request with application/json; notifications
-// and responses get 202; GET opens the session's event stream; DELETE ends the
-// session. Run() blocks on the calling thread; Stop() may be called from any
-// thread.
+// Streamable HTTP answers a POSTed request with application/json (a tool call
+// that sends something before its response: an event stream), and a batch,
+// where the session's revision has them, with one JSON array; notifications
+// and responses get 202; GET opens the session's event stream; DELETE ends
+// the session. A body that is not a valid message gets 400 and its JSON-RPC
+// error (mcp/jsonrpc.h). Run() blocks on the calling thread; Stop() may be
+// called from any thread.
 #ifndef MFGATE_GATEWAY_TRANSPORT_HTTP_TRANSPORT_H_
 #define MFGATE_GATEWAY_TRANSPORT_HTTP_TRANSPORT_H_
 
