@@ -80,7 +80,7 @@ def test_a_wrong_type_is_invalid_params_not_a_500(gateway):
     assert reply.status_code == 200, reply.text
     assert_error(reply.json(), -32602, 3, '"argument.value"')
     assert_serving(gateway, headers)
-    # The id is free again: no response is left pending for it.
+    # The same id, well typed, is served (the wrong type was a 500 before).
     reply = gateway.post("/mcp", {
         "jsonrpc": "2.0", "id": 3, "method": "completion/complete",
         "params": {"ref": {"type": "ref/prompt", "name": "explore_metric"},
