@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "common/field_error.h"
 #include "google/rpc/status.pb.h"
 
@@ -60,12 +61,30 @@ absl::StatusCode StatusCodeFor(v1::ErrorDetail::Code code) {
 
 }  // namespace
 
+std::string ShortenForWire(absl::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  // The note's length depends on the count it prints: size it for the
+  // largest count first.
+  const std::string widest = absl::StrCat(" ... (", text.size(), " bytes cut)");
+  if (widest.size() >= max_bytes) return std::string(text.substr(0, 0));
+  size_t keep = max_bytes - widest.size();
+  // Back off continuation bytes (10xxxxxx) so no character is split.
+  while (keep > 0 && (static_cast<unsigned char>(text[keep]) & 0xC0) == 0x80) {
+    --keep;
+  }
+  return absl::StrCat(text.substr(0, keep), " ... (", text.size() - keep,
+                      " bytes cut)");
+}
+
 v1::ErrorDetail ToErrorDetail(const absl::Status& status) {
   v1::ErrorDetail detail;
   detail.set_code(DetailCodeFor(status.code()));
-  detail.set_message(std::string(status.message()));
-  detail.set_field(ErrorField(status));
+  detail.set_message(ShortenForWire(status.message(), kMaxWireMessageBytes));
+  detail.set_field(ShortenForWire(ErrorField(status), kMaxWireFieldBytes));
   for (const std::string& suggestion : ErrorSuggestions(status)) {
+    if (static_cast<size_t>(detail.suggestions_size()) >= kMaxWireSuggestions)
+      break;
+    if (suggestion.size() > kMaxWireSuggestionBytes) continue;
     detail.add_suggestions(suggestion);
   }
   return detail;
@@ -83,15 +102,18 @@ absl::Status FromErrorDetail(const v1::ErrorDetail& detail) {
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
+  const std::string message =
+      ShortenForWire(status.message(), kMaxWireMessageBytes);
+  // The message travels once, in grpc-message; the rich status carries the
+  // code and the ErrorDetail.
   google::rpc::Status rich;
   rich.set_code(static_cast<int>(status.code()));
-  rich.set_message(std::string(status.message()));
   auto* any = rich.add_details();
   any->set_type_url(kErrorDetailTypeUrl);
   any->set_value(ToErrorDetail(status).SerializeAsString());
   // absl and gRPC share the canonical code numbering.
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                      std::string(status.message()), rich.SerializeAsString());
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), message,
+                      rich.SerializeAsString());
 }
 
 absl::Status FromGrpcStatus(const grpc::Status& status) {
