@@ -67,6 +67,10 @@ def test_list_metrics(demo):
     filtered = demo.call("list_metrics", {"search": "cancel"})
     assert {m["name"] for m in filtered.structuredContent["metrics"]} == \
         {n for n in names if "cancel" in n}
+    # A search that matches nothing is an empty list, not an engine error.
+    nothing = demo.call("list_metrics", {"search": "no_metric_is_named_this"})
+    assert not nothing.isError, nothing.content[0].text
+    assert nothing.structuredContent["metrics"] == []
 
 
 def test_list_dimensions_entities_and_values(demo):

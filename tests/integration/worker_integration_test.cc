@@ -126,6 +126,15 @@ TEST_F(WorkerIntegrationTest, ListsMetricsAndFiltersBySearch) {
   }
 }
 
+TEST_F(WorkerIntegrationTest, SearchThatMatchesNothingIsAnEmptyList) {
+  v1::ListMetricsRequest request;
+  request.set_search("no_metric_is_named_this");
+  v1::ListMetricsResponse response;
+  grpc::Status status = stub().ListMetrics(Context().get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.metrics_size(), 0);
+}
+
 TEST_F(WorkerIntegrationTest, ListsDimensionsOfAMetric) {
   v1::ListDimensionsRequest request;
   request.add_metrics("transactions");

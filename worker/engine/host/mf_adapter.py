@@ -165,6 +165,9 @@ class Adapter:
                        f"unsupported request: {kind or 'empty'}")
             return
         warehouse_guard.Deadline.set(request.deadline_ms)
+        # A oneof is unset until a field of its message is: an answer that
+        # found nothing (a search matching no metric) is still an answer.
+        getattr(response, kind).SetInParent()
         try:
             handler(getattr(request, kind), getattr(response, kind), request)
         except InvalidQueryException as error:
