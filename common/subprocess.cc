@@ -21,28 +21,63 @@ extern char** environ;
 namespace mfgate {
 namespace {
 
-// Where the child parks descriptors while it maps them (see ExecChild).
-constexpr int kStaging = 1000;
-constexpr int kErrorFdFloor = 2000;
+// The steps of ExecChild that can fail, as the child reports them to the
+// parent through the error pipe (with errno), so that a failure names its
+// cause rather than showing as a child that exits 127.
+enum ChildStep : int {
+  kStepPipe,
+  kStepDeathSignal,
+  kStepProcessGroup,
+  kStepStage,
+  kStepMap,
+  kStepDevNull,
+  kStepCloseRange,
+  kStepChdir,
+  kStepExec,
+};
+
+const char* StepName(int step) {
+  static const char* const kNames[] = {
+      "move the error pipe",
+      "set the parent-death signal",
+      "make a process group",
+      "stage descriptors",
+      "map descriptors",
+      "open /dev/null",
+      "close inherited descriptors",
+      "change directory",
+      "execute",
+  };
+  return step >= 0 && step <= kStepExec ? kNames[step] : "start";
+}
 
 // Runs in the child between fork and exec: only async-signal-safe calls.
+// Descriptors are staged just above the highest one mapped, never at fixed
+// high numbers, so that a low open-file limit (1024 is a common default)
+// never stops a spawn.
 [[noreturn]] void ExecChild(const SpawnOptions& options, pid_t parent,
                             char* const* argv, char* const* envp,
                             int error_fd) {
-  // Keep the error pipe clear of the descriptor numbers being mapped.
-  error_fd = fcntl(error_fd, F_DUPFD_CLOEXEC, kErrorFdFloor);
-  if (error_fd < 0) _exit(127);
-  auto fail = [error_fd](int err) {
-    ssize_t ignored = write(error_fd, &err, sizeof(err));
+  int highest = 2;
+  for (const auto& fd : options.fds) highest = std::max(highest, fd.first);
+  auto report = [](int fd, int step, int err) {
+    const int message[2] = {step, err};
+    ssize_t ignored = write(fd, message, sizeof(message));
     (void)ignored;
     _exit(127);
   };
+  // Keep the error pipe clear of the descriptor numbers being mapped.
+  const int moved = fcntl(error_fd, F_DUPFD_CLOEXEC, highest + 1);
+  if (moved < 0) report(error_fd, kStepPipe, errno);
+  error_fd = moved;
+  auto fail = [&](int step, int err) { report(error_fd, step, err); };
   if (options.die_with_parent) {
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(errno);
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(kStepDeathSignal, errno);
     // The parent may have died before prctl took effect.
     if (getppid() != parent) _exit(1);
   }
-  if (options.new_process_group && setpgid(0, 0) != 0) fail(errno);
+  if (options.new_process_group && setpgid(0, 0) != 0)
+    fail(kStepProcessGroup, errno);
   // A fresh program starts with no blocked signals and default dispositions
   // (the parent ignores SIGPIPE, and its threads may block signals).
   sigset_t none;
@@ -51,38 +86,39 @@ constexpr int kErrorFdFloor = 2000;
   for (int sig = 1; sig < NSIG; ++sig) {
     if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
   }
-  // Move the mapped descriptors out of the way first, so that mapping
+  // Move the mapped descriptors above every target first, so that mapping
   // {3 <- 4} and {4 <- 3} cannot clobber each other.
   int staged[64];
   const size_t count = std::min<size_t>(options.fds.size(), 64);
   for (size_t i = 0; i < count; ++i) {
-    staged[i] = fcntl(options.fds[i].second, F_DUPFD, kStaging);
-    if (staged[i] < 0) fail(errno);
+    staged[i] = fcntl(options.fds[i].second, F_DUPFD, highest + 1);
+    if (staged[i] < 0) fail(kStepStage, errno);
   }
   bool mapped[3] = {false, false, false};
   for (size_t i = 0; i < count; ++i) {
     int target = options.fds[i].first;
-    if (dup2(staged[i], target) < 0) fail(errno);
+    if (dup2(staged[i], target) < 0) fail(kStepMap, errno);
     if (target >= 0 && target < 3) mapped[target] = true;
-  }
-  int highest = 2;
-  for (size_t i = 0; i < count; ++i) {
-    highest = std::max(highest, options.fds[i].first);
   }
   for (int fd = 0; fd < 3; ++fd) {
     if (mapped[fd]) continue;
     int null_fd = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
-    if (null_fd < 0 || dup2(null_fd, fd) < 0) fail(errno);
+    if (null_fd < 0 || dup2(null_fd, fd) < 0) fail(kStepDevNull, errno);
     if (null_fd != fd) close(null_fd);
   }
-  // Close everything above the mapped range except the error pipe (it is
-  // close-on-exec and reports an exec failure).
-  close_range(highest + 1, error_fd - 1, 0);
-  close_range(error_fd + 1, ~0U, 0);
+  // Close everything above the mapped range (the staged copies included)
+  // except the error pipe, which is close-on-exec and reports an exec
+  // failure. A descriptor left open would leak into the child: fail instead.
+  if (error_fd > highest + 1 &&
+      close_range(highest + 1, error_fd - 1, 0) != 0) {
+    fail(kStepCloseRange, errno);
+  }
+  if (close_range(error_fd + 1, ~0U, 0) != 0) fail(kStepCloseRange, errno);
   umask(options.umask);
-  if (!options.cwd.empty() && chdir(options.cwd.c_str()) != 0) fail(errno);
+  if (!options.cwd.empty() && chdir(options.cwd.c_str()) != 0)
+    fail(kStepChdir, errno);
   execve(argv[0], argv, envp);
-  fail(errno);
+  fail(kStepExec, errno);
   _exit(127);  // Not reached: fail() exits.
 }
 
@@ -139,18 +175,27 @@ absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Spawn(
     ExecChild(options, parent, argv.data(), envp.data(), error_pipe[1]);
   }
   close(error_pipe[1]);
-  int child_errno = 0;
+  int failure[2] = {0, 0};  // The step that failed and its errno.
   ssize_t n;
   do {
-    n = read(error_pipe[0], &child_errno, sizeof(child_errno));
+    n = read(error_pipe[0], failure, sizeof(failure));
   } while (n < 0 && errno == EINTR);
   close(error_pipe[0]);
   auto child = std::unique_ptr<Subprocess>(
       new Subprocess(pid, options.new_process_group));
-  if (n == sizeof(child_errno)) {
+  if (n == sizeof(failure)) {
     child->WaitUntil(absl::InfiniteFuture());
-    return absl::FailedPreconditionError(absl::StrCat(
-        "cannot start ", options.argv[0], ": ", strerror(child_errno)));
+    if (failure[0] == kStepExec) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "cannot start ", options.argv[0], ": ", strerror(failure[1])));
+    }
+    const std::string why =
+        absl::StrCat("cannot start ", options.argv[0], ": cannot ",
+                     StepName(failure[0]), ": ", strerror(failure[1]));
+    // A missing working directory is the caller's; a step short of
+    // descriptors or processes is the machine's.
+    return failure[0] == kStepChdir ? absl::FailedPreconditionError(why)
+                                    : absl::ResourceExhaustedError(why);
   }
   return child;
 }

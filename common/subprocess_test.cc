@@ -1,6 +1,7 @@
 #include "common/subprocess.h"
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "common/frame_io.h"
@@ -80,6 +81,42 @@ TEST(SubprocessTest, ZombiesDoNotCountAsRunning) {
   absl::SleepFor(absl::Milliseconds(200));  // Exited, not yet reaped.
   EXPECT_FALSE(IsProcessRunning((*child)->pid()));
   (*child)->WaitUntil(absl::InfiniteFuture());
+}
+
+// With an open-file limit of 64 (soft and hard), descriptor numbers such as
+// 1000 cannot exist: mapping must not need them.
+TEST(SubprocessTest, SpawnsUnderALowOpenFileLimit) {
+  rlimit before;
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &before), 0);
+  rlimit low = before;
+  low.rlim_cur = 64;
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+  int out[2];
+  ASSERT_EQ(pipe(out), 0);
+  SpawnOptions options = Shell("echo mapped >&3");
+  options.fds = {{3, out[1]}};
+  auto child = Subprocess::Spawn(options);
+  setrlimit(RLIMIT_NOFILE, &before);
+  close(out[1]);
+  ASSERT_TRUE(child.ok()) << child.status();
+  auto info = (*child)->WaitUntil(absl::Now() + absl::Seconds(10));
+  char buffer[16] = {};
+  ssize_t n = read(out[0], buffer, sizeof(buffer) - 1);
+  close(out[0]);
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->exit_code, 0) << info->ToString();
+  EXPECT_EQ(std::string(buffer, n > 0 ? n : 0), "mapped\n");
+}
+
+// A step before exec that fails is an error of Spawn that names the step.
+TEST(SubprocessTest, AFailedStepBeforeExecIsNamed) {
+  SpawnOptions options = Shell("exit 0");
+  options.cwd = "/nonexistent/mfgate-no-such-directory";
+  auto child = Subprocess::Spawn(options);
+  EXPECT_EQ(child.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(child.status().message().find("change directory"),
+            std::string::npos)
+      << child.status();
 }
 
 TEST(SubprocessTest, WithEnvReplacesAVariable) {
