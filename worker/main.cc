@@ -22,6 +22,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/flags.h"
 #include "common/log.h"
+#include "common/open_files.h"
 #include "worker/engine/engine_factory.h"
 #include "worker/server/run.h"
 
@@ -47,10 +48,12 @@ ABSL_FLAG(std::string, engine_host, "",
 ABSL_FLAG(std::string, proto_path, "",
           "directory of the generated mfgate/v1/*_pb2.py (default: beside this "
           "binary)");
-ABSL_FLAG(int64_t, max_rows, 10000, "most rows a query may return");
-ABSL_FLAG(int64_t, default_limit, 100, "limit of a query that sets none");
+ABSL_FLAG(int64_t, max_rows, 10000,
+          "most rows a query may return (1 to 1,000,000)");
+ABSL_FLAG(int64_t, default_limit, 100,
+          "limit of a query that sets none (1 to --max-rows)");
 ABSL_FLAG(int64_t, startup_timeout_seconds, 300,
-          "how long the engine may take to load");
+          "how long the engine may take to load (1 to 86400)");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error");
 ABSL_FLAG(std::string, user, "",
           "user (name or UID[:GID]) to become after binding; required when "
@@ -90,7 +93,7 @@ ABSL_FLAG(std::vector<std::string>, engine_env, {},
 ABSL_FLAG(std::vector<std::string>, warehouse_ports, {},
           "TCP ports the engine may connect to (default: the profile's port)");
 ABSL_FLAG(int64_t, engine_memory_mb, 16384,
-          "address-space limit of the engine, MiB");
+          "address-space limit of the engine, MiB (256 to 4194304)");
 ABSL_FLAG(std::vector<std::string>, check_confinement, {},
           "print what the confined engine gets when it tries these "
           "(read:PATH,write:PATH,exec:PATH,connect:HOST:PORT) and exit");
@@ -107,6 +110,68 @@ std::string FlagOrEnv(const std::string& flag, const char* env,
 int Fail(const std::string& message) {
   mfgate::LogError(message);
   return 2;
+}
+
+// Descriptors the worker needs at the least: gRPC's connections and
+// threads' wake-ups, the engine's pipes, its log pipe, the listeners.
+constexpr rlim_t kNeededOpenFiles = 256;
+
+// The range of each numeric flag, checked once at start.
+struct IntFlagRange {
+  const absl::Flag<int64_t>* flag;
+  const char* name;
+  int64_t min;
+  int64_t max;
+};
+
+constexpr IntFlagRange kIntFlagRanges[] = {
+    {&FLAGS_max_rows, "--max-rows", 1, 1000000},
+    {&FLAGS_default_limit, "--default-limit", 1, 1000000},
+    {&FLAGS_startup_timeout_seconds, "--startup-timeout-seconds", 1, 86400},
+    // Below 256 MiB MetricFlow cannot even be imported.
+    {&FLAGS_engine_memory_mb, "--engine-memory-mb", 256, 4 << 20},
+};
+
+// The flags that hold HOST:PORT addresses (empty: not used).
+constexpr struct {
+  const absl::Flag<std::string>* flag;
+  const char* name;
+} kAddressFlags[] = {
+    {&FLAGS_listen, "--listen"},
+    {&FLAGS_metrics_listen, "--metrics-listen"},
+    {&FLAGS_health_listen, "--health-listen"},
+};
+
+// An error naming the first flag out of its range, or OK.
+absl::Status CheckFlagRanges() {
+  for (const IntFlagRange& range : kIntFlagRanges) {
+    const int64_t value = absl::GetFlag(*range.flag);
+    if (value < range.min || value > range.max) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(range.name, " must be between ", range.min, " and ",
+                       range.max, ", not ", value));
+    }
+  }
+  if (absl::GetFlag(FLAGS_default_limit) > absl::GetFlag(FLAGS_max_rows)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--default-limit (", absl::GetFlag(FLAGS_default_limit),
+        ") must not exceed --max-rows (", absl::GetFlag(FLAGS_max_rows), ")"));
+  }
+  for (const auto& address : kAddressFlags) {
+    const std::string value = absl::GetFlag(*address.flag);
+    if (value.empty() || absl::StartsWith(value, "unix:")) continue;
+    const size_t colon = value.rfind(':');
+    uint32_t port = 0;
+    if (colon == std::string::npos || colon == 0 ||
+        !absl::SimpleAtoi(value.substr(colon + 1), &port) || port == 0 ||
+        port > 65535) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          address.name, " must be HOST:PORT with a port from 1 to 65535",
+          address.flag == &FLAGS_listen ? " (or unix:PATH)" : "", ", not '",
+          value, "'"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -131,6 +196,14 @@ int main(int argc, char** argv) {
   }
   mfgate::SetLogFormat(format);
   signal(SIGPIPE, SIG_IGN);  // A dead engine shows as EPIPE, not a signal.
+  if (absl::Status ranges = CheckFlagRanges(); !ranges.ok()) {
+    return Fail(std::string(ranges.message()));
+  }
+  if (auto files =
+          mfgate::RaiseOpenFileLimit("mfgate-worker", kNeededOpenFiles);
+      !files.ok()) {
+    return Fail(std::string(files.status().message()));
+  }
 
   mfgate::engine::EngineSettings settings;
   const char* home = std::getenv("HOME");

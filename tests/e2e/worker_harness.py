@@ -52,8 +52,10 @@ def copy_project(source, destination, owner=None):
 class WorkerProcess:
     """A running mfgate-worker whose stderr is collected."""
 
-    def __init__(self, args, binary=WORKER, env=None):
-        self.process = subprocess.Popen([str(binary), *map(str, args)],
+    def __init__(self, args, binary=WORKER, env=None, prefix=()):
+        """`prefix`: arguments before `args` (for a `binary` such as prlimit
+        that runs the worker)."""
+        self.process = subprocess.Popen([str(binary), *map(str, prefix), *map(str, args)],
                                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                         stderr=subprocess.STDOUT, env=env)
         self._lines = []
