@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/json_text.h"
+#include "common/redact.h"
 
 namespace mfgate {
 namespace {
@@ -31,7 +32,10 @@ std::string Timestamp() {
                           absl::UTCTimeZone());
 }
 
+// Every line passes the redactor: no caller has to remember it, and the
+// lines other processes hand this one (the engine's output) are covered too.
 void WriteLine(std::string line) {
+  line = RedactSecrets(line);
   line.push_back('\n');
   ssize_t ignored = write(STDERR_FILENO, line.data(), line.size());
   (void)ignored;

@@ -2,7 +2,9 @@
 //
 // Both binaries keep stdout for protocol data (the gateway's stdio transport
 // writes MCP messages there), so every log line goes to stderr. Lines are
-// written with a single write(2), so concurrent lines never interleave.
+// written with a single write(2), so concurrent lines never interleave, and
+// each passes common/redact.h's RedactSecrets first: no credential reaches a
+// log, whoever wrote the line.
 // Thread-safe.
 #ifndef MFGATE_COMMON_LOG_H_
 #define MFGATE_COMMON_LOG_H_

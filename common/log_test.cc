@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "common/redact.h"
 #include "common/stderr_capture.h"
 #include "gtest/gtest.h"
 
@@ -42,6 +43,19 @@ TEST(LogTest, EventsCarryTheirFields) {
   });
   EXPECT_NE(text.find("INFO tool_call rows=3 tenant=acme"), std::string::npos)
       << text;
+}
+
+TEST(LogTest, CredentialsNeverReachTheLog) {
+  SetLogFormat(LogFormat::kText);
+  RegisterSecret("canary-log-31e7");
+  std::string out = CapturedStderr([] {
+    LogError("engine: connect('db', 'canary-log-31e7') failed; password=x1");
+    LogEvent(LogLevel::kInfo, "probe", {{"detail", "token: t0k3n"}});
+  });
+  EXPECT_EQ(out.find("canary-log-31e7"), std::string::npos) << out;
+  EXPECT_EQ(out.find("x1"), std::string::npos) << out;
+  EXPECT_EQ(out.find("t0k3n"), std::string::npos) << out;
+  EXPECT_NE(out.find("[REDACTED]"), std::string::npos) << out;
 }
 
 TEST(LogTest, LinesBelowTheLevelAreDropped) {

@@ -6,8 +6,8 @@
 #include "common/grpc_status.h"
 #include "common/log.h"
 #include "common/manifest_headers.h"
+#include "common/redact.h"
 #include "common/thread_cache.h"
-#include "worker/service/redact.h"
 
 namespace mfgate::service {
 namespace {
