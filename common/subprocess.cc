@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <fstream>
 
+#include "absl/base/internal/raw_logging.h"
 #include "absl/strings/str_cat.h"
 
 extern char** environ;
@@ -201,36 +202,62 @@ absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Spawn(
 }
 
 Subprocess::~Subprocess() {
-  if (!exit_.has_value()) {
-    Signal(SIGKILL);
-    WaitUntil(absl::InfiniteFuture());
-  }
+  Signal(SIGKILL);
+  Reap(/*block=*/true);
+}
+
+void Subprocess::CheckOwner() {
+  const std::thread::id self = std::this_thread::get_id();
+  std::thread::id owner;  // No owner yet: the caller becomes it.
+  if (owner_.compare_exchange_strong(owner, self) || owner == self) return;
+#ifndef NDEBUG
+  ABSL_RAW_LOG(FATAL, "child %d waited on by a thread that does not own it",
+               static_cast<int>(pid_));
+#else
+  ABSL_RAW_LOG(ERROR, "child %d waited on by a thread that does not own it",
+               static_cast<int>(pid_));
+#endif
 }
 
 void Subprocess::Signal(int signal) {
+  // Under the lock that reaping takes: once reaped, the pid may belong to
+  // another process.
+  absl::MutexLock lock(&mu_);
   if (exit_.has_value()) return;
-  if (own_group_) {
-    kill(-pid_, signal);
-  } else {
-    kill(pid_, signal);
-  }
+  kill(own_group_ ? -pid_ : pid_, signal);
 }
 
-std::optional<ExitInfo> Subprocess::TryWait() {
+bool Subprocess::HasExited() {
+  absl::MutexLock lock(&mu_);
+  if (exit_.has_value()) return true;
+  siginfo_t info{};
+  // WNOWAIT: look without reaping; the owner still collects the status.
+  return waitid(P_PID, pid_, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+         info.si_pid == pid_;
+}
+
+std::optional<ExitInfo> Subprocess::Reap(bool block) {
+  absl::MutexLock lock(&mu_);
   if (exit_.has_value()) return exit_;
   int status = 0;
   pid_t done;
   do {
-    done = waitpid(pid_, &status, WNOHANG);
+    done = waitpid(pid_, &status, block ? 0 : WNOHANG);
   } while (done < 0 && errno == EINTR);
   if (done == pid_) exit_ = DecodeWaitStatus(status);
   return exit_;
 }
 
+std::optional<ExitInfo> Subprocess::TryWait() {
+  CheckOwner();
+  return Reap(/*block=*/false);
+}
+
 std::optional<ExitInfo> Subprocess::WaitUntil(absl::Time deadline) {
+  CheckOwner();
   absl::Duration pause = absl::Milliseconds(1);
   while (true) {
-    if (auto info = TryWait()) return info;
+    if (auto info = Reap(/*block=*/false)) return info;
     if (absl::Now() >= deadline) return std::nullopt;
     absl::SleepFor(std::min(pause, deadline - absl::Now()));
     pause = std::min(pause * 2, absl::Milliseconds(50));

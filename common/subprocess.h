@@ -6,22 +6,31 @@
 // thread that spawned it (PR_SET_PDEATHSIG), and can run in its own process
 // group so that a kill reaches its descendants too.
 //
-// Thread-safety: a Subprocess may be signalled from any thread; Wait/TryWait
-// must not race with each other (one owner reaps the child).
+// Thread-safety: one owner reaps the child. The first thread that waits
+// (TryWait, WaitUntil, Terminate) becomes the owner; a wait from any other
+// thread breaks the contract and is reported (fatal in debug builds), since
+// two reapers race for the exit status and may signal a reused pid. Signal
+// and HasExited may be called from any thread: they never reap, and a signal
+// never reaches a pid after it was reaped. The destructor reaps what is left
+// and must be the last use.
 #ifndef MFGATE_COMMON_SUBPROCESS_H_
 #define MFGATE_COMMON_SUBPROCESS_H_
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 namespace mfgate {
@@ -68,25 +77,37 @@ class Subprocess {
 
   pid_t pid() const { return pid_; }
 
-  // Sends `signal` to the child (its whole group when it has one).
+  // Sends `signal` to the child (its whole group when it has one), unless it
+  // has been reaped. Any thread.
   void Signal(int signal);
 
-  // The exit info once the child has ended, without blocking; nullopt while
-  // it runs.
+  // Whether the child has ended (reaped or not), without reaping it. Any
+  // thread.
+  bool HasExited();
+
+  // The owner's: the exit info once the child has ended, without blocking;
+  // nullopt while it runs.
   std::optional<ExitInfo> TryWait();
 
-  // Waits until the child ends or `deadline` passes (nullopt then).
+  // The owner's: waits until the child ends or `deadline` passes (nullopt
+  // then).
   std::optional<ExitInfo> WaitUntil(absl::Time deadline);
 
-  // SIGTERM, then SIGKILL after `grace`; always reaps.
+  // The owner's: SIGTERM, then SIGKILL after `grace`; always reaps.
   ExitInfo Terminate(absl::Duration grace);
 
  private:
   Subprocess(pid_t pid, bool own_group) : pid_(pid), own_group_(own_group) {}
+  // Makes the calling thread the owner, or reports that it is not.
+  void CheckOwner();
+  // Reaps the child if it has ended (or, with `block`, once it does).
+  std::optional<ExitInfo> Reap(bool block);
 
   const pid_t pid_;
   const bool own_group_;
-  std::optional<ExitInfo> exit_;
+  std::atomic<std::thread::id> owner_{};
+  absl::Mutex mu_;
+  std::optional<ExitInfo> exit_ ABSL_GUARDED_BY(mu_);
 };
 
 // What a child printed on stdout and stderr (one stream), and how it ended.

@@ -4,6 +4,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <thread>
+
 #include "common/frame_io.h"
 #include "gtest/gtest.h"
 
@@ -117,6 +119,34 @@ TEST(SubprocessTest, AFailedStepBeforeExecIsNamed) {
   EXPECT_NE(child.status().message().find("change directory"),
             std::string::npos)
       << child.status();
+}
+
+TEST(SubprocessTest, HasExitedLooksWithoutReaping) {
+  auto child = Subprocess::Spawn(Shell("exit 4"));
+  ASSERT_TRUE(child.ok());
+  absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (!(*child)->HasExited() && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  ASSERT_TRUE((*child)->HasExited());
+  EXPECT_FALSE(IsProcessRunning((*child)->pid()));  // A zombie, not reaped.
+  auto info = (*child)->TryWait();  // The owner still gets the status.
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->exit_code, 4);
+}
+
+// Two threads reaping one child race for its status: the contract is
+// checked, and a second reaper stops a debug build.
+TEST(SubprocessDeathTest, ASecondReaperIsCaught) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        auto child = Subprocess::Spawn(Shell("sleep 5"));
+        (*child)->TryWait();
+        std::thread other([&] { (*child)->TryWait(); });
+        other.join();
+      },
+      "does not own it");
 }
 
 TEST(SubprocessTest, WithEnvReplacesAVariable) {

@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/json_parse.h"
+#include "common/log.h"
 #include "common/paths.h"
 #include "common/subprocess.h"
 #include "nlohmann/json.hpp"
@@ -137,6 +138,20 @@ std::vector<std::string> Launcher(const ConfinementSettings& s,
   return launcher;
 }
 
+// What the describer said went wrong: its one-line summary (its last line,
+// {"error": "..."}) when it gave one, else the end of its output.
+std::string DescriberError(absl::string_view last, const std::string& output) {
+  absl::StatusOr<nlohmann::json> said =
+      ParseJson(last, {kMaxDescriberOutput, kMaxJsonDepth});
+  if (said.ok() && said->is_object()) {
+    auto error = said->find("error");
+    if (error != said->end() && error->is_string()) {
+      return error->get<std::string>();
+    }
+  }
+  return output.size() > 2000 ? output.substr(output.size() - 2000) : output;
+}
+
 absl::StatusOr<Warehouse> DescribeWarehouse(
     const ConfinementSettings& s, const std::vector<std::string>& env) {
   SpawnOptions spawn;
@@ -156,17 +171,19 @@ absl::StatusOr<Warehouse> DescribeWarehouse(
   // The answer is the last line; what precedes it is dbt's own output.
   std::string output = run->output;
   while (!output.empty() && output.back() == '\n') output.pop_back();
+  const absl::string_view last =
+      absl::string_view(output).substr(output.rfind('\n') + 1);
   absl::StatusOr<Warehouse> found =
       run->exit.exit_code == 0
-          ? ParseWarehouse(
-                absl::string_view(output).substr(output.rfind('\n') + 1))
+          ? ParseWarehouse(last)
           : absl::InvalidArgumentError(run->exit.ToString());
   if (!found.ok()) {
-    std::string tail =
-        output.size() > 2000 ? output.substr(output.size() - 2000) : output;
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot read the dbt profile (", found.status().message(),
-                     "): ", tail));
+    // The whole output (a traceback) is for the log; the caller gets the
+    // describer's one-line summary.
+    LogWarning(absl::StrCat("describe_warehouse.py: ", output));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot read the dbt project or profile (", found.status().message(),
+        "): ", DescriberError(last, output)));
   }
   return found;
 }

@@ -43,6 +43,10 @@ class Engine {
   // How many times the engine process was started again after the first
   // start (it died, was killed, or its request outlived a deadline).
   virtual int Restarts() const { return 0; }
+
+  // Why the engine cannot start, while its starts keep failing (calls are
+  // then answered Unavailable with it at once); empty otherwise.
+  virtual std::string StartFailure() const { return ""; }
 };
 
 }  // namespace mfgate::engine

@@ -7,16 +7,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <memory>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "common/paths.h"
+#include "common/redact.h"
 #include "common/subprocess.h"
 #include "worker/engine/cli_engine.h"
 #include "worker/engine/confinement.h"
 #include "worker/engine/persistent_engine.h"
 #include "worker/engine/profile_bootstrap.h"
+#include "worker/engine/starting_engine.h"
 
 namespace mfgate::engine {
 namespace {
@@ -40,19 +43,36 @@ absl::StatusOr<std::string> ExistingDir(const std::string& path,
   return std::string(resolved);
 }
 
-absl::StatusOr<std::string> ScratchDir(const std::string& requested) {
+// The scratch directory: `requested` (made if missing, and kept), else a
+// new private one that `owned` removes when the engine is gone.
+absl::StatusOr<std::string> ScratchDir(const std::string& requested,
+                                       std::unique_ptr<TempDir>* owned) {
   if (requested.empty()) {
-    std::string pattern = "/tmp/mfgate-engine-XXXXXX";
-    if (mkdtemp(pattern.data()) == nullptr) {
-      return absl::InternalError(absl::StrCat("mkdtemp: ", strerror(errno)));
-    }
-    return pattern;
+    auto made = TempDir::Create("mfgate-engine-");
+    if (!made.ok()) return made.status();
+    *owned = std::move(*made);
+    return (*owned)->path();
   }
   if (mkdir(requested.c_str(), 0700) != 0 && errno != EEXIST) {
     return absl::InvalidArgumentError(
         absl::StrCat("scratch directory '", requested, "': ", strerror(errno)));
   }
   return requested;
+}
+
+// The values of the engine's credential variables (those a profile reads
+// with env_var(), by their names) are redacted wherever they appear.
+void RegisterIfSecret(absl::string_view name, absl::string_view value) {
+  if (IsSecretName(name)) RegisterSecret(value);
+}
+
+void RegisterSecrets(const std::vector<std::string>& env) {
+  for (const std::string& entry : env) {
+    const size_t equals = entry.find('=');
+    if (equals == std::string::npos) continue;
+    RegisterIfSecret(absl::string_view(entry).substr(0, equals),
+                     absl::string_view(entry).substr(equals + 1));
+  }
 }
 
 // Where the engine may go, and with which environment (confinement.h).
@@ -91,6 +111,7 @@ absl::StatusOr<Confinement> Confine(const EngineSettings& settings,
 
 struct Prepared {
   std::string project, profiles, scratch;
+  std::unique_ptr<TempDir> owned_scratch;  // When the worker made it.
   EngineHost host;
   Confinement confinement;
 };
@@ -103,7 +124,7 @@ absl::StatusOr<Prepared> Prepare(const EngineSettings& settings) {
   auto profiles = ExistingDir(settings.profiles_dir, "dbt profiles directory",
                               "profiles.yml");
   if (!profiles.ok()) return profiles.status();
-  auto scratch = ScratchDir(settings.tmp_dir);
+  auto scratch = ScratchDir(settings.tmp_dir, &p.owned_scratch);
   if (!scratch.ok()) return scratch.status();
   p.project = *project;
   p.profiles = *profiles;
@@ -115,20 +136,18 @@ absl::StatusOr<Prepared> Prepare(const EngineSettings& settings) {
       Confine(settings, p.host, p.project, p.profiles, p.scratch);
   if (!confinement.ok()) return confinement.status();
   p.confinement = std::move(*confinement);
+  RegisterSecrets(p.confinement.env);
   LogInfo(absl::StrCat("engine confinement: ", p.confinement.warehouse));
   return p;
 }
 
-}  // namespace
-
-absl::StatusOr<std::unique_ptr<Engine>> CreateEngine(EngineSettings settings) {
-  if (settings.kind != "persistent" && settings.kind != "cli") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--engine must be persistent or cli, not '", settings.kind, "'"));
-  }
+// Prepares and starts the engine `settings` describe, once.
+absl::StatusOr<BuiltEngine> BuildEngine(const EngineSettings& settings) {
   auto prepared = Prepare(settings);
   if (!prepared.ok()) return prepared.status();
   Prepared& p = *prepared;
+  BuiltEngine built;
+  built.scratch = std::move(p.owned_scratch);
 
   if (settings.kind == "cli") {
     CliEngineOptions cli;
@@ -146,7 +165,8 @@ absl::StatusOr<std::unique_ptr<Engine>> CreateEngine(EngineSettings settings) {
     cli.tmp_dir = p.scratch;
     cli.env = p.confinement.env;
     cli.launcher = p.confinement.launcher;
-    return std::unique_ptr<Engine>(new CliEngine(std::move(cli)));
+    built.engine = std::make_unique<CliEngine>(std::move(cli));
+    return built;
   }
 
   PersistentEngineOptions options;
@@ -164,11 +184,32 @@ absl::StatusOr<std::unique_ptr<Engine>> CreateEngine(EngineSettings settings) {
   }
   auto bootstrap = ReadProfileBootstrap(p.profiles);
   if (!bootstrap.ok()) return bootstrap.status();
+  // The profile's variables travel in the bootstrap, not the environment.
+  for (const auto& [name, value] : bootstrap->env()) {
+    RegisterIfSecret(name, value);
+  }
   options.bootstrap = bootstrap->SerializeAsString();
   options.env = p.confinement.env;
   options.cwd = p.project;
   options.startup_timeout = settings.startup_timeout;
-  return std::unique_ptr<Engine>(new PersistentEngine(std::move(options)));
+  options.min_start_backoff = settings.min_retry;
+  options.max_start_backoff = settings.max_retry;
+  built.engine = std::make_unique<PersistentEngine>(std::move(options));
+  return built;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Engine>> CreateEngine(EngineSettings settings) {
+  if (settings.kind != "persistent" && settings.kind != "cli") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--engine must be persistent or cli, not '", settings.kind, "'"));
+  }
+  const absl::Duration min_retry = settings.min_retry;
+  const absl::Duration max_retry = settings.max_retry;
+  return std::unique_ptr<Engine>(new StartingEngine(
+      [settings = std::move(settings)] { return BuildEngine(settings); },
+      min_retry, max_retry));
 }
 
 absl::StatusOr<std::string> CheckConfinement(

@@ -1,9 +1,12 @@
-// Builds the worker's engine from its settings, validated once at start-up.
+// Builds the worker's engine from its settings.
 //
-// Checks the dbt project and profiles directories, prepares a private (0700)
-// scratch directory, locates the engine host (host_locator.h), prepares the
-// engine's confinement (confinement.h) and returns a running PersistentEngine
-// or a CliEngine, both started through mfgate-sandbox. Stateless; safe from any
+// CreateEngine returns at once a StartingEngine (starting_engine.h) that, on
+// a thread of its own, checks the dbt project and profiles directories,
+// prepares a private (0700) scratch directory (removed with the engine),
+// locates the engine host (host_locator.h), prepares the engine's
+// confinement (confinement.h) and starts a PersistentEngine or a CliEngine,
+// both through mfgate-sandbox; a step that fails is tried again with a
+// backoff while calls are answered with its cause. Stateless; safe from any
 // thread.
 #ifndef MFGATE_WORKER_ENGINE_ENGINE_FACTORY_H_
 #define MFGATE_WORKER_ENGINE_ENGINE_FACTORY_H_
@@ -30,6 +33,10 @@ struct EngineSettings {
   std::string tmp_dir;  // Scratch; default a new private temp directory.
   EngineHost host;      // Empty fields are located.
   absl::Duration startup_timeout = absl::Minutes(5);
+  // Backoff of a preparation or engine start that failed (a broken project
+  // or profile): from min, doubling to max.
+  absl::Duration min_retry = absl::Seconds(5);
+  absl::Duration max_retry = absl::Minutes(5);
   // Run the engine under mfgate-sandbox (confinement.h). Off only for
   // kernels or containers that cannot apply it; the worker logs it loudly.
   bool confine = true;
@@ -41,6 +48,8 @@ struct EngineSettings {
   sandbox::FileSystem file_system = sandbox::FileSystem::kAuto;
 };
 
+// The engine; fails only for settings that can never work (an unknown
+// --engine kind).
 absl::StatusOr<std::unique_ptr<Engine>> CreateEngine(EngineSettings settings);
 
 // Runs check_confinement.py with `attempts` in place of the engine, under the

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/backoff.h"
 #include "common/frame_io.h"
 #include "common/log.h"
 
@@ -48,13 +49,9 @@ PersistentEngine::~PersistentEngine() {
   {
     absl::MutexLock lock(&mu_);
     state_ = State::kShutdown;
-    // End of input asks the engine to exit cleanly; a kill follows if not.
+    // End of input asks the engine to exit cleanly; the supervisor kills it
+    // if it does not, and reaps it.
     CloseFds();
-    if (process_ != nullptr &&
-        !process_->WaitUntil(absl::Now() + kExitGrace).has_value()) {
-      process_->Signal(SIGKILL);
-    }
-    process_.reset();
   }
   supervisor_.join();
 }
@@ -91,6 +88,11 @@ int PersistentEngine::starts() const {
 
 int PersistentEngine::Restarts() const { return std::max(0, starts() - 1); }
 
+std::string PersistentEngine::StartFailure() const {
+  absl::MutexLock lock(&mu_);
+  return failed_starts_ > 0 ? last_error_ : "";
+}
+
 pid_t PersistentEngine::pid() const {
   absl::MutexLock lock(&mu_);
   return process_ != nullptr ? process_->pid() : 0;
@@ -103,19 +105,11 @@ void PersistentEngine::CloseFds() {
 }
 
 void PersistentEngine::Break(const std::string& why) {
-  if (process_ != nullptr) {
-    // The process may have died by itself: report how, before killing it.
-    std::optional<ExitInfo> exit = process_->TryWait();
-    process_->Signal(SIGKILL);
-    if (!exit.has_value()) exit = process_->WaitUntil(absl::InfiniteFuture());
-    last_error_ = absl::StrCat(why, " (engine process ", exit->ToString(), ")");
-  } else {
-    last_error_ = why;
-  }
-  process_.reset();
+  if (state_ == State::kBroken || state_ == State::kShutdown) return;
+  if (process_ != nullptr) process_->Signal(SIGKILL);
   CloseFds();
-  if (state_ != State::kShutdown) state_ = State::kBroken;
-  LogWarning(absl::StrCat("engine: ", last_error_, "; restarting"));
+  break_reason_ = why;
+  state_ = State::kBroken;
 }
 
 absl::Status PersistentEngine::StartProcess() {
@@ -151,7 +145,10 @@ absl::Status PersistentEngine::StartProcess() {
     if (child.ok()) (*child)->Terminate(absl::Seconds(2));
     absl::MutexLock lock(&mu_);
     last_error_ = std::string(status.message());
-    if (state_ != State::kShutdown) state_ = State::kBroken;
+    if (state_ != State::kShutdown) {
+      ++failed_starts_;
+      state_ = State::kBroken;  // Wakes callers: they get the cause now.
+    }
     return status;
   };
   if (!child.ok()) return fail(child.status());
@@ -159,8 +156,9 @@ absl::Status PersistentEngine::StartProcess() {
                               ? absl::OkStatus()
                               : WriteFrame(requests[1], options_.bootstrap);
       !sent.ok()) {
-    return fail(absl::UnavailableError(absl::StrCat(
-        "engine failed to start: cannot send its profile: ", sent.message())));
+    return fail(absl::UnavailableError(
+        absl::StrCat("the engine did not start: cannot send its profile: ",
+                     sent.message())));
   }
 
   auto frame = ReadFrame(responses[0], options_.max_response_bytes,
@@ -172,31 +170,34 @@ absl::Status PersistentEngine::StartProcess() {
     std::optional<ExitInfo> exit =
         (*child)->WaitUntil(absl::Now() + absl::Milliseconds(200));
     return fail(absl::UnavailableError(absl::StrCat(
-        "engine failed to start: ", frame.status().message(),
+        "the engine did not start: ", frame.status().message(),
         exit.has_value() ? absl::StrCat(" (", exit->ToString(), ")") : "")));
   }
   v1::EngineResponse hello;
   if (!hello.ParseFromString(*frame)) {
     return fail(
-        absl::UnavailableError("engine sent an unreadable first frame"));
+        absl::UnavailableError("the engine sent an unreadable first frame"));
   }
   if (hello.has_error()) {
     return fail(absl::UnavailableError(
-        absl::StrCat("engine failed to start: ", hello.error().message())));
+        absl::StrCat("the engine cannot start: ", hello.error().message())));
   }
   if (!hello.has_ready()) {
-    return fail(absl::UnavailableError("engine's first frame is not `ready`"));
+    return fail(
+        absl::UnavailableError("the engine's first frame is not `ready`"));
   }
   absl::MutexLock lock(&mu_);
   if (state_ == State::kShutdown) {
     close(requests[1]);
     close(responses[0]);
+    (*child)->Terminate(kExitGrace);
     return absl::CancelledError("shutting down");
   }
   process_ = std::move(*child);
   to_engine_ = requests[1];
   from_engine_ = responses[0];
   ready_info_ = hello.ready();
+  failed_starts_ = 0;
   last_error_.clear();
   state_ = State::kReady;
   LogInfo(absl::StrCat("engine: ready in ",
@@ -207,35 +208,68 @@ absl::Status PersistentEngine::StartProcess() {
   return absl::OkStatus();
 }
 
-void PersistentEngine::Supervise() {
-  absl::Duration backoff = options_.min_backoff;
-  while (true) {
-    absl::Time started = absl::Now();
-    absl::Status status = StartProcess();
+void PersistentEngine::Monitor() {
+  Subprocess* child;
+  bool shutdown;
+  {
     absl::MutexLock lock(&mu_);
-    if (status.ok()) {
-      auto stopped = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return state_ == State::kBroken || state_ == State::kShutdown;
-      };
-      while (!stopped()) {
-        mu_.AwaitWithTimeout(absl::Condition(&stopped), kLivenessInterval);
-        if (state_ == State::kReady && process_ != nullptr &&
-            process_->TryWait().has_value()) {
-          Break("engine process exited while idle");
-        }
+    auto stopped = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return state_ == State::kBroken || state_ == State::kShutdown;
+    };
+    while (!stopped()) {
+      mu_.AwaitWithTimeout(absl::Condition(&stopped), kLivenessInterval);
+      if (state_ == State::kReady && process_->HasExited()) {
+        Break("the engine process exited while idle");
       }
-      if (absl::Now() - started > kHealthyRun) backoff = options_.min_backoff;
-    } else if (state_ != State::kShutdown) {
-      LogWarning(absl::StrCat("engine: ", status.message()));
     }
+    child = process_.get();
+    shutdown = state_ == State::kShutdown;
+  }
+  // Reaped without the lock: only this thread changes process_.
+  std::optional<ExitInfo> exit;
+  if (shutdown) exit = child->WaitUntil(absl::Now() + kExitGrace);
+  if (!exit.has_value()) {
+    child->Signal(SIGKILL);
+    exit = child->WaitUntil(absl::InfiniteFuture());
+  }
+  absl::MutexLock lock(&mu_);
+  if (!shutdown) {
+    last_error_ =
+        absl::StrCat(break_reason_, " (engine process ", exit->ToString(), ")");
+    LogWarning(absl::StrCat("engine: ", last_error_, "; restarting"));
+  }
+  process_.reset();
+  ++reaped_;
+}
+
+void PersistentEngine::Supervise() {
+  Backoff restart(options_.min_backoff, options_.max_backoff);
+  Backoff retry(options_.min_start_backoff, options_.max_start_backoff);
+  while (true) {
+    const absl::Time started = absl::Now();
+    absl::Duration wait;
+    if (absl::Status status = StartProcess(); status.ok()) {
+      retry.Reset();
+      Monitor();
+      if (absl::Now() - started > kHealthyRun) restart.Reset();
+      wait = restart.Next();
+    } else {
+      wait = retry.Next();
+      absl::MutexLock lock(&mu_);
+      if (state_ != State::kShutdown) {
+        LogWarning(absl::StrCat("engine: ", status.message(),
+                                "; trying again in ",
+                                absl::FormatDuration(wait)));
+      }
+    }
+    absl::MutexLock lock(&mu_);
     auto shutdown = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return state_ == State::kShutdown;
     };
     if (shutdown()) return;
-    mu_.AwaitWithTimeout(absl::Condition(&shutdown), backoff);
+    mu_.AwaitWithTimeout(absl::Condition(&shutdown), wait);
     if (shutdown()) return;
     state_ = State::kStarting;
-    backoff = std::min(backoff * 2, options_.max_backoff);
   }
 }
 
@@ -262,16 +296,22 @@ absl::StatusOr<v1::EngineResponse> PersistentEngine::CallOnce(
   int to_engine, from_engine;
   {
     absl::MutexLock lock(&mu_);
-    auto can_run = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return state_ == State::kReady || state_ == State::kShutdown;
+    // Ready, shut down, or broken by a start that failed: nothing to wait
+    // for (the next start is minutes away at worst, and may fail again).
+    auto settled = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return state_ == State::kReady || state_ == State::kShutdown ||
+             failed_starts_ > 0;
     };
     while (true) {
       // A process killed while idle is noticed here, before a request is
       // sent to it, rather than at the supervisor's next look.
-      if (state_ == State::kReady && process_->TryWait().has_value()) {
-        Break("engine process exited while idle");
+      if (state_ == State::kReady && process_->HasExited()) {
+        Break("the engine process exited while idle");
       }
-      if (can_run()) break;
+      if (state_ == State::kReady) break;
+      if (state_ == State::kShutdown)
+        return absl::UnavailableError("the engine is shutting down");
+      if (failed_starts_ > 0) return absl::UnavailableError(last_error_);
       if (cancelled && cancelled())
         return absl::CancelledError("request cancelled");
       absl::Time now = absl::Now();
@@ -283,11 +323,9 @@ absl::StatusOr<v1::EngineResponse> PersistentEngine::CallOnce(
         return absl::DeadlineExceededError(
             absl::StrCat("deadline exceeded while waiting: ", why));
       }
-      mu_.AwaitWithDeadline(absl::Condition(&can_run),
+      mu_.AwaitWithDeadline(absl::Condition(&settled),
                             std::min(deadline, now + kWaitSlice));
     }
-    if (state_ == State::kShutdown)
-      return absl::UnavailableError("engine is shutting down");
     state_ = State::kBusy;
     framed.set_id(next_id_++);
     // The warehouse's statement timeout, where it has one.
@@ -314,10 +352,19 @@ absl::StatusOr<v1::EngineResponse> PersistentEngine::CallOnce(
       case absl::StatusCode::kCancelled:
         Break("a request was cancelled");
         return absl::CancelledError("request cancelled; the query was stopped");
-      default:
+      default: {
+        // The supervisor reaps the process: wait (briefly) for how it ended.
+        const uint64_t reaped = reaped_;
         Break(absl::StrCat("lost the engine: ", frame.status().message()));
-        return absl::UnavailableError(absl::StrCat(
-            "the engine stopped while serving the request: ", last_error_));
+        auto told = [this, reaped]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+          return reaped_ != reaped || state_ == State::kShutdown;
+        };
+        mu_.AwaitWithDeadline(absl::Condition(&told),
+                              std::min(deadline, absl::Now() + kExitGrace));
+        return absl::UnavailableError(
+            absl::StrCat("the engine stopped while serving the request: ",
+                         told() ? last_error_ : break_reason_));
+      }
     }
   }
   if (!response.ParseFromString(*frame) || response.id() != framed.id()) {

@@ -2,14 +2,24 @@
 //
 // The process (the Python host in worker/engine/host) gets its profile as a
 // first frame, loads MetricFlow once and then answers framed EngineRequests
-// one at a time: requests go to its stdin, responses come back on its fd 3, and
-// its stdout/stderr are the worker's stderr. A supervisor thread starts the
-// process, waits for its `ready` frame, and restarts it with exponential
-// backoff whenever it dies. A request that overruns its deadline or is
-// cancelled kills the process (the only way to stop a running query) and the
+// one at a time: requests go to its stdin, responses come back on its fd 3,
+// and its stdout/stderr become log lines of the worker. A supervisor thread
+// starts the process, waits for its `ready` frame, and starts it again
+// whenever it dies. A request that overruns its deadline or is cancelled
+// kills the process (the only way to stop a running query) and the
 // supervisor starts a fresh one.
 //
-// Thread-safe. Calls are serialized: one request in flight per process.
+// Two backoffs: after a process that served dies, the next start follows
+// soon (min_backoff, doubling to max_backoff); after a start that fails (a
+// broken project or profile, an invalid semantic model, a locked database
+// file) the next attempt waits min_start_backoff, doubling to
+// max_start_backoff, since retrying rarely fixes those and each attempt may
+// run `dbt parse`. While starts fail, calls are answered at once with the
+// cause (Unavailable) rather than waiting for their deadline.
+//
+// Thread-safe. Calls are serialized: one request in flight per process. The
+// supervisor thread alone spawns, waits on and reaps the process
+// (common/subprocess.h); callers only signal it.
 #ifndef MFGATE_WORKER_ENGINE_PERSISTENT_ENGINE_H_
 #define MFGATE_WORKER_ENGINE_PERSISTENT_ENGINE_H_
 
@@ -40,9 +50,14 @@ struct PersistentEngineOptions {
   std::string cwd;
   // How long a start (MetricFlow load, dbt parse) may take.
   absl::Duration startup_timeout = absl::Minutes(5);
-  // Restart backoff: doubles from min to max; resets after a healthy minute.
+  // Restart backoff after a process that served died: doubles from min to
+  // max; resets after a healthy minute.
   absl::Duration min_backoff = absl::Milliseconds(250);
   absl::Duration max_backoff = absl::Seconds(30);
+  // Backoff after a start that failed: doubles from min to max; resets once
+  // a start succeeds.
+  absl::Duration min_start_backoff = absl::Seconds(5);
+  absl::Duration max_start_backoff = absl::Minutes(5);
   // Largest response frame accepted from the engine.
   size_t max_response_bytes = 64u << 20;
 };
@@ -61,6 +76,7 @@ class PersistentEngine final : public Engine {
   std::string Describe() const override;
   std::string ManifestSha256() const override;
   int Restarts() const override;
+  std::string StartFailure() const override;
 
   // What the engine reported when it last became ready.
   std::optional<v1::EngineReady> ready_info() const;
@@ -75,11 +91,15 @@ class PersistentEngine final : public Engine {
   absl::StatusOr<v1::EngineResponse> CallOnce(
       const v1::EngineRequest& request, absl::Time deadline,
       const std::function<bool()>& cancelled);
+  // The supervisor thread: starts, watches, reaps and restarts the process.
   void Supervise();
   // Starts one process and waits for its ready frame. Returns the error that
-  // stopped it, if any.
+  // stopped it, if any (the process is then reaped).
   absl::Status StartProcess();
-  // Kills the current process and marks the engine broken, recording `why`.
+  // Until the process breaks or the engine shuts down; then reaps it.
+  void Monitor();
+  // Kills the current process and marks the engine broken, recording `why`;
+  // the supervisor reaps it. Never waits.
   void Break(const std::string& why) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void CloseFds() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -90,11 +110,17 @@ class PersistentEngine final : public Engine {
 
   mutable absl::Mutex mu_;
   State state_ ABSL_GUARDED_BY(mu_) = State::kStarting;
+  // Set and reset by the supervisor only.
   std::unique_ptr<Subprocess> process_ ABSL_GUARDED_BY(mu_);
   int to_engine_ ABSL_GUARDED_BY(mu_) = -1;    // The process's stdin.
   int from_engine_ ABSL_GUARDED_BY(mu_) = -1;  // The process's fd 3.
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
   int starts_ ABSL_GUARDED_BY(mu_) = 0;
+  // Starts that failed in a row; while > 0, calls fail at once.
+  int failed_starts_ ABSL_GUARDED_BY(mu_) = 0;
+  // Processes reaped so far (a caller that broke one waits for its status).
+  uint64_t reaped_ ABSL_GUARDED_BY(mu_) = 0;
+  std::string break_reason_ ABSL_GUARDED_BY(mu_);
   std::string last_error_ ABSL_GUARDED_BY(mu_);
   std::optional<v1::EngineReady> ready_info_ ABSL_GUARDED_BY(mu_);
 

@@ -131,15 +131,38 @@ TEST(PersistentEngineTest, HostileFramesAreRefusedAndTheEngineRestarted) {
   }
 }
 
-TEST(PersistentEngineTest, StartFailureIsReportedToWaitingCallers) {
+// A start that fails (a broken profile, say) is not waited out: callers get
+// the cause at once, and keep getting it while the starts fail.
+TEST(PersistentEngineTest, CallsFailAtOnceWithTheCauseWhileStartsFail) {
   PersistentEngine engine(FakeEngine("fail-start"));
-  auto response =
-      engine.Call(ListMetrics(), In(absl::Milliseconds(500)), nullptr);
-  EXPECT_EQ(response.status().code(), absl::StatusCode::kDeadlineExceeded);
+  absl::Time start = absl::Now();
+  auto response = engine.Call(ListMetrics(), In(absl::Seconds(30)), nullptr);
+  EXPECT_EQ(response.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_NE(response.status().message().find("profile not found"),
             std::string::npos)
       << response.status();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  EXPECT_NE(engine.StartFailure().find("profile not found"), std::string::npos);
+  for (int i = 0; i < 5; ++i) {
+    start = absl::Now();
+    response = engine.Call(ListMetrics(), In(absl::Seconds(30)), nullptr);
+    EXPECT_EQ(response.status().code(), absl::StatusCode::kUnavailable);
+    EXPECT_LT(absl::Now() - start, absl::Milliseconds(100));
+  }
   EXPECT_FALSE(engine.Ready());
+}
+
+// Starts that fail are retried on the longer backoff, not hot.
+TEST(PersistentEngineTest, FailedStartsAreRetriedWithBackoff) {
+  PersistentEngineOptions options = FakeEngine("fail-start");
+  options.min_start_backoff = absl::Milliseconds(200);
+  options.max_start_backoff = absl::Milliseconds(400);
+  PersistentEngine engine(options);
+  absl::SleepFor(absl::Seconds(2));
+  // At 0, 0.2, 0.6, 1.0, 1.4, 1.8 s: six at most (the restart backoff of
+  // a crash, 20 ms here, would have made dozens).
+  EXPECT_GE(engine.starts(), 2);
+  EXPECT_LE(engine.starts(), 6);
 }
 
 TEST(PersistentEngineTest, DestructionDuringAStartDoesNotHang) {

@@ -65,8 +65,6 @@ void ServeUntilStopped(const std::vector<grpc::Server*>& servers,
                        engine::Engine* engine, service::WorkerService* service,
                        std::atomic<bool>* engine_ready,
                        std::atomic<int>* engine_restarts) {
-  signal(SIGTERM, OnSignal);
-  signal(SIGINT, OnSignal);
   auto set_serving = [&servers](bool serving) {
     for (grpc::Server* server : servers) {
       server->GetHealthCheckService()->SetServingStatus(serving);
@@ -105,6 +103,12 @@ std::unique_ptr<grpc::Server> StartHealthServer(const std::string& address) {
 }  // namespace
 
 int RunWorker(const WorkerOptions& options) {
+  // From the start: a SIGTERM while the worker binds or prepares its engine
+  // also ends in the orderly shutdown below, which removes what the worker
+  // made (its socket, the engine's scratch directory). The handler only sets
+  // a flag.
+  signal(SIGTERM, OnSignal);
+  signal(SIGINT, OnSignal);
   if (options.listen.empty()) {
     return Fail("--listen is required (unix:PATH or HOST:PORT)");
   }

@@ -13,9 +13,9 @@ class ManifestBroadcast::Watcher final
  public:
   explicit Watcher(ManifestBroadcast* owner) : owner_(owner) {}
 
-  void Send(const std::string& sha256) {
+  void Send(const v1::ManifestState& state) {
     absl::MutexLock lock(&mu_);
-    pending_ = sha256;
+    pending_ = state;
     has_pending_ = true;
     StartNextWrite();
   }
@@ -53,7 +53,7 @@ class ManifestBroadcast::Watcher final
  private:
   void StartNextWrite() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (writing_ || ending_ || !has_pending_) return;
-    out_.set_manifest_sha256(pending_);
+    out_ = pending_;
     has_pending_ = false;
     writing_ = true;
     StartWrite(&out_);
@@ -62,7 +62,7 @@ class ManifestBroadcast::Watcher final
   ManifestBroadcast* const owner_;
   absl::Mutex mu_;
   v1::ManifestState out_ ABSL_GUARDED_BY(mu_);  // Read by gRPC until written.
-  std::string pending_ ABSL_GUARDED_BY(mu_);
+  v1::ManifestState pending_ ABSL_GUARDED_BY(mu_);
   bool has_pending_ ABSL_GUARDED_BY(mu_) = false;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool ending_ ABSL_GUARDED_BY(mu_) = false;
@@ -83,13 +83,17 @@ class Refusal final : public grpc::ServerWriteReactor<v1::ManifestState> {
 
 }  // namespace
 
-void ManifestBroadcast::Publish(const std::string& sha256) {
+void ManifestBroadcast::Publish(const std::string& sha256,
+                                const std::string& engine_error) {
   const absl::Time now = absl::Now();
   absl::MutexLock lock(&mu_);
-  if (closed_ || (sha256 == current_ && now - last_sent_ < heartbeat_)) return;
-  current_ = sha256;
+  const bool same = sha256 == current_.manifest_sha256() &&
+                    engine_error == current_.engine_error();
+  if (closed_ || (same && now - last_sent_ < heartbeat_)) return;
+  current_.set_manifest_sha256(sha256);
+  current_.set_engine_error(engine_error);
   last_sent_ = now;
-  for (Watcher* watcher : watchers_) watcher->Send(sha256);
+  for (Watcher* watcher : watchers_) watcher->Send(current_);
 }
 
 grpc::ServerWriteReactor<v1::ManifestState>* ManifestBroadcast::Watch() {

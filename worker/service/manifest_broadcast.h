@@ -33,10 +33,10 @@ class ManifestBroadcast {
       : heartbeat_(heartbeat) {}
   ~ManifestBroadcast() { Close(); }
 
-  // Sets the engine's manifest hash (empty while it is not serving). Every
-  // watcher is sent it when it changed, or when the last send is `heartbeat`
-  // old.
-  void Publish(const std::string& sha256);
+  // Sets the engine's manifest hash (empty while it is not serving) and why
+  // it cannot start (empty unless its starts fail). Every watcher is sent
+  // both when they changed, or when the last send is `heartbeat` old.
+  void Publish(const std::string& sha256, const std::string& engine_error = "");
 
   // The reactor of one WatchManifest call.
   grpc::ServerWriteReactor<v1::ManifestState>* Watch();
@@ -55,7 +55,7 @@ class ManifestBroadcast {
 
   const absl::Duration heartbeat_;
   mutable absl::Mutex mu_;
-  std::string current_ ABSL_GUARDED_BY(mu_);
+  v1::ManifestState current_ ABSL_GUARDED_BY(mu_);
   absl::Time last_sent_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   absl::flat_hash_set<Watcher*> watchers_ ABSL_GUARDED_BY(mu_);

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/field_error.h"
 #include "common/grpc_status.h"
 #include "common/log.h"
 #include "common/manifest_headers.h"
@@ -36,6 +37,16 @@ void EnforceCaps(const ServiceOptions& options, v1::QueryResponse* query) {
 std::string CacheVersionOf(const std::string& manifest,
                            const engine::Engine& engine) {
   return absl::StrCat(manifest, "#", engine.Restarts());
+}
+
+// Every error leaves the worker through here: redacted of credentials and
+// install paths (common/redact.h), then bounded for the wire
+// (common/grpc_status.h).
+grpc::Status ToCaller(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  return ToGrpcStatus(
+      WithErrorContext(absl::Status(status.code(), ForCaller(status.message())),
+                       ErrorField(status), ErrorSuggestions(status)));
 }
 
 }  // namespace
@@ -99,7 +110,7 @@ grpc::Status WorkerService::RunOnEngine(
     engine = engine_.load();
   }
   if (engine == nullptr) {
-    return ToGrpcStatus(
+    return ToCaller(
         absl::UnavailableError("the worker is still starting its engine"));
   }
   const std::string manifest = engine->ManifestSha256();
@@ -114,17 +125,13 @@ grpc::Status WorkerService::RunOnEngine(
     cache_.Store(version, cache_key, *response);
     context->AddInitialMetadata(kManifestHeader, manifest);
   }
-  if (!response.ok()) return ToGrpcStatus(response.status());
-  if (response->has_error()) {
-    v1::ErrorDetail detail = response->error();
-    detail.set_message(RedactSecrets(detail.message()));
-    return ToGrpcStatus(FromErrorDetail(detail));
-  }
+  if (!response.ok()) return ToCaller(response.status());
+  if (response->has_error())
+    return ToCaller(FromErrorDetail(response->error()));
   if (response->response_case() != expected) {
     LogError(absl::StrCat("engine answered case ", response->response_case(),
                           " to a request for case ", expected));
-    return ToGrpcStatus(
-        absl::InternalError("the engine sent the wrong answer"));
+    return ToCaller(absl::InternalError("the engine sent the wrong answer"));
   }
   *reply = std::move(*response);
   return grpc::Status::OK;
@@ -183,7 +190,7 @@ grpc::ServerUnaryReactor* WorkerService::Serve(
   absl::StatusOr<Request> canonical =
       validate::Canonicalize(request, options_.limits);
   if (!canonical.ok()) {
-    complete(ToGrpcStatus(canonical.status()), nullptr);
+    complete(ToCaller(canonical.status()), nullptr);
     return reactor;
   }
   v1::EngineRequest engine_request;
@@ -310,8 +317,12 @@ grpc::ServerWriteReactor<v1::ManifestState>* WorkerService::WatchManifest(
 
 void WorkerService::PublishManifest(bool serving) {
   engine::Engine* engine = engine_.load();
-  manifests_.Publish(serving && engine != nullptr ? engine->ManifestSha256()
-                                                  : "");
+  if (engine == nullptr) {
+    manifests_.Publish("");
+    return;
+  }
+  manifests_.Publish(serving ? engine->ManifestSha256() : "",
+                     ForCaller(engine->StartFailure()));
 }
 
 }  // namespace mfgate::service

@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import sys
+import traceback
 
 
 def database_file(project, path):
@@ -106,10 +107,22 @@ def main(argv):
     os.chdir(project)
     real_stdout = sys.stdout
     sys.stdout = sys.stderr  # Whatever dbt prints stays out of the answer.
-    found = (describe_plainly(project, profiles, args.target)
-             or describe(project, profiles, args.target))
+    try:
+        found = (describe_plainly(project, profiles, args.target)
+                 or describe(project, profiles, args.target))
+    except Exception as error:  # noqa: BLE001 - reported, not raised.
+        # The traceback is for the worker's log; the last line, the cause
+        # alone, is what callers are told.
+        traceback.print_exc()
+        real_stdout.write(json.dumps({"error": error_summary(error)}) + "\n")
+        return 1
     real_stdout.write(json.dumps(found) + "\n")
     return 0
+
+
+def error_summary(error):
+    """One line: the exception's type and message, whitespace collapsed."""
+    return f"{type(error).__name__}: {' '.join(str(error).split())}"[:2000]
 
 
 if __name__ == "__main__":

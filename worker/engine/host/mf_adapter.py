@@ -80,9 +80,20 @@ def ensure_fresh_manifest(project, profiles, target):
     command = ["parse", "--project-dir", str(project), "--profiles-dir", str(profiles)]
     if target:
         command += ["--target", target]
-    parsed = dbtRunner().invoke(command)
+    said = []
+    parsed = dbtRunner(callbacks=[failures_into(said)]).invoke(command)
     if not parsed.success:
-        raise RuntimeError(f"dbt parse failed: {parsed.exception or 'see the log above'}")
+        raise RuntimeError("dbt parse failed: " + (
+            " ".join(said)[:1500] or str(parsed.exception or "see the log above")))
+
+
+def failures_into(said):
+    """A dbt event callback that keeps, on one line each, what dbt says about
+    a failure (its error events): the cause, not the progress."""
+    def keep(event):
+        if event.info.level == "error":
+            said.append(" ".join(event.info.msg.split()))
+    return keep
 
 
 def parse_time(text):
@@ -171,6 +182,7 @@ class Adapter:
         try:
             handler(getattr(request, kind), getattr(response, kind), request)
         except InvalidQueryException as error:
+            response.ClearField(kind)  # A failed request has no answer.
             text = str(error)
             code, field = self._classify(text)
             self._fail(response, code, summary_of(text), field, suggestions_of(text))

@@ -91,10 +91,12 @@ def main(argv):
         import mf_adapter  # Imports dbt and MetricFlow: after isolate_stdout.
         adapter = mf_adapter.Adapter.load(args, worker_pb2, bootstrap)
     except Exception as error:  # Start-up failed: say why, then exit.
+        # The traceback (frames, no local values) goes to the worker's log;
+        # the worker's callers get the cause alone, on one line.
         traceback.print_exc()
         failure = engine_pb2.EngineResponse()
         failure.error.code = worker_pb2.ErrorDetail.ENGINE_UNAVAILABLE
-        failure.error.message = f"{type(error).__name__}: {error}"[:4000]
+        failure.error.message = f"{type(error).__name__}: {' '.join(str(error).split())}"[:2000]
         write_frame(frames, failure)
         return 1
 
