@@ -6,6 +6,7 @@
 #include <sstream>
 #include <string>
 
+#include "absl/time/clock.h"
 #include "common/stderr_capture.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -55,6 +56,26 @@ TEST(LineForwarderTest, OverlongLinesGoOutInPieces) {
   EXPECT_EQ(xs, 40000u);        // Nothing lost.
   ASSERT_EQ(tails.size(), 4u);  // 16 KiB + 16 KiB + the rest, then "ok".
   EXPECT_EQ(tails.back(), "child: ok");
+}
+
+// A worker's lines are log lines already: relayed as they are, and its last
+// error remembered (it says why the worker stopped).
+TEST(LineForwarderTest, RelayKeepsLinesAndTheLastError) {
+  std::string last_error;
+  std::string out = CapturedStderr([&] {
+    auto forwarder = LineForwarder::Relay();
+    ASSERT_TRUE(forwarder.ok());
+    Write((*forwarder)->write_fd(),
+          "2026-01-01T00:00:00.000Z mfgate-worker ERROR first\n"
+          "{\"level\":\"error\",\"msg\":\"--max-rows must be between\"}\n"
+          "2026-01-01T00:00:00.000Z mfgate-worker INFO fine password=pw1\n");
+    (*forwarder)->WaitForwarded(absl::Seconds(5));
+    last_error = (*forwarder)->TakeLastError();
+    EXPECT_EQ((*forwarder)->TakeLastError(), "");
+  });
+  EXPECT_EQ(last_error, "--max-rows must be between");
+  EXPECT_NE(out.find("mfgate-worker ERROR first\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find("pw1"), std::string::npos) << out;
 }
 
 }  // namespace

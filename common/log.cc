@@ -117,6 +117,23 @@ void Log(LogLevel level, absl::string_view message) {
                          " ", message));
 }
 
+void LogRaw(absl::string_view line) { WriteLine(std::string(line)); }
+
+std::optional<std::string> ErrorMessageOf(absl::string_view line) {
+  if (!line.empty() && line.front() == '{') {
+    nlohmann::json parsed = nlohmann::json::parse(line, nullptr, false);
+    if (parsed.is_object() && parsed.value("level", "") == "error" &&
+        parsed.contains("msg") && parsed["msg"].is_string()) {
+      return parsed["msg"].get<std::string>();
+    }
+    return std::nullopt;
+  }
+  constexpr absl::string_view kError = " ERROR ";
+  const size_t at = line.find(kError);
+  if (at == absl::string_view::npos) return std::nullopt;
+  return std::string(line.substr(at + kError.size()));
+}
+
 void LogEvent(LogLevel level, absl::string_view event,
               const nlohmann::json& fields) {
   if (static_cast<int>(level) < g_level.load()) return;

@@ -9,6 +9,9 @@
 #ifndef MFGATE_COMMON_LOG_H_
 #define MFGATE_COMMON_LOG_H_
 
+#include <optional>
+#include <string>
+
 #include "absl/strings/string_view.h"
 #include "nlohmann/json.hpp"
 
@@ -37,6 +40,13 @@ void Log(LogLevel level, absl::string_view message);
 // sit beside "event" at the top level; in text they follow as key=value.
 void LogEvent(LogLevel level, absl::string_view event,
               const nlohmann::json& fields);
+// Writes `line`, a log line another mfgate process already formatted (a
+// spawned worker's), as it is (redacted like every line).
+void LogRaw(absl::string_view line);
+// The message of `line` when it is an error line of an mfgate process, in
+// either format ("... mfgate-worker ERROR message", or JSON with "level":
+// "error"); nullopt otherwise.
+std::optional<std::string> ErrorMessageOf(absl::string_view line);
 inline void LogDebug(absl::string_view m) { Log(LogLevel::kDebug, m); }
 inline void LogInfo(absl::string_view m) { Log(LogLevel::kInfo, m); }
 inline void LogWarning(absl::string_view m) { Log(LogLevel::kWarning, m); }

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "common/redact.h"
 
 namespace mfgate {
 
@@ -18,12 +19,16 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(
                                  [sessions = &gateway->open_sessions_] {
                                    return static_cast<double>(sessions->load());
                                  });
-  tools::MetricFlowToolsOptions options;
-  options.call_timeout = config.call_timeout;
-  options.list_timeout = config.list_timeout;
   for (const config::TenantConfig& tenant : config.tenants) {
     auto stub = gateway->pool_->Stub(tenant.name);
     if (!stub.ok()) return stub.status();
+    tools::MetricFlowToolsOptions options;
+    options.call_timeout = config.call_timeout;
+    options.list_timeout = config.list_timeout;
+    options.await_worker = [pool = gateway->pool_.get(),
+                            name = tenant.name](absl::Time deadline) {
+      return pool->AwaitWorker(name, deadline);
+    };
     gateway->tools_[tenant.name] =
         std::make_unique<tools::MetricFlowTools>(*stub, options);
     gateway->observed_[tenant.name] = std::make_unique<observe::ObservedTools>(
@@ -62,12 +67,27 @@ uint64_t Gateway::ToolCalls() const {
   return calls;
 }
 
-bool Gateway::Ready() const {
+bool Gateway::Ready(const std::string& tenant, nlohmann::json* report) const {
+  bool all = true;
   for (const auto& [name, tools] : tools_) {
-    if (!pool_->WaitReady(name, absl::Now() + absl::Milliseconds(500)).ok())
-      return false;
+    upstream::WorkerPool::Health health =
+        pool_->CheckHealth(name, absl::Milliseconds(500));
+    if (!health.serving) {
+      all = false;
+      // The worker says why its engine cannot start on its manifest stream.
+      if (std::string engine = tools->EngineError(); !engine.empty()) {
+        health.state = "engine failed";
+        health.cause = engine;
+      } else if (health.state == "not serving") {
+        health.state = "starting";
+      }
+    }
+    if (report == nullptr || name != tenant) continue;
+    nlohmann::json state = {{"state", health.state}};
+    if (!health.cause.empty()) state["cause"] = ForCaller(health.cause);
+    (*report)[name] = state;
   }
-  return true;
+  return all;
 }
 
 void Gateway::Stop() {

@@ -43,8 +43,13 @@ class Gateway {
   const MetricsRegistry& metrics() const { return *metrics_; }
   // The transport keeps this equal to its open sessions (for /metrics).
   std::atomic<int64_t>* open_sessions() { return &open_sessions_; }
-  // Whether every tenant's worker answers its health check with SERVING.
-  bool Ready() const;
+  // Whether every tenant's worker answers its health check with SERVING;
+  // `report` (may be null) gets {tenant: {"state", "cause"}} for `tenant`
+  // alone (a caller sees no other tenant's): "serving", "starting", "engine
+  // failed" (the worker's engine cannot start), "down" (a spawned worker
+  // exited and waits to start again) or "unreachable", with the cause
+  // (redacted) when not serving.
+  bool Ready(const std::string& tenant, nlohmann::json* report) const;
   void Stop();
   // Tool calls finished, over all tenants.
   uint64_t ToolCalls() const;

@@ -236,7 +236,10 @@ int ServeHttp(const mfgate::config::GatewayConfig& config,
   mfgate::transport::HttpTransport http(
       with_gauge, &keys,
       [&gateway](const std::string& t) { return gateway.Handlers(t); },
-      SessionOptions(config), [&gateway] { return gateway.Ready(); });
+      SessionOptions(config),
+      [&gateway](const std::string& tenant, nlohmann::json* report) {
+        return gateway.Ready(tenant, report);
+      });
   g_http = &http;
   signal(SIGTERM, StopHttp);
   signal(SIGINT, StopHttp);

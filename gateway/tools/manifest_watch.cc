@@ -26,6 +26,11 @@ bool ManifestWatch::Confirms(const std::string& sha256) const {
   return !sha256.empty() && sha256 == manifest_ && now - heard_ < freshness_;
 }
 
+std::string ManifestWatch::EngineError() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return engine_error_;
+}
+
 bool ManifestWatch::WorkerLost() const {
   absl::ReaderMutexLock lock(&mu_);
   return lost_;
@@ -49,6 +54,7 @@ void ManifestWatch::Follow() {
       const absl::Time now = absl::Now();
       absl::MutexLock lock(&mu_);
       manifest_ = state.manifest_sha256();
+      engine_error_ = state.engine_error();
       heard_ = now;
       lost_ = false;
       answered = true;
@@ -56,6 +62,7 @@ void ManifestWatch::Follow() {
     {
       absl::MutexLock lock(&mu_);
       manifest_.clear();
+      engine_error_.clear();
       stream_.reset();
       if (answered && !stopping_) lost_ = true;
     }

@@ -46,6 +46,10 @@ class ManifestWatch {
   // starting, is waited for).
   bool WorkerLost() const;
 
+  // Why the worker's engine cannot start, as the worker last said on the
+  // stream (empty while it starts or serves, or when it said nothing).
+  std::string EngineError() const;
+
  private:
   void Follow();
 
@@ -54,6 +58,7 @@ class ManifestWatch {
   const absl::Duration retry_;
   mutable absl::Mutex mu_;
   std::string manifest_ ABSL_GUARDED_BY(mu_);  // Empty: none confirmed.
+  std::string engine_error_ ABSL_GUARDED_BY(mu_);
   absl::Time heard_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   bool lost_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

@@ -37,7 +37,8 @@ mcp::ToolResult Invoke(grpc::Status (Stub::*method)(grpc::ClientContext*,
                        Stub* stub, const Request& request,
                        absl::Duration timeout, mcp::ToolCallContext& call,
                        json (*render)(const Response&), KeptAnswers* kept,
-                       const ManifestWatch& watch) {
+                       const ManifestWatch& watch,
+                       const MetricFlowToolsOptions& options) {
   std::string key;
   std::shared_ptr<const KeptAnswers::Answer> answer;
   if (kept != nullptr) {
@@ -58,6 +59,13 @@ mcp::ToolResult Invoke(grpc::Status (Stub::*method)(grpc::ClientContext*,
   Response response;
   grpc::Status status;
   for (int attempt = 0; attempt < 2; ++attempt) {
+    // A spawned worker that is down fails the call now, with its reason.
+    if (options.await_worker) {
+      if (absl::Status up = options.await_worker(deadline); !up.ok()) {
+        if (call.report_progress) call.report_progress(1, 1, "failed");
+        return ErrorResult(up);
+      }
+    }
     rpc = std::make_shared<grpc::ClientContext>();
     rpc->set_deadline(absl::ToChronoTime(deadline));
     // Only the first attempt waits for a worker that is not connected, and
@@ -135,40 +143,40 @@ mcp::ToolResult MetricFlowTools::CallTool(const std::string& name,
     v1::QueryRequest request = BuildQuery(*args, false);
     return Invoke(&Stub::Query, stub, request, slow, call,
                   request.compile_only() ? RenderCompiled : RenderQuery, kept,
-                  watch);
+                  watch, options_);
   }
   if (tool == "compile_sql") {
     return Invoke(&Stub::Query, stub, BuildQuery(*args, true), slow, call,
-                  RenderCompiled, kept, watch);
+                  RenderCompiled, kept, watch, options_);
   }
   if (tool == "list_metrics") {
     return Invoke(&Stub::ListMetrics, stub, BuildListMetrics(*args), list, call,
-                  ListMetricsResult, kept, watch);
+                  ListMetricsResult, kept, watch, options_);
   }
   if (tool == "list_dimensions") {
     return Invoke(&Stub::ListDimensions, stub, BuildListDimensions(*args), list,
-                  call, ListDimensionsResult, kept, watch);
+                  call, ListDimensionsResult, kept, watch, options_);
   }
   if (tool == "list_entities") {
     return Invoke(&Stub::ListEntities, stub, BuildListEntities(*args), list,
-                  call, ListEntitiesResult, kept, watch);
+                  call, ListEntitiesResult, kept, watch, options_);
   }
   if (tool == "list_dimension_values") {
     return Invoke(&Stub::ListDimensionValues, stub,
                   BuildListDimensionValues(*args), slow, call,
-                  ListDimensionValuesResult, kept, watch);
+                  ListDimensionValuesResult, kept, watch, options_);
   }
   if (tool == "list_saved_queries") {
     return Invoke(&Stub::ListSavedQueries, stub, v1::ListSavedQueriesRequest(),
-                  list, call, ListSavedQueriesResult, kept, watch);
+                  list, call, ListSavedQueriesResult, kept, watch, options_);
   }
   if (tool == "validate_configs") {
     return Invoke(&Stub::ValidateConfigs, stub, BuildValidateConfigs(*args),
-                  slow, call, ValidateConfigsResult, kept, watch);
+                  slow, call, ValidateConfigsResult, kept, watch, options_);
   }
   if (tool == "health_checks") {
     return Invoke(&Stub::HealthChecks, stub, v1::HealthChecksRequest(), list,
-                  call, HealthChecksResult, kept, watch);
+                  call, HealthChecksResult, kept, watch, options_);
   }
   return ErrorResult(
       absl::InternalError(absl::StrCat("tool ", tool, " has no handler")));

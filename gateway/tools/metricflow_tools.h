@@ -10,6 +10,7 @@
 #ifndef MFGATE_GATEWAY_TOOLS_METRICFLOW_TOOLS_H_
 #define MFGATE_GATEWAY_TOOLS_METRICFLOW_TOOLS_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -25,6 +26,10 @@ struct MetricFlowToolsOptions {
   // Deadlines of queries (and validation) and of the listing tools.
   absl::Duration call_timeout = absl::Seconds(120);
   absl::Duration list_timeout = absl::Seconds(60);
+  // When set, called before each RPC: OK when the worker can take a call,
+  // else the error the call fails with at once (a spawned worker that is
+  // down: upstream/worker_pool.h's AwaitWorker).
+  std::function<absl::Status(absl::Time deadline)> await_worker;
 };
 
 class MetricFlowTools final : public mcp::ToolProvider {
@@ -40,6 +45,10 @@ class MetricFlowTools final : public mcp::ToolProvider {
   mcp::ToolResult CallTool(const std::string& name,
                            const nlohmann::json& arguments,
                            mcp::ToolCallContext& context) override;
+
+  // Why the worker's engine cannot start, as the worker says; empty when
+  // it has said nothing of the kind.
+  std::string EngineError() const { return manifest_watch_.EngineError(); }
 
  private:
   const std::shared_ptr<v1::Worker::StubInterface> worker_;

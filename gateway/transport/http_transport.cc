@@ -279,13 +279,14 @@ void HttpTransport::Routes() {
     Reply(res, 200,
           {{"status", "healthy"}, {"message", "MCP server is running"}});
   });
-  server_->Get("/ready",
-               [this](const httplib::Request& req, httplib::Response& res) {
-                 std::string tenant;
-                 if (!Admit(req, res, &tenant)) return;
-                 bool ready = ready_();
-                 Reply(res, ready ? 200 : 503, {{"ready", ready}});
-               });
+  server_->Get(
+      "/ready", [this](const httplib::Request& req, httplib::Response& res) {
+        std::string tenant;
+        if (!Admit(req, res, &tenant)) return;
+        nlohmann::json tenants = nlohmann::json::object();
+        bool ready = ready_(tenant, &tenants);
+        Reply(res, ready ? 200 : 503, {{"ready", ready}, {"tenants", tenants}});
+      });
   server_->Post(
       "/mcp", [this](const auto& req, auto& res) { HandleMcpPost(req, res); });
   server_->Get("/mcp",

@@ -28,6 +28,7 @@
 #include "gateway/auth/rate_limits.h"
 #include "gateway/mcp/session.h"
 #include "gateway/transport/http_session.h"
+#include "nlohmann/json.hpp"
 
 namespace httplib {
 class Server;
@@ -66,7 +67,10 @@ class HttpTransport {
  public:
   // What a tenant's sessions serve; tools == nullptr for an unknown tenant.
   using ProviderFor = std::function<mcp::Handlers(const std::string& tenant)>;
-  using ReadyCheck = std::function<bool()>;
+  // Whether every tenant's worker serves; fills `tenants` with what the
+  // caller (of `tenant`) may see: its own tenant's state and cause.
+  using ReadyCheck =
+      std::function<bool(const std::string& tenant, nlohmann::json* tenants)>;
 
   // `keys` is not owned and must outlive the transport.
   HttpTransport(HttpOptions options, const auth::ApiKeys* keys,

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -24,6 +25,8 @@ namespace {
 
 // How long Spawn waits for a new worker's socket to appear.
 constexpr absl::Duration kSocketWait = absl::Seconds(10);
+// How often a call waiting for a spawned worker looks whether it went down.
+constexpr absl::Duration kDownCheck = absl::Milliseconds(100);
 
 // The channel to a worker: over TCP with mutual TLS when the gateway has a
 // client identity, plaintext otherwise (unix sockets are checked by the
@@ -122,12 +125,11 @@ absl::Status WorkerPool::Spawn(const std::string& binary,
                                const config::TenantConfig& tenant,
                                Worker* worker) {
   // Unix socket paths are limited to 107 bytes: keep the directory short.
-  std::string dir = "/tmp/mfgate-XXXXXX";
-  if (mkdtemp(dir.data()) == nullptr) {
-    return absl::InternalError(absl::StrCat("mkdtemp: ", strerror(errno)));
-  }
-  worker->private_dir = dir;
-  worker->address = absl::StrCat("unix:", dir, "/worker.sock");
+  auto dir = TempDir::Create("mfgate-", "/tmp");
+  if (!dir.ok()) return dir.status();
+  const std::string socket = (*dir)->path() + "/worker.sock";
+  worker->private_dir = std::move(*dir);
+  worker->address = absl::StrCat("unix:", socket);
   const config::SpawnSpec& spec = *tenant.spawn;
   SpawnOptions spawn;
   spawn.argv = {
@@ -154,23 +156,16 @@ absl::Status WorkerPool::Spawn(const std::string& binary,
     spawn.argv.insert(spawn.argv.end(), {"--log-format", "json"});
   }
   spawn.env = CurrentEnvironment();
-  // The gateway's stdout may carry MCP messages: the worker writes to stderr.
-  spawn.fds = {{1, STDERR_FILENO}, {2, STDERR_FILENO}};
-  auto process = Subprocess::Spawn(spawn);
-  if (!process.ok()) {
-    rmdir(dir.c_str());
-    return process.status();
-  }
-  LogInfo(absl::StrCat("tenant ", tenant.name, ": started worker pid ",
-                       (*process)->pid(), " for ", spec.project_dir));
-  worker->process = std::move(*process);
+  LogInfo(absl::StrCat("tenant ", tenant.name, ": serving ", spec.project_dir,
+                       " through a worker of its own"));
+  worker->supervisor =
+      std::make_shared<WorkerSupervisor>(tenant.name, std::move(spawn));
   // The worker binds its socket before it loads MetricFlow. Connecting only
   // once the socket exists spares the channel a failed first attempt and
   // gRPC's reconnect backoff after it.
-  const std::string socket = dir + "/worker.sock";
   absl::Time deadline = absl::Now() + kSocketWait;
   while (access(socket.c_str(), F_OK) != 0 && absl::Now() < deadline &&
-         !worker->process->TryWait().has_value()) {
+         !worker->supervisor->Down().has_value()) {
     absl::SleepFor(absl::Milliseconds(10));
   }
   return absl::OkStatus();
@@ -186,25 +181,68 @@ absl::StatusOr<std::shared_ptr<v1::Worker::StubInterface>> WorkerPool::Stub(
   return found->second.stub;
 }
 
+absl::Status WorkerPool::Find(const std::string& tenant,
+                              std::shared_ptr<WorkerSupervisor>* supervisor,
+                              std::shared_ptr<grpc::Channel>* channel) const {
+  absl::MutexLock lock(&mu_);
+  auto found = workers_.find(tenant);
+  if (found == workers_.end()) {
+    return absl::NotFoundError(absl::StrCat("no tenant named '", tenant, "'"));
+  }
+  *supervisor = found->second.supervisor;
+  *channel = found->second.channel;
+  return absl::OkStatus();
+}
+
+std::optional<std::string> WorkerPool::Down(const std::string& tenant) const {
+  std::shared_ptr<WorkerSupervisor> supervisor;
+  std::shared_ptr<grpc::Channel> channel;
+  if (!Find(tenant, &supervisor, &channel).ok() || supervisor == nullptr) {
+    return std::nullopt;
+  }
+  return supervisor->Down();
+}
+
+absl::Status WorkerPool::AwaitWorker(const std::string& tenant,
+                                     absl::Time deadline) {
+  std::shared_ptr<WorkerSupervisor> supervisor;
+  std::shared_ptr<grpc::Channel> channel;
+  if (absl::Status found = Find(tenant, &supervisor, &channel); !found.ok()) {
+    return found;
+  }
+  if (supervisor == nullptr) return absl::OkStatus();
+  // Connected: the common case costs one look at the channel.
+  grpc_connectivity_state state = channel->GetState(/*try_to_connect=*/true);
+  while (state != GRPC_CHANNEL_READY) {
+    if (stopping_) return absl::CancelledError("the gateway is stopping");
+    if (std::optional<std::string> why = supervisor->Down()) {
+      return absl::UnavailableError(*why);
+    }
+    const absl::Time now = absl::Now();
+    if (now >= deadline) {
+      return absl::DeadlineExceededError(
+          "the worker did not accept a connection in time");
+    }
+    // In slices, so that a worker going down is noticed while waiting.
+    channel->WaitForStateChange(
+        state, absl::ToChronoTime(std::min(deadline, now + kDownCheck)));
+    state = channel->GetState(/*try_to_connect=*/true);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status WorkerPool::WaitReady(const std::string& tenant,
                                    absl::Time deadline) {
+  std::shared_ptr<WorkerSupervisor> supervisor;
   std::shared_ptr<grpc::Channel> channel;
-  std::shared_ptr<Subprocess> process;
-  {
-    absl::MutexLock lock(&mu_);
-    auto found = workers_.find(tenant);
-    if (found == workers_.end()) {
-      return absl::NotFoundError(
-          absl::StrCat("no tenant named '", tenant, "'"));
-    }
-    channel = found->second.channel;
-    process = found->second.process;
+  if (absl::Status found = Find(tenant, &supervisor, &channel); !found.ok()) {
+    return found;
   }
-  StopReason exited = WhenExited(process);
   absl::Status ready = WaitUntilServing(
-      channel, deadline, [this, exited]() -> std::optional<std::string> {
+      channel, deadline, [this, supervisor]() -> std::optional<std::string> {
         if (stopping_) return "the gateway is stopping";
-        return exited();
+        if (supervisor == nullptr) return std::nullopt;
+        return supervisor->Down();
       });
   if (ready.ok()) return ready;
   if (stopping_) return absl::CancelledError("the gateway is stopping");
@@ -212,21 +250,42 @@ absl::Status WorkerPool::WaitReady(const std::string& tenant,
                       absl::StrCat("tenant ", tenant, ": ", ready.message()));
 }
 
-void WorkerPool::StopAll() {
-  stopping_ = true;
-  absl::MutexLock lock(&mu_);
-  for (auto& [name, worker] : workers_) {
-    if (worker.process != nullptr) {
-      ExitInfo exit = worker.process->Terminate(absl::Seconds(5));
-      LogInfo(absl::StrCat("tenant ", name, ": worker ", exit.ToString()));
-      worker.process.reset();
-    }
-    if (!worker.private_dir.empty()) {
-      unlink((worker.private_dir + "/worker.sock").c_str());
-      rmdir(worker.private_dir.c_str());
-      worker.private_dir.clear();
+WorkerPool::Health WorkerPool::CheckHealth(const std::string& tenant,
+                                           absl::Duration timeout) const {
+  std::shared_ptr<WorkerSupervisor> supervisor;
+  std::shared_ptr<grpc::Channel> channel;
+  if (absl::Status found = Find(tenant, &supervisor, &channel); !found.ok()) {
+    return {false, "unknown", std::string(found.message())};
+  }
+  if (supervisor != nullptr) {
+    if (std::optional<std::string> why = supervisor->Down()) {
+      return {false, "down", *why};
     }
   }
+  absl::Status serving = CheckServing(channel, absl::Now() + timeout);
+  if (serving.ok()) return {true, "serving", ""};
+  if (absl::IsFailedPrecondition(serving)) return {false, "not serving", ""};
+  return {false, "unreachable", std::string(serving.message())};
+}
+
+void WorkerPool::StopAll() {
+  stopping_ = true;
+  std::vector<std::shared_ptr<WorkerSupervisor>> supervisors;
+  std::vector<std::unique_ptr<TempDir>> dirs;
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto& [name, worker] : workers_) {
+      if (worker.supervisor != nullptr) {
+        supervisors.push_back(std::move(worker.supervisor));
+      }
+      if (worker.private_dir != nullptr) {
+        dirs.push_back(std::move(worker.private_dir));
+      }
+    }
+  }
+  // Without the lock: each waits up to its grace for its worker to exit.
+  for (auto& supervisor : supervisors) supervisor->Stop();
+  dirs.clear();  // Removes each socket's directory.
 }
 
 WorkerPool::~WorkerPool() { StopAll(); }

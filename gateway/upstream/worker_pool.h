@@ -2,28 +2,33 @@
 // gateway spawns (local dev mode).
 //
 // A spawned worker runs as a child on a unix socket in a private (0700)
-// directory; it is tied to the gateway's life (PR_SET_PDEATHSIG, so no orphan
-// survives even a SIGKILL of the gateway) and stopped by StopAll. Spawning
-// does not wait for the worker: calls wait for it within their own deadlines
-// (gRPC wait-for-ready), so `initialize` is answered at once while MetricFlow
-// loads. WaitReady blocks until a tenant's worker reports SERVING.
+// directory, which the pool removes when it stops. A WorkerSupervisor
+// (worker_supervisor.h) owns each spawned worker: it reaps it when it exits
+// and starts it again with a bounded backoff; while it is down, Down() says
+// why and the tenant's calls fail at once with that reason (AwaitWorker).
+// Workers are tied to the gateway's life (PR_SET_PDEATHSIG on the
+// supervisor's thread, so no orphan survives even a SIGKILL of the gateway)
+// and stopped by StopAll. Spawning does not wait for the worker: calls wait
+// for it within their own deadlines, so `initialize` is answered at once
+// while MetricFlow loads. WaitReady blocks until a tenant's worker reports
+// SERVING.
 //
-// Create must run on a thread that lives as long as the workers (the main
-// thread): the kernel's parent-death signal follows the spawning thread.
-// Thread-safe after Create.
+// Thread-safe.
 #ifndef MFGATE_GATEWAY_UPSTREAM_WORKER_POOL_H_
 #define MFGATE_GATEWAY_UPSTREAM_WORKER_POOL_H_
 
 #include <atomic>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "common/subprocess.h"
+#include "common/temp_dir.h"
 #include "gateway/config/config.h"
+#include "gateway/upstream/worker_supervisor.h"
 #include "grpcpp/channel.h"
 #include "mfgate/v1/worker.grpc.pb.h"
 
@@ -42,9 +47,28 @@ class WorkerPool {
       const std::string& tenant) const;
 
   // Waits until `tenant`'s worker reports SERVING; Unavailable when a
-  // spawned worker exited, Cancelled when StopAll ends the wait,
+  // spawned worker is down, Cancelled when StopAll ends the wait,
   // DeadlineExceeded at `deadline`.
   absl::Status WaitReady(const std::string& tenant, absl::Time deadline);
+
+  // Why `tenant`'s spawned worker is down (it exited and waits for its next
+  // start); nullopt while it runs, and for workers the pool does not spawn.
+  std::optional<std::string> Down(const std::string& tenant) const;
+
+  // Waits until `tenant`'s worker can take a call: OK once its channel is
+  // connected (at once for workers the pool does not spawn, whose calls
+  // wait on their own), Unavailable with Down()'s reason as soon as a
+  // spawned worker is down, DeadlineExceeded at `deadline`.
+  absl::Status AwaitWorker(const std::string& tenant, absl::Time deadline);
+
+  // What /ready says of a tenant: whether its worker reports SERVING, and
+  // if not, its state ("down", "unreachable", "not serving") and cause.
+  struct Health {
+    bool serving = false;
+    std::string state;
+    std::string cause;
+  };
+  Health CheckHealth(const std::string& tenant, absl::Duration timeout) const;
 
   // Stops spawned workers (SIGTERM, then SIGKILL) and removes their sockets.
   void StopAll();
@@ -57,9 +81,10 @@ class WorkerPool {
  private:
   struct Worker {
     std::string address;
-    std::string private_dir;  // Spawned workers only.
-    // Shared with WaitReady, which may still poll it while StopAll runs.
-    std::shared_ptr<Subprocess> process;
+    // Spawned workers only: the socket's directory, and the supervisor
+    // (shared with callers of Down, which may still hold it during StopAll).
+    std::unique_ptr<TempDir> private_dir;
+    std::shared_ptr<WorkerSupervisor> supervisor;
     std::shared_ptr<grpc::Channel> channel;
     std::shared_ptr<v1::Worker::StubInterface> stub;
   };
@@ -67,6 +92,10 @@ class WorkerPool {
   WorkerPool() = default;
   absl::Status Spawn(const std::string& binary,
                      const config::TenantConfig& tenant, Worker* worker);
+  // The tenant's supervisor and channel (null supervisor: not spawned).
+  absl::Status Find(const std::string& tenant,
+                    std::shared_ptr<WorkerSupervisor>* supervisor,
+                    std::shared_ptr<grpc::Channel>* channel) const;
 
   std::atomic<bool> stopping_{false};
   mutable absl::Mutex mu_;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 
 #include "gmock/gmock.h"
@@ -58,6 +59,47 @@ TEST_F(WorkerPoolTest, WorkerThatExitsIsReported) {
   absl::Status ready = (*pool)->WaitReady("t", absl::Now() + absl::Seconds(20));
   EXPECT_EQ(ready.code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(ready.message(), HasSubstr("exited with status 3"));
+}
+
+// A worker that dies is reaped and started again, and says why it was down
+// meanwhile.
+TEST_F(WorkerPoolTest, AWorkerThatDiesIsReapedAndStartedAgain) {
+  auto pool = WorkerPool::Create(OneSpawnedTenant("serve"), "");
+  ASSERT_TRUE(pool.ok());
+  ASSERT_TRUE((*pool)->WaitReady("t", absl::Now() + absl::Seconds(20)).ok());
+  ASSERT_TRUE((*pool)->AwaitWorker("t", absl::Now() + absl::Seconds(20)).ok());
+  pid_t first = 0;
+  // The supervisor's thread is the worker's parent: look through them all.
+  for (const auto& task :
+       std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream of(task.path() / "children");
+    if (of >> first) break;
+  }
+  ASSERT_GT(first, 0);
+  ASSERT_EQ(kill(first, SIGKILL), 0);
+  absl::Time deadline = absl::Now() + absl::Seconds(10);
+  std::optional<std::string> down;
+  while (!(down = (*pool)->Down("t")).has_value() && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  ASSERT_TRUE(down.has_value());
+  EXPECT_THAT(*down, HasSubstr("killed by signal 9"));
+  // Reaped: no zombie is left behind.
+  EXPECT_FALSE(IsProcessRunning(first));
+  EXPECT_FALSE(std::filesystem::exists("/proc/" + std::to_string(first)));
+  // While down, a call is refused at once with the reason.
+  absl::Status refused =
+      (*pool)->AwaitWorker("t", absl::Now() + absl::Seconds(20));
+  if (!refused.ok()) {
+    EXPECT_EQ(refused.code(), absl::StatusCode::kUnavailable);
+    EXPECT_THAT(refused.message(), HasSubstr("killed by signal 9"));
+  }
+  // And it is back after its backoff (one second).
+  deadline = absl::Now() + absl::Seconds(10);
+  while ((*pool)->Down("t").has_value() && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  EXPECT_TRUE((*pool)->WaitReady("t", absl::Now() + absl::Seconds(20)).ok());
 }
 
 TEST_F(WorkerPoolTest, NeverReadyWorkerTimesOut) {

@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
       [&](const std::string&) {
         return mfgate::mcp::Handlers{&tools, &resources, &prompts, &prompts};
       },
-      session, [] { return true; });
+      session, [](const std::string&, nlohmann::json*) { return true; });
   g_server = &server;
   signal(SIGTERM, Stop);
   signal(SIGINT, Stop);

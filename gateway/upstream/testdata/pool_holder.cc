@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 #include "gateway/upstream/worker_pool.h"
@@ -22,10 +23,13 @@ int main(int argc, char** argv) {
   if (!pool.ok() ||
       !(*pool)->WaitReady("t", absl::Now() + absl::Seconds(20)).ok())
     return 1;
-  std::ifstream children("/proc/self/task/" + std::to_string(getpid()) +
-                         "/children");
+  // The worker is the child of its supervisor's thread.
   long worker = 0;
-  children >> worker;
+  for (const auto& task :
+       std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream children(task.path() / "children");
+    if (children >> worker) break;
+  }
   std::printf("%ld\n", worker);
   std::fflush(stdout);
   pause();
