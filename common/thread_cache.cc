@@ -4,8 +4,8 @@
 
 namespace mfgate {
 
-ThreadCache::ThreadCache(absl::Duration idle_timeout)
-    : idle_timeout_(idle_timeout) {}
+ThreadCache::ThreadCache(absl::Duration idle_timeout, int max_threads)
+    : idle_timeout_(idle_timeout), max_threads_(max_threads) {}
 
 ThreadCache::~ThreadCache() {
   absl::MutexLock lock(&mu_);
@@ -20,15 +20,18 @@ ThreadCache& ThreadCache::Shared() {
   return *cache;
 }
 
-void ThreadCache::Run(std::function<void()> task) {
+bool ThreadCache::TryRun(std::function<void()> task) {
   absl::MutexLock lock(&mu_);
-  tasks_.push_back(std::move(task));
   // Every queued task needs a thread of its own: an idle thread per task
-  // already queued, else a new one.
-  if (static_cast<int>(tasks_.size()) > idle_) {
+  // already queued, else a new one, within the cap.
+  const bool needs_thread = static_cast<int>(tasks_.size()) + 1 > idle_;
+  if (needs_thread && threads_ >= max_threads_) return false;
+  tasks_.push_back(std::move(task));
+  if (needs_thread) {
     ++threads_;
     std::thread([this] { Loop(); }).detach();
   }
+  return true;
 }
 
 int ThreadCache::threads() const {

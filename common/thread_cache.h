@@ -4,10 +4,14 @@
 // a fixed pool would queue calls behind slow ones, and a thread per task pays
 // for creating and destroying a thread, and its malloc arena, on every call.
 // A ThreadCache hands each task to an idle thread when there is one and
-// starts a new thread otherwise; a thread idle for `idle_timeout` exits.
+// starts a new thread otherwise, up to `max_threads`; a thread idle for
+// `idle_timeout` exits. At the cap a task is refused (TryRun returns false),
+// never queued behind the others or given one thread more: the caller
+// answers "overloaded, retry" (RESOURCE_EXHAUSTED, a JSON-RPC busy error).
 //
-// Thread-safe. Shared() is the process's cache, never destroyed (its threads
-// may still be running tasks while static objects are destroyed at exit).
+// Thread-safe. Shared() is the process's cache (kSharedMaxThreads), never
+// destroyed (its threads may still be running tasks while static objects are
+// destroyed at exit).
 #ifndef MFGATE_COMMON_THREAD_CACHE_H_
 #define MFGATE_COMMON_THREAD_CACHE_H_
 
@@ -22,7 +26,11 @@ namespace mfgate {
 
 class ThreadCache {
  public:
-  explicit ThreadCache(absl::Duration idle_timeout = absl::Seconds(60));
+  // Threads of Shared(): calls in flight at once in one process.
+  static constexpr int kSharedMaxThreads = 256;
+
+  explicit ThreadCache(absl::Duration idle_timeout = absl::Seconds(60),
+                       int max_threads = kSharedMaxThreads);
   // Waits until every thread has finished its task and exited.
   ~ThreadCache();
   ThreadCache(const ThreadCache&) = delete;
@@ -30,8 +38,12 @@ class ThreadCache {
 
   static ThreadCache& Shared();
 
-  // Runs `task` on an idle thread, or on a new one when none is idle.
-  void Run(std::function<void()> task);
+  // Runs `task` on an idle thread, or on a new one when none is idle and
+  // the cap allows; false (and `task` dropped, unrun) when every thread is
+  // busy and there are max_threads() of them.
+  [[nodiscard]] bool TryRun(std::function<void()> task);
+
+  int max_threads() const { return max_threads_; }
 
   // Threads that exist now, busy or idle (for tests and metrics).
   int threads() const;
@@ -42,6 +54,7 @@ class ThreadCache {
   void Loop();
 
   const absl::Duration idle_timeout_;
+  const int max_threads_;
   mutable absl::Mutex mu_;
   std::deque<std::function<void()>> tasks_ ABSL_GUARDED_BY(mu_);
   int threads_ ABSL_GUARDED_BY(mu_) = 0;

@@ -23,10 +23,10 @@ TEST(ThreadCacheTest, BlockedTasksNeverQueueBehindEachOther) {
   absl::Notification release;
   std::atomic<int> running{0};
   for (int i = 0; i < 20; ++i) {
-    cache.Run([&] {
+    EXPECT_TRUE(cache.TryRun([&] {
       ++running;
       release.WaitForNotification();
-    });
+    }));
   }
   EXPECT_TRUE(Eventually([&] { return running == 20; }));
   EXPECT_EQ(cache.threads(), 20);
@@ -37,14 +37,38 @@ TEST(ThreadCacheTest, IdleThreadsAreReusedThenRetired) {
   ThreadCache cache(absl::Milliseconds(300));
   std::atomic<int> done{0};
   for (int i = 0; i < 50; ++i) {
-    cache.Run([&] { ++done; });
+    EXPECT_TRUE(cache.TryRun([&] { ++done; }));
     ASSERT_TRUE(Eventually([&] { return done == i + 1 && cache.idle() == 1; }));
   }
   // One after another: the first thread served them all.
   EXPECT_EQ(cache.threads(), 1);
   EXPECT_TRUE(Eventually([&] { return cache.threads() == 0; }));
-  cache.Run([&] { ++done; });  // A retired cache starts a thread again.
+  EXPECT_TRUE(
+      cache.TryRun([&] { ++done; }));  // A retired cache starts a thread again.
   EXPECT_TRUE(Eventually([&] { return done == 51; }));
+}
+
+// One parked thread per blocked task, up to the cap: the next task is
+// refused rather than given a thread more; a freed thread takes work again.
+TEST(ThreadCacheTest, TheCapIsNeverExceeded) {
+  ThreadCache cache(absl::Seconds(60), /*max_threads=*/4);
+  absl::Notification release;
+  std::atomic<int> running{0};
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(cache.TryRun([&] {
+      ++running;
+      release.WaitForNotification();
+    }));
+  }
+  EXPECT_TRUE(Eventually([&] { return running == 4; }));
+  std::atomic<bool> ran{false};
+  EXPECT_FALSE(cache.TryRun([&] { ran = true; }));
+  EXPECT_EQ(cache.threads(), 4);
+  release.Notify();
+  EXPECT_TRUE(Eventually([&] { return cache.idle() == 4; }));
+  EXPECT_TRUE(cache.TryRun([&] { ran = true; }));
+  EXPECT_TRUE(Eventually([&] { return ran.load(); }));
+  EXPECT_FALSE(ran.load() && cache.threads() > 4);
 }
 
 TEST(ThreadCacheTest, DestructorRunsQueuedTasksAndWaits) {
@@ -52,10 +76,10 @@ TEST(ThreadCacheTest, DestructorRunsQueuedTasksAndWaits) {
   {
     ThreadCache cache;
     for (int i = 0; i < 10; ++i) {
-      cache.Run([&] {
+      EXPECT_TRUE(cache.TryRun([&] {
         absl::SleepFor(absl::Milliseconds(20));
         ++done;
-      });
+      }));
     }
   }
   EXPECT_EQ(done, 10);

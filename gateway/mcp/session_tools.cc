@@ -82,7 +82,17 @@ void Session::StartToolCall(const Message& request, bool caller_waits) {
     return;
   }
   try {
-    ThreadCache::Shared().Run(std::move(run));
+    if (!ThreadCache::Shared().TryRun(std::move(run))) {
+      // Every thread of the process is busy with a call: refuse, do not
+      // park one more.
+      token->Cancel();
+      EndToolCall(key, token);
+      Send(MakeError(id, kServerBusy,
+                     absl::StrCat("the gateway is busy: ",
+                                  ThreadCache::Shared().max_threads(),
+                                  " calls are in flight; retry in a second")),
+           id);
+    }
   } catch (const std::exception& error) {
     // No thread for the call: answer it here, and make sure that a task
     // that still runs later sends nothing.

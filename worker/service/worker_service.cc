@@ -209,13 +209,22 @@ grpc::ServerUnaryReactor* WorkerService::Serve(
     return reactor;
   }
   // An engine call blocks (for up to the deadline): not on gRPC's thread.
-  ThreadCache::Shared().Run([this, context, expected, complete,
-                             engine_request = std::move(engine_request),
-                             cache_key = std::move(cache_key)] {
-    v1::EngineResponse reply;
-    complete(RunOnEngine(context, engine_request, cache_key, expected, &reply),
-             &reply);
-  });
+  // The threads are capped: past the cap a call is refused, not parked.
+  const bool taken =
+      ThreadCache::Shared().TryRun([this, context, expected, complete,
+                                    engine_request = std::move(engine_request),
+                                    cache_key = std::move(cache_key)] {
+        v1::EngineResponse reply;
+        complete(
+            RunOnEngine(context, engine_request, cache_key, expected, &reply),
+            &reply);
+      });
+  if (!taken) {
+    complete(ToCaller(absl::ResourceExhaustedError(absl::StrCat(
+                 "the worker is busy: ", ThreadCache::Shared().max_threads(),
+                 " calls are in flight, its limit; retry in a second"))),
+             nullptr);
+  }
   return reactor;
 }
 

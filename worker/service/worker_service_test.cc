@@ -8,6 +8,7 @@
 #include "common/field_error.h"
 #include "common/grpc_status.h"
 #include "common/manifest_headers.h"
+#include "common/thread_cache.h"
 #include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -20,6 +21,7 @@ namespace mfgate::service {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // Records requests and answers with a scripted response.
 class FakeEngine : public engine::Engine {
@@ -27,8 +29,11 @@ class FakeEngine : public engine::Engine {
   absl::StatusOr<v1::EngineResponse> Call(
       const v1::EngineRequest& request, absl::Time deadline,
       const std::function<bool()>& cancelled) override {
-    last_request = request;
-    last_deadline = deadline;
+    {
+      absl::MutexLock lock(&mu);  // Calls come from many threads at once.
+      last_request = request;
+      last_deadline = deadline;
+    }
     ++calls;
     if (hang) {
       while (!cancelled()) absl::SleepFor(absl::Milliseconds(5));
@@ -352,6 +357,62 @@ TEST_F(WorkerServiceTest, WatchersLearnTheEngineManifestWhileItServes) {
   service_->EndWatches();
   EXPECT_FALSE(reader->Read(&state));
   EXPECT_TRUE(reader->Finish().ok());
+}
+
+// Each call waiting on the engine parks a thread; past the process's cap
+// the worker answers RESOURCE_EXHAUSTED with a retry hint at once instead of
+// starting one thread more.
+TEST_F(WorkerServiceTest, CallsPastTheThreadCapAreRefusedNotParked) {
+  engine_.hang = true;
+  const int cap = ThreadCache::Shared().max_threads();
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<v1::ListDimensionValuesResponse> responses(cap);
+  std::atomic<int> finished{0};
+  v1::ListDimensionValuesRequest request;
+  request.set_dimension("customer__country");
+  request.add_metrics("transactions");
+  for (int i = 0; i < cap; ++i) {
+    contexts.push_back(Context());
+    stub_->async()->ListDimensionValues(contexts.back().get(), &request,
+                                        &responses[i],
+                                        [&](grpc::Status) { ++finished; });
+  }
+  absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (engine_.calls < cap && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  ASSERT_EQ(engine_.calls, cap);
+  v1::ListDimensionValuesResponse response;
+  absl::Time start = absl::Now();
+  grpc::Status refused =
+      stub_->ListDimensionValues(Context().get(), request, &response);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(refused.error_message(), HasSubstr("retry"));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+  EXPECT_EQ(engine_.calls, cap);  // It never reached the engine.
+  for (auto& context : contexts) context->TryCancel();
+  while (finished < cap && absl::Now() < deadline + absl::Seconds(20)) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  EXPECT_EQ(finished, cap);
+}
+
+// What the engine says about a failed start leaves the worker redacted and
+// without the host's install paths.
+TEST_F(WorkerServiceTest, EngineStartFailuresAreRedactedForCallers) {
+  engine_.next = absl::UnavailableError(
+      "the engine cannot start: connect(password=hunter2) in "
+      "/srv/x/.venv/lib/python3.11/site-packages/dbt/adapters/base.py");
+  v1::ListDimensionValuesRequest request;
+  request.set_dimension("customer__country");
+  request.add_metrics("transactions");
+  v1::ListDimensionValuesResponse response;
+  grpc::Status status =
+      stub_->ListDimensionValues(Context().get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(status.error_message(), HasSubstr("dbt/adapters/base.py"));
+  EXPECT_THAT(status.error_message(), Not(HasSubstr("hunter2")));
+  EXPECT_THAT(status.error_message(), Not(HasSubstr("site-packages")));
 }
 
 }  // namespace
