@@ -281,7 +281,9 @@ absl::StatusOr<v1::EngineResponse> PersistentEngine::Call(
   // kills the engine twice fails.
   absl::StatusOr<v1::EngineResponse> response =
       CallOnce(request, deadline, cancelled);
-  if (response.status().code() != absl::StatusCode::kUnavailable) {
+  // A start that failed is not retried here: its cause is the answer.
+  if (response.status().code() != absl::StatusCode::kUnavailable ||
+      !StartFailure().empty()) {
     return response;
   }
   LogWarning(
