@@ -238,6 +238,38 @@ TEST_F(WorkerServiceTest, EngineErrorsKeepFieldAndSuggestionsAndAreRedacted) {
   EXPECT_THAT(status.message(), ::testing::Not(HasSubstr("hunter2")));
 }
 
+// Over a real connection (HTTP/2, with its 8 KiB metadata limit): an engine
+// error far longer than that still reaches the caller, shortened.
+TEST_F(WorkerServiceTest, AnEngineErrorTooLongForMetadataReachesTheCaller) {
+  v1::EngineResponse reply;
+  reply.mutable_error()->set_code(v1::ErrorDetail::ENGINE_ERROR);
+  reply.mutable_error()->set_message("Compilation Error in macro: " +
+                                     std::string(40000, '{'));
+  for (int i = 0; i < 500; ++i) {
+    reply.mutable_error()->add_suggestions("metric_" + std::to_string(i));
+  }
+  engine_.next = reply;
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                           &port);
+  builder.RegisterService(service_.get());
+  std::unique_ptr<grpc::Server> tcp = builder.BuildAndStart();
+  ASSERT_NE(tcp, nullptr);
+  auto stub = v1::Worker::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  v1::QueryRequest request;
+  request.add_metrics("transactions");
+  v1::QueryResponse response;
+  grpc::Status wire = stub->Query(Context().get(), request, &response);
+  tcp->Shutdown();
+  absl::Status status = FromGrpcStatus(wire);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+  EXPECT_THAT(status.message(), HasSubstr("Compilation Error in macro: {{{"));
+  EXPECT_THAT(status.message(), HasSubstr("bytes cut"));
+  EXPECT_FALSE(ErrorSuggestions(status).empty());
+}
+
 TEST_F(WorkerServiceTest, WrongAnswerCaseIsAnInternalError) {
   v1::EngineResponse reply;
   reply.mutable_list_entities();
