@@ -52,6 +52,17 @@ def wait_until(condition, timeout, what):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def served_again(session, timeout=180):
+    """Calls until the tenant is served (a new worker loads its engine)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = session.call("query", {"metrics": ["transactions"]})
+        if not result.isError:
+            return
+        assert time.monotonic() < deadline, result.content[0].text
+        time.sleep(0.5)
+
+
 def test_a_killed_worker_is_reaped_and_started_again(tmp_path):
     project = copy_project(demo_project(), tmp_path / "project")
     session = McpSession(gateway_env(project))
@@ -63,14 +74,7 @@ def test_a_killed_worker_is_reaped_and_started_again(tmp_path):
         wait_until(lambda: state_of(first) is None, 10, "the killed worker to be reaped")
         [second] = wait_until(lambda: worker_pids(project), 30, "a new worker")
         assert second != first
-        # The tenant is served again (the new worker loads its engine first).
-        deadline = time.monotonic() + 180
-        while True:
-            result = session.call("query", {"metrics": ["transactions"]})
-            if not result.isError:
-                break
-            assert time.monotonic() < deadline, result.content[0].text
-            time.sleep(0.5)
+        served_again(session)
     finally:
         session.close()
 
@@ -105,13 +109,7 @@ def test_a_worker_that_exits_fails_calls_at_once_with_its_reason(tmp_path):
         assert "The MetricFlow worker for this project is unavailable" in text
         assert "exited with status 2" in text
         # Started again with backoff (1 s, 2 s, 4 s), then served.
-        deadline = time.monotonic() + 180
-        while True:
-            result = session.call("query", {"metrics": ["transactions"]})
-            if not result.isError:
-                break
-            assert time.monotonic() < deadline, result.content[0].text
-            time.sleep(0.5)
+        served_again(session)
         assert int(counter.read_text()) == 4
     finally:
         session.close()
