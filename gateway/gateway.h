@@ -4,9 +4,10 @@
 // Create starts (or connects to) every tenant's worker without waiting for
 // them; a background thread per tenant logs when its worker is ready or why
 // it is not, and an IdleTrimmer gives memory back once tool calls stop. Stop
-// ends those waits and the spawned workers. Must be created and stopped on the
-// main thread (spawned workers are tied to it). Tools() and Ready() are
-// thread-safe.
+// ends those waits and the spawned workers (each spawned worker is tied to
+// its supervisor's thread, upstream/worker_supervisor.h, so any thread may
+// create the gateway). Create and Stop are called once; Handlers() and
+// Ready() are thread-safe.
 #ifndef MFGATE_GATEWAY_GATEWAY_H_
 #define MFGATE_GATEWAY_GATEWAY_H_
 

@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "common/paths.h"
 #include "common/pem_files.h"
+#include "common/subprocess.h"
 #include "common/wait_serving.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"

@@ -1,6 +1,7 @@
 // A stand-in mfgate-worker for WorkerPool's tests: serves gRPC health on the
 // --listen address it is given. --mode=serve reports SERVING, --mode=exit
-// exits at once with status 3, --mode=never-ready stays NOT_SERVING.
+// exits at once with status 3, --mode=never-ready serves no health service
+// (never SERVING).
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,13 +26,14 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   const std::string mode = absl::GetFlag(FLAGS_mode);
   if (mode == "exit") return 3;
-  grpc::EnableDefaultHealthCheckService(true);
+  // gRPC's health service answers SERVING from BuildAndStart until told
+  // otherwise: a worker that must never look ready has none at all.
+  grpc::EnableDefaultHealthCheckService(mode == "serve");
   grpc::ServerBuilder builder;
   builder.AddListeningPort(absl::GetFlag(FLAGS_listen),
                            grpc::InsecureServerCredentials());
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr) return 4;
-  server->GetHealthCheckService()->SetServingStatus(mode == "serve");
   server->Wait();
   return 0;
 }
