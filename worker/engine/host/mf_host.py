@@ -16,6 +16,7 @@ file only adapts.
 """
 
 import argparse
+import contextvars
 import hashlib
 import os
 import struct
@@ -100,6 +101,12 @@ def main(argv):
         write_frame(frames, failure)
         return 1
 
+    # Each request runs in a fresh copy of the context as it is now, once
+    # loaded: MetricFlow's timers and dbt set new context variables on every
+    # query, and in one long-lived context their number (and dbt's scans of
+    # it) would grow with every request served.
+    loaded = contextvars.copy_context()
+
     hello = engine_pb2.EngineResponse()
     hello.ready.metricflow_version = adapter.metricflow_version
     hello.ready.dbt_version = adapter.dbt_version
@@ -129,7 +136,7 @@ def main(argv):
             write_frame(frames, response)
             continue
         response.id = request.id
-        adapter.handle(request, response)
+        loaded.copy().run(adapter.handle, request, response)
         write_frame(frames, response)
 
 
