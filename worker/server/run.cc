@@ -12,6 +12,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/idle_trimmer.h"
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/metrics_server.h"
@@ -162,6 +163,10 @@ int RunWorker(const WorkerOptions& options) {
       "mfgate_engine_restarts_total",
       "Times the engine process was started again after its first start.",
       [&engine_restarts] { return engine_restarts.load(); });
+  // A large answer leaves its memory with the allocator; once calls stop it
+  // goes back to the system.
+  IdleTrimmer trimmer([&service] { return service.served(); },
+                      absl::Seconds(1));
   MetricsServer metrics_server;
   if (!options.metrics_listen.empty()) {
     if (auto s = metrics_server.Start(options.metrics_listen, &metrics);

@@ -171,6 +171,7 @@ grpc::ServerUnaryReactor* WorkerService::Serve(
   // Records the request, fills `response` and answers.
   auto complete = [this, reactor, response, response_field, expected, finish,
                    start](grpc::Status status, v1::EngineResponse* reply) {
+    served_.fetch_add(1, std::memory_order_relaxed);
     if (MetricsRegistry* metrics = metrics_.load(); metrics != nullptr) {
       const std::string method =
           v1::EngineResponse::descriptor()->FindFieldByNumber(expected)->name();
@@ -196,6 +197,8 @@ grpc::ServerUnaryReactor* WorkerService::Serve(
   v1::EngineRequest engine_request;
   *(engine_request.*request_field)() = std::move(*canonical);
   engine_request.set_max_rows(options_.max_rows);
+  engine_request.set_max_response_bytes(
+      static_cast<int64_t>(options_.max_response_bytes));
   // Computed once: both the cache lookup and, after an engine call, the
   // store use it.
   std::string cache_key = AnswerCache::Cacheable(engine_request)

@@ -102,6 +102,8 @@ class WorkerService final : public v1::Worker::CallbackService {
   void PublishManifest(bool serving);
   // Ends every watch; before the server shuts down.
   void EndWatches() { manifests_.Close(); }
+  // Requests answered so far.
+  uint64_t served() const { return served_.load(std::memory_order_relaxed); }
 
  private:
   // Answers `request` without the engine when it can (never blocks): "not
@@ -136,6 +138,8 @@ class WorkerService final : public v1::Worker::CallbackService {
   AnswerCache cache_;
   // Metadata requests answered as not modified (common/manifest_headers.h).
   std::atomic<size_t> not_modified_{0};
+  // Requests answered, whichever way (the idle trimmer's activity count).
+  std::atomic<uint64_t> served_{0};
   ManifestBroadcast manifests_;
   std::atomic<MetricsRegistry*> metrics_{nullptr};
   const ServiceOptions options_;

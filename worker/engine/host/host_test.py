@@ -134,3 +134,36 @@ def test_unknown_metric_carries_suggestions(host):
     response = process.read_after(request)
     assert response.error.field == "metrics"
     assert "transactions" in response.error.suggestions
+
+
+def test_rows_stop_at_the_byte_budget(host):
+    process, pb, _ = host
+
+    def query(request_id, budget):
+        request = pb.EngineRequest(id=request_id, max_rows=1000, max_response_bytes=budget)
+        request.query.metrics.append("transactions")
+        request.query.group_by.append("metric_time__day")
+        request.query.limit = 50
+        return process.read_after(request)
+
+    whole = query(46, 0)
+    assert not whole.query.truncated
+    budget = whole.ByteSize() * 2 // 3
+    cut = query(47, budget)
+    assert cut.query.truncated
+    assert 0 < len(cut.query.rows) < len(whole.query.rows)
+    assert cut.ByteSize() <= budget
+
+
+def test_an_answer_over_its_limit_is_refused_and_serving_goes_on(host):
+    process, pb, _ = host
+    from mfgate.v1 import worker_pb2
+    request = pb.EngineRequest(id=48, max_response_bytes=64)
+    request.list_metrics.show_all_dimensions = True
+    response = process.read_after(request)
+    assert response.id == 48
+    assert response.error.code == worker_pb2.ErrorDetail.RESOURCE_EXHAUSTED
+    assert "over the 64 bytes an answer may hold" in response.error.message
+    request = pb.EngineRequest(id=49)
+    request.list_metrics.SetInParent()
+    assert len(process.read_after(request).list_metrics.metrics) > 5

@@ -312,10 +312,18 @@ class Adapter:
         for index, name in enumerate(table.column_names):
             sample = next((row[index] for row in rows if row[index] is not None), None)
             out.columns.add(name=name, type=self._type_of(sample))
+        # Rows stop at the byte budget too: the answer must fit the frame the
+        # worker reads, rather than be cut there (or refused) after it is made.
+        budget, used = request.max_response_bytes, out.ByteSize()
         for row in rows:
-            values = out.rows.add().values
+            message = out.rows.add()
             for cell in row:
-                self._set_value(values.add(), cell)
+                self._set_value(message.values.add(), cell)
+            used += message.ByteSize() + 8  # The field's tag and length.
+            if budget > 0 and used > budget:
+                del out.rows[-1]
+                out.truncated = True
+                break
 
     def _validate_configs(self, req, out, _):
         manifest = self._manifest

@@ -17,6 +17,7 @@ file only adapts.
 
 import argparse
 import contextvars
+import ctypes
 import hashlib
 import os
 import struct
@@ -26,6 +27,8 @@ import traceback
 
 RESPONSE_FD = 3
 MAX_REQUEST_BYTES = 16 << 20
+# The largest frame the worker reads (PersistentEngineOptions).
+MAX_RESPONSE_BYTES = 64 << 20
 
 
 def isolate_stdout():
@@ -63,6 +66,37 @@ def read_frame(stream):
 def write_frame(stream, message):
     payload = message.SerializeToString()
     stream.write(struct.pack(">I", len(payload)) + payload)
+
+
+def write_answer(stream, response, request, worker_pb2):
+    """Writes `response`, or, when it is larger than the request allows (or
+    than any frame the worker reads), an error saying so: an over-size answer
+    is the caller's error, never a broken stream. Memory a large answer took
+    is given back to the system afterwards."""
+    payload = response.SerializeToString()
+    limit = min(request.max_response_bytes or MAX_RESPONSE_BYTES, MAX_RESPONSE_BYTES)
+    if len(payload) > limit:
+        refused = type(response)(id=response.id)
+        refused.error.code = worker_pb2.ErrorDetail.RESOURCE_EXHAUSTED
+        refused.error.message = (
+            f"the answer is {size(len(payload))}, over the {size(limit)} an answer may "
+            "hold: ask for fewer rows, fewer values or a narrower query")
+        payload = refused.SerializeToString()
+    stream.write(struct.pack(">I", len(payload)) + payload)
+    if len(payload) > (1 << 20):
+        release_memory()
+
+
+def size(count):
+    return f"{count} bytes" if count < 10 << 10 else f"{count >> 10} KiB"
+
+
+def release_memory():
+    """Gives the allocator's free memory back to the system (glibc)."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def parse_args(argv):
@@ -137,7 +171,7 @@ def main(argv):
             continue
         response.id = request.id
         loaded.copy().run(adapter.handle, request, response)
-        write_frame(frames, response)
+        write_answer(frames, response, request, worker_pb2)
 
 
 if __name__ == "__main__":
