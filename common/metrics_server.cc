@@ -2,11 +2,16 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/listen_socket.h"
+#include "common/loopback.h"
 #include "httplib.h"
 
 namespace mfgate {
 
-MetricsServer::MetricsServer() : server_(std::make_unique<httplib::Server>()) {}
+MetricsServer::MetricsServer() : server_(std::make_unique<httplib::Server>()) {
+  // A second server on a taken port fails instead of sharing it.
+  server_->set_socket_options(SetExclusiveListenOptions);
+}
 
 MetricsServer::~MetricsServer() {
   server_->stop();
@@ -26,8 +31,20 @@ absl::Status MetricsServer::Start(const std::string& listen,
   std::string host = listen.substr(0, colon);
   if (host.size() > 1 && host.front() == '[')
     host = host.substr(1, host.size() - 2);
-  server_->Get("/metrics", [registry](const httplib::Request&,
-                                      httplib::Response& response) {
+  // On loopback, a request must name loopback in its Host header: a page
+  // whose name a rebinding DNS resolves to 127.0.0.1 cannot scrape it.
+  const bool loopback = IsLoopbackAddress(host);
+  server_->Get("/metrics", [registry, loopback](const httplib::Request& request,
+                                                httplib::Response& response) {
+    if (loopback && request.has_header("Host") &&
+        !IsLoopbackHostHeader(request.get_header_value("Host"))) {
+      response.status = 403;
+      response.set_content(
+          "Forbidden: Host header does not name this "
+          "loopback server\n",
+          "text/plain");
+      return;
+    }
     response.set_content(registry->Render(), kMetricsContentType);
   });
   if (!server_->bind_to_port(host.c_str(), port)) {

@@ -1,6 +1,8 @@
 // Serves a MetricsRegistry as Prometheus text at GET /metrics on its own
 // HOST:PORT (both binaries' --metrics-listen), apart from the MCP and gRPC
-// ports so that scraping needs no API key and reaches no tool.
+// ports so that scraping needs no API key and reaches no tool. On a loopback
+// address, a request whose Host header names another host gets 403 (DNS
+// rebinding); a port another server holds fails Start.
 // Thread-safety: Start once; the server runs on its own threads until the
 // object is destroyed.
 #ifndef MFGATE_COMMON_METRICS_SERVER_H_

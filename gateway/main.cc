@@ -24,6 +24,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/flags.h"
 #include "common/log.h"
+#include "common/loopback.h"
 #include "common/metrics_server.h"
 #include "common/pem_files.h"
 #include "gateway/auth/api_keys.h"
@@ -200,8 +201,7 @@ absl::StatusOr<mfgate::transport::HttpOptions> HttpSettings(
     }
     options.host = listen.substr(0, colon);
   }
-  const bool loopback = options.host == "127.0.0.1" ||
-                        options.host == "localhost" || options.host == "::1";
+  const bool loopback = mfgate::IsLoopbackAddress(options.host);
   if (config.require_auth && !keys.enabled()) {
     return absl::InvalidArgumentError(
         "MCP_REQUIRE_AUTH is on but no API key is configured (set "

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/log.h"
+#include "common/loopback.h"
 #include "gateway/transport/http_replies.h"
 #include "httplib.h"
 
@@ -31,20 +32,6 @@ std::string NewSessionId() {
   RAND_bytes(bytes, sizeof(bytes));
   return absl::BytesToHexString(
       absl::string_view(reinterpret_cast<char*>(bytes), 16));
-}
-
-// "localhost", "127.0.0.1" or "[::1]", with or without a port.
-bool IsLoopbackHost(absl::string_view host) {
-  if (absl::StartsWith(host, "[::1]")) return true;
-  host = host.substr(0, host.find(':'));
-  return host == "localhost" || host == "127.0.0.1";
-}
-
-bool IsLoopbackOrigin(absl::string_view origin) {
-  for (absl::string_view scheme : {"http://", "https://"}) {
-    if (absl::ConsumePrefix(&origin, scheme)) return IsLoopbackHost(origin);
-  }
-  return false;
 }
 
 // Addresses whose failed authentications are remembered at most.
@@ -181,8 +168,8 @@ bool HttpTransport::Admit(const httplib::Request& req, httplib::Response& res,
       return false;
     }
   }
-  if (IsLoopbackHost(options_.host) && req.has_header("Host") &&
-      !IsLoopbackHost(req.get_header_value("Host"))) {
+  if (IsLoopbackAddress(options_.host) && req.has_header("Host") &&
+      !IsLoopbackHostHeader(req.get_header_value("Host"))) {
     ReplyError(res, 403,
                "Forbidden: Host header does not name this loopback server");
     return false;

@@ -92,6 +92,29 @@ def test_evil_origin_is_forbidden(gateway):
     assert reply.status_code == 403
 
 
+LOOK_ALIKES = ["[::1].evil.example", "localhost.evil.example", "127.0.0.1.nip.io",
+               "[::1]evil", "localhost:80.evil.example"]
+
+
+@pytest.mark.parametrize("host", LOOK_ALIKES)
+def test_hosts_that_only_start_like_loopback_are_refused(gateway, host):
+    ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+    assert gateway.post("/mcp", ping, {**AUTH, "Host": host}).status_code == 403
+    assert httpx.get(gateway.url + "/ready", headers={**AUTH, "Host": host}).status_code == 403
+    # Loopback names, with or without the port, are served.
+    for good in ["localhost", f"localhost:{gateway.port}", f"127.0.0.1:{gateway.port}"]:
+        assert httpx.get(gateway.url + "/ready", headers={**AUTH, "Host": good}
+                         ).status_code in (200, 503)
+
+
+@pytest.mark.parametrize("host", LOOK_ALIKES)
+def test_origins_that_only_start_like_loopback_are_refused(gateway, host):
+    ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+    assert gateway.post("/mcp", ping, {**AUTH, "Origin": f"http://{host}"}).status_code == 403
+    assert gateway.post("/mcp", ping, {**AUTH, "Origin": f"http://localhost:{gateway.port}"}
+                        ).status_code == 400  # Admitted; no session yet.
+
+
 def test_oversized_body_is_refused_and_serving_goes_on(gateway):
     reply = gateway.post("/mcp", b"x" * (5 << 20), AUTH)
     assert reply.status_code == 413

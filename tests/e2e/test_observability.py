@@ -78,6 +78,15 @@ def test_gateway_metrics_count_calls_by_tenant_tool_and_outcome(observed_gateway
     assert sample(text, "mfgate_open_sessions") is not None
 
 
+@pytest.mark.parametrize("host", ["[::1].evil.example", "localhost.evil.example",
+                                  "127.0.0.1.nip.io", "evil.example"])
+def test_metrics_on_loopback_refuse_a_host_that_is_not_loopback(observed_gateway, host):
+    _, port = observed_gateway
+    url = f"http://127.0.0.1:{port}/metrics"
+    assert httpx.get(url, headers={"Host": host}, timeout=10).status_code == 403
+    assert httpx.get(url, headers={"Host": f"localhost:{port}"}, timeout=10).status_code == 200
+
+
 def test_json_log_has_an_audit_event_per_call_and_no_rows(observed_gateway):
     gateway, _ = observed_gateway
     (result,) = asyncio.run(session_calls(gateway.url, [("query", QUERY)]))
