@@ -4,8 +4,11 @@
 
 namespace mfgate {
 
-ThreadCache::ThreadCache(absl::Duration idle_timeout, int max_threads)
-    : idle_timeout_(idle_timeout), max_threads_(max_threads) {}
+ThreadCache::ThreadCache(absl::Duration idle_timeout, int max_threads,
+                         size_t max_queued)
+    : idle_timeout_(idle_timeout),
+      max_threads_(max_threads),
+      max_queued_(max_queued) {}
 
 ThreadCache::~ThreadCache() {
   absl::MutexLock lock(&mu_);
@@ -22,16 +25,34 @@ ThreadCache& ThreadCache::Shared() {
 
 bool ThreadCache::TryRun(std::function<void()> task) {
   absl::MutexLock lock(&mu_);
-  // Every queued task needs a thread of its own: an idle thread per task
-  // already queued, else a new one, within the cap.
-  const bool needs_thread = static_cast<int>(tasks_.size()) + 1 > idle_;
-  if (needs_thread && threads_ >= max_threads_) return false;
-  tasks_.push_back(std::move(task));
-  if (needs_thread) {
+  // Threads not running a task (idle, or started and not yet waiting) take
+  // the queued tasks first; every other task needs a thread of its own,
+  // within the cap, or a place in the queue.
+  const size_t free = static_cast<size_t>(threads_ - busy_);
+  if (tasks_.size() < free) {
+    tasks_.push_back(std::move(task));
+    return true;
+  }
+  if (threads_ < max_threads_) {
+    tasks_.push_back(std::move(task));
     ++threads_;
     std::thread([this] { Loop(); }).detach();
+    return true;
   }
+  if (tasks_.size() - free >= max_queued_) return false;
+  tasks_.push_back(std::move(task));
   return true;
+}
+
+int ThreadCache::busy() const {
+  absl::MutexLock lock(&mu_);
+  return busy_;
+}
+
+bool ThreadCache::CanRunNow() const {
+  absl::MutexLock lock(&mu_);
+  return tasks_.size() < static_cast<size_t>(threads_ - busy_) ||
+         threads_ < max_threads_;
 }
 
 int ThreadCache::threads() const {
@@ -56,10 +77,12 @@ void ThreadCache::Loop() {
     if (!woke || tasks_.empty()) break;  // Idle too long, or stopping.
     std::function<void()> task = std::move(tasks_.front());
     tasks_.pop_front();
+    ++busy_;
     mu_.Unlock();
     task();
     task = nullptr;  // Release what it captured before taking the lock.
     mu_.Lock();
+    --busy_;
   }
   --threads_;
 }

@@ -5,9 +5,11 @@
 // for creating and destroying a thread, and its malloc arena, on every call.
 // A ThreadCache hands each task to an idle thread when there is one and
 // starts a new thread otherwise, up to `max_threads`; a thread idle for
-// `idle_timeout` exits. At the cap a task is refused (TryRun returns false),
-// never queued behind the others or given one thread more: the caller
-// answers "overloaded, retry" (RESOURCE_EXHAUSTED, a JSON-RPC busy error).
+// `idle_timeout` exits. At the cap a task waits for a thread only while
+// fewer than `max_queued` (none by default) wait already; past that it is
+// refused (TryRun returns false), never given one thread more: the caller
+// answers "overloaded, retry" (RESOURCE_EXHAUSTED, a JSON-RPC busy error,
+// an HTTP 503).
 //
 // Thread-safe. Shared() is the process's cache (kSharedMaxThreads), never
 // destroyed (its threads may still be running tasks while static objects are
@@ -30,7 +32,8 @@ class ThreadCache {
   static constexpr int kSharedMaxThreads = 256;
 
   explicit ThreadCache(absl::Duration idle_timeout = absl::Seconds(60),
-                       int max_threads = kSharedMaxThreads);
+                       int max_threads = kSharedMaxThreads,
+                       size_t max_queued = 0);
   // Waits until every thread has finished its task and exited.
   ~ThreadCache();
   ThreadCache(const ThreadCache&) = delete;
@@ -39,11 +42,17 @@ class ThreadCache {
   static ThreadCache& Shared();
 
   // Runs `task` on an idle thread, or on a new one when none is idle and
-  // the cap allows; false (and `task` dropped, unrun) when every thread is
-  // busy and there are max_threads() of them.
+  // the cap allows, or (at the cap) after the tasks already waiting; false
+  // (and `task` dropped, unrun) when every thread is busy, there are
+  // max_threads() of them and max_queued tasks wait.
   [[nodiscard]] bool TryRun(std::function<void()> task);
 
   int max_threads() const { return max_threads_; }
+  // Threads running a task now.
+  int busy() const;
+  // Whether TryRun would start a task at once (a thread is free or may
+  // start), rather than queue or refuse it.
+  bool CanRunNow() const;
 
   // Threads that exist now, busy or idle (for tests and metrics).
   int threads() const;
@@ -55,10 +64,12 @@ class ThreadCache {
 
   const absl::Duration idle_timeout_;
   const int max_threads_;
+  const size_t max_queued_;
   mutable absl::Mutex mu_;
   std::deque<std::function<void()>> tasks_ ABSL_GUARDED_BY(mu_);
   int threads_ ABSL_GUARDED_BY(mu_) = 0;
   int idle_ ABSL_GUARDED_BY(mu_) = 0;
+  int busy_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
 };
 

@@ -71,6 +71,28 @@ TEST(ThreadCacheTest, TheCapIsNeverExceeded) {
   EXPECT_FALSE(ran.load() && cache.threads() > 4);
 }
 
+TEST(ThreadCacheTest, AtTheCapTasksWaitInABoundedQueue) {
+  ThreadCache cache(absl::Seconds(60), /*max_threads=*/2, /*max_queued=*/1);
+  absl::Notification release;
+  std::atomic<int> done{0};
+  auto blocked = [&] {
+    release.WaitForNotification();
+    ++done;
+  };
+  EXPECT_TRUE(cache.TryRun(blocked));
+  EXPECT_TRUE(cache.CanRunNow());
+  EXPECT_TRUE(cache.TryRun(blocked));
+  EXPECT_FALSE(cache.CanRunNow());
+  EXPECT_TRUE(cache.TryRun(blocked));   // Waits for a thread.
+  EXPECT_FALSE(cache.TryRun(blocked));  // Refused: the queue is full.
+  EXPECT_TRUE(Eventually([&] { return cache.busy() == 2; }));
+  EXPECT_EQ(cache.threads(), 2);
+  release.Notify();
+  EXPECT_TRUE(Eventually([&] { return done == 3 && cache.busy() == 0; }));
+  EXPECT_TRUE(cache.TryRun([&] { ++done; }));  // Room again.
+  EXPECT_TRUE(Eventually([&] { return done == 4; }));
+}
+
 TEST(ThreadCacheTest, DestructorRunsQueuedTasksAndWaits) {
   std::atomic<int> done{0};
   {
