@@ -48,7 +48,8 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(
     });
   }
   gateway->trimmer_ = std::make_unique<IdleTrimmer>(
-      [g = gateway.get()] { return g->ToolCalls(); }, absl::Seconds(1));
+      [g = gateway.get()] { return g->ToolCalls() + g->http_requests_.load(); },
+      absl::Seconds(1));
   return gateway;
 }
 

@@ -3,11 +3,11 @@
 //
 // Create starts (or connects to) every tenant's worker without waiting for
 // them; a background thread per tenant logs when its worker is ready or why
-// it is not, and an IdleTrimmer gives memory back once tool calls stop. Stop
-// ends those waits and the spawned workers (each spawned worker is tied to
-// its supervisor's thread, upstream/worker_supervisor.h, so any thread may
-// create the gateway). Create and Stop are called once; Handlers() and
-// Ready() are thread-safe.
+// it is not, and an IdleTrimmer gives memory back once tool calls and HTTP
+// requests stop. Stop ends those waits and the spawned workers (each spawned
+// worker is tied to its supervisor's thread, upstream/worker_supervisor.h,
+// so any thread may create the gateway). Create and Stop are called once;
+// Handlers() and Ready() are thread-safe.
 #ifndef MFGATE_GATEWAY_GATEWAY_H_
 #define MFGATE_GATEWAY_GATEWAY_H_
 
@@ -44,6 +44,9 @@ class Gateway {
   const MetricsRegistry& metrics() const { return *metrics_; }
   // The transport keeps this equal to its open sessions (for /metrics).
   std::atomic<int64_t>* open_sessions() { return &open_sessions_; }
+  // The HTTP transport counts the requests it answers here: memory is
+  // given back once both they and tool calls stop.
+  std::atomic<uint64_t>* http_requests() { return &http_requests_; }
   // Whether every tenant's worker answers its health check with SERVING;
   // `report` (may be null) gets {tenant: {"state", "cause"}} for `tenant`
   // alone (a caller sees no other tenant's): "serving", "starting", "engine
@@ -62,6 +65,7 @@ class Gateway {
   std::map<std::string, std::unique_ptr<tools::MetricFlowTools>> tools_;
   std::unique_ptr<MetricsRegistry> metrics_;
   std::atomic<int64_t> open_sessions_{0};
+  std::atomic<uint64_t> http_requests_{0};
   std::map<std::string, std::unique_ptr<observe::ObservedTools>> observed_;
   std::map<std::string, std::unique_ptr<tools::SemanticLayer>> semantic_layers_;
   std::vector<std::thread> reporters_;

@@ -7,6 +7,7 @@
 //
 // Configuration comes from mcp-metricflow's environment variables or from
 // --config FILE (see README.md); it is loaded and validated once.
+#include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -26,7 +27,9 @@
 #include "common/log.h"
 #include "common/loopback.h"
 #include "common/metrics_server.h"
+#include "common/open_files.h"
 #include "common/pem_files.h"
+#include "common/stop_signal.h"
 #include "gateway/auth/api_keys.h"
 #include "gateway/config/config.h"
 #include "gateway/gateway.h"
@@ -62,6 +65,9 @@ ABSL_FLAG(std::string, worker_tls_key, "",
           "PEM private key of --worker-tls-cert");
 ABSL_FLAG(std::string, worker_tls_ca, "",
           "PEM CA bundle that signs the workers' certificates");
+ABSL_FLAG(double, drain_seconds, 20,
+          "on SIGTERM over HTTP: how long calls in flight may finish before "
+          "they are cancelled");
 
 namespace {
 
@@ -162,10 +168,26 @@ int ServeStdio(const mfgate::config::GatewayConfig& config,
   return served.ok() ? 0 : Fail(served.message());
 }
 
-mfgate::transport::HttpTransport* g_http = nullptr;
-
-void StopHttp(int) {
-  if (g_http != nullptr) g_http->Stop();
+// What serving HTTP needs of the process. Each connection holds a
+// descriptor: the open-file limit goes up to what the kernel allows, and a
+// limit below the connection limit is said at start. Request bodies are read
+// whole, up to max_body_bytes, on the listener's thread: glibc would keep
+// such buffers in that thread's arena once freed (malloc_trim does not shrink
+// the top of a thread's heap), so blocks of 128 KiB and more are mapped and
+// unmapped instead, and a flood of large bodies leaves no memory behind.
+void PrepareForHttp(int max_connections) {
+  // Descriptors besides connections: workers' channels, pipes, files.
+  constexpr rlim_t kOthers = 256;
+  absl::StatusOr<rlim_t> files = mfgate::RaiseOpenFileLimit("mfgate", kOthers);
+  if (!files.ok()) {
+    mfgate::LogWarning(files.status().message());
+  } else if (*files < static_cast<rlim_t>(max_connections) + kOthers) {
+    mfgate::LogWarning(
+        absl::StrCat("the open-file limit (", *files,
+                     ") is below max_connections (", max_connections, ") plus ",
+                     kOthers, ": connections past it fail to be accepted"));
+  }
+  mallopt(M_MMAP_THRESHOLD, 128 << 10);
 }
 
 // HTTP settings from the configuration and flags, checked against the
@@ -187,12 +209,7 @@ absl::StatusOr<mfgate::transport::HttpOptions> HttpSettings(
           absl::StrCat("cannot read '", file, "'"));
     }
   }
-  options.max_body_bytes = config.limits.max_body_bytes;
-  options.max_sessions_per_tenant = config.limits.max_sessions_per_tenant;
-  options.idle_session_timeout = config.limits.idle_session_timeout;
-  options.requests_per_second = config.limits.requests_per_second;
-  options.burst = config.limits.burst;
-  options.max_auth_failures = config.limits.max_auth_failures;
+  options.limits = config.limits;
   if (const std::string listen = absl::GetFlag(FLAGS_listen); !listen.empty()) {
     size_t colon = listen.rfind(':');
     if (colon == std::string::npos ||
@@ -233,6 +250,7 @@ int ServeHttp(const mfgate::config::GatewayConfig& config,
   }
   mfgate::transport::HttpOptions with_gauge = options;
   with_gauge.open_sessions = gateway.open_sessions();
+  with_gauge.requests_answered = gateway.http_requests();
   mfgate::transport::HttpTransport http(
       with_gauge, &keys,
       [&gateway](const std::string& t) { return gateway.Handlers(t); },
@@ -240,12 +258,18 @@ int ServeHttp(const mfgate::config::GatewayConfig& config,
       [&gateway](const std::string& tenant, nlohmann::json* report) {
         return gateway.Ready(tenant, report);
       });
-  g_http = &http;
-  signal(SIGTERM, StopHttp);
-  signal(SIGINT, StopHttp);
-  absl::Status served = http.Run();
-  g_http = nullptr;
-  return served.ok() ? 0 : Fail(served.message());
+  mfgate::StopSignal stop;  // Before Start: a signal from then on is kept.
+  PrepareForHttp(options.limits.max_connections);
+  if (absl::Status started = http.Start(); !started.ok()) {
+    return Fail(started.message());
+  }
+  const int signal_number = stop.Wait();
+  const absl::Duration grace =
+      absl::Seconds(absl::GetFlag(FLAGS_drain_seconds));
+  mfgate::LogInfo(absl::StrCat("signal ", signal_number, ": draining (up to ",
+                               absl::FormatDuration(grace), ")"));
+  http.Drain(absl::Now() + grace);
+  return 0;
 }
 
 }  // namespace
@@ -283,6 +307,10 @@ int main(int argc, char** argv) {
         absl::StrCat("unknown --transport '", transport, "' (stdio or http)"));
   }
 
+  if (const double drain = absl::GetFlag(FLAGS_drain_seconds);
+      !(drain >= 0 && drain <= 3600)) {
+    return Fail("--drain-seconds must be in [0, 3600]");
+  }
   absl::StatusOr<mfgate::config::GatewayConfig> config = LoadGatewayConfig();
   if (!config.ok()) return Fail(config.status().message());
   mfgate::auth::ApiKeys keys(*config);

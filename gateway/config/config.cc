@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include <functional>
 #include <set>
 
 #include "absl/strings/ascii.h"
@@ -22,6 +21,8 @@ namespace {
 using internal::At;
 using internal::CheckProjectDir;
 using internal::Get;
+using internal::ParseLimits;
+using internal::ParseNumbers;
 
 using json = nlohmann::json;
 
@@ -190,33 +191,6 @@ absl::StatusOr<TenantConfig> ParseTenant(const json& item,
   return tenant;
 }
 
-// A section of bounded numbers, e.g. "timeouts" or "limits".
-struct NumberField {
-  const char* key;
-  double min, max;
-  std::function<void(double)> set;
-};
-
-absl::Status ParseNumbers(const json& section, const std::string& path,
-                          const std::vector<NumberField>& fields) {
-  if (!section.is_object()) return At(path, "must be an object");
-  for (const auto& item : section.items()) {
-    const NumberField* field = nullptr;
-    for (const NumberField& f : fields) {
-      if (item.key() == f.key) field = &f;
-    }
-    const std::string where = absl::StrCat(path, ".", item.key());
-    if (field == nullptr) return At(where, "unknown key");
-    if (!item.value().is_number() || item.value().get<double>() < field->min ||
-        item.value().get<double>() > field->max) {
-      return At(where, absl::StrCat("must be a number in [", field->min, ", ",
-                                    field->max, "]"));
-    }
-    field->set(item.value().get<double>());
-  }
-  return absl::OkStatus();
-}
-
 absl::Status ParseTimeouts(const json& timeouts, GatewayConfig* config) {
   auto seconds = [](absl::Duration* out) {
     return [out](double value) { *out = absl::Seconds(value); };
@@ -227,33 +201,6 @@ absl::Status ParseTimeouts(const json& timeouts, GatewayConfig* config) {
        {"list_seconds", 0.001, 86400, seconds(&config->list_timeout)},
        {"worker_start_seconds", 0.001, 86400,
         seconds(&config->worker_start_timeout)}});
-}
-
-absl::Status ParseLimits(const json& section, Limits* limits) {
-  return ParseNumbers(
-      section, "limits",
-      {{"max_body_bytes", 1024, 1 << 30,
-        [limits](double v) {
-          limits->max_body_bytes = static_cast<size_t>(v);
-        }},
-       {"max_sessions_per_tenant", 1, 1e6,
-        [limits](double v) {
-          limits->max_sessions_per_tenant = static_cast<int>(v);
-        }},
-       {"idle_session_seconds", 1, 7 * 86400,
-        [limits](double v) {
-          limits->idle_session_timeout = absl::Seconds(v);
-        }},
-       {"max_concurrent_calls_per_session", 1, 1024,
-        [limits](double v) {
-          limits->max_concurrent_calls = static_cast<int>(v);
-        }},
-       {"requests_per_second", 0.01, 1e6,
-        [limits](double v) { limits->requests_per_second = v; }},
-       {"burst", 1, 1e6, [limits](double v) { limits->burst = v; }},
-       {"max_auth_failures_per_minute", 1, 1e6, [limits](double v) {
-          limits->max_auth_failures = static_cast<int>(v);
-        }}});
 }
 
 }  // namespace

@@ -51,15 +51,37 @@ struct TenantConfig {
   std::vector<std::string> api_key_sha256;  // Lowercase hex digests.
 };
 
-// Limits on HTTP callers ("limits" in the JSON file).
+// Limits on HTTP callers ("limits" in the JSON file; README.md says what
+// each answers when it is reached).
 struct Limits {
-  size_t max_body_bytes = 4u << 20;
-  int max_sessions_per_tenant = 64;
+  size_t max_body_bytes = 4u << 20;  // Chunked bodies too: 413.
+  int max_sessions_per_tenant = 64;  // Then the LRU idle one is evicted.
   absl::Duration idle_session_timeout = absl::Minutes(30);
   int max_concurrent_calls = 16;    // Per session.
   double requests_per_second = 50;  // Per tenant, with bursts of `burst`.
   double burst = 100;
   int max_auth_failures = 10;  // Per client address and minute.
+  // The HTTP server: open connections (503 beyond), threads that answer
+  // requests, complete requests waiting for one of them (503 beyond), event
+  // streams (each holds a thread of its own: 503 beyond in all, 429 beyond
+  // per tenant).
+  int max_connections = 1024;
+  int http_threads = 64;
+  int max_queued_requests = 256;
+  int max_event_streams = 512;
+  int max_event_streams_per_tenant = 256;
+  // A request's line and headers (431 beyond), and the bytes of requests
+  // held in memory over all connections while they arrive (503 beyond).
+  size_t max_header_bytes = 32u << 10;
+  int max_headers = 100;
+  size_t max_buffered_request_bytes = 256u << 20;
+  // A request must arrive whole within `request_read_timeout` of its first
+  // byte (408); an idle kept-alive connection is closed after
+  // `keep_alive_idle`; a reply write that makes no progress for
+  // `send_timeout` ends its connection.
+  absl::Duration request_read_timeout = absl::Seconds(30);
+  absl::Duration keep_alive_idle = absl::Seconds(15);
+  absl::Duration send_timeout = absl::Seconds(30);
 };
 
 // The gateway's client identity for mutual TLS to TCP workers (PEM files).

@@ -164,6 +164,48 @@ TEST_F(ConfigTest, Limits) {
               HasSubstr("limits.rps: unknown key"));
 }
 
+TEST_F(ConfigTest, ServerLimitsHaveDefaultsAndRanges) {
+  const std::string tenant =
+      R"({"name":"a","worker":{"address":"localhost:1"}})";
+  auto defaults = Parse(R"({"tenants":[)" + tenant + "]}");
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->limits.max_connections, 1024);
+  EXPECT_EQ(defaults->limits.http_threads, 64);
+  EXPECT_EQ(defaults->limits.max_header_bytes, 32u << 10);
+  EXPECT_EQ(defaults->limits.keep_alive_idle, absl::Seconds(15));
+  auto config =
+      Parse(R"({"tenants":[)" + tenant +
+            R"(],"limits":{"max_connections":10,"http_threads":2,)"
+            R"("max_queued_requests":0,"max_event_streams":3,)"
+            R"("max_event_streams_per_tenant":1,"max_header_bytes":2048,)"
+            R"("max_headers":16,"max_buffered_request_bytes":2097152,)"
+            R"("request_read_seconds":1.5,"keep_alive_seconds":2,)"
+            R"("send_timeout_seconds":3}})");
+  ASSERT_TRUE(config.ok()) << config.status();
+  const Limits& limits = config->limits;
+  EXPECT_EQ(limits.max_connections, 10);
+  EXPECT_EQ(limits.http_threads, 2);
+  EXPECT_EQ(limits.max_queued_requests, 0);
+  EXPECT_EQ(limits.max_event_streams, 3);
+  EXPECT_EQ(limits.max_event_streams_per_tenant, 1);
+  EXPECT_EQ(limits.max_header_bytes, 2048u);
+  EXPECT_EQ(limits.max_headers, 16);
+  EXPECT_EQ(limits.max_buffered_request_bytes, 2u << 20);
+  EXPECT_EQ(limits.request_read_timeout, absl::Milliseconds(1500));
+  EXPECT_EQ(limits.keep_alive_idle, absl::Seconds(2));
+  EXPECT_EQ(limits.send_timeout, absl::Seconds(3));
+  for (const char* bad :
+       {R"("http_threads":0)", R"("max_header_bytes":100)",
+        R"("request_read_seconds":0)", R"("max_connections":"many")"}) {
+    EXPECT_THAT(
+        Parse(R"({"tenants":[)" + tenant + R"(],"limits":{)" + bad + "}}")
+            .status()
+            .message(),
+        HasSubstr("must be a number in"))
+        << bad;
+  }
+}
+
 TEST_F(ConfigTest, FileRelativePathsResolveAgainstTheFile) {
   std::ofstream(dir_ + "/gateway.json")
       << R"({"tenants":[{"name":"t","worker":{"spawn":{"project_dir":"."}}}]})";

@@ -3,6 +3,7 @@
 #ifndef MFGATE_GATEWAY_CONFIG_CONFIG_UTIL_H_
 #define MFGATE_GATEWAY_CONFIG_CONFIG_UTIL_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,22 @@ absl::Status ParseApiKeyDigests(const nlohmann::json& tenant,
                                 const std::string& path,
                                 const std::string& file,
                                 std::vector<std::string>* out);
+
+// One key of a section of bounded numbers (e.g. "timeouts", "limits").
+struct NumberField {
+  const char* key;
+  double min, max;
+  std::function<void(double)> set;
+};
+
+// Sets the fields of `section` (the JSON object at `path`); an unknown key or
+// a value outside its field's range is an error naming its path.
+absl::Status ParseNumbers(const nlohmann::json& section,
+                          const std::string& path,
+                          const std::vector<NumberField>& fields);
+
+// The "limits" section (config_limits.cc).
+absl::Status ParseLimits(const nlohmann::json& section, Limits* limits);
 
 }  // namespace mfgate::config::internal
 

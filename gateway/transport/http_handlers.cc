@@ -44,7 +44,7 @@ void HttpTransport::HandleMcpPost(const httplib::Request& req,
     return;
   }
   mcp::Incoming incoming =
-      mcp::ParseMessages(req.body, options_.max_body_bytes);
+      mcp::ParseMessages(req.body, options_.limits.max_body_bytes);
   if (!incoming.batch && incoming.items.front().error_response.has_value()) {
     Reply(res, 400, *incoming.items.front().error_response);
     return;
@@ -174,7 +174,7 @@ void HttpTransport::HandleSsePost(const httplib::Request& req,
       FindSession(req.get_param_value("session_id"), tenant, res);
   if (session == nullptr) return;
   mcp::Incoming incoming =
-      mcp::ParseMessages(req.body, options_.max_body_bytes);
+      mcp::ParseMessages(req.body, options_.limits.max_body_bytes);
   const mcp::Parsed& first = incoming.items.front();
   if (!incoming.batch && first.error_response.has_value()) {
     Reply(res, 400, *first.error_response);
@@ -247,11 +247,13 @@ void HttpTransport::StreamEvents(std::shared_ptr<HttpSession> session,
           pending.clear();
           return sink.write(event.data(), event.size());
         }
-        if (session->closed()) {
+        // Events queued before the session closed still go out (the
+        // answers of calls a drain let finish), then the stream ends.
+        std::optional<StreamEvent> next = session->NextStreamEvent(kKeepAlive);
+        if (!next.has_value() && session->closed()) {
           sink.done();
           return true;
         }
-        std::optional<StreamEvent> next = session->NextStreamEvent(kKeepAlive);
         std::string event =
             next.has_value() ? SseEvent(*next) : ": keep-alive\n\n";
         return sink.write(event.data(), event.size());

@@ -23,10 +23,25 @@ inline void Reply(httplib::Response& res, int status,
   res.set_content(JsonText(body), "application/json");
 }
 
+// The JSON-RPC error code of an HTTP error: a failure inside the gateway
+// (500) is -32603, overload (429, 503) -32000, anything else the request's
+// fault (-32600).
+inline int ErrorCodeFor(int status) {
+  if (status == 500) return mcp::kInternalError;
+  if (status == 429 || status == 503) return mcp::kServerBusy;
+  return mcp::kInvalidRequest;
+}
+
+// The JSON-RPC error body (id null) of an HTTP error.
+inline std::string ErrorText(int status, const std::string& message) {
+  return JsonText(mcp::MakeError(nullptr, ErrorCodeFor(status), message));
+}
+
 // A JSON-RPC error body (id null) with an HTTP status.
 inline void ReplyError(httplib::Response& res, int status,
                        const std::string& message) {
-  Reply(res, status, mcp::MakeError(nullptr, mcp::kInvalidRequest, message));
+  res.status = status;
+  res.set_content(ErrorText(status, message), "application/json");
 }
 
 // Whether the request's Accept header admits `type` (absent admits all).

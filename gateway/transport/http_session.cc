@@ -247,6 +247,11 @@ size_t HttpSession::history_bytes() const {
   return history_bytes_;
 }
 
+void HttpSession::Drain(absl::Time deadline) {
+  session_->Drain(deadline);
+  Close();
+}
+
 void HttpSession::Close() {
   {
     absl::MutexLock lock(&mu_);

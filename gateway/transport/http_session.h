@@ -119,6 +119,8 @@ class HttpSession {
 
   // Ends the session: running calls are cancelled, streams end.
   void Close();
+  // Lets running calls finish until `deadline`, then Close.
+  void Drain(absl::Time deadline);
   bool closed() const;
   absl::Time last_used() const;
 

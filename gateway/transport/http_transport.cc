@@ -1,11 +1,8 @@
 #include "gateway/transport/http_transport.h"
 
-#include <dirent.h>
-#include <netinet/in.h>
 #include <openssl/rand.h>
-#include <sys/socket.h>
 
-#include <cstdlib>
+#include <exception>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -48,39 +45,47 @@ bool Within(absl::Duration wait, httplib::Response& res) {
   return false;
 }
 
-// cpp-httplib 0.11 listens with a backlog of 5: a burst of new clients then
-// overflows the accept queue, and a client whose handshake the kernel dropped
-// waits out its read timeout. Linux lets listen() be called again on a
-// listening socket to change its backlog, so find ours (the listening socket
-// bound to `port`) and raise it to the system's maximum.
-void RaiseListenBacklog(int port) {
-  DIR* fds = opendir("/proc/self/fd");
-  if (fds == nullptr) return;
-  while (dirent* entry = readdir(fds)) {
-    int fd = atoi(entry->d_name);
-    int listening = 0;
-    socklen_t size = sizeof(listening);
-    sockaddr_storage address{};
-    socklen_t address_size = sizeof(address);
-    if (fd <= 2 ||
-        getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &size) != 0 ||
-        !listening ||
-        getsockname(fd, reinterpret_cast<sockaddr*>(&address), &address_size) !=
-            0) {
-      continue;
-    }
-    int bound = 0;
-    if (address.ss_family == AF_INET) {
-      bound = ntohs(reinterpret_cast<sockaddr_in*>(&address)->sin_port);
-    } else if (address.ss_family == AF_INET6) {
-      bound = ntohs(reinterpret_cast<sockaddr_in6*>(&address)->sin6_port);
-    }
-    if (bound == port) listen(fd, SOMAXCONN);
-  }
-  closedir(fds);
-}
+// Routes answered on the listener's own thread (cheap, never blocking) and
+// those that hold their thread for an event stream; all others are requests.
+struct LaneRoute {
+  const char* method;
+  const char* path;
+  HttpListener::Lane lane;
+};
+constexpr LaneRoute kLaneRoutes[] = {
+    {"GET", "/health", HttpListener::Lane::kInline},
+    {"GET", "/ready", HttpListener::Lane::kInline},
+    {"GET", "/sse", HttpListener::Lane::kStream},
+    {"GET", "/mcp", HttpListener::Lane::kStream},
+};
 
 }  // namespace
+
+// cpp-httplib's Server, answering requests HttpListener has read whole.
+class HttpTransport::RequestServer final : public httplib::Server {
+ public:
+  // httplib reads svr_sock_ only to know whether it is shutting down
+  // (INVALID_SOCKET ends its content providers: the event streams); this
+  // server never binds or listens itself.
+  RequestServer() { svr_sock_ = kServing; }
+
+  // Answers the request read from `stream`; whether the connection may
+  // carry another.
+  bool Answer(httplib::Stream& stream, bool close) {
+    bool closed = false;
+    const bool ok = process_request(
+        stream, close, closed,
+        // The listener answered any Expect: 100-continue when it read the
+        // request.
+        [](httplib::Request& req) { req.headers.erase("Expect"); });
+    return ok && !closed;
+  }
+
+  void EndStreams() { svr_sock_ = INVALID_SOCKET; }
+
+ private:
+  static constexpr socket_t kServing = 0;
+};
 
 HttpTransport::HttpTransport(HttpOptions options, const auth::ApiKeys* keys,
                              ProviderFor providers,
@@ -91,69 +96,121 @@ HttpTransport::HttpTransport(HttpOptions options, const auth::ApiKeys* keys,
       providers_(std::move(providers)),
       session_options_(std::move(session_options)),
       ready_(std::move(ready)),
-      server_(options_.tls_cert.empty()
-                  ? std::make_unique<httplib::Server>()
-                  : std::make_unique<httplib::SSLServer>(
-                        options_.tls_cert.c_str(), options_.tls_key.c_str())),
-      tenant_rates_(options_.requests_per_second, options_.burst),
-      auth_failures_(options_.max_auth_failures, absl::Minutes(1),
+      server_(std::make_unique<RequestServer>()),
+      tenant_rates_(options_.limits.requests_per_second, options_.limits.burst),
+      auth_failures_(options_.limits.max_auth_failures, absl::Minutes(1),
                      kMaxTrackedAddresses) {
-  // Event streams and kept-alive connections hold a thread each.
-  server_->new_task_queue = [] { return new httplib::ThreadPool(128); };
-  // Replies leave at once (no Nagle delay on small JSON answers), and a
-  // client keeps its connection for many requests rather than reconnecting
-  // every five (httplib's default), which overflows the listen queue under
-  // load.
-  server_->set_tcp_nodelay(true);
-  server_->set_keep_alive_max_count(10000);
-  server_->set_payload_max_length(options_.max_body_bytes);
+  // Kept-alive connections wait in the listener, not on a thread: a client
+  // may send many requests on one.
+  server_->set_keep_alive_max_count(1 << 30);
+  server_->set_keep_alive_timeout(
+      absl::ToInt64Seconds(options_.limits.keep_alive_idle));
+  // Whatever a handler throws is answered as a JSON-RPC internal error, with
+  // a body and without the exception's text.
+  server_->set_exception_handler([](const httplib::Request& req,
+                                    httplib::Response& res,
+                                    std::exception_ptr thrown) {
+    std::string what = "unknown exception";
+    try {
+      std::rethrow_exception(thrown);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    LogError(absl::StrCat("HTTP ", req.method, " ", req.path,
+                          " failed inside the gateway: ", what));
+    res.headers.clear();
+    ReplyError(res, 500, "Internal error");
+  });
+  // httplib's own error answers (a malformed request, an unknown path)
+  // carry a JSON-RPC error body too.
+  server_->set_error_handler(httplib::Server::HandlerWithResponse(
+      [](const httplib::Request&, httplib::Response& res) {
+        if (!res.body.empty()) {
+          return httplib::Server::HandlerResponse::Unhandled;
+        }
+        ReplyError(res, res.status,
+                   res.status == 500 ? std::string("Internal error")
+                                     : absl::StrCat("HTTP error ", res.status));
+        return httplib::Server::HandlerResponse::Handled;
+      }));
   Routes();
 }
 
-HttpTransport::~HttpTransport() {
-  Stop();
-  absl::MutexLock lock(&mu_);
-  for (auto& [id, session] : sessions_) session->Close();
-}
+HttpTransport::~HttpTransport() { Stop(); }
 
 int HttpTransport::port() const {
-  absl::MutexLock lock(&mu_);
-  return port_;
+  return listener_ == nullptr ? 0 : listener_->port();
 }
 
-absl::Status HttpTransport::Run() {
-  if (!server_->is_valid()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "cannot use the TLS certificate '", options_.tls_cert, "' and key '",
-        options_.tls_key, "' (unreadable, not PEM, or not a matching pair)"));
+HttpListener::Lane HttpTransport::LaneOf(const RequestHead& head) const {
+  for (const LaneRoute& route : kLaneRoutes) {
+    if (head.method == route.method && head.path == route.path) {
+      return route.lane;
+    }
   }
-  int bound =
-      options_.port == 0
-          ? server_->bind_to_any_port(options_.host)
-          : (server_->bind_to_port(options_.host, options_.port) ? options_.port
-                                                                 : -1);
-  if (bound < 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", options_.host, ":", options_.port));
-  }
-  RaiseListenBacklog(bound);
-  {
-    absl::MutexLock lock(&mu_);
-    port_ = bound;
-  }
-  LogInfo(absl::StrCat("serving MCP on ",
-                       options_.tls_cert.empty() ? "http" : "https", "://",
-                       options_.host, ":", bound, " (/mcp, /sse, /health)"));
-  server_->listen_after_bind();
+  return HttpListener::Lane::kRequest;
+}
+
+absl::Status HttpTransport::Start() {
+  const config::Limits& limits = options_.limits;
+  ListenerOptions listen;
+  listen.host = options_.host;
+  listen.port = options_.port;
+  listen.tls_cert = options_.tls_cert;
+  listen.tls_key = options_.tls_key;
+  listen.max_connections = limits.max_connections;
+  listen.request_threads = limits.http_threads;
+  listen.max_queued_requests = limits.max_queued_requests;
+  listen.stream_threads = limits.max_event_streams;
+  listen.framer.max_header_bytes = limits.max_header_bytes;
+  listen.framer.max_headers = limits.max_headers;
+  listen.framer.max_body_bytes = limits.max_body_bytes;
+  listen.max_buffered_bytes = limits.max_buffered_request_bytes;
+  listen.request_read_timeout = limits.request_read_timeout;
+  listen.keep_alive_idle = limits.keep_alive_idle;
+  listen.send_timeout = limits.send_timeout;
+  absl::StatusOr<std::unique_ptr<HttpListener>> listener = HttpListener::Start(
+      listen, [this](const RequestHead& head) { return LaneOf(head); },
+      [this](ConnectionStream& stream, bool close) {
+        if (options_.requests_answered != nullptr) {
+          options_.requests_answered->fetch_add(1, std::memory_order_relaxed);
+        }
+        return server_->Answer(stream, close);
+      });
+  if (!listener.ok()) return listener.status();
+  listener_ = std::move(*listener);
+  LogInfo(absl::StrCat(
+      "serving MCP on ", options_.tls_cert.empty() ? "http" : "https", "://",
+      options_.host, ":", listener_->port(), " (/mcp, /sse, /health)"));
   return absl::OkStatus();
 }
 
-void HttpTransport::Stop() {
+void HttpTransport::Drain(absl::Time deadline) {
+  draining_ = true;  // /ready says 503 from now on.
+  if (listener_ != nullptr) listener_->StopAccepting();
+  std::vector<std::shared_ptr<HttpSession>> sessions;
   {
     absl::MutexLock lock(&mu_);
-    for (auto& [id, session] : sessions_) session->Close();  // Ends streams.
+    for (auto& [id, session] : sessions_) sessions.push_back(session);
   }
-  server_->stop();
+  // Calls in flight finish until the deadline, then are cancelled; Stop
+  // then waits for their answers to be written.
+  for (auto& session : sessions) session->Drain(deadline);
+  Stop();
+}
+
+void HttpTransport::Stop() {
+  std::vector<std::shared_ptr<HttpSession>> sessions;
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto& [id, session] : sessions_) sessions.push_back(session);
+    sessions_.clear();
+    SessionsChanged();
+  }
+  server_->EndStreams();
+  for (auto& session : sessions) session->Close();  // Cancels, ends streams.
+  if (listener_ != nullptr) listener_->Stop();
 }
 
 bool HttpTransport::Admit(const httplib::Request& req, httplib::Response& res,
@@ -198,7 +255,7 @@ void HttpTransport::ExpireIdleSessions() {
   std::vector<std::shared_ptr<HttpSession>> expired;
   {
     absl::MutexLock lock(&mu_);
-    absl::Time cutoff = absl::Now() - options_.idle_session_timeout;
+    absl::Time cutoff = absl::Now() - options_.limits.idle_session_timeout;
     for (auto it = sessions_.begin(); it != sessions_.end();) {
       if (it->second->closed() || it->second->last_used() < cutoff) {
         expired.push_back(it->second);
@@ -229,12 +286,12 @@ std::shared_ptr<HttpSession> HttpTransport::NewSession(
   absl::MutexLock lock(&mu_);
   int count = 0;
   for (auto& [id, session] : sessions_) count += session->tenant() == tenant;
-  if (count >= options_.max_sessions_per_tenant) {
+  if (count >= options_.limits.max_sessions_per_tenant) {
     res.set_header("Retry-After", "60");
     ReplyError(res, 429,
                absl::StrCat("Too Many Requests: this tenant already has ",
                             count, " sessions (limit ",
-                            options_.max_sessions_per_tenant, ")"));
+                            options_.limits.max_sessions_per_tenant, ")"));
     return nullptr;
   }
   auto session = std::make_shared<HttpSession>(NewSessionId(), tenant, handlers,

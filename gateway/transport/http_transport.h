@@ -1,16 +1,21 @@
 // HttpTransport: MCP over HTTP — Streamable HTTP at /mcp and the legacy
 // HTTP+SSE transport at /sse + /messages/ — plus /health and /ready.
 //
-// Each request walks: Origin check -> authentication (API key -> tenant) ->
-// session lookup (a session is bound to the tenant that created it) ->
-// HttpSession. /health is always open and says nothing about tenants.
-// Streamable HTTP answers a POSTed request with application/json (a tool call
-// that sends something before its response: an event stream), and a batch,
-// where the session's revision has them, with one JSON array; notifications
-// and responses get 202; GET opens the session's event stream; DELETE ends
-// the session. A body that is not a valid message gets 400 and its JSON-RPC
-// error (mcp/jsonrpc.h). Run() blocks on the calling thread; Stop() may be
-// called from any thread.
+// Connections, threads and overload belong to HttpListener; requests are
+// parsed and answered by cpp-httplib's Server. Each request walks: Origin
+// and Host checks -> authentication (API key -> tenant) -> session lookup (a
+// session is bound to the tenant that created it) -> HttpSession. /health
+// is always open and says nothing about tenants; /health and /ready are
+// answered on the listener's own thread, which no load can take. Streamable
+// HTTP answers a POSTed request with application/json (a tool call that
+// sends something before its response: an event stream), and a batch, where
+// the session's revision has them, with one JSON array; notifications and
+// responses get 202; GET opens the session's event stream; DELETE ends the
+// session. A body that is not a valid message gets 400 and its JSON-RPC
+// error (mcp/jsonrpc.h); a failure inside the gateway is a JSON-RPC error
+// (-32603) with a body, never an empty 500.
+//
+// Thread-safety: Start once; then Drain and Stop from any one thread.
 #ifndef MFGATE_GATEWAY_TRANSPORT_HTTP_TRANSPORT_H_
 #define MFGATE_GATEWAY_TRANSPORT_HTTP_TRANSPORT_H_
 
@@ -26,12 +31,13 @@
 #include "absl/time/time.h"
 #include "gateway/auth/api_keys.h"
 #include "gateway/auth/rate_limits.h"
+#include "gateway/config/config.h"
 #include "gateway/mcp/session.h"
+#include "gateway/transport/http_listener.h"
 #include "gateway/transport/http_session.h"
 #include "nlohmann/json.hpp"
 
 namespace httplib {
-class Server;
 struct Request;
 struct Response;
 }  // namespace httplib
@@ -41,26 +47,23 @@ namespace mfgate::transport {
 struct HttpOptions {
   std::string host = "127.0.0.1";
   int port = 8000;  // 0 picks a free port (see HttpTransport::port()).
-  size_t max_body_bytes = 4u << 20;
-  int max_sessions_per_tenant = 64;
-  absl::Duration idle_session_timeout = absl::Minutes(30);
+  // Body size, sessions, rates, connections, threads, streams, deadlines.
+  config::Limits limits;
   // How long a POST waits for its response.
   absl::Duration response_timeout = absl::Minutes(10);
   // Origins allowed besides loopback ones (DNS-rebinding protection).
   std::vector<std::string> allowed_origins;
   // Without keys every caller is the default tenant.
   std::string default_tenant;
-  // Per tenant: requests per second, in bursts of `burst` (429 beyond).
-  double requests_per_second = 50;
-  double burst = 100;
-  // Failed authentications per client address and minute before 429s.
-  int max_auth_failures = 10;
   // PEM certificate chain and private key: serve HTTPS instead of HTTP.
   std::string tls_cert;
   std::string tls_key;
   // Not owned; when set, kept equal to the number of open sessions (for
   // /metrics). Must outlive the transport.
   std::atomic<int64_t>* open_sessions = nullptr;
+  // Not owned; when set, counts the requests answered (the gateway gives
+  // memory back once it stops growing). Must outlive the transport.
+  std::atomic<uint64_t>* requests_answered = nullptr;
 };
 
 class HttpTransport {
@@ -78,14 +81,22 @@ class HttpTransport {
                 ReadyCheck ready);
   ~HttpTransport();
 
-  // Binds and serves until Stop().
-  absl::Status Run();
+  // Binds and serves, on threads of its own.
+  absl::Status Start();
+  // Stops cleanly: /ready answers 503 first, then new connections are
+  // refused and new requests answered 503; calls in flight may finish until
+  // `deadline`, then Stop.
+  void Drain(absl::Time deadline);
+  // Cancels running calls, ends event streams and closes every connection.
   void Stop();
-  // The bound port, once Run has bound (0 before).
+  // The bound port, once started (0 before).
   int port() const;
 
  private:
+  class RequestServer;
+
   void Routes();
+  HttpListener::Lane LaneOf(const RequestHead& head) const;
   // The tenant of the request, or an HTTP error written into `res`.
   bool Admit(const httplib::Request& req, httplib::Response& res,
              std::string* tenant);
@@ -116,14 +127,15 @@ class HttpTransport {
   const ProviderFor providers_;
   const mcp::SessionOptions session_options_;
   const ReadyCheck ready_;
-  std::unique_ptr<httplib::Server> server_;
+  std::unique_ptr<RequestServer> server_;
+  std::unique_ptr<HttpListener> listener_;
+  std::atomic<bool> draining_{false};
   auth::TokenBuckets tenant_rates_;
   auth::FailureThrottle auth_failures_;
 
   mutable absl::Mutex mu_;
   std::map<std::string, std::shared_ptr<HttpSession>> sessions_
       ABSL_GUARDED_BY(mu_);
-  int port_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace mfgate::transport

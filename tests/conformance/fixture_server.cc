@@ -7,16 +7,10 @@
 #include <cstdlib>
 
 #include "common/log.h"
+#include "common/stop_signal.h"
 #include "gateway/auth/api_keys.h"
 #include "gateway/transport/http_transport.h"
 #include "tests/conformance/fixtures.h"
-
-namespace {
-mfgate::transport::HttpTransport* g_server = nullptr;
-void Stop(int) {
-  if (g_server != nullptr) g_server->Stop();
-}
-}  // namespace
 
 int main(int argc, char** argv) {
   if (argc != 2) return 2;
@@ -38,8 +32,9 @@ int main(int argc, char** argv) {
         return mfgate::mcp::Handlers{&tools, &resources, &prompts, &prompts};
       },
       session, [](const std::string&, nlohmann::json*) { return true; });
-  g_server = &server;
-  signal(SIGTERM, Stop);
-  signal(SIGINT, Stop);
-  return server.Run().ok() ? 0 : 1;
+  mfgate::StopSignal stop;
+  if (!server.Start().ok()) return 1;
+  stop.Wait();
+  server.Stop();
+  return 0;
 }
