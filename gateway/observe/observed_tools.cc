@@ -20,13 +20,11 @@ mcp::ToolResult ObservedTools::CallTool(const std::string& name,
   const absl::Time start = absl::Now();
   mcp::ToolResult result = inner_->CallTool(name, arguments, context);
   const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
-  const bool failed = result.is_error();
-  const std::string outcome = failed
-                                  ? "error"
-                                  : (context.cancellation != nullptr &&
-                                             context.cancellation->cancelled()
-                                         ? "cancelled"
-                                         : "ok");
+  // A cancelled call ends with an error result too: cancelled comes first.
+  const bool cancelled =
+      context.cancellation != nullptr && context.cancellation->cancelled();
+  const std::string outcome =
+      cancelled ? "cancelled" : (result.is_error() ? "error" : "ok");
   calls_.fetch_add(1, std::memory_order_relaxed);
   registry_->Increment("mfgate_tool_calls_total", {tenant_, name, outcome});
   registry_->Observe("mfgate_tool_call_seconds", {tenant_, name}, seconds);

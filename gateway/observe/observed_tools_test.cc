@@ -55,5 +55,25 @@ TEST(ObservedToolsTest, EachCallIsAuditedAndCounted) {
             std::string::npos);
 }
 
+TEST(ObservedToolsTest, ACancelledCallIsCountedAsCancelled) {
+  mcp::FakeTools fake;
+  MetricsRegistry registry;
+  DefineToolMetrics(&registry);
+  ObservedTools tools(&fake, "acme", &registry);
+  mcp::CancellationToken token;
+  token.Cancel();
+  mcp::ToolCallContext context;
+  context.cancellation = &token;
+  context.report_progress = [](double, double, const std::string&) {};
+  // `wait` returns an error result once cancelled.
+  EXPECT_TRUE(
+      tools.CallTool("wait", nlohmann::json::object(), context).is_error());
+  const std::string text = registry.Render();
+  EXPECT_NE(text.find("mfgate_tool_calls_total{tenant=\"acme\",tool=\"wait\","
+                      "outcome=\"cancelled\"} 1"),
+            std::string::npos)
+      << text;
+}
+
 }  // namespace
 }  // namespace mfgate::observe
