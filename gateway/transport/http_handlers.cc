@@ -18,6 +18,7 @@ using internal::Accepts;
 using internal::Reply;
 using internal::ReplyError;
 using internal::SseEvent;
+using internal::TooManyRequests;
 using json = nlohmann::json;
 
 constexpr char kSessionHeader[] = "Mcp-Session-Id";
@@ -71,6 +72,12 @@ void HttpTransport::HandleMcpPost(const httplib::Request& req,
       Reply(res, 400, *refusal);
       return;
     }
+    // A client that goes away cancels the batch's calls.
+    if (Connection* connection = CurrentConnection(); connection != nullptr) {
+      connection->OnGone([session, batch = mcp::BatchId(incoming.items)] {
+        session->ClientGone(batch);
+      });
+    }
     // Answered as one JSON array; what its tool calls send before their
     // responses goes to the session's standalone stream.
     std::optional<std::string> responses =
@@ -89,6 +96,11 @@ void HttpTransport::HandleMcpPost(const httplib::Request& req,
   } else {
     session = FindSession(id, tenant, res);
     if (session == nullptr) return;
+  }
+  // A client that goes away cancels its call (HttpSession::ClientGone).
+  if (Connection* connection = CurrentConnection();
+      connection != nullptr && message.kind == mcp::Message::Kind::kRequest) {
+    connection->OnGone([session, id = message.id] { session->ClientGone(id); });
   }
   // A tool call is answered as a stream, so that what the tool sends while it
   // runs (progress, logs, sampling and elicitation requests) reaches the
@@ -122,7 +134,14 @@ void HttpTransport::HandleMcpGet(const httplib::Request& req,
   std::shared_ptr<HttpSession> session =
       FindSession(req.get_header_value(kSessionHeader), tenant, res);
   if (session == nullptr) return;
+  if (!sessions_.OpenStream(tenant)) {
+    TooManyRequests(res, SessionTable::kRetryAfter,
+                    "Too Many Requests: this tenant has too many event streams "
+                    "open");
+    return;
+  }
   if (!session->OpenStandaloneStream()) {
+    sessions_.CloseStream(tenant);
     ReplyError(res, 409,
                "Conflict: this session's event stream is already open");
     return;
@@ -145,11 +164,7 @@ void HttpTransport::HandleMcpDelete(const httplib::Request& req,
   std::shared_ptr<HttpSession> session =
       FindSession(req.get_header_value(kSessionHeader), tenant, res);
   if (session == nullptr) return;
-  {
-    absl::MutexLock lock(&mu_);
-    sessions_.erase(session->id());
-    SessionsChanged();
-  }
+  sessions_.Remove(session->id());
   session->Close();
   res.status = 200;
 }
@@ -158,8 +173,18 @@ void HttpTransport::HandleSseGet(const httplib::Request& req,
                                  httplib::Response& res) {
   std::string tenant;
   if (!Admit(req, res, &tenant)) return;
+  if (!sessions_.OpenStream(tenant)) {
+    TooManyRequests(res, SessionTable::kRetryAfter,
+                    "Too Many Requests: this tenant has too many event streams "
+                    "open");
+    return;
+  }
   std::shared_ptr<HttpSession> session = NewSession(tenant, res);
-  if (session == nullptr) return;
+  if (session == nullptr) {
+    sessions_.CloseStream(tenant);
+    return;
+  }
+  session->OpenStandaloneStream();  // A new session's: never taken yet.
   StreamEvents(session, res,
                absl::StrCat("event: endpoint\ndata: /messages/?session_id=",
                             session->id(), "\n\n"),
@@ -223,24 +248,31 @@ void HttpTransport::StreamRequest(std::shared_ptr<HttpSession> session,
           sink.done();
           return true;
         }
+        if (event.has_value()) stream->MarkDelivered();
         std::string text =
             event.has_value() ? SseEvent(*event) : ": keep-alive\n\n";
         return sink.write(text.data(), text.size());
       },
       [session, id = request.id](bool success) {
-        // The client went away mid-call: what remains goes to the session's
-        // standalone stream, where a reconnecting client finds it.
-        if (!success) session->Detach(id);
+        // The client went away mid-call (a write failed).
+        if (!success) session->ClientGone(id);
       });
 }
 
 void HttpTransport::StreamEvents(std::shared_ptr<HttpSession> session,
                                  httplib::Response& res,
                                  std::string first_event, bool owns_session) {
+  // A client that goes away ends its stream at once, not at the next
+  // keep-alive write (MarkGone sets gone() before it runs the hooks, so a
+  // wait that starts later sees it too).
+  Connection* connection = CurrentConnection();
+  if (connection != nullptr) {
+    connection->OnGone([session] { session->WakeStreams(); });
+  }
   res.set_header("Cache-Control", "no-cache");
   res.set_chunked_content_provider(
       "text/event-stream",
-      [session, pending = std::move(first_event)](
+      [session, connection, pending = std::move(first_event)](
           size_t, httplib::DataSink& sink) mutable {
         if (!pending.empty()) {
           std::string event = std::move(pending);
@@ -249,8 +281,12 @@ void HttpTransport::StreamEvents(std::shared_ptr<HttpSession> session,
         }
         // Events queued before the session closed still go out (the
         // answers of calls a drain let finish), then the stream ends.
-        std::optional<StreamEvent> next = session->NextStreamEvent(kKeepAlive);
-        if (!next.has_value() && session->closed()) {
+        auto gone = [connection] {
+          return connection != nullptr && connection->gone();
+        };
+        std::optional<StreamEvent> next =
+            session->NextStreamEvent(kKeepAlive, gone);
+        if (!next.has_value() && (session->closed() || gone())) {
           sink.done();
           return true;
         }
@@ -259,15 +295,14 @@ void HttpTransport::StreamEvents(std::shared_ptr<HttpSession> session,
         return sink.write(event.data(), event.size());
       },
       [this, session, owns_session](bool) {
-        // A legacy SSE session lives exactly as long as its stream.
-        if (!owns_session) {
-          session->CloseStandaloneStream();
-          return;
+        sessions_.CloseStream(session->tenant());
+        session->CloseStandaloneStream();
+        // A legacy SSE session lives exactly as long as its stream: its
+        // calls are cancelled with it.
+        if (owns_session) {
+          sessions_.Remove(session->id());
+          session->Close();
         }
-        session->Close();
-        absl::MutexLock lock(&mu_);
-        sessions_.erase(session->id());
-        SessionsChanged();
       });
 }
 

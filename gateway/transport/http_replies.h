@@ -4,11 +4,13 @@
 #ifndef MFGATE_GATEWAY_TRANSPORT_HTTP_REPLIES_H_
 #define MFGATE_GATEWAY_TRANSPORT_HTTP_REPLIES_H_
 
+#include <algorithm>
 #include <string>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "common/json_text.h"
 #include "gateway/mcp/jsonrpc.h"
 #include "gateway/transport/http_session.h"
@@ -42,6 +44,16 @@ inline void ReplyError(httplib::Response& res, int status,
                        const std::string& message) {
   res.status = status;
   res.set_content(ErrorText(status, message), "application/json");
+}
+
+// 429 with Retry-After: `wait`, in whole seconds (at least one).
+inline void TooManyRequests(httplib::Response& res, absl::Duration wait,
+                            const std::string& message) {
+  res.set_header(
+      "Retry-After",
+      std::to_string(std::max<int64_t>(
+          1, absl::ToInt64Seconds(absl::Ceil(wait, absl::Seconds(1))))));
+  ReplyError(res, 429, message);
 }
 
 // Whether the request's Accept header admits `type` (absent admits all).

@@ -25,6 +25,12 @@ void AppendBounded(std::deque<T>* backlog, size_t* bytes, T item,
   }
 }
 
+// The answer to a request whose id is that of a request still pending.
+std::string IdInUse(const json& id) {
+  return JsonText(mcp::MakeError(id, mcp::kInvalidRequest,
+                                 "Invalid Request: id already in use"));
+}
+
 }  // namespace
 
 std::optional<StreamEvent> RequestStream::Next(absl::Duration wait) {
@@ -42,6 +48,16 @@ std::optional<StreamEvent> RequestStream::Next(absl::Duration wait) {
 bool RequestStream::finished() const {
   absl::MutexLock lock(&mu_);
   return ended_ && events_.empty();
+}
+
+void RequestStream::MarkDelivered() {
+  absl::MutexLock lock(&mu_);
+  delivered_ = true;
+}
+
+bool RequestStream::delivered() const {
+  absl::MutexLock lock(&mu_);
+  return delivered_;
 }
 
 void RequestStream::Push(StreamEvent event, bool last) {
@@ -86,20 +102,23 @@ StreamEvent HttpSession::Record(const std::string& stream,
 
 void HttpSession::Route(const mcp::Outgoing& message) {
   absl::MutexLock lock(&mu_);
-  // A response, or the end of a request (or batch) that gets none.
-  const json& request = message.is_response ? message.id : message.related;
-  if ((message.is_response || message.text == nullptr) && !request.is_null()) {
-    auto waiting = awaited_.find(mcp::IdKey(request));
-    if (waiting != awaited_.end() && !waiting->second.done) {
-      waiting->second = Awaited{true, message.text};
-      return;
+  // A response, or no text: request `related` ended without one.
+  if (message.is_response || message.text == nullptr) {
+    auto pending = pending_.find(
+        mcp::IdKey(message.is_response ? message.id : message.related));
+    if (pending != pending_.end()) {
+      if (pending->second.awaited) {  // Exchange takes it.
+        pending->second.answered = true;
+        pending->second.response = message.text;
+        return;
+      }
+      pending_.erase(pending);
     }
   }
   if (!message.related.is_null()) {
     const std::string key = mcp::IdKey(message.related);
     auto stream = request_streams_.find(key);
     if (stream != request_streams_.end()) {
-      // No text: the request ended without a response.
       const bool last = message.text == nullptr ||
                         (message.is_response && message.id == message.related);
       stream->second->Push(
@@ -112,6 +131,37 @@ void HttpSession::Route(const mcp::Outgoing& message) {
   if (closed_ || message.text == nullptr) return;
   AppendBounded(&stream_, &stream_bytes_, Record("", message.text),
                 [](const StreamEvent& e) { return e.data->size(); });
+}
+
+bool HttpSession::Begin(const std::string& key, const json& id, bool awaited) {
+  auto [pending, added] = pending_.try_emplace(key);
+  if (!added) return false;
+  pending->second.id = id;
+  pending->second.awaited = awaited;
+  return true;
+}
+
+void HttpSession::CancelCall(const json& id) {
+  for (const json& request : id.is_array() ? id : json::array({id})) {
+    if (request.is_null()) continue;  // An invalid item of a batch.
+    mcp::Message cancel;
+    cancel.kind = mcp::Message::Kind::kNotification;
+    cancel.method = "notifications/cancelled";
+    cancel.params = {{"requestId", request},
+                     {"reason", "the client went away"}};
+    session_->Handle(cancel);
+  }
+}
+
+void HttpSession::CancelIfRequested(const std::string& key) {
+  json id;
+  {
+    absl::MutexLock lock(&mu_);
+    auto pending = pending_.find(key);
+    if (pending == pending_.end() || !pending->second.cancel_requested) return;
+    id = pending->second.id;
+  }
+  CancelCall(id);
 }
 
 std::optional<std::string> HttpSession::Exchange(const mcp::Message& message,
@@ -144,30 +194,30 @@ std::optional<std::string> HttpSession::Await(const json& id,
   const std::string key = mcp::IdKey(id);
   {
     absl::MutexLock lock(&mu_);
-    awaited_[key] = Awaited{};
+    if (!Begin(key, id, /*awaited=*/true)) return IdInUse(error_id);
   }
   try {
     hand();
   } catch (...) {
     absl::MutexLock lock(&mu_);
-    awaited_.erase(key);
+    pending_.erase(key);
     throw;
   }
+  CancelIfRequested(key);
   absl::MutexLock lock(&mu_);
   auto arrived = [this, &key]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    auto waiting = awaited_.find(key);
-    return closed_ || waiting == awaited_.end() || waiting->second.done;
+    return closed_ || pending_.at(key).answered;
   };
   mu_.AwaitWithTimeout(absl::Condition(&arrived), timeout);
-  Awaited got;
-  if (auto waiting = awaited_.find(key); waiting != awaited_.end()) {
-    got = std::move(waiting->second);
-    awaited_.erase(waiting);
-  }
+  auto pending = pending_.find(key);
+  const bool answered = pending->second.answered;
+  std::shared_ptr<const std::string> response =
+      std::move(pending->second.response);
+  pending_.erase(pending);
   last_used_ = absl::Now();
-  if (got.done) {
-    if (got.text == nullptr) return std::nullopt;  // Ended unanswered.
-    return *got.text;
+  if (answered) {
+    if (response == nullptr) return std::nullopt;  // Ended unanswered.
+    return *response;
   }
   return JsonText(
       mcp::MakeError(error_id, mcp::kInternalError,
@@ -177,35 +227,88 @@ std::optional<std::string> HttpSession::Await(const json& id,
 std::shared_ptr<RequestStream> HttpSession::Start(const mcp::Message& message) {
   Touch();
   auto stream = std::make_shared<RequestStream>();
+  const std::string key = mcp::IdKey(message.id);
   {
     absl::MutexLock lock(&mu_);
-    request_streams_[mcp::IdKey(message.id)] = stream;
+    if (!Begin(key, message.id, /*awaited=*/false)) {
+      stream->Push(StreamEvent{0, std::make_shared<const std::string>(
+                                      IdInUse(message.id))},
+                   /*last=*/true);
+      return stream;
+    }
+    request_streams_[key] = stream;
   }
   // The POST waits on `stream` for the response, so a brief and quiet call may
   // run on its thread.
   session_->Handle(message, /*caller_waits=*/true);
+  CancelIfRequested(key);
   return stream;
 }
 
-void HttpSession::Detach(const json& id) {
-  absl::MutexLock lock(&mu_);
-  request_streams_.erase(mcp::IdKey(id));
+void HttpSession::ClientGone(const json& id) {
+  const std::string key = mcp::IdKey(id);
+  {
+    absl::MutexLock lock(&mu_);
+    auto pending = pending_.find(key);
+    if (pending == pending_.end()) return;  // Answered already.
+    auto stream = request_streams_.find(key);
+    if (stream != request_streams_.end() && stream->second->delivered()) {
+      // The client holds some of the stream's events and may come back for
+      // the rest, which go to the standalone stream from now on.
+      request_streams_.erase(stream);
+      if (!standalone_open_) pending->second.detached = absl::Now();
+      return;
+    }
+    pending->second.cancel_requested = true;
+  }
+  CancelCall(id);
+}
+
+int HttpSession::ExpireDetached(absl::Time now) {
+  std::vector<json> abandoned;
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto& [key, pending] : pending_) {
+      if (now - pending.detached >= kResumeGrace) {
+        pending.detached = absl::InfiniteFuture();
+        pending.cancel_requested = true;
+        abandoned.push_back(pending.id);
+      }
+    }
+  }
+  for (const json& id : abandoned) CancelCall(id);
+  return static_cast<int>(abandoned.size());
 }
 
 void HttpSession::Post(const mcp::Message& message) {
   Touch();
-  session_->Handle(message);
+  if (message.kind != mcp::Message::Kind::kRequest || Admit(message.id)) {
+    session_->Handle(message);
+  }
 }
 
 void HttpSession::PostBatch(const std::vector<mcp::Parsed>& batch) {
   Touch();
-  session_->HandleBatch(batch);
+  const json id = mcp::BatchId(batch);
+  if (id.empty() || Admit(id)) session_->HandleBatch(batch);
 }
 
-std::optional<StreamEvent> HttpSession::NextStreamEvent(absl::Duration wait) {
+bool HttpSession::Admit(const json& id) {
   absl::MutexLock lock(&mu_);
-  auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return closed_ || !stream_.empty();
+  if (Begin(mcp::IdKey(id), id, /*awaited=*/false)) return true;
+  // Answered on the stream the answer would have taken.
+  AppendBounded(&stream_, &stream_bytes_,
+                Record("", std::make_shared<const std::string>(
+                               IdInUse(id.is_array() ? json() : id))),
+                [](const StreamEvent& e) { return e.data->size(); });
+  return false;
+}
+
+std::optional<StreamEvent> HttpSession::NextStreamEvent(
+    absl::Duration wait, const std::function<bool()>& stop) {
+  absl::MutexLock lock(&mu_);
+  auto ready = [this, &stop]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return closed_ || !stream_.empty() || (stop != nullptr && stop());
   };
   mu_.AwaitWithTimeout(absl::Condition(&ready), wait);
   if (stream_.empty()) return std::nullopt;
@@ -230,16 +333,30 @@ std::vector<StreamEvent> HttpSession::Replay(uint64_t last_event_id) const {
   return missed;
 }
 
+void HttpSession::WakeStreams() {
+  // Releasing mu_ has its waiters' conditions evaluated again.
+  absl::MutexLock lock(&mu_);
+}
+
 bool HttpSession::OpenStandaloneStream() {
   absl::MutexLock lock(&mu_);
   if (standalone_open_) return false;
   standalone_open_ = true;
+  // A client is back to take what detached calls send.
+  for (auto& [key, pending] : pending_) {
+    pending.detached = absl::InfiniteFuture();
+  }
   return true;
 }
 
 void HttpSession::CloseStandaloneStream() {
   absl::MutexLock lock(&mu_);
   standalone_open_ = false;
+}
+
+bool HttpSession::idle() const {
+  absl::MutexLock lock(&mu_);
+  return pending_.empty() && !standalone_open_;
 }
 
 size_t HttpSession::history_bytes() const {

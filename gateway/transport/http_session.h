@@ -9,8 +9,16 @@
 //
 // Every event gets a session-wide id and is kept in a bounded history, so a
 // client that lost a stream can reconnect with Last-Event-ID and be sent what
-// it missed (Replay); a request stream whose client went away (Detach) sends
-// the rest of its events to the standalone stream. Thread-safe.
+// it missed (Replay).
+//
+// A request is pending from its arrival until its response (or its end
+// without one); a request reusing the id of a pending one is answered at
+// once with -32600 ("id already in use"). A client that goes away
+// (ClientGone) cancels its call, through the same path as
+// notifications/cancelled, unless it was sent events of the call's stream
+// already and may resume them: then the rest goes to the standalone stream,
+// and the call is cancelled if no client opens that stream within
+// kResumeGrace (ExpireDetached). Thread-safe.
 #ifndef MFGATE_GATEWAY_TRANSPORT_HTTP_SESSION_H_
 #define MFGATE_GATEWAY_TRANSPORT_HTTP_SESSION_H_
 
@@ -48,6 +56,9 @@ class RequestStream {
   // stream has ended (see finished()).
   std::optional<StreamEvent> Next(absl::Duration wait);
   bool finished() const;
+  // The client was sent an event of this stream: it may resume from it.
+  void MarkDelivered();
+  bool delivered() const;
 
  private:
   friend class HttpSession;
@@ -56,6 +67,7 @@ class RequestStream {
   mutable absl::Mutex mu_;
   std::deque<StreamEvent> events_ ABSL_GUARDED_BY(mu_);
   bool ended_ ABSL_GUARDED_BY(mu_) = false;  // The last event was pushed.
+  bool delivered_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 class HttpSession {
@@ -64,6 +76,10 @@ class HttpSession {
   // most this many, and (the newest always kept) this many bytes in all.
   static constexpr size_t kMaxBacklog = 1000;
   static constexpr size_t kMaxBacklogBytes = 256 << 10;
+  // How long a call keeps running after the client of its stream went away
+  // having been sent some of its events, for a client to come back for the
+  // rest (on the standalone stream).
+  static constexpr absl::Duration kResumeGrace = absl::Seconds(10);
 
   HttpSession(std::string id, std::string tenant, mcp::Handlers handlers,
               const mcp::SessionOptions& options);
@@ -81,7 +97,8 @@ class HttpSession {
 
   // Hands the items of a batch to the session (its BatchRefusal() must be
   // nullopt). Waits up to `timeout` for the batch's response and returns its
-  // text (a JSON array); nullopt when no item gets a response.
+  // text (a JSON array); nullopt when no item gets a response. The batch is
+  // pending under its mcp::BatchId.
   std::optional<std::string> ExchangeBatch(
       const std::vector<mcp::Parsed>& batch, absl::Duration timeout);
   // The error that refuses a batch in this session, if it refuses them.
@@ -92,9 +109,13 @@ class HttpSession {
   // Hands the request `message` to the session and returns the stream of its
   // events, which ends with its response.
   std::shared_ptr<RequestStream> Start(const mcp::Message& message);
-  // The client of request `id`'s stream went away: the rest of the
-  // request's events go to the standalone stream.
-  void Detach(const nlohmann::json& id);
+  // The client waiting for request `id` went away: its call is cancelled,
+  // unless the client may resume the call's stream (see above).
+  void ClientGone(const nlohmann::json& id);
+  // Cancels the calls whose client went away more than kResumeGrace before
+  // `now` with no client come back for the rest of their events; returns
+  // how many.
+  int ExpireDetached(absl::Time now);
 
   // Hands `message` (or a batch's items) to the session; every reply goes to
   // the standalone stream.
@@ -102,16 +123,26 @@ class HttpSession {
   void PostBatch(const std::vector<mcp::Parsed>& batch);
 
   // The next standalone-stream event, waiting up to `wait`; nullopt on
-  // timeout or when the session is closed.
-  std::optional<StreamEvent> NextStreamEvent(absl::Duration wait);
+  // timeout, when the session is closed, or once `stop` (if set) is true.
+  // `stop` is checked again when WakeStreams is called.
+  std::optional<StreamEvent> NextStreamEvent(
+      absl::Duration wait, const std::function<bool()>& stop = nullptr);
+  // Has the threads waiting in NextStreamEvent check their `stop` (e.g.
+  // their client went away).
+  void WakeStreams();
 
   // The events after `last_event_id` of the stream that event belonged to,
   // while the history still holds them (none for an unknown id).
   std::vector<StreamEvent> Replay(uint64_t last_event_id) const;
 
-  // Claims the single standalone GET stream; false if one is open already.
+  // Claims the single standalone stream (GET, or the legacy SSE stream);
+  // false if one is open already.
   bool OpenStandaloneStream();
   void CloseStandaloneStream();
+
+  // No request is pending and no standalone stream is open: nothing is lost
+  // if the session is evicted.
+  bool idle() const;
 
   // Bytes of the events kept for replay (at most kMaxBacklogBytes, unless the
   // newest event alone is larger).
@@ -129,20 +160,36 @@ class HttpSession {
     StreamEvent event;
     std::string stream;  // The request id key, or "" for the standalone stream.
   };
-  // A response a POST waits for.
-  struct Awaited {
-    bool done = false;  // Answered, or ended without a response.
-    std::shared_ptr<const std::string> text;  // The response; null if none.
+  // A client request, from its arrival until its response or its end.
+  struct Pending {
+    nlohmann::json id;
+    bool awaited = false;   // Exchange waits for its response...
+    bool answered = false;  // ... which arrived (null `response`: none).
+    std::shared_ptr<const std::string> response;
+    bool cancel_requested = false;
+    // When its stream's client went away after events were delivered.
+    absl::Time detached = absl::InfiniteFuture();
   };
 
-  // Registers `id` as awaited, calls `hand` (which hands the request to the
-  // session), and waits up to `timeout` for the response to `id`. A timeout
-  // or a closed session yields a -32603 error for `error_id`.
+  // Registers request `id` as pending; false when its id is in use.
+  bool Begin(const std::string& key, const nlohmann::json& id, bool awaited)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Begin for a posted (legacy) request or batch; an id in use is answered
+  // on the standalone stream, and false.
+  bool Admit(const nlohmann::json& id);
+  // Registers `id` (a request's, or a batch's) as awaited, calls `hand`
+  // (which hands it to the session), and waits up to `timeout` for its
+  // response; a timeout or a closed session yields a -32603 error for
+  // `error_id`.
   std::optional<std::string> Await(const nlohmann::json& id,
                                    const nlohmann::json& error_id,
                                    const std::function<void()>& hand,
                                    absl::Duration timeout);
-
+  // Cancels request `id` (each request of a batch's id) through
+  // notifications/cancelled.
+  void CancelCall(const nlohmann::json& id);
+  // A cancel that came before the call had started is sent again.
+  void CancelIfRequested(const std::string& key);
   void Route(const mcp::Outgoing& message);
   StreamEvent Record(const std::string& stream,
                      std::shared_ptr<const std::string> text)
@@ -159,8 +206,8 @@ class HttpSession {
   uint64_t next_event_id_ ABSL_GUARDED_BY(mu_) = 1;
   std::deque<Recorded> history_ ABSL_GUARDED_BY(mu_);
   size_t history_bytes_ ABSL_GUARDED_BY(mu_) = 0;
-  // Responses awaited by a JSON POST, by request (or batch) id key.
-  std::map<std::string, Awaited> awaited_ ABSL_GUARDED_BY(mu_);
+  // Pending requests, by request id key.
+  std::map<std::string, Pending> pending_ ABSL_GUARDED_BY(mu_);
   // Requests answered as streams, by request id key.
   std::map<std::string, std::shared_ptr<RequestStream>> request_streams_
       ABSL_GUARDED_BY(mu_);

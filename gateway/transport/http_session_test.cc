@@ -52,9 +52,88 @@ class HttpSessionTest : public ::testing::Test {
     return event.value_or(StreamEvent{});
   }
 
+  // Starts the `wait` tool as request `id` (it blocks until cancelled).
+  std::shared_ptr<RequestStream> StartWait(const json& id,
+                                           bool with_progress = false) {
+    json params = {{"name", "wait"}, {"arguments", json::object()}};
+    if (with_progress) params["_meta"] = {{"progressToken", "p"}};
+    auto stream = session_.Start(Parse({{"jsonrpc", "2.0"},
+                                        {"id", id},
+                                        {"method", "tools/call"},
+                                        {"params", params}}));
+    while (!tools_.started) absl::SleepFor(absl::Milliseconds(1));
+    return stream;
+  }
+
   mcp::FakeTools tools_;
   HttpSession session_;
 };
+
+json Error(const std::string& text) { return json::parse(text)["error"]; }
+
+TEST_F(HttpSessionTest, AnIdInFlightIsNotReusedAndTheReuseAnsweredAtOnce) {
+  StartWait(7);
+  EXPECT_FALSE(session_.idle());
+  const absl::Time begin = absl::Now();
+  auto reused = session_.Exchange(
+      Parse({{"jsonrpc", "2.0"}, {"id", 7}, {"method", "ping"}}),
+      absl::Seconds(30));
+  ASSERT_TRUE(reused.has_value());
+  EXPECT_LT(absl::Now() - begin, absl::Seconds(1));
+  EXPECT_EQ(Error(*reused)["code"], mcp::kInvalidRequest);
+  EXPECT_EQ(Error(*reused)["message"], "Invalid Request: id already in use");
+  // As a stream: ended at once with the same error.
+  auto stream = session_.Start(
+      Parse({{"jsonrpc", "2.0"}, {"id", 7}, {"method", "ping"}}));
+  std::optional<StreamEvent> event = stream->Next(absl::Seconds(1));
+  ASSERT_TRUE(event.has_value() && event->data != nullptr);
+  EXPECT_EQ(Error(*event->data)["code"], mcp::kInvalidRequest);
+  EXPECT_TRUE(stream->finished());
+  EXPECT_FALSE(tools_.saw_cancel);  // The first call runs on.
+}
+
+TEST_F(HttpSessionTest, AClientGoneBeforeAnyEventCancelsItsCall) {
+  std::optional<std::string> answer;
+  std::thread post([&] {
+    answer = session_.Exchange(
+        Parse({{"jsonrpc", "2.0"},
+               {"id", 8},
+               {"method", "tools/call"},
+               {"params", {{"name", "wait"}, {"arguments", json::object()}}}}),
+        absl::Seconds(30));
+  });
+  while (!tools_.started) absl::SleepFor(absl::Milliseconds(1));
+  session_.ClientGone(8);
+  post.join();
+  EXPECT_TRUE(tools_.saw_cancel);
+  EXPECT_EQ(answer, std::nullopt);  // Cancelled: no response.
+  EXPECT_TRUE(session_.idle());
+}
+
+TEST_F(HttpSessionTest, AClientThatMayResumeKeepsItsCallForAGrace) {
+  auto stream = StartWait(9, /*with_progress=*/true);
+  ASSERT_TRUE(stream->Next(absl::Seconds(5)).has_value());  // The progress.
+  stream->MarkDelivered();
+  session_.ClientGone(9);
+  EXPECT_EQ(session_.ExpireDetached(absl::Now()), 0);  // It may come back...
+  EXPECT_EQ(session_.ExpireDetached(absl::Now() + HttpSession::kResumeGrace),
+            1);
+  for (int i = 0; i < 5000 && !tools_.saw_cancel; ++i) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  EXPECT_TRUE(tools_.saw_cancel);  // ... but did not.
+}
+
+TEST_F(HttpSessionTest, AClientThatComesBackKeepsTheCall) {
+  auto stream = StartWait(10, /*with_progress=*/true);
+  ASSERT_TRUE(stream->Next(absl::Seconds(5)).has_value());
+  stream->MarkDelivered();
+  session_.ClientGone(10);
+  ASSERT_TRUE(session_.OpenStandaloneStream());  // Back for the rest.
+  EXPECT_EQ(session_.ExpireDetached(absl::Now() + HttpSession::kResumeGrace),
+            0);
+  session_.Close();
+}
 
 TEST_F(HttpSessionTest, EventsAreSerializedOnceWithTheirIds) {
   StreamEvent first = Echo(1, "a");

@@ -21,6 +21,7 @@ namespace {
 
 using internal::Reply;
 using internal::ReplyError;
+using internal::TooManyRequests;
 
 using json = nlohmann::json;
 
@@ -37,11 +38,7 @@ constexpr size_t kMaxTrackedAddresses = 10000;
 // True when `wait` is zero; otherwise answers 429 with Retry-After.
 bool Within(absl::Duration wait, httplib::Response& res) {
   if (wait <= absl::ZeroDuration()) return true;
-  res.set_header(
-      "Retry-After",
-      std::to_string(std::max<int64_t>(
-          1, absl::ToInt64Seconds(absl::Ceil(wait, absl::Seconds(1))))));
-  ReplyError(res, 429, "Too Many Requests: retry later");
+  TooManyRequests(res, wait, "Too Many Requests: retry later");
   return false;
 }
 
@@ -52,6 +49,9 @@ struct LaneRoute {
   const char* path;
   HttpListener::Lane lane;
 };
+// How often idle sessions and abandoned calls are looked for.
+constexpr absl::Duration kSweepEvery = absl::Seconds(1);
+
 constexpr LaneRoute kLaneRoutes[] = {
     {"GET", "/health", HttpListener::Lane::kInline},
     {"GET", "/ready", HttpListener::Lane::kInline},
@@ -99,7 +99,11 @@ HttpTransport::HttpTransport(HttpOptions options, const auth::ApiKeys* keys,
       server_(std::make_unique<RequestServer>()),
       tenant_rates_(options_.limits.requests_per_second, options_.limits.burst),
       auth_failures_(options_.limits.max_auth_failures, absl::Minutes(1),
-                     kMaxTrackedAddresses) {
+                     kMaxTrackedAddresses),
+      sessions_(options_.limits.max_sessions_per_tenant,
+                options_.limits.idle_session_timeout,
+                options_.limits.max_event_streams_per_tenant,
+                options_.open_sessions) {
   // Kept-alive connections wait in the listener, not on a thread: a client
   // may send many requests on one.
   server_->set_keep_alive_max_count(1 << 30);
@@ -180,6 +184,7 @@ absl::Status HttpTransport::Start() {
       });
   if (!listener.ok()) return listener.status();
   listener_ = std::move(*listener);
+  sweeper_ = std::thread([this] { Sweep(); });
   LogInfo(absl::StrCat(
       "serving MCP on ", options_.tls_cert.empty() ? "http" : "https", "://",
       options_.host, ":", listener_->port(), " (/mcp, /sse, /health)"));
@@ -189,28 +194,27 @@ absl::Status HttpTransport::Start() {
 void HttpTransport::Drain(absl::Time deadline) {
   draining_ = true;  // /ready says 503 from now on.
   if (listener_ != nullptr) listener_->StopAccepting();
-  std::vector<std::shared_ptr<HttpSession>> sessions;
-  {
-    absl::MutexLock lock(&mu_);
-    for (auto& [id, session] : sessions_) sessions.push_back(session);
-  }
   // Calls in flight finish until the deadline, then are cancelled; Stop
   // then waits for their answers to be written.
-  for (auto& session : sessions) session->Drain(deadline);
+  for (auto& session : sessions_.All()) session->Drain(deadline);
   Stop();
 }
 
 void HttpTransport::Stop() {
-  std::vector<std::shared_ptr<HttpSession>> sessions;
-  {
-    absl::MutexLock lock(&mu_);
-    for (auto& [id, session] : sessions_) sessions.push_back(session);
-    sessions_.clear();
-    SessionsChanged();
-  }
+  if (!stop_sweeping_.HasBeenNotified()) stop_sweeping_.Notify();
+  if (sweeper_.joinable()) sweeper_.join();
   server_->EndStreams();
-  for (auto& session : sessions) session->Close();  // Cancels, ends streams.
+  // Cancels running calls, ends event streams.
+  for (auto& session : sessions_.TakeAll()) session->Close();
   if (listener_ != nullptr) listener_->Stop();
+}
+
+void HttpTransport::Sweep() {
+  while (!stop_sweeping_.WaitForNotificationWithTimeout(kSweepEvery)) {
+    const absl::Time now = absl::Now();
+    for (auto& session : sessions_.Sweep(now)) session->Close();
+    for (auto& session : sessions_.All()) session->ExpireDetached(now);
+  }
 }
 
 bool HttpTransport::Admit(const httplib::Request& req, httplib::Response& res,
@@ -251,53 +255,26 @@ bool HttpTransport::Admit(const httplib::Request& req, httplib::Response& res,
   return Within(tenant_rates_.Take(*tenant), res);
 }
 
-void HttpTransport::ExpireIdleSessions() {
-  std::vector<std::shared_ptr<HttpSession>> expired;
-  {
-    absl::MutexLock lock(&mu_);
-    absl::Time cutoff = absl::Now() - options_.limits.idle_session_timeout;
-    for (auto it = sessions_.begin(); it != sessions_.end();) {
-      if (it->second->closed() || it->second->last_used() < cutoff) {
-        expired.push_back(it->second);
-        it = sessions_.erase(it);
-      } else {
-        ++it;
-      }
-    }
-    SessionsChanged();
-  }
-  for (auto& session : expired) session->Close();
-}
-
-void HttpTransport::SessionsChanged() {
-  if (options_.open_sessions != nullptr) {
-    options_.open_sessions->store(static_cast<int64_t>(sessions_.size()));
-  }
-}
-
 std::shared_ptr<HttpSession> HttpTransport::NewSession(
     const std::string& tenant, httplib::Response& res) {
-  ExpireIdleSessions();
   mcp::Handlers handlers = providers_(tenant);
   if (handlers.tools == nullptr) {
     ReplyError(res, 500, "no tools for this tenant");
     return nullptr;
   }
-  absl::MutexLock lock(&mu_);
-  int count = 0;
-  for (auto& [id, session] : sessions_) count += session->tenant() == tenant;
-  if (count >= options_.limits.max_sessions_per_tenant) {
-    res.set_header("Retry-After", "60");
-    ReplyError(res, 429,
-               absl::StrCat("Too Many Requests: this tenant already has ",
-                            count, " sessions (limit ",
-                            options_.limits.max_sessions_per_tenant, ")"));
-    return nullptr;
-  }
   auto session = std::make_shared<HttpSession>(NewSessionId(), tenant, handlers,
                                                session_options_);
-  sessions_[session->id()] = session;
-  SessionsChanged();
+  std::shared_ptr<HttpSession> evicted;
+  if (absl::Status added = sessions_.Add(session, &evicted); !added.ok()) {
+    TooManyRequests(res, SessionTable::kRetryAfter,
+                    std::string(added.message()));
+    return nullptr;
+  }
+  if (evicted != nullptr) {
+    LogDebug(absl::StrCat("tenant ", tenant,
+                          ": evicted its least recently used idle session"));
+    evicted->Close();
+  }
   return session;
 }
 
@@ -307,15 +284,12 @@ std::shared_ptr<HttpSession> HttpTransport::FindSession(
     ReplyError(res, 400, "Bad Request: missing Mcp-Session-Id header");
     return nullptr;
   }
-  absl::MutexLock lock(&mu_);
-  auto found = sessions_.find(id);
   // Another tenant's session is reported as unknown, not as forbidden.
-  if (found == sessions_.end() || found->second->closed() ||
-      found->second->tenant() != tenant) {
+  std::shared_ptr<HttpSession> session = sessions_.Find(id, tenant);
+  if (session == nullptr) {
     ReplyError(res, 404, "Not Found: unknown or expired session");
-    return nullptr;
   }
-  return found->second;
+  return session;
 }
 
 void HttpTransport::Routes() {
@@ -327,8 +301,10 @@ void HttpTransport::Routes() {
       "/ready", [this](const httplib::Request& req, httplib::Response& res) {
         std::string tenant;
         if (!Admit(req, res, &tenant)) return;
+        // From the state the gateway keeps: never a probe that waits (this
+        // runs on the listener's own thread).
         nlohmann::json tenants = nlohmann::json::object();
-        bool ready = ready_(tenant, &tenants);
+        const bool ready = ready_(tenant, &tenants) && !draining_;
         Reply(res, ready ? 200 : 503, {{"ready", ready}, {"tenants", tenants}});
       });
   server_->Post(

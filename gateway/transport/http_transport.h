@@ -24,10 +24,12 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "gateway/auth/api_keys.h"
 #include "gateway/auth/rate_limits.h"
@@ -35,6 +37,7 @@
 #include "gateway/mcp/session.h"
 #include "gateway/transport/http_listener.h"
 #include "gateway/transport/http_session.h"
+#include "gateway/transport/session_table.h"
 #include "nlohmann/json.hpp"
 
 namespace httplib {
@@ -105,19 +108,20 @@ class HttpTransport {
   std::shared_ptr<HttpSession> FindSession(const std::string& id,
                                            const std::string& tenant,
                                            httplib::Response& res);
-  void ExpireIdleSessions();
-  // Publishes sessions_.size() to options_.open_sessions.
-  void SessionsChanged() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Every second: closes idle sessions past their expiry, and cancels calls
+  // whose clients went away for good.
+  void Sweep();
   void HandleMcpPost(const httplib::Request& req, httplib::Response& res);
   void HandleMcpGet(const httplib::Request& req, httplib::Response& res);
   void HandleMcpDelete(const httplib::Request& req, httplib::Response& res);
   void HandleSseGet(const httplib::Request& req, httplib::Response& res);
   void HandleSsePost(const httplib::Request& req, httplib::Response& res);
-  // Streams the session's messages as server-sent events, after
-  // `first_event`; with `owns_session` the session ends with the stream.
   // Answers a request as an event stream of what serving it sends.
   void StreamRequest(std::shared_ptr<HttpSession> session,
                      const mcp::Message& request, httplib::Response& res);
+  // Streams the session's messages as server-sent events, after
+  // `first_event`, counted against its tenant's streams (OpenStream first);
+  // with `owns_session` the session ends with the stream.
   void StreamEvents(std::shared_ptr<HttpSession> session,
                     httplib::Response& res, std::string first_event,
                     bool owns_session);
@@ -133,9 +137,9 @@ class HttpTransport {
   auth::TokenBuckets tenant_rates_;
   auth::FailureThrottle auth_failures_;
 
-  mutable absl::Mutex mu_;
-  std::map<std::string, std::shared_ptr<HttpSession>> sessions_
-      ABSL_GUARDED_BY(mu_);
+  SessionTable sessions_;
+  absl::Notification stop_sweeping_;
+  std::thread sweeper_;
 };
 
 }  // namespace mfgate::transport

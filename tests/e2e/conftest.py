@@ -35,6 +35,20 @@ def shop_project(tmp_path_factory):
     return dest
 
 
+@pytest.fixture(scope="session")
+def slow_project(tmp_path_factory):
+    """examples/shop with a model whose full scan takes minutes (slow_model/):
+    calls stay in flight long enough to disconnect, cancel or drain."""
+    source = tmp_path_factory.mktemp("slow-src") / "shop"
+    shutil.copytree(REPO / "examples" / "shop", source)
+    for model in (pathlib.Path(__file__).parent / "slow_model").iterdir():
+        shutil.copy(model, source / "models" / model.name)
+    dest = tmp_path_factory.mktemp("slow") / "shop"
+    subprocess.run([str(REPO / "tools" / "make-example-project.sh"), str(source), str(dest)],
+                   check=True, stdout=subprocess.DEVNULL)
+    return dest
+
+
 def run_mf_query(project, args, tmp_path):
     """Rows that the real `mf query` CLI returns for `args`, via its --csv.
 

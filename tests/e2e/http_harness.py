@@ -52,12 +52,12 @@ class HttpGateway:
     def log(self):
         return "".join(self._lines)
 
-    def post(self, path, body, headers=None, **kwargs):
+    def post(self, path, body, headers=None, timeout=60, **kwargs):
         base = {"Content-Type": "application/json",
                 "Accept": "application/json, text/event-stream"}
         base.update(headers or {})
         return httpx.post(self.url + path, content=body if isinstance(body, (bytes, str))
-                          else __import__("json").dumps(body), headers=base, timeout=60,
+                          else __import__("json").dumps(body), headers=base, timeout=timeout,
                           verify=self.verify, **kwargs)
 
     def initialize(self, headers):

@@ -23,7 +23,9 @@ def connect(port, timeout=10):
 
 
 def read_response(conn, timeout=10):
-    """(status, headers, body) of one response; the connection may stay open."""
+    """(status, headers, body) of one response; the connection may stay open.
+    A response without Content-Length (an event stream) has as its body the
+    bytes that came with its head, still chunk-encoded."""
     conn.settimeout(timeout)
     data = b""
     while b"\r\n\r\n" not in data:
@@ -38,7 +40,9 @@ def read_response(conn, timeout=10):
     for line in lines[1:]:
         name, _, value = line.partition(":")
         headers[name.strip().lower()] = value.strip()
-    length = int(headers.get("content-length", "0"))
+    if "content-length" not in headers:
+        return status, headers, body
+    length = int(headers["content-length"])
     while len(body) < length:
         chunk = conn.recv(65536)
         if not chunk:

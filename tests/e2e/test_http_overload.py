@@ -146,6 +146,34 @@ def test_open_event_streams_leave_health_and_requests_served(tmp_path):
         server.close()
 
 
+@pytest.mark.parametrize("limits,refusal", [
+    ({"max_event_streams": 2}, 503),            # No thread left for a stream.
+    ({"max_event_streams_per_tenant": 2}, 429),  # This tenant has its share.
+])
+def test_event_streams_are_bounded_in_all_and_per_tenant(tmp_path, limits, refusal):
+    server = limited(tmp_path, limits)
+    streams = []
+    try:
+        streams = open_sse(server.port, 3)
+        assert [status for _, status, _ in streams] == [200, 200, refusal]
+        assert int(streams[2][2]["retry-after"]) >= 1
+        assert health_seconds(server.port) < 0.1
+        # A closed stream gives its place back.
+        streams[0][0].close()
+        deadline = time.monotonic() + 10
+        while True:
+            (conn, status, _), = open_sse(server.port, 1)
+            streams.append((conn, status, None))
+            if status == 200 or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)  # Poll until the closed stream's thread is free.
+        assert status == 200
+    finally:
+        for conn, _, _ in streams:
+            conn.close()
+        server.close()
+
+
 def test_connections_past_the_limit_get_503(tmp_path):
     server = limited(tmp_path, {"max_connections": 4})
     idle = [connect(server.port) for _ in range(4)]
