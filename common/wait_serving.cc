@@ -34,21 +34,6 @@ absl::Status WaitUntilServing(const std::shared_ptr<grpc::Channel>& channel,
   }
 }
 
-absl::Status CheckServing(const std::shared_ptr<grpc::Channel>& channel,
-                          absl::Time deadline) {
-  auto health = grpc::health::v1::Health::NewStub(channel);
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(deadline));
-  grpc::health::v1::HealthCheckRequest request;
-  grpc::health::v1::HealthCheckResponse response;
-  grpc::Status status = health->Check(&context, request, &response);
-  if (!status.ok()) return absl::UnavailableError(status.error_message());
-  if (response.status() != grpc::health::v1::HealthCheckResponse::SERVING) {
-    return absl::FailedPreconditionError("not serving");
-  }
-  return absl::OkStatus();
-}
-
 StopReason WhenExited(std::shared_ptr<Subprocess> process) {
   return [process]() -> std::optional<std::string> {
     if (process == nullptr) return std::nullopt;

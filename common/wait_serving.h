@@ -26,12 +26,6 @@ using StopReason = std::function<std::optional<std::string>()>;
 absl::Status WaitUntilServing(const std::shared_ptr<grpc::Channel>& channel,
                               absl::Time deadline, const StopReason& stop);
 
-// One health check: OK when SERVING, FailedPrecondition when the server
-// answers anything else, Unavailable (with gRPC's message) when it does not
-// answer by `deadline`.
-absl::Status CheckServing(const std::shared_ptr<grpc::Channel>& channel,
-                          absl::Time deadline);
-
 // A StopReason for a child process that the calling thread owns (it calls
 // TryWait, common/subprocess.h): its exit, once it has exited.
 StopReason WhenExited(std::shared_ptr<Subprocess> process);

@@ -71,18 +71,20 @@ uint64_t Gateway::ToolCalls() const {
 bool Gateway::Ready(const std::string& tenant, nlohmann::json* report) const {
   bool all = true;
   for (const auto& [name, tools] : tools_) {
-    upstream::WorkerPool::Health health =
-        pool_->CheckHealth(name, absl::Milliseconds(500));
-    if (!health.serving) {
-      all = false;
-      // The worker says why its engine cannot start on its manifest stream.
-      if (std::string engine = tools->EngineError(); !engine.empty()) {
-        health.state = "engine failed";
-        health.cause = engine;
-      } else if (health.state == "not serving") {
+    // What the gateway knows already, never a probe that waits: /ready is
+    // answered on the HTTP listener's own thread.
+    upstream::WorkerPool::Health health = pool_->KnownHealth(name);
+    if (health.state.empty()) {
+      if (tools->WorkerServing()) {
+        health = {true, "serving", ""};
+      } else if (std::string engine = tools->EngineError(); !engine.empty()) {
+        // The worker says why its engine cannot start on its manifest stream.
+        health = {false, "engine failed", engine};
+      } else {
         health.state = "starting";
       }
     }
+    all = all && health.serving;
     if (report == nullptr || name != tenant) continue;
     nlohmann::json state = {{"state", health.state}};
     if (!health.cause.empty()) state["cause"] = ForCaller(health.cause);

@@ -47,12 +47,14 @@ class Gateway {
   // The HTTP transport counts the requests it answers here: memory is
   // given back once both they and tool calls stop.
   std::atomic<uint64_t>* http_requests() { return &http_requests_; }
-  // Whether every tenant's worker answers its health check with SERVING;
-  // `report` (may be null) gets {tenant: {"state", "cause"}} for `tenant`
-  // alone (a caller sees no other tenant's): "serving", "starting", "engine
-  // failed" (the worker's engine cannot start), "down" (a spawned worker
-  // exited and waits to start again) or "unreachable", with the cause
-  // (redacted) when not serving.
+  // Whether every tenant's worker serves, from what the gateway knows
+  // without asking (/ready answers at once): its manifest stream's word
+  // (within 15 s), its supervisor's, its channel's. `report` (may be null)
+  // gets {tenant: {"state", "cause"}} for `tenant` alone (a caller sees no
+  // other tenant's): "serving", "starting", "engine failed" (the worker's
+  // engine cannot start), "down" (a spawned worker exited and waits to
+  // start again) or "unreachable" (its channel cannot connect), with the
+  // cause (redacted) when not serving.
   bool Ready(const std::string& tenant, nlohmann::json* report) const;
   void Stop();
   // Tool calls finished, over all tenants.

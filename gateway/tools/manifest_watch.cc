@@ -31,6 +31,12 @@ std::string ManifestWatch::EngineError() const {
   return engine_error_;
 }
 
+bool ManifestWatch::Serving() const {
+  const absl::Time now = absl::Now();
+  absl::ReaderMutexLock lock(&mu_);
+  return !manifest_.empty() && now - heard_ < freshness_;
+}
+
 bool ManifestWatch::WorkerLost() const {
   absl::ReaderMutexLock lock(&mu_);
   return lost_;

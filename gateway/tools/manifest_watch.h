@@ -40,6 +40,11 @@ class ManifestWatch {
   // that its engine serves the manifest with hash `sha256`.
   bool Confirms(const std::string& sha256) const;
 
+  // Whether the worker said, recently enough and on a stream still open,
+  // that its engine serves a manifest (any): its readiness, as the gateway
+  // knows it without asking.
+  bool Serving() const;
+
   // Whether the worker went away: a stream it had answered on ended, and no
   // new one has been answered yet. Calls then fail at once rather than wait
   // for a worker that may not come back (a worker never reached yet, still

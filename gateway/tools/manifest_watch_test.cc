@@ -87,12 +87,15 @@ TEST_F(ManifestWatchTest, ConfirmsOnlyTheManifestTheWorkerServesNow) {
   Serve(&worker_);
   watch_ = std::make_unique<ManifestWatch>(stub_);
   EXPECT_FALSE(watch_->Confirms("m1"));  // Nothing heard yet.
+  EXPECT_FALSE(watch_->Serving());
   worker_.Send("m1");
   ASSERT_TRUE(Eventually([&] { return watch_->Confirms("m1"); }));
+  EXPECT_TRUE(watch_->Serving());
   EXPECT_FALSE(watch_->Confirms("m2"));
   EXPECT_FALSE(watch_->Confirms(""));
   worker_.Send("");  // The engine is restarting.
   ASSERT_TRUE(Eventually([&] { return !watch_->Confirms("m1"); }));
+  EXPECT_FALSE(watch_->Serving());
   EXPECT_FALSE(watch_->Confirms(""));
   worker_.Send("m2");
   ASSERT_TRUE(Eventually([&] { return watch_->Confirms("m2"); }));

@@ -49,6 +49,9 @@ class MetricFlowTools final : public mcp::ToolProvider {
   // Why the worker's engine cannot start, as the worker says; empty when
   // it has said nothing of the kind.
   std::string EngineError() const { return manifest_watch_.EngineError(); }
+  // Whether the worker's manifest stream says its engine serves (a
+  // non-blocking readiness check; see ManifestWatch::Serving).
+  bool WorkerServing() const { return manifest_watch_.Serving(); }
 
  private:
   const std::shared_ptr<v1::Worker::StubInterface> worker_;

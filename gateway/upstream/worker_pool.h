@@ -61,14 +61,17 @@ class WorkerPool {
   // spawned worker is down, DeadlineExceeded at `deadline`.
   absl::Status AwaitWorker(const std::string& tenant, absl::Time deadline);
 
-  // What /ready says of a tenant: whether its worker reports SERVING, and
-  // if not, its state ("down", "unreachable", "not serving") and cause.
+  // What /ready says of a tenant's worker.
   struct Health {
     bool serving = false;
     std::string state;
     std::string cause;
   };
-  Health CheckHealth(const std::string& tenant, absl::Duration timeout) const;
+  // What the pool knows of `tenant`'s worker without asking it: "down"
+  // (a spawned worker exited and waits for its next start) or
+  // "unreachable" (its channel fails to connect), with the cause; an empty
+  // state when neither (the worker's own word is on its manifest stream).
+  Health KnownHealth(const std::string& tenant) const;
 
   // Stops spawned workers (SIGTERM, then SIGKILL) and removes their sockets.
   void StopAll();

@@ -67,6 +67,14 @@ def health_seconds(port):
     return time.monotonic() - start
 
 
+def ready_seconds(port, headers=b""):
+    """(status, seconds) of a GET /ready on a new connection."""
+    start = time.monotonic()
+    status, _, _ = request(port, b"GET /ready HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                           b"Connection: close\r\n" + headers + b"\r\n")
+    return status, time.monotonic() - start
+
+
 def closed_by_peer(conn, timeout):
     """Whether the peer closes `conn` (after any answer) within `timeout`."""
     deadline = time.monotonic() + timeout

@@ -13,8 +13,8 @@ import pytest
 
 from harness import GATEWAY, demo_project, gateway_env
 from http_harness import HttpGateway
-from raw_http import (closed_by_peer, connect, health_seconds, read_response, request,
-                      rss_kb, send_chunked_until_answered)
+from raw_http import (closed_by_peer, connect, health_seconds, read_response,
+                      ready_seconds, request, rss_kb, send_chunked_until_answered)
 
 MiB = 1 << 20
 INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
@@ -213,6 +213,24 @@ def test_request_threads_and_their_queue_are_bounded(tmp_path):
         assert health_seconds(server.port) < 0.1
     finally:
         server.close()
+
+
+def test_ready_is_answered_at_once_from_what_the_gateway_knows(open_gateway, tmp_path):
+    # A worker that is there: ready once its engine serves.
+    deadline = time.monotonic() + 120
+    while ready_seconds(open_gateway.port)[0] != 200:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert max(ready_seconds(open_gateway.port)[1] for _ in range(5)) < 0.1
+    # A worker that never answers: not ready, and /ready does not wait for it.
+    ghost = limited(tmp_path, {}, {"name": "ghost",
+                                   "worker": {"address": "unix:/nonexistent/w.sock"}})
+    try:
+        for _ in range(5):
+            status, seconds = ready_seconds(ghost.port)
+            assert status == 503 and seconds < 0.1
+    finally:
+        ghost.close()
 
 
 def test_header_count_and_size_are_bounded(open_gateway):
