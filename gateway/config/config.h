@@ -66,7 +66,7 @@ struct Limits {
   // streams (each holds a thread of its own: 503 beyond in all, 429 beyond
   // per tenant).
   int max_connections = 1024;
-  int http_threads = 64;
+  int http_threads = 128;
   int max_queued_requests = 256;
   int max_event_streams = 512;
   int max_event_streams_per_tenant = 256;

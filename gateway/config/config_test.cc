@@ -170,7 +170,7 @@ TEST_F(ConfigTest, ServerLimitsHaveDefaultsAndRanges) {
   auto defaults = Parse(R"({"tenants":[)" + tenant + "]}");
   ASSERT_TRUE(defaults.ok()) << defaults.status();
   EXPECT_EQ(defaults->limits.max_connections, 1024);
-  EXPECT_EQ(defaults->limits.http_threads, 64);
+  EXPECT_EQ(defaults->limits.http_threads, 128);
   EXPECT_EQ(defaults->limits.max_header_bytes, 32u << 10);
   EXPECT_EQ(defaults->limits.keep_alive_idle, absl::Seconds(15));
   auto config =

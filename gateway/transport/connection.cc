@@ -45,9 +45,22 @@ Connection::Io TlsOutcome(SSL* ssl, int ret) {
   }
 }
 
+// Bytes read at once.
+constexpr size_t kReadChunk = 16 << 10;
+
 }  // namespace
 
-Connection::Connection(int fd, SSL* ssl) : fd_(fd), ssl_(ssl) {
+bool ByteBudget::Take(size_t n) {
+  if (used_.fetch_add(n, std::memory_order_relaxed) + n > limit_) {
+    used_.fetch_sub(n, std::memory_order_relaxed);
+    return false;
+  }
+  return true;
+}
+
+Connection::Connection(int fd, SSL* ssl, const FramerLimits& limits,
+                       ByteBudget* budget)
+    : fd_(fd), ssl_(ssl), budget_(budget), framer_(limits) {
   sockaddr_storage address{};
   socklen_t size = sizeof(address);
   if (getpeername(fd_, reinterpret_cast<sockaddr*>(&address), &size) == 0) {
@@ -60,6 +73,7 @@ Connection::Connection(int fd, SSL* ssl) : fd_(fd), ssl_(ssl) {
 }
 
 Connection::~Connection() {
+  ReleaseBuffer();
   if (ssl_ != nullptr) SSL_free(ssl_);
   close(fd_);
 }
@@ -93,6 +107,71 @@ Connection::Io Connection::Read(size_t max, size_t* got) {
 
 bool Connection::pending() const {
   return ssl_ != nullptr && SSL_pending(ssl_) > 0;
+}
+
+bool Connection::WaitReadable(absl::Duration timeout) const {
+  return pending() || WaitFor(POLLIN, absl::Now() + timeout);
+}
+
+Connection::Arrival Connection::ReadRequest(size_t max) {
+  using State = RequestFramer::State;
+  State state = buffer_.empty() ? State::kNeedMore : framer_.Feed(buffer_);
+  // TLS may hold decrypted bytes the socket no longer signals: take them.
+  while (state == State::kNeedMore && (max > 0 || pending())) {
+    if (!budget_->Take(kReadChunk)) return Arrival::kOverBudget;
+    size_t got = 0;
+    const Io io = Read(kReadChunk, &got);
+    budget_->Give(kReadChunk - got);
+    held_ += got;
+    if (io == Io::kWantRead || io == Io::kWantWrite) break;
+    if (io != Io::kDone) return Arrival::kClosed;
+    max -= std::min(max, got);
+    state = framer_.Feed(buffer_);
+    if (state == State::kNeedMore && framer_.head_complete() &&
+        framer_.head().expect_continue && !continued_) {
+      continued_ = true;
+      if (!SendNow("HTTP/1.1 100 Continue\r\n\r\n")) return Arrival::kClosed;
+    }
+  }
+  switch (state) {
+    case State::kComplete:
+      return Arrival::kComplete;
+    case State::kRefused:
+      return Arrival::kRefused;
+    default:
+      return Arrival::kNeedMore;
+  }
+}
+
+void Connection::ConsumeRequest() {
+  const size_t used = framer_.request_bytes();
+  buffer_.erase(0, used);
+  if (buffer_.capacity() > 4 * kReadChunk) buffer_.shrink_to_fit();
+  budget_->Give(used);
+  held_ -= used;
+  framer_.Reset();
+  continued_ = false;
+  ClearHooks();
+}
+
+bool Connection::Discard(size_t max) {
+  ReleaseBuffer();
+  while (max > 0) {
+    size_t got = 0;
+    const Io io = Read(kReadChunk, &got);
+    buffer_.clear();
+    if (io == Io::kWantRead || io == Io::kWantWrite) return true;
+    if (io != Io::kDone) return false;
+    max -= std::min(max, got);
+  }
+  return true;
+}
+
+void Connection::ReleaseBuffer() {
+  budget_->Give(held_);
+  held_ = 0;
+  buffer_.clear();
+  buffer_.shrink_to_fit();
 }
 
 bool Connection::WaitFor(short events, absl::Time deadline) const {

@@ -1,10 +1,12 @@
 // Connection: one client connection of the HTTP server (TCP, or TLS over
-// it), and ConnectionStream, the httplib::Stream that answers one request
-// read from it.
+// it) and the request arriving on it; ConnectionStream, the httplib::Stream
+// that answers one request read from it; ByteBudget, the bytes of requests
+// held over all connections.
 //
 // A connection belongs to one thread at a time: the listener's reactor while
-// a request arrives (non-blocking reads), then the thread that answers the
-// request (blocking sends, each within a deadline), which hands it back.
+// a request arrives (non-blocking reads, framed by a RequestFramer), then the
+// thread that answers the request (blocking sends, each within a deadline),
+// which hands it back.
 // Shared between them are only the hangup hooks: the reactor still watches
 // a connection whose request is being answered, and when the client goes
 // away it marks the connection gone and runs the hooks the handler
@@ -24,18 +26,35 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "gateway/transport/request_framer.h"
 #include "httplib.h"
 
 namespace mfgate::transport {
+
+// Bytes held, within a limit. Thread-safe.
+class ByteBudget {
+ public:
+  explicit ByteBudget(size_t limit) : limit_(limit) {}
+  // Takes `n` bytes; false (and nothing taken) past the limit.
+  bool Take(size_t n);
+  void Give(size_t n) { used_.fetch_sub(n, std::memory_order_relaxed); }
+
+ private:
+  const size_t limit_;
+  std::atomic<size_t> used_{0};
+};
 
 class Connection {
  public:
   // The outcome of a non-blocking step.
   enum class Io { kDone, kWantRead, kWantWrite, kEof, kError };
+  // Where the request arriving stands after ReadRequest.
+  enum class Arrival { kNeedMore, kComplete, kRefused, kClosed, kOverBudget };
 
   // Takes `fd` (non-blocking) and `ssl` (null for plain TCP; set up for
-  // `fd` in server mode).
-  Connection(int fd, SSL* ssl);
+  // `fd` in server mode); requests are framed within `limits`, and their
+  // bytes held are charged to `budget` (not owned; outlives the connection).
+  Connection(int fd, SSL* ssl, const FramerLimits& limits, ByteBudget* budget);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -48,6 +67,24 @@ class Connection {
   Io Read(size_t max, size_t* got);
   // Whether TLS holds bytes it decrypted but Read has not returned yet.
   bool pending() const;
+  // Waits up to `timeout` for bytes from the client.
+  bool WaitReadable(absl::Duration timeout) const;
+
+  // Reads what the client sent (at most about `max` bytes, without
+  // blocking) and frames the request; answers "100 Continue" when its head
+  // asks for it.
+  Arrival ReadRequest(size_t max);
+  const RequestFramer& framer() const { return framer_; }
+  // Bytes received (and charged) toward the request not yet answered.
+  size_t held() const { return held_; }
+  // The request was answered: its bytes go, its hooks are dropped, the
+  // next request starts with what followed it.
+  void ConsumeRequest();
+  // Drops every byte held (the connection answers no more requests).
+  void ReleaseBuffer();
+  // Reads and drops at most about `max` bytes (what a refused client still
+  // sends); false once the client closed, or failed.
+  bool Discard(size_t max);
   // Sends all of `data`, waiting at most `timeout` for the client to take
   // it; false when it did not (the connection is then unusable).
   bool Send(absl::string_view data, absl::Duration timeout);
@@ -58,7 +95,7 @@ class Connection {
 
   // The bytes received and not yet consumed; the current request starts at
   // their beginning.
-  std::string& buffer() { return buffer_; }
+  const std::string& buffer() const { return buffer_; }
   const std::string& remote_ip() const { return remote_ip_; }
   int remote_port() const { return remote_port_; }
   const std::string& local_ip() const { return local_ip_; }
@@ -79,7 +116,11 @@ class Connection {
 
   const int fd_;
   SSL* const ssl_;
+  ByteBudget* const budget_;
   std::string buffer_;
+  RequestFramer framer_;
+  size_t held_ = 0;         // Charged to budget_.
+  bool continued_ = false;  // "100 Continue" sent for this request.
   std::string remote_ip_, local_ip_;
   int remote_port_ = 0, local_port_ = 0;
 

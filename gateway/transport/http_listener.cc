@@ -18,48 +18,12 @@
 namespace mfgate::transport {
 namespace {
 
-// Bytes read at once, and at most per connection and readiness event (so
-// that one fast client cannot keep the reactor from the others).
-constexpr size_t kReadChunk = 16 << 10;
-constexpr size_t kReadPerEvent = 256 << 10;
-// How long a refused connection's further bytes are read and dropped, so
-// that the client is not reset before it reads the refusal.
-constexpr absl::Duration kLinger = absl::Seconds(2);
+using internal::RawResponse;
+
 // How often deadlines are checked, and how long accepting pauses when the
 // process is out of descriptors.
 constexpr absl::Duration kSweepEvery = absl::Milliseconds(100);
 constexpr int kMaxEvents = 256;
-
-struct StatusText {
-  int status;
-  const char* text;
-};
-constexpr StatusText kStatusTexts[] = {
-    {400, "Bad Request"},
-    {408, "Request Timeout"},
-    {413, "Payload Too Large"},
-    {415, "Unsupported Media Type"},
-    {431, "Request Header Fields Too Large"},
-    {501, "Not Implemented"},
-    {503, "Service Unavailable"},
-};
-
-const char* TextOf(int status) {
-  for (const StatusText& s : kStatusTexts) {
-    if (s.status == status) return s.text;
-  }
-  return "Error";
-}
-
-// A whole response, for answers the listener gives itself.
-std::string RawResponse(int status, const std::string& reason,
-                        bool retry_after) {
-  const std::string body = internal::ErrorText(status, reason);
-  return absl::StrCat("HTTP/1.1 ", status, " ", TextOf(status),
-                      "\r\nContent-Type: application/json\r\nContent-Length: ",
-                      body.size(), "\r\nConnection: close\r\n",
-                      retry_after ? "Retry-After: 1\r\n" : "", "\r\n", body);
-}
 
 }  // namespace
 
@@ -67,6 +31,7 @@ HttpListener::HttpListener(ListenerOptions options, LaneOf lane_of, Serve serve)
     : options_(std::move(options)),
       lane_of_(std::move(lane_of)),
       serve_(std::move(serve)),
+      buffered_(options_.max_buffered_bytes),
       requests_(absl::Seconds(60), options_.request_threads,
                 options_.max_queued_requests),
       streams_(absl::Seconds(60), options_.stream_threads, 0) {}
@@ -215,9 +180,9 @@ void HttpListener::Accept(absl::Time now) {
         continue;
       }
     }
-    auto [it, added] = clients_.try_emplace(fd, options_.framer);
-    Client& client = it->second;
-    client.connection = std::make_shared<Connection>(fd, ssl);
+    Client& client = clients_[fd];
+    client.connection =
+        std::make_shared<Connection>(fd, ssl, options_.framer, &buffered_);
     client.state = ssl != nullptr ? State::kHandshake : State::kReading;
     // The first request (or the handshake) is due like any request.
     client.deadline = now + options_.request_read_timeout;
@@ -242,7 +207,7 @@ void HttpListener::OnEvent(int fd, uint32_t events, absl::Time now) {
       }
       return;
     case State::kLinger:
-      Discard(client);
+      if (!client.connection->Discard(kReadPerEvent)) Close(client);
       return;
     case State::kHandshake:
       Handshake(client, now);
@@ -269,132 +234,6 @@ void HttpListener::Handshake(Client& client, absl::Time now) {
     default:
       Close(client);
       return;
-  }
-}
-
-void HttpListener::ReadRequest(Client& client, absl::Time now) {
-  Connection& connection = *client.connection;
-  RequestFramer::State state = connection.buffer().empty()
-                                   ? RequestFramer::State::kNeedMore
-                                   : client.framer.Feed(connection.buffer());
-  size_t budget = kReadPerEvent;
-  // TLS may hold decrypted bytes the socket no longer signals: take them.
-  while (state == RequestFramer::State::kNeedMore &&
-         (budget > 0 || connection.pending())) {
-    if (buffered_ + kReadChunk > options_.max_buffered_bytes) {
-      Refuse(client, 503,
-             "Service Unavailable: the server holds too many request bytes",
-             /*retry_after=*/true);
-      return;
-    }
-    size_t got = 0;
-    const Connection::Io io = connection.Read(kReadChunk, &got);
-    if (io == Connection::Io::kWantRead || io == Connection::Io::kWantWrite) {
-      break;
-    }
-    if (io != Connection::Io::kDone) {
-      Close(client);  // The client closed, mid-request or between requests.
-      return;
-    }
-    if (client.charged == 0)
-      client.deadline = now + options_.request_read_timeout;
-    buffered_ += got;
-    client.charged += got;
-    budget -= std::min(budget, got);
-    state = client.framer.Feed(connection.buffer());
-    if (state == RequestFramer::State::kNeedMore &&
-        client.framer.head_complete() && client.framer.head().expect_continue &&
-        !client.continued) {
-      client.continued = true;
-      if (!connection.SendNow("HTTP/1.1 100 Continue\r\n\r\n")) {
-        Close(client);
-        return;
-      }
-    }
-  }
-  if (state == RequestFramer::State::kRefused) {
-    Refuse(client, client.framer.status(), client.framer.reason());
-  } else if (state == RequestFramer::State::kComplete) {
-    Dispatch(client, now);
-  }
-}
-
-void HttpListener::Dispatch(Client& client, absl::Time now) {
-  if (!accepting_) {
-    Refuse(client, 503, "Service Unavailable: the server is shutting down");
-    return;
-  }
-  const bool close = !client.framer.head().keep_alive;
-  const Lane lane = lane_of_(client.framer.head());
-  if (lane == Lane::kInline) {
-    ServeInline(client, close, now);
-    return;
-  }
-  client.state = State::kBusy;
-  Watch(client, EPOLLRDHUP);  // Only whether the client goes away.
-  std::shared_ptr<Connection> connection = client.connection;
-  const size_t bytes = client.framer.request_bytes();
-  const bool counted = lane == Lane::kRequest;
-  auto task = [this, connection, bytes, close] {
-    bool keep;
-    {
-      ScopedCurrentConnection current(connection.get());
-      ConnectionStream stream(connection.get(), bytes, options_.send_timeout);
-      keep = serve_(stream, close) && !close;
-    }
-    HandBack(connection.get(), keep);
-  };
-  ThreadCache& lane_threads = counted ? requests_ : streams_;
-  if (!lane_threads.TryRun(std::move(task))) {
-    client.state = State::kReading;
-    Refuse(client, 503,
-           counted ? "Service Unavailable: the server is busy"
-                   : "Service Unavailable: too many event streams are open",
-           /*retry_after=*/true);
-  }
-}
-
-void HttpListener::ServeInline(Client& client, bool close, absl::Time now) {
-  std::string response;
-  bool keep;
-  {
-    ScopedCurrentConnection current(client.connection.get());
-    ConnectionStream stream(client.connection.get(),
-                            client.framer.request_bytes(),
-                            options_.send_timeout, &response);
-    keep = serve_(stream, close) && !close;
-  }
-  // A client that has not read its earlier answers gets no more.
-  if (!client.connection->SendNow(response)) {
-    Close(client);
-    return;
-  }
-  Finish(client, keep, now);
-}
-
-void HttpListener::Finish(Client& client, bool keep, absl::Time now) {
-  Connection& connection = *client.connection;
-  connection.ClearHooks();
-  if (!keep || connection.gone() || !accepting_) {
-    Close(client);
-    return;
-  }
-  const size_t used = client.framer.request_bytes();
-  connection.buffer().erase(0, used);
-  if (connection.buffer().capacity() > 4 * kReadChunk) {
-    connection.buffer().shrink_to_fit();
-  }
-  buffered_ -= used;
-  client.charged -= used;
-  client.framer.Reset();
-  client.continued = false;
-  client.state = State::kReading;
-  client.deadline = now + (client.charged > 0 ? options_.request_read_timeout
-                                              : options_.keep_alive_idle);
-  Watch(client, EPOLLIN | EPOLLRDHUP);
-  // Bytes already here (a pipelined request, TLS records) raise no event.
-  if (client.charged > 0 || connection.pending()) {
-    ready_.push_back(connection.fd());
   }
 }
 
@@ -437,43 +276,10 @@ void HttpListener::TakeBack(absl::Time now) {
   }
 }
 
-void HttpListener::Refuse(Client& client, int status, const std::string& reason,
-                          bool retry_after) {
-  Connection& connection = *client.connection;
-  if (!connection.SendNow(RawResponse(status, reason, retry_after))) {
-    Close(client);
-    return;
-  }
-  connection.ShutdownWrite();
-  buffered_ -= client.charged;
-  client.charged = 0;
-  connection.buffer().clear();
-  connection.buffer().shrink_to_fit();
-  client.state = State::kLinger;
-  client.deadline = absl::Now() + kLinger;
-  Watch(client, EPOLLIN | EPOLLRDHUP);
-}
-
-void HttpListener::Discard(Client& client) {
-  Connection& connection = *client.connection;
-  size_t budget = kReadPerEvent;
-  while (budget > 0) {
-    size_t got = 0;
-    const Connection::Io io = connection.Read(kReadChunk, &got);
-    connection.buffer().clear();
-    if (io == Connection::Io::kWantRead || io == Connection::Io::kWantWrite) {
-      return;
-    }
-    if (io != Connection::Io::kDone) break;
-    budget -= std::min(budget, got);
-  }
-  if (budget > 0) Close(client);  // The client closed (or failed).
-}
-
 void HttpListener::Close(Client& client) {
   const int fd = client.connection->fd();
   epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
-  buffered_ -= client.charged;
+  client.connection->ReleaseBuffer();
   // The descriptor closes with the last reference to the connection.
   clients_.erase(fd);
 }
@@ -497,7 +303,7 @@ void HttpListener::Sweep(absl::Time now) {
     Client& client = clients_.at(fd);
     // A request that started and did not arrive in time is told so; an
     // idle connection, a handshake or a lingering one just closes.
-    if (client.state == State::kReading && client.charged > 0) {
+    if (client.state == State::kReading && client.connection->held() > 0) {
       client.connection->SendNow(RawResponse(
           408, "Request Timeout: the request did not arrive in time", false));
     }

@@ -27,8 +27,12 @@
 //
 // While a thread answers a request, the reactor still watches the
 // connection: a client that goes away marks it gone and runs the hooks its
-// handler registered (Connection::OnGone). Kept-alive connections return to
-// the reactor between requests and close after `keep_alive_idle`.
+// handler registered (Connection::OnGone). A request-lane thread that has
+// answered waits a moment (kFollowUp) for the same client's next request,
+// and answers it too when it comes whole, while another thread is free for
+// other requests: a busy client is not handed to the reactor and back
+// between its requests. Otherwise, and always between event streams, kept-alive
+// connections wait in the reactor, and close after `keep_alive_idle`.
 //
 // Thread-safety: Start, then StopAccepting, Stop and port() from any
 // thread.
@@ -61,7 +65,7 @@ struct ListenerOptions {
   // PEM certificate chain and key: TLS on every connection.
   std::string tls_cert, tls_key;
   int max_connections = 1024;
-  int request_threads = 64;
+  int request_threads = 128;
   int max_queued_requests = 256;
   int stream_threads = 512;
   FramerLimits framer;
@@ -97,16 +101,21 @@ class HttpListener {
   void Stop();
 
  private:
+  // Bytes read at most per connection and readiness event (so that one
+  // fast client cannot keep the reactor from the others).
+  static constexpr size_t kReadPerEvent = 256 << 10;
+  // How long a request-lane thread waits for its client's next request.
+  static constexpr absl::Duration kFollowUp = absl::Milliseconds(20);
+  // How long a refused connection's further bytes are read and dropped, so
+  // that the client is not reset before it reads the refusal.
+  static constexpr absl::Duration kLinger = absl::Seconds(2);
+
   enum class State { kHandshake, kReading, kBusy, kLinger };
   // A connection as the reactor sees it. Reactor thread only.
   struct Client {
     std::shared_ptr<Connection> connection;
     State state = State::kReading;
     absl::Time deadline;
-    RequestFramer framer;
-    size_t charged = 0;      // Of its bytes, charged to buffered_.
-    bool continued = false;  // "100 Continue" sent for this request.
-    explicit Client(const FramerLimits& limits) : framer(limits) {}
   };
 
   HttpListener(ListenerOptions options, LaneOf lane_of, Serve serve);
@@ -116,7 +125,12 @@ class HttpListener {
   void Handshake(Client& client, absl::Time now);
   void ReadRequest(Client& client, absl::Time now);
   void Dispatch(Client& client, absl::Time now);
-  void ServeInline(Client& client, bool close, absl::Time now);
+  // Answers the complete request on `connection` (into `capture`, when
+  // set) and consumes it; whether the connection may go on.
+  bool Answer(Connection& connection, std::string* capture = nullptr);
+  // A lane's thread: answers the request on `connection`, and the client's
+  // next ones while they follow at once; then hands it back.
+  void ServeOnLane(std::shared_ptr<Connection> connection, Lane lane);
   // The request of `client` is answered: the connection reads the next one,
   // or closes.
   void Finish(Client& client, bool keep, absl::Time now);
@@ -124,7 +138,6 @@ class HttpListener {
   // what the client still sends for a moment, so it can read the answer).
   void Refuse(Client& client, int status, const std::string& reason,
               bool retry_after = false);
-  void Discard(Client& client);
   void Close(Client& client);
   void Watch(Client& client, uint32_t events);
   void TakeBack(absl::Time now);
@@ -135,10 +148,13 @@ class HttpListener {
   const LaneOf lane_of_;
   const Serve serve_;
   TlsContext tls_;
+  ByteBudget buffered_;
   int listen_fd_ = -1;
   int epoll_fd_ = -1;
   int wake_fd_ = -1;
   int port_ = 0;
+  // False once StopAccepting ran (read by lane threads too).
+  std::atomic<bool> accepting_{true};
 
   absl::Mutex mu_;
   // Connections whose request was answered, and whether they may go on.
@@ -149,8 +165,6 @@ class HttpListener {
   // Reactor thread only.
   std::unordered_map<int, Client> clients_;
   std::vector<int> ready_;  // Clients with buffered bytes to frame.
-  size_t buffered_ = 0;
-  bool accepting_ = true;
   absl::Time listen_paused_until_ = absl::InfinitePast();
 
   ThreadCache requests_;

@@ -63,6 +63,38 @@ inline bool Accepts(const httplib::Request& req, absl::string_view type) {
          absl::StrContains(accept, "*/*");
 }
 
+struct StatusText {
+  int status;
+  const char* text;
+};
+constexpr StatusText kStatusTexts[] = {
+    {400, "Bad Request"},
+    {408, "Request Timeout"},
+    {413, "Payload Too Large"},
+    {415, "Unsupported Media Type"},
+    {431, "Request Header Fields Too Large"},
+    {501, "Not Implemented"},
+    {503, "Service Unavailable"},
+};
+
+inline const char* TextOf(int status) {
+  for (const StatusText& s : kStatusTexts) {
+    if (s.status == status) return s.text;
+  }
+  return "Error";
+}
+
+// A whole response with a JSON-RPC error body, for the answers the
+// listener gives itself (before any handler runs); its connection closes.
+inline std::string RawResponse(int status, const std::string& reason,
+                               bool retry_after) {
+  const std::string body = ErrorText(status, reason);
+  return absl::StrCat("HTTP/1.1 ", status, " ", TextOf(status),
+                      "\r\nContent-Type: application/json\r\nContent-Length: ",
+                      body.size(), "\r\nConnection: close\r\n",
+                      retry_after ? "Retry-After: 1\r\n" : "", "\r\n", body);
+}
+
 inline std::string SseEvent(const StreamEvent& event) {
   return absl::StrCat("id: ", event.id, "\nevent: message\ndata: ", *event.data,
                       "\n\n");
