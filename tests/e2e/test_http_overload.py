@@ -4,6 +4,7 @@ cannot be flooded (bodies and headers are bounded as they arrive), starved
 second gateway cannot take its port), and overload is answered at once."""
 
 import json
+import socket
 import subprocess
 import threading
 import time
@@ -185,6 +186,49 @@ def test_connections_past_the_limit_get_503(tmp_path):
     finally:
         for conn in idle:
             conn.close()
+        server.close()
+
+
+def test_request_bytes_held_over_all_connections_are_bounded(tmp_path):
+    server = limited(tmp_path, {"max_buffered_request_bytes": MiB})
+    try:
+        body = b"x" * (2 * MiB)  # Under max_body_bytes, over what may be held.
+        status, headers, reply = request(
+            server.port, b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+            b"application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+        assert status == 503 and int(headers["retry-after"]) >= 1
+        assert json.loads(reply)["error"]["code"] == -32000
+        assert health_seconds(server.port) < 0.1
+    finally:
+        server.close()
+
+
+def test_a_client_that_does_not_read_its_answers_is_cut_off(tmp_path):
+    server = limited(tmp_path, {"send_timeout_seconds": 1, "max_connections": 1})
+    try:
+        stuck = socket.socket()
+        stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        stuck.connect(("127.0.0.1", server.port))
+        ping = (b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 40\r\n\r\n" + b'{"jsonrpc":"2.0","id":1,"method":"ping"}')
+        stuck.setblocking(False)
+        try:
+            for _ in range(100000):  # Answers pile up unread; so do requests.
+                stuck.send(ping)
+        except BlockingIOError:
+            pass
+        # It holds the only connection until its answers stop being taken
+        # for send_timeout_seconds; then the next client is served.
+        deadline = time.monotonic() + 20
+        while True:
+            status = request(server.port, b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                             b"Connection: close\r\n\r\n")[0]
+            if status == 200:
+                break
+            assert status == 503 and time.monotonic() < deadline
+            time.sleep(0.2)
+        stuck.close()
+    finally:
         server.close()
 
 
