@@ -47,6 +47,11 @@ RequestFramer::State RequestFramer::Refuse(int status, std::string reason) {
   return State::kRefused;
 }
 
+RequestFramer::State RequestFramer::TooLarge() {
+  return Refuse(413, absl::StrCat("the body is larger than ",
+                                  limits_.max_body_bytes, " bytes"));
+}
+
 RequestFramer::State RequestFramer::Feed(absl::string_view data) {
   if (status_ != 0) return State::kRefused;
   while (true) {
@@ -73,12 +78,13 @@ RequestFramer::State RequestFramer::Feed(absl::string_view data) {
         }
         break;
       }
-      case Step::kBody: {
+      case Step::kBody:
+      case Step::kChunkData: {
         const uint64_t take = std::min<uint64_t>(remaining_, rest.size());
         position_ += take;
         remaining_ -= take;
         if (remaining_ > 0) return State::kNeedMore;
-        step_ = Step::kDone;
+        step_ = step_ == Step::kBody ? Step::kDone : Step::kChunkEnd;
         break;
       }
       case Step::kChunkSize: {
@@ -97,10 +103,7 @@ RequestFramer::State RequestFramer::Feed(absl::string_view data) {
             size[0] == '+') {
           return Refuse(400, "a chunk size is not a hexadecimal number");
         }
-        if (length > limits_.max_body_bytes - body_bytes_) {
-          return Refuse(413, absl::StrCat("the body is larger than ",
-                                          limits_.max_body_bytes, " bytes"));
-        }
+        if (length > limits_.max_body_bytes - body_bytes_) return TooLarge();
         position_ += end + 2;
         body_bytes_ += length;
         remaining_ = length;
@@ -108,14 +111,6 @@ RequestFramer::State RequestFramer::Feed(absl::string_view data) {
         // trailers are refused.
         last_chunk_ = length == 0;
         step_ = last_chunk_ ? Step::kChunkEnd : Step::kChunkData;
-        break;
-      }
-      case Step::kChunkData: {
-        const uint64_t take = std::min<uint64_t>(remaining_, rest.size());
-        position_ += take;
-        remaining_ -= take;
-        if (remaining_ > 0) return State::kNeedMore;
-        step_ = Step::kChunkEnd;
         break;
       }
       case Step::kChunkEnd: {
@@ -167,8 +162,7 @@ RequestFramer::State RequestFramer::ParseHead(absl::string_view head) {
   if (chunked) {
     step_ = Step::kChunkSize;
   } else if (length > limits_.max_body_bytes) {
-    return Refuse(413, absl::StrCat("the body is larger than ",
-                                    limits_.max_body_bytes, " bytes"));
+    return TooLarge();
   } else {
     remaining_ = length;
     step_ = Step::kBody;

@@ -68,6 +68,7 @@ class RequestFramer {
   enum class Step { kHead, kBody, kChunkSize, kChunkData, kChunkEnd, kDone };
 
   State Refuse(int status, std::string reason);
+  State TooLarge();  // 413.
   State ParseHead(absl::string_view head);
   State ParseHeader(absl::string_view line, uint64_t* length, bool* has_length,
                     bool* chunked);
