@@ -1,6 +1,5 @@
 #include "gateway/transport/http_listener.h"
 
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -8,39 +7,14 @@
 
 #include "absl/strings/match.h"
 #include "absl/synchronization/notification.h"
+#include "gateway/transport/test_client.h"
 #include "gtest/gtest.h"
 
 namespace mfgate::transport {
 namespace {
 
-int Connect(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)),
-            0);
-  timeval timeout{10, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-  return fd;
-}
-
-// Sends `request` on a new connection and returns the first bytes of the
-// answer (its status line at least).
-std::string Ask(int port, const std::string& request, int* fd_out = nullptr) {
-  const int fd = Connect(port);
-  EXPECT_EQ(send(fd, request.data(), request.size(), 0),
-            static_cast<ssize_t>(request.size()));
-  char buffer[4096];
-  const ssize_t n = recv(fd, buffer, sizeof(buffer), 0);
-  if (fd_out != nullptr) {
-    *fd_out = fd;
-  } else {
-    close(fd);
-  }
-  return n > 0 ? std::string(buffer, n) : std::string();
-}
+using testing::Ask;
+using testing::Connect;
 
 bool Answer(ConnectionStream& stream) {
   const std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
