@@ -49,8 +49,15 @@ constexpr uint64_t kExecute = 1ull << 0, kWriteFile = 1ull << 1,
                    kMakeSym = 1ull << 12, kRefer = 1ull << 13,
                    kTruncate = 1ull << 14, kIoctlDev = 1ull << 15;
 
+// The rights of ABI 1: bits 0 to 12.
+constexpr uint64_t kAbi1Rights = kExecute | kWriteFile | kReadFile | kReadDir |
+                                 kRemoveDir | kRemoveFile | kMakeChar |
+                                 kMakeDir | kMakeReg | kMakeSock | kMakeFifo |
+                                 kMakeBlock | kMakeSym;
+static_assert(kAbi1Rights == (1ull << 13) - 1);
+
 uint64_t HandledFs(int abi) {
-  uint64_t rights = (1ull << 13) - 1;  // ABI 1.
+  uint64_t rights = kAbi1Rights;
   if (abi >= 2) rights |= kRefer;
   if (abi >= 3) rights |= kTruncate;
   if (abi >= 5) rights |= kIoctlDev;

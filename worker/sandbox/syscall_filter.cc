@@ -124,7 +124,8 @@ absl::Status ApplySyscallFilter(Network network) {
     return status;
   }
   if (network == Network::kNone) {
-    scmp_arg_cmp not_unix = SCMP_A0(SCMP_CMP_NE, AF_UNIX);
+    // The second datum is unused by SCMP_CMP_NE.
+    scmp_arg_cmp not_unix = SCMP_A0(SCMP_CMP_NE, AF_UNIX, 0);
     for (const char* name : {"socket", "socketpair"}) {
       if (auto status = add(name, SCMP_ACT_ERRNO(EACCES), 1, &not_unix);
           !status.ok()) {
