@@ -19,9 +19,11 @@ bool Eventually(const std::function<bool()>& condition) {
 }
 
 TEST(ThreadCacheTest, BlockedTasksNeverQueueBehindEachOther) {
-  ThreadCache cache(absl::Seconds(60));
+  // Declared before the cache, whose destructor waits for the tasks that use
+  // them: they must outlive it.
   absl::Notification release;
   std::atomic<int> running{0};
+  ThreadCache cache(absl::Seconds(60));
   for (int i = 0; i < 20; ++i) {
     EXPECT_TRUE(cache.TryRun([&] {
       ++running;
