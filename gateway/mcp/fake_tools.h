@@ -13,7 +13,8 @@
 #include <string>
 #include <thread>
 
-#include "absl/time/clock.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
 #include "gateway/mcp/providers.h"
 #include "gateway/mcp/tool_provider.h"
 
@@ -37,10 +38,10 @@ class FakeTools : public ToolProvider {
     if (name == "wait") {
       context.report_progress(1, 2, "started");
       started = true;
-      absl::Time give_up = absl::Now() + absl::Seconds(10);
-      while (!context.cancellation->cancelled() && absl::Now() < give_up) {
-        absl::SleepFor(absl::Milliseconds(2));
-      }
+      // Shared: the token may be cancelled after the wait has given up.
+      auto cancelled = std::make_shared<absl::Notification>();
+      context.cancellation->OnCancel([cancelled] { cancelled->Notify(); });
+      cancelled->WaitForNotificationWithTimeout(absl::Seconds(10));
       saw_cancel = context.cancellation->cancelled();
       return nlohmann::json{{"content", nlohmann::json::array()},
                             {"isError", true}};
