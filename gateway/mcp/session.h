@@ -144,12 +144,13 @@ class Session {
   void SendToolResponse(const nlohmann::json& id, const ToolResult& result);
   // Hands `out` to the outbox, or to the batch its request belongs to.
   void Deliver(Outgoing out);
-  // Registers request `item` as `slot` of `batch`; or returns the error
-  // that answers it in its place (it is invalid, initialize, or its id is
-  // taken).
+  // Registers request `item` as `slot` of `batch`, counting it in
+  // `pending` (the batch's count, guarded by the batch's mutex, which the
+  // caller holds); or returns the error that answers it in its place (it is
+  // invalid, initialize, or its id is taken).
   std::optional<nlohmann::json> Admit(const Parsed& item,
                                       const std::shared_ptr<Batch>& batch,
-                                      size_t slot)
+                                      size_t slot, int* pending)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Stores one answer of `batch` (none when `slot` is npos) and sends the
   // batch's response once its last answer is in.

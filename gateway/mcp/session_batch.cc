@@ -58,7 +58,7 @@ void Session::HandleBatch(const std::vector<Parsed>& batch) {
       absl::MutexLock batch_lock(&state->mu);
       state->answers.resize(batch.size());
       for (size_t i = 0; i < batch.size(); ++i) {
-        std::optional<json> error = Admit(batch[i], state, i);
+        std::optional<json> error = Admit(batch[i], state, i, &state->pending);
         if (error.has_value()) {
           state->answers[i] =
               std::make_shared<const std::string>(JsonText(*error));
@@ -92,7 +92,7 @@ void Session::HandleBatch(const std::vector<Parsed>& batch) {
 
 std::optional<json> Session::Admit(const Parsed& item,
                                    const std::shared_ptr<Batch>& batch,
-                                   size_t slot) {
+                                   size_t slot, int* pending) {
   if (item.error_response.has_value()) return item.error_response;
   const Message& request = *item.message;
   if (request.kind != Message::Kind::kRequest) return std::nullopt;
@@ -108,7 +108,7 @@ std::optional<json> Session::Admit(const Parsed& item,
         "Invalid Request: a request with this id is still running");
   }
   batched_[key] = {batch, slot};
-  ++batch->pending;
+  ++*pending;
   return std::nullopt;
 }
 
