@@ -2,9 +2,9 @@
 // process and inherited by everything it executes afterwards.
 //
 // mfgate-sandbox calls them in order — ConfineWithMountNamespace (only
-// without Landlock), DropCapabilities, ApplyLimits, ForbidNewPrivileges,
-// RestrictFileSystemAndNetwork (Landlock), ApplySyscallFilter — then executes
-// the engine. None can be undone by the confined process.
+// without Landlock), DropCapabilities, ForbidNewPrivileges,
+// RestrictFileSystemAndNetwork (Landlock), ApplySyscallFilter, ApplyLimits —
+// then executes the engine. None can be undone by the confined process.
 // Thread-safety: call from a single-threaded process (they act on the whole
 // process only when no other thread exists).
 #ifndef MFGATE_WORKER_SANDBOX_CONFINE_H_

@@ -54,8 +54,6 @@ int main(int argc, char** argv) {
   }
   if (auto s = sb::DropCapabilities(); !s.ok())
     return Fail(std::string(s.message()));
-  if (auto s = sb::ApplyLimits(policy->limits); !s.ok())
-    return Fail(std::string(s.message()));
   if (auto s = sb::ForbidNewPrivileges(); !s.ok())
     return Fail(std::string(s.message()));
   if (auto s =
@@ -72,6 +70,11 @@ int main(int argc, char** argv) {
   if (auto s = sb::ApplySyscallFilter(policy->network); !s.ok()) {
     return Fail(std::string(s.message()));
   }
+  // The resource limits last, with nothing left to allocate before execve:
+  // they are the engine's, and a sanitizer's runtime (in --config=asan or
+  // tsan builds) cannot map memory under the address-space limit.
+  if (auto s = sb::ApplyLimits(policy->limits); !s.ok())
+    return Fail(std::string(s.message()));
   execve(argv[program + 1], argv + program + 1, environ);
   return Fail(std::string("exec ") + argv[program + 1] + ": " +
               strerror(errno));
