@@ -2,7 +2,9 @@
 # tools/) and is safe to run again.
 #
 #   make demo   build, then run the gateway on the MetricFlow tutorial project
-#   make test   build, then run every test (unit, integration, end to end)
+#   make test   build, then run every test (unit, integration, end to end,
+#               sanitizers, a bounded run of each fuzz target)
+#   make fuzz   run each fuzz target long (FUZZ_SECONDS each, FUZZ_JOBS at once)
 #   make build  install dependencies and build both binaries
 #   make bench        mfgate vs mcp-metricflow vs in-process MetricFlow
 #   make bench-stdio  latency of tool calls through the stdio gateway
@@ -14,7 +16,10 @@ DEMO_DIR := .demo
 DEMO_PROJECT := $(DEMO_DIR)/mf_tutorial_project
 TEST_OUT := .test-out
 
-.PHONY: all deps build demo demo-project test bench bench-stdio format clean
+FUZZ_SECONDS ?= 3600
+FUZZ_JOBS ?= 1
+
+.PHONY: all deps build demo demo-project test fuzz bench bench-stdio format clean
 
 all: build
 
@@ -35,6 +40,13 @@ test: build demo-project
 	@tools/install-deps.sh --test
 	@tools/run-tests.sh $(DEMO_PROJECT) $(TEST_OUT)
 
+# Each fuzz target under libFuzzer with ASan + UBSan for FUZZ_SECONDS; the
+# corpora they grow, what they find and the executions each has survived
+# stay in .fuzz-out/ (see README.md, Hardening).
+fuzz: deps
+	@tools/install-deps.sh --test
+	@tools/fuzz.sh --seconds $(FUZZ_SECONDS) --parallel $(FUZZ_JOBS) --out .fuzz-out
+
 # Latency of list_metrics and a query through the stdio gateway (not a test).
 bench-stdio: build demo-project
 	@$(PYTHON) bench/stdio_latency.py --project-dir $(DEMO_PROJECT)
@@ -53,4 +65,4 @@ format:
 
 clean:
 	$(BAZEL) clean
-	rm -rf $(DEMO_DIR) $(TEST_OUT)
+	rm -rf $(DEMO_DIR) $(TEST_OUT) .fuzz-out

@@ -18,6 +18,7 @@ echo "== bazel test (${#targets[@]} targets)"
 start=$(date +%s)
 bazel test --nocache_test_results --test_env=MFGATE_DEMO_PROJECT="$demo_project" \
   --test_env=MFGATE_REPO="$PWD" "${targets[@]}" || status=1
+testlogs=$(bazel info bazel-testlogs 2>/dev/null)
 
 bazel build //tests/conformance:fixture_server || status=1
 
@@ -29,7 +30,33 @@ MFGATE_DEMO_PROJECT="$demo_project" MFGATE_PROTO_PATH="$PWD/bazel-bin/proto" \
   .venv/bin/python -m pytest -q -p no:cacheprovider \
   --junitxml="$out/pytest.xml" worker/engine/host tests/e2e tests/conformance tests/k8s || status=1
 
-.venv/bin/python tools/test_summary.py --bazel-testlogs bazel-testlogs \
+# 3. The unit and integration tests again under AddressSanitizer +
+#    UndefinedBehaviorSanitizer, and the unit tests that make no gRPC calls
+#    under ThreadSanitizer (README.md, Hardening). Any report fails the test
+#    it came from, from whichever process printed it.
+echo "== bazel test --config=asan (${#targets[@]} targets)"
+printf '%s\n' "${targets[@]}" >"$out/asan-targets"
+bazel test --config=asan --nocache_test_results \
+  --test_env=MFGATE_DEMO_PROJECT="$demo_project" --test_env=MFGATE_REPO="$PWD" \
+  "${targets[@]}" || status=1
+asan_testlogs=$(bazel info --config=asan bazel-testlogs 2>/dev/null)
+
+mapfile -t tsan_targets < <(bazel query \
+  'tests(//...) except attr(tags, "\bgrpc\b", tests(//...))' 2>/dev/null)
+echo "== bazel test --config=tsan (${#tsan_targets[@]} targets)"
+printf '%s\n' "${tsan_targets[@]}" >"$out/tsan-targets"
+bazel test --config=tsan --nocache_test_results "${tsan_targets[@]}" || status=1
+tsan_testlogs=$(bazel info --config=tsan bazel-testlogs 2>/dev/null)
+
+# 4. Each fuzz target for a bounded time, from its corpus (libFuzzer, ASan +
+#    UBSan); tools/fuzz.sh and `make fuzz` run them longer.
+echo "== fuzz"
+tools/fuzz.sh --seconds "${MFGATE_FUZZ_SECONDS:-30}" --out "$out/fuzz" \
+  --junit "$out/fuzz.xml" || status=1
+
+.venv/bin/python tools/test_summary.py --bazel-testlogs "$testlogs" \
   --newer-than "$start" \
-  --junit "$out/pytest.xml" "${targets[@]}" || status=1
+  --sanitizer-run asan "$asan_testlogs" "$out/asan-targets" \
+  --sanitizer-run tsan "$tsan_testlogs" "$out/tsan-targets" \
+  --junit "$out/pytest.xml" --junit "$out/fuzz.xml" "${targets[@]}" || status=1
 exit $status
