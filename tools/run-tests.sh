@@ -41,6 +41,20 @@ bazel test --config=asan --nocache_test_results \
   "${targets[@]}" || status=1
 asan_testlogs=$(bazel info --config=asan bazel-testlogs 2>/dev/null)
 
+# The thread-safety analysis (in the asan build, as in every clang build)
+# must refuse a planted violation.
+echo "== thread-safety analysis"
+case=thread_safety_analysis_refuses_a_violation
+bazel build --config=asan //tests/sanitizers:thread_safety_violation \
+  >"$out/thread-safety.log" 2>&1
+if grep -m1 'thread_safety_violation.cc:.*requires holding mutex' "$out/thread-safety.log"; then
+  echo "<testsuite><testcase classname=\"checks\" name=\"$case\"/></testsuite>" >"$out/checks.xml"
+else
+  echo "the analysis did not refuse a read of a guarded member without its mutex"
+  echo "<testsuite><testcase classname=\"checks\" name=\"$case\"><failure/></testcase></testsuite>" >"$out/checks.xml"
+  status=1
+fi
+
 mapfile -t tsan_targets < <(bazel query \
   'tests(//...) except attr(tags, "\bgrpc\b", tests(//...))' 2>/dev/null)
 echo "== bazel test --config=tsan (${#tsan_targets[@]} targets)"
@@ -58,5 +72,6 @@ tools/fuzz.sh --seconds "${MFGATE_FUZZ_SECONDS:-30}" --out "$out/fuzz" \
   --newer-than "$start" \
   --sanitizer-run asan "$asan_testlogs" "$out/asan-targets" \
   --sanitizer-run tsan "$tsan_testlogs" "$out/tsan-targets" \
-  --junit "$out/pytest.xml" --junit "$out/fuzz.xml" "${targets[@]}" || status=1
+  --junit "$out/pytest.xml" --junit "$out/checks.xml" --junit "$out/fuzz.xml" \
+  "${targets[@]}" || status=1
 exit $status
