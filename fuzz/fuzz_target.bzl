@@ -1,7 +1,7 @@
 """fuzz_target: one fuzz target, built two ways, and its corpus as a test.
 
-Under --config=asan (which sets --define=fuzzing_engine=libfuzzer) the target
-links libFuzzer's main and is a real fuzzer: `make fuzz` and
+Under --config=asan (and --config=fuzz, the same build) the target links
+libFuzzer's main and is a real fuzzer: `make fuzz` and
 tools/run-tests.sh run it. In any other build it links standalone_main.cc,
 which runs the function once on each file it is given. Either way
 `<name>_corpus_test` runs the function on every file of the target's corpus
@@ -27,11 +27,11 @@ def fuzz_target(name, srcs, deps):
         testonly = True,
         srcs = srcs,
         deps = deps + select({
-            "//fuzz:libfuzzer": [],
+            "//third_party:asan": [],
             "//conditions:default": ["//fuzz:standalone_main"],
         }),
         linkopts = select({
-            "//fuzz:libfuzzer": ["-fsanitize=fuzzer"],
+            "//third_party:asan": ["-fsanitize=fuzzer"],
             "//conditions:default": [],
         }),
     )
