@@ -156,6 +156,25 @@ void ExpectRoundTrip(absl::string_view given) {
   ExpectSafe(emitted, std::string(given));
 }
 
+// Writing a filter out adds parentheses: one within the limits must not
+// become one over them, which its own parser would refuse (the fuzzer found
+// "0/0+0/920/..." at 449 tokens written out as 513). Such a filter is
+// refused; one that fits when written out round-trips.
+TEST(WhereEmitTest, AFilterWhoseWrittenFormWouldExceedTheLimitsIsRefused) {
+  auto sum_of_quotients = [](int terms) {
+    std::string filter = "{{ Dimension('a__b') }} = 1";
+    for (int i = 0; i < terms; ++i) filter += " + 1 / 2";
+    return filter;
+  };
+  const std::string grows_too_long = sum_of_quotients(126);  // 507 tokens.
+  ASSERT_TRUE(TokenizeWhere(grows_too_long).ok());
+  auto parsed = ParseWhereFilter(grows_too_long);
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_THAT(std::string(parsed.status().message()),
+              ::testing::HasSubstr("written out"));
+  ExpectRoundTrip(sum_of_quotients(80));
+}
+
 TEST(WhereEmitTest, RealFiltersRoundTrip) {
   std::ifstream corpus("worker/validate/where_legitimate_corpus.txt");
   ASSERT_TRUE(corpus.is_open());

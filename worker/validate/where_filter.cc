@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/field_error.h"
+#include "worker/validate/where_lexer.h"
 #include "worker/validate/where_parser.h"
 
 namespace mfgate::validate {
@@ -210,6 +211,15 @@ absl::StatusOr<WhereFilter> ParseWhereFilter(absl::string_view text) {
   WhereFilter filter;
   filter.root = std::move(*root);
   filter.references = parser.TakeReferences();
+  // The written filter has parentheses the caller's may not: it must still
+  // fit the limits, so that it parses back (as where_filter.h promises).
+  if (!TokenizeWhere(EmitWhereFilter(filter)).ok()) {
+    return FieldError(
+        "where", absl::StrCat("filter too long: written out for MetricFlow it "
+                              "would exceed ",
+                              kMaxWhereLength, " characters or ",
+                              kMaxWhereTokens, " tokens"));
+  }
   return filter;
 }
 
