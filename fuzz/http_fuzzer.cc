@@ -25,7 +25,6 @@
 #include <iostream>
 #include <set>
 #include <string>
-#include <thread>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -208,10 +207,10 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   static auth::ApiKeys keys(gateway);
   transport::HttpOptions options;
   options.port = 0;
-  options.requests_per_second = 1e6;
-  options.burst = 1e6;
+  options.limits.requests_per_second = 1e6;
+  options.limits.burst = 1e6;
+  options.limits.idle_session_timeout = absl::Seconds(10);
   options.response_timeout = absl::Seconds(2);
-  options.idle_session_timeout = absl::Seconds(10);
   transport::transport = new transport::HttpTransport(
       options, &keys,
       [](const std::string& tenant) {
@@ -219,11 +218,9 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
       },
       mcp::SessionOptions(),
       [](const std::string&, nlohmann::json*) { return true; });
-  std::thread([] { (void)transport::transport->Run(); }).detach();
-  const absl::Time deadline = absl::Now() + absl::Seconds(30);
-  while (transport::transport->port() == 0) {  // Run() binds, then serves.
-    if (absl::Now() > deadline) std::abort();
-    absl::SleepFor(absl::Milliseconds(1));
+  if (absl::Status started = transport::transport->Start(); !started.ok()) {
+    std::cerr << "http_fuzzer: " << started << "\n";
+    std::abort();
   }
   return 0;
 }
