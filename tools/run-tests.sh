@@ -36,9 +36,11 @@ MFGATE_DEMO_PROJECT="$demo_project" MFGATE_PROTO_PATH="$PWD/bazel-bin/proto" \
 #    it came from, from whichever process printed it.
 echo "== bazel test --config=asan (${#targets[@]} targets)"
 printf '%s\n' "${targets[@]}" >"$out/asan-targets"
+# The worker is built as a target of its own too: the integration tests run
+# it, and it finds its engine host in the runfiles built beside it.
 bazel test --config=asan --nocache_test_results \
   --test_env=MFGATE_DEMO_PROJECT="$demo_project" --test_env=MFGATE_REPO="$PWD" \
-  "${targets[@]}" || status=1
+  //worker:mfgate-worker "${targets[@]}" || status=1
 asan_testlogs=$(bazel info --config=asan bazel-testlogs 2>/dev/null)
 
 # The thread-safety analysis (in the asan build, as in every clang build)
