@@ -8,6 +8,7 @@
 #   make build  install dependencies and build both binaries
 #   make bench        mfgate vs mcp-metricflow vs in-process MetricFlow
 #   make bench-stdio  latency of tool calls through the stdio gateway
+#   make bench-drift  one engine's cost per query over 3,000 queries
 #   make format clang-format every C++ file
 SHELL := /bin/bash
 BAZEL := bazel
@@ -19,7 +20,7 @@ TEST_OUT := .test-out
 FUZZ_SECONDS ?= 3600
 FUZZ_JOBS ?= 1
 
-.PHONY: all deps build demo demo-project test fuzz bench bench-stdio format clean
+.PHONY: all deps build demo demo-project test fuzz bench bench-stdio bench-drift format clean
 
 all: build
 
@@ -50,6 +51,10 @@ fuzz: deps
 # Latency of list_metrics and a query through the stdio gateway (not a test).
 bench-stdio: build demo-project
 	@$(PYTHON) bench/stdio_latency.py --project-dir $(DEMO_PROJECT)
+
+# One engine's cost per query over 3,000 queries, first 250 against last 250.
+bench-drift: build demo-project
+	@$(PYTHON) bench/engine_drift.py --project-dir $(DEMO_PROJECT) --proto-path bazel-bin/proto
 
 # mfgate against mcp-metricflow 1.0.0 and MetricFlow in-process, side by side;
 # writes bench/RESULTS.md (not a test; takes a few minutes).

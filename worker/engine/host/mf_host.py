@@ -149,7 +149,13 @@ def main(argv):
     hello.ready.startup_seconds = time.monotonic() - started
     write_frame(frames, hello)
 
-    requests = sys.stdin.buffer
+    return serve(adapter, loaded, sys.stdin.buffer, frames, engine_pb2, worker_pb2)
+
+
+def serve(adapter, loaded, requests, frames, engine_pb2, worker_pb2):
+    """Answers each request on `requests` in turn, each in a fresh copy of
+    `loaded` (main's context once loaded), until end of input (0) or a stream
+    out of step (2)."""
     while True:
         response = engine_pb2.EngineResponse()
         try:
@@ -172,7 +178,6 @@ def main(argv):
         response.id = request.id
         loaded.copy().run(adapter.handle, request, response)
         write_answer(frames, response, request, worker_pb2)
-
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
