@@ -158,7 +158,7 @@ v1::QueryRequest BuildQuery(const json& args, bool compile_only) {
 
 v1::ListMetricsRequest BuildListMetrics(const json& args) {
   v1::ListMetricsRequest request;
-  request.set_search(Text(args, "search"));
+  if (args.contains("search")) request.add_search(Text(args, "search"));
   request.set_show_all_dimensions(Flag(args, "show_all_dimensions"));
   return request;
 }

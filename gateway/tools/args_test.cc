@@ -78,7 +78,7 @@ TEST(ArgsTest, OtherBuilders) {
   EXPECT_TRUE(BuildValidateConfigs(*args).skip_dw());
   EXPECT_EQ(BuildValidateConfigs(*args).dw_timeout(), 30);
   args = Check("list_metrics", {{"search", "rev"}});
-  EXPECT_EQ(BuildListMetrics(*args).search(), "rev");
+  EXPECT_EQ(BuildListMetrics(*args).search(0), "rev");
 }
 
 TEST(ArgsTest, CatalogueListsNineToolsAndKnowsTheAliases) {

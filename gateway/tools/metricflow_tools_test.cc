@@ -5,6 +5,7 @@
 #include <atomic>
 #include <thread>
 
+#include "absl/strings/str_join.h"
 #include "common/field_error.h"
 #include "common/grpc_status.h"
 #include "common/manifest_headers.h"
@@ -68,7 +69,7 @@ class FakeWorker final : public v1::Worker::Service {
     }
     ++full_answers;
     response->add_metrics()->set_name(
-        absl::StrCat("search=", request->search(),
+        absl::StrCat("search=", absl::StrJoin(request->search(), ","),
                      manifest.empty() ? "" : " manifest=", manifest));
     return grpc::Status::OK;
   }
