@@ -5,7 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "common/grpc_status.h"
+#include "gateway/tools/worker_call.h"
 
 namespace mfgate::tools {
 namespace {
@@ -46,14 +46,7 @@ absl::StatusOr<Response> SemanticLayer::Ask(
                                                       const Request&,
                                                       Response*),
     const Request& request) const {
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
-  context.set_wait_for_ready(true);
-  Response response;
-  absl::Status status =
-      FromGrpcStatus((worker_.get()->*method)(&context, request, &response));
-  if (!status.ok()) return status;
-  return response;
+  return CallWorker(worker_.get(), method, request, timeout_, true);
 }
 
 absl::StatusOr<v1::ListMetricsResponse> SemanticLayer::Metrics() const {
