@@ -327,6 +327,12 @@ v1::QueryRequest BuildQuery(const json& args, bool compile_only) {
   request.set_end_time(Text(args, "end_time"));
   request.set_saved_query(Text(args, "saved_query"));
   request.set_compile_only(compile_only || Flag(args, "explain"));
+  // Rows of a query that runs come in a stable order, so that its limit
+  // and its pages (budget.h: a page runs the query again) are the same
+  // from one call to the next: by its group_by items unless it sets one.
+  if (!request.compile_only() && request.order_by().empty()) {
+    *request.mutable_order_by() = request.group_by();
+  }
   request.set_show_dataflow_plan(Flag(args, "show_dataflow_plan"));
   request.set_show_sql_descriptions(Flag(args, "show_sql_descriptions"));
   return request;

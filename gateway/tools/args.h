@@ -49,7 +49,8 @@ absl::StatusOr<CheckedArgs> CheckArguments(const ToolSpec& spec,
                                            const ArgBounds& bounds,
                                            absl::CivilDay today);
 
-// Builders from checked arguments (CheckedArgs::values).
+// Builders from checked arguments (CheckedArgs::values). A query that runs
+// without an order is ordered by its group_by items.
 v1::QueryRequest BuildQuery(const nlohmann::json& args, bool compile_only);
 v1::ListMetricsRequest BuildListMetrics(const nlohmann::json& args);
 v1::ListDimensionsRequest BuildListDimensions(const nlohmann::json& args);

@@ -74,6 +74,14 @@ TEST(ArgsTest, TypedGroupByAndOrderObjectsFoldToNames) {
               ElementsAre("-metric_time__month", "revenue"));
 }
 
+TEST(ArgsTest, AQueryThatRunsIsOrdered) {
+  auto args = Check("query", {{"metrics", "m"}, {"group_by", "a__b, c__d"}});
+  ASSERT_TRUE(args.ok());
+  EXPECT_THAT(BuildQuery(args->values, false).order_by(),
+              ElementsAre("a__b", "c__d"));
+  EXPECT_TRUE(BuildQuery(args->values, true).order_by().empty());
+}
+
 TEST(ArgsTest, AnOrderNameTakesTheGrainOfItsGroupBy) {
   auto args = Check("query", {{"metrics", "revenue"},
                               {"group_by", {"metric_time__week"}},
