@@ -224,12 +224,16 @@ json CorrectOnce(const ToolSpec& spec, json call, const CheckedArgs& checked,
   }
   std::vector<std::string> suggestions = ErrorSuggestions(error);
   if (!suggestions.empty()) {
-    const std::string& first = suggestions[0];
+    // MetricFlow ranks its suggestions its own way; the one closest to what
+    // the caller wrote is most likely what was meant.
     if (arg->type == Type::kWhere && refused.is_string()) {
       Put(&call, written,
-          ApplyWhereSuggestion(checked.values.value("where", ""), first));
+          ApplyWhereSuggestion(checked.values.value("where", ""),
+                               suggestions[0]));
     } else if (arg->type == Type::kString) {
-      Put(&call, written, first);
+      Put(&call, written,
+          Closest(refused.is_string() ? refused.get<std::string>() : "",
+                  suggestions));
     } else {
       // The item the suggestion replaces: the one named, else the one
       // closest to it.
@@ -238,10 +242,12 @@ json CorrectOnce(const ToolSpec& spec, json call, const CheckedArgs& checked,
       if (path.index.has_value()) {
         index = *path.index;
       } else if (!names.empty()) {
-        const std::string closest = Closest(first, names);
+        const std::string closest = Closest(suggestions[0], names);
         index = std::find(names.begin(), names.end(), closest) - names.begin();
       }
-      Put(&call, written, WithItem(refused, index, first));
+      const std::string given = index < names.size() ? names[index] : "";
+      Put(&call, written,
+          WithItem(refused, index, Closest(given, suggestions)));
     }
     return call;
   }
@@ -274,9 +280,14 @@ absl::Status AsWritten(const ToolSpec& spec, const CheckedArgs& checked,
   const FieldPath path = Parse(field);
   const ArgSpec* arg = ArgOf(spec, path.base);
   if (arg == nullptr) return error;
+  // A name the caller may write (the gateway's own checks name fields so)
+  // stays; the worker's names become the caller's.
+  const std::string written = checked.written.count(arg->name)
+                                  ? checked.Written(arg->name)
+                              : FindArg(spec, path.base) != nullptr ? path.base
+                                                                    : arg->name;
   std::string renamed =
-      checked.Written(arg->name) +
-      std::string(absl::string_view(field).substr(path.base.size()));
+      written + std::string(absl::string_view(field).substr(path.base.size()));
   // MetricFlow names the list, and the item in its message: "(input: x)".
   if (!path.index.has_value() && checked.values.contains(arg->name) &&
       checked.values[arg->name].is_array()) {

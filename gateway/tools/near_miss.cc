@@ -119,14 +119,12 @@ std::string Closest(absl::string_view text,
   const std::string wanted = absl::AsciiStrToLower(text.substr(0, 256));
   // Ranked by what a caller most likely meant, then by spelling: the name
   // itself; a name under it (an entity's dimension: customer__country ->
-  // customer__country__region); a name holding it or held by it; any.
+  // customer__country__region); a name holding it (customer_country ->
+  // customer__customer_country); any.
   auto tier = [&wanted](const std::string& lowered) {
     if (lowered == wanted) return 0;
     if (!wanted.empty() && absl::StartsWith(lowered, wanted + "__")) return 1;
-    if (!wanted.empty() && (absl::StrContains(lowered, wanted) ||
-                            absl::StrContains(wanted, lowered))) {
-      return 2;
-    }
+    if (!wanted.empty() && absl::StrContains(lowered, wanted)) return 2;
     return 3;
   };
   std::string best;

@@ -33,7 +33,8 @@ TEST(NearMissTest, ClosestName) {
   EXPECT_EQ(Closest("transaction", names), "transactions");
   EXPECT_EQ(Closest("NEW_CUSTOMER", names), "new_customers");
   EXPECT_EQ(Closest("customer_country",
-                    {"customer__customer_country", "metric_time"}),
+                    {"customer", "customer__country",
+                     "customer__customer_country", "metric_time"}),
             "customer__customer_country");
   EXPECT_EQ(Closest("customer__country",
                     {"customer__ds", "customer__customer_country",
