@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/field_error.h"
+#include "gateway/tools/catalogue.h"
 #include "gateway/tools/dates.h"
 #include "gateway/tools/refusal.h"
 
@@ -18,10 +19,6 @@ namespace mfgate::tools {
 namespace {
 
 using json = nlohmann::json;
-
-constexpr absl::string_view kGrains[] = {
-    "nanosecond", "microsecond", "millisecond", "second",  "minute", "hour",
-    "day",        "week",        "month",       "quarter", "year"};
 
 // Keys of the object forms, and the near misses models write for them.
 struct KeyAlias {
@@ -58,13 +55,6 @@ constexpr KeyAlias kOrderKeys[] = {{"field", "name"},
 // list_dimensions shows CATEGORICAL and TIME).
 constexpr absl::string_view kGroupByTypes[] = {"dimension", "time_dimension",
                                                "entity", "categorical", "time"};
-
-bool IsGrain(absl::string_view word) {
-  for (absl::string_view grain : kGrains) {
-    if (grain == word) return true;
-  }
-  return false;
-}
 
 bool IsIdentifier(absl::string_view text) {
   if (text.empty() || absl::ascii_isdigit(static_cast<unsigned char>(text[0])))

@@ -20,10 +20,6 @@ namespace {
 using json = nlohmann::json;
 using Type = ArgSpec::Type;
 
-// Grains an order name may leave out when group_by has them.
-constexpr absl::string_view kGrains[] = {"day",  "week", "month",  "quarter",
-                                         "year", "hour", "minute", "second"};
-
 const char* JsonTypeName(const json& value) {
   if (value.is_null()) return "null";
   if (value.is_boolean()) return "boolean";
@@ -345,18 +341,21 @@ v1::ListMetricsRequest BuildListMetrics(const json& args) {
   return request;
 }
 
-v1::ListDimensionsRequest BuildListDimensions(const json& args) {
-  v1::ListDimensionsRequest request;
+// A listing of what goes with `metrics`, found by `search`.
+template <typename Request>
+Request MetricsAndSearch(const json& args) {
+  Request request;
   CopyList(args, "metrics", request.mutable_metrics());
   CopyList(args, "search", request.mutable_search());
   return request;
 }
 
+v1::ListDimensionsRequest BuildListDimensions(const json& args) {
+  return MetricsAndSearch<v1::ListDimensionsRequest>(args);
+}
+
 v1::ListEntitiesRequest BuildListEntities(const json& args) {
-  v1::ListEntitiesRequest request;
-  CopyList(args, "metrics", request.mutable_metrics());
-  CopyList(args, "search", request.mutable_search());
-  return request;
+  return MetricsAndSearch<v1::ListEntitiesRequest>(args);
 }
 
 v1::ListDimensionValuesRequest BuildListDimensionValues(const json& args) {

@@ -219,6 +219,13 @@ std::vector<ToolSpec> Build() {
 
 }  // namespace
 
+bool IsGrain(absl::string_view word) {
+  for (absl::string_view grain : kGrains) {
+    if (grain == word) return true;
+  }
+  return false;
+}
+
 bool ParseNaming(absl::string_view text, Naming* naming) {
   static constexpr std::pair<absl::string_view, Naming> kNamings[] = {
       {"mfgate", Naming::kMfgate},

@@ -19,6 +19,13 @@
 
 namespace mfgate::tools {
 
+// MetricFlow's standard time grains, finest first: what a time name may
+// end with (metric_time__month).
+inline constexpr absl::string_view kGrains[] = {
+    "nanosecond", "microsecond", "millisecond", "second",  "minute", "hour",
+    "day",        "week",        "month",       "quarter", "year"};
+bool IsGrain(absl::string_view word);
+
 // Whose names a tool or an argument goes by.
 enum class Naming { kMfgate, kDbtMcp, kMcpMetricflow };
 

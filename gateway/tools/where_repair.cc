@@ -7,6 +7,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "gateway/tools/catalogue.h"
 #include "gateway/tools/near_miss.h"
 
 namespace mfgate::tools {
@@ -14,8 +16,6 @@ namespace {
 
 constexpr absl::string_view kReferenceKinds[] = {"TimeDimension", "Dimension",
                                                  "Entity", "Metric"};
-constexpr absl::string_view kGrains[] = {"day", "week", "month", "quarter",
-                                         "year"};
 // Words of the filter grammar, never names.
 constexpr absl::string_view kKeywords[] = {
     "and",       "or",       "not",     "in",   "is",          "null",
@@ -64,8 +64,9 @@ std::string DimensionNamed(const std::string& word,
   }
   if (endings == 1) return found;
   if (lowered == "metric_time") return lowered;
-  for (absl::string_view grain : kGrains) {
-    if (lowered == absl::StrCat("metric_time__", grain)) return lowered;
+  absl::string_view grain = lowered;
+  if (absl::ConsumePrefix(&grain, "metric_time__")) {
+    return IsGrain(grain) ? lowered : "";
   }
   return absl::StrContains(lowered, "__") ? lowered : "";
 }
