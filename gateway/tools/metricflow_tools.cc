@@ -1,5 +1,8 @@
 #include "gateway/tools/metricflow_tools.h"
 
+#include <algorithm>
+#include <map>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -171,6 +174,9 @@ constexpr Handler kHandlers[] = {
      }},
 };
 
+// How long a refusal's correction waits for the project's names.
+constexpr absl::Duration kVocabularyTimeout = absl::Seconds(5);
+
 std::vector<std::string> MetricNames(const v1::ListMetricsResponse& r) {
   std::vector<std::string> names;
   for (const v1::Metric& m : r.metrics()) names.push_back(m.name());
@@ -219,14 +225,30 @@ bool MetricFlowTools::BriefAndQuiet(const std::string& name) const {
 
 Vocabulary MetricFlowTools::Names() const {
   Stub* stub = worker_.get();
-  const absl::Duration timeout = options_.list_timeout;
-  Vocabulary vocabulary;
-  vocabulary.metrics = [stub, timeout] {
-    auto metrics = CallWorker(stub, &Stub::ListMetrics,
-                              v1::ListMetricsRequest(), timeout, false);
-    return metrics.ok() ? MetricNames(*metrics) : std::vector<std::string>();
+  // A correction is a courtesy: it waits for no engine that is starting.
+  const absl::Duration timeout =
+      std::min(options_.list_timeout, kVocabularyTimeout);
+  // Each list is asked for once per refusal (a Vocabulary serves one call,
+  // on its thread), however often the correction looks.
+  struct Asked {
+    std::optional<std::vector<std::string>> metrics, saved_queries;
+    std::map<std::vector<std::string>, std::vector<std::string>> dimensions;
   };
-  vocabulary.dimensions = [stub, timeout](const std::vector<std::string>& of) {
+  auto asked = std::make_shared<Asked>();
+  Vocabulary vocabulary;
+  vocabulary.metrics = [stub, timeout, asked] {
+    if (!asked->metrics.has_value()) {
+      auto metrics = CallWorker(stub, &Stub::ListMetrics,
+                                v1::ListMetricsRequest(), timeout, false);
+      asked->metrics =
+          metrics.ok() ? MetricNames(*metrics) : std::vector<std::string>();
+    }
+    return *asked->metrics;
+  };
+  vocabulary.dimensions = [stub, timeout,
+                           asked](const std::vector<std::string>& of) {
+    auto found = asked->dimensions.find(of);
+    if (found != asked->dimensions.end()) return found->second;
     v1::ListDimensionsRequest request;
     for (const std::string& metric : of) request.add_metrics(metric);
     auto dimensions =
@@ -240,17 +262,19 @@ Vocabulary MetricFlowTools::Names() const {
       for (const v1::Dimension& d : dimensions->dimensions())
         names.push_back(d.name());
     }
-    return names;
+    return asked->dimensions[of] = names;
   };
-  vocabulary.saved_queries = [stub, timeout] {
-    auto saved = CallWorker(stub, &Stub::ListSavedQueries,
-                            v1::ListSavedQueriesRequest(), timeout, false);
-    std::vector<std::string> names;
-    if (saved.ok()) {
-      for (const v1::SavedQuery& q : saved->saved_queries())
-        names.push_back(q.name());
+  vocabulary.saved_queries = [stub, timeout, asked] {
+    if (!asked->saved_queries.has_value()) {
+      auto saved = CallWorker(stub, &Stub::ListSavedQueries,
+                              v1::ListSavedQueriesRequest(), timeout, false);
+      asked->saved_queries.emplace();
+      if (saved.ok()) {
+        for (const v1::SavedQuery& q : saved->saved_queries())
+          asked->saved_queries->push_back(q.name());
+      }
     }
-    return names;
+    return *asked->saved_queries;
   };
   return vocabulary;
 }
