@@ -1,7 +1,9 @@
-"""The response budget and the tools a tenant chooses, through the official
-MCP Python client against the real gateway and worker on the demo project."""
+"""The response budget, the tools a tenant chooses and its query bounds,
+through the official MCP Python client against the real gateway and worker
+on the demo project (and, for the query deadline, a slow one)."""
 
 import json
+import time
 
 import pytest
 from mcp.shared.exceptions import McpError
@@ -133,3 +135,27 @@ def test_a_tenants_row_bound_and_budget(chosen):
     assert refused.isError
     assert refused.content[0].text.startswith("limit: at most 5")
     assert '"limit":5' in refused.content[0].text
+
+
+@pytest.fixture(scope="module")
+def bounded(slow_project):
+    """A single tenant whose queries have 3 seconds (the gateway's call
+    deadline stays at its default, 120 s), with a model whose full scan runs
+    for minutes."""
+    session = McpSession(gateway_env(slow_project, MFGATE_QUERY_TIMEOUT_SECONDS="3"))
+    listed = session.call("list_metrics", {"search": "slow"})  # The engine is up.
+    assert not listed.isError, listed.content[0].text
+    yield session
+    session.close()
+
+
+def test_a_tenants_query_deadline_ends_a_long_query(bounded):
+    begin = time.monotonic()
+    result = bounded.call("query", {"metrics": ["slow_rows"]}, timeout=110)
+    elapsed = time.monotonic() - begin
+    assert result.isError
+    assert "timed out" in result.content[0].text
+    assert elapsed < 60, f"the query ran {elapsed:.0f} s, past its 3 s"
+    # The listing tools keep their own deadline, and the tenant serves on.
+    listed = bounded.call("list_metrics", {"search": "slow"})
+    assert [m["name"] for m in listed.structuredContent["metrics"]] == ["slow_rows"]
