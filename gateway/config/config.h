@@ -63,7 +63,7 @@ struct ToolSettings {
 // ("response_budget"; MFGATE_RESPONSE_BUDGET_CHARS): the budget of a call
 // that sets none, and the most a call may set.
 struct ResponseBudget {
-  long long default_chars = 16000;
+  long long default_chars = tools::kDefaultResponseChars;
   long long max_chars = 100000;
 };
 

@@ -21,8 +21,8 @@ namespace {
 
 using json = nlohmann::json;
 
-// Bounds of a budget: below 500 characters no result says anything.
-constexpr double kMinBudgetChars = 500, kMaxBudgetChars = 1000000;
+constexpr double kMinBudgetChars = tools::kMinResponseChars;
+constexpr double kMaxBudgetChars = tools::kMaxResponseChars;
 
 std::string CatalogueNames() {
   std::vector<std::string> names;

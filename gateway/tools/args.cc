@@ -282,7 +282,7 @@ absl::StatusOr<CheckedArgs> CheckArguments(const ToolSpec& spec,
     }
     // A tenant's row bound below the worker's default limit is the default.
     if (arg.tenant_bound == ArgSpec::TenantBound::kRows &&
-        !checked.values.contains(arg.name) && bounds.max_rows < 100) {
+        !checked.values.contains(arg.name) && bounds.max_rows < kDefaultRows) {
       checked.values[arg.name] = bounds.max_rows;
     }
   }

@@ -25,8 +25,6 @@
 
 namespace mfgate::tools {
 
-inline constexpr long long kDefaultBudgetChars = 16000;
-
 // A result before it is fitted to a budget.
 struct Content {
   // Every field of structuredContent but the list.

@@ -11,10 +11,6 @@ using json = nlohmann::json;
 using Type = ArgSpec::Type;
 namespace d = descriptions;
 
-// Most a call may ask for: more than this does not fit a model's context.
-constexpr long long kMaxResponseChars = 1000000;
-constexpr long long kMinResponseChars = 500;
-
 ArgSpec Arg(std::string name, Type type, std::string description,
             json example) {
   ArgSpec arg;

@@ -26,6 +26,18 @@ inline constexpr absl::string_view kGrains[] = {
     "day",        "week",        "month",       "quarter", "year"};
 bool IsGrain(absl::string_view word);
 
+// A result's response budget in characters (budget.h): the default of a
+// tenant that sets none (as dbt-mcp's), and the range a tenant or a call may
+// set (below 500 characters no result says anything; above 1,000,000 none
+// fits a model's context).
+inline constexpr long long kDefaultResponseChars = 16000;
+inline constexpr long long kMinResponseChars = 500;
+inline constexpr long long kMaxResponseChars = 1000000;
+
+// Rows a query returns when it sets no limit (and the tenant's row bound is
+// not lower).
+inline constexpr long long kDefaultRows = 100;
+
 // Whose names a tool or an argument goes by.
 enum class Naming { kMfgate, kDbtMcp, kMcpMetricflow };
 
@@ -102,10 +114,12 @@ const std::string& NameIn(const ToolSpec& spec, Naming naming);
 const std::string& NameIn(const ArgSpec& arg, Naming naming);
 
 // What a tenant's tools/list shows beyond the catalogue.
+// The bounds are the schemas' maximum, the defaults their `default`.
 struct ListingOptions {
   Naming naming = Naming::kMfgate;
   long long max_limit = 10000;            // The largest `limit` a query takes.
   long long max_response_chars = 100000;  // The largest per-call budget.
+  long long default_response_chars = kDefaultResponseChars;
 };
 
 // The tools/list entry of `spec`, named as `options.naming` names it.

@@ -29,12 +29,14 @@ inline constexpr char kQuery[] =
     "- order (or order_by): names from metrics or group_by, \"-\" for "
     "descending (\"-revenue\"), or objects {\"name\": \"revenue\", "
     "\"descending\": true}.\n"
-    "- limit: rows (default 100). start_time / end_time: ISO-8601 dates "
+    "- limit: rows (default 100, or the schema's maximum when lower). "
+    "start_time / end_time: ISO-8601 dates "
     "bounding metric_time, e.g. \"2024-01-01\".\n"
     "- saved_query: run a saved query instead of metrics/group_by.\n"
     "- explain: return the SQL instead of running it.\n"
-    "A result longer than the response budget (max_response_chars, 16,000 "
-    "characters by default) is cut: truncated is true, next_cursor fetches "
+    "A result longer than the response budget (max_response_chars; its "
+    "schema's default, 16,000 characters unless this server sets another) "
+    "is cut: truncated is true, next_cursor fetches "
     "the next page, and a hint says how to narrow the query.\n"
     "Example: {\"metrics\": [\"revenue\"], \"group_by\": [{\"name\": "
     "\"metric_time\", \"grain\": \"month\"}], \"order\": "
@@ -118,7 +120,8 @@ inline constexpr char kWhereArg[] =
     "}} and {{ Entity('...') }} references, or a list of filters that must "
     "all hold; dates ISO-8601. Example: \"{{ Dimension('customer__region') "
     "}} = 'EMEA'\"";
-inline constexpr char kLimitArg[] = "Rows to return (default 100). Example: 10";
+inline constexpr char kLimitArg[] =
+    "Rows to return (default 100, or the maximum when lower). Example: 10";
 inline constexpr char kStartTimeArg[] =
     "ISO-8601 start of metric_time, inclusive (words such as 'last 7 days' "
     "are refused with the date they mean). Example: \"2024-01-01\"";
@@ -138,12 +141,12 @@ inline constexpr char kValuesLimitArg[] =
     "Values to return (default 100); truncated says when there are more. "
     "Example: 20";
 inline constexpr char kMaxResponseCharsArg[] =
-    "This call's response budget in characters (about 4 per token; default "
-    "16000). Rows or items beyond it are cut, with next_cursor to fetch the "
-    "rest. Example: 8000";
+    "This call's response budget in characters (about 4 per token; the "
+    "default is this server's, 16000 unless set). Rows or items beyond it are "
+    "cut, with next_cursor to fetch the rest. Example: 8000";
 inline constexpr char kCursorArg[] =
     "next_cursor from the previous page of the same call, to fetch the next "
-    "page. Example: \"p2.40.3f9a1c2e\"";
+    "page. Example: \"40.3f9a1c2e\"";
 
 }  // namespace mfgate::tools::descriptions
 

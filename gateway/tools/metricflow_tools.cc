@@ -201,6 +201,7 @@ json MetricFlowTools::ListTools() const {
   ListingOptions listing;
   listing.max_limit = options_.max_rows;
   listing.max_response_chars = options_.max_budget_chars;
+  listing.default_response_chars = options_.default_budget_chars;
   json tools = json::array();
   std::set<std::string> listed;
   for (const ToolSpec& spec : Catalogue()) {

@@ -46,7 +46,7 @@ struct MetricFlowToolsOptions {
   std::vector<Naming> naming = {Naming::kMfgate};
   // The response budget of a call that sets none, and the most a call may
   // set.
-  long long default_budget_chars = kDefaultBudgetChars;
+  long long default_budget_chars = kDefaultResponseChars;
   long long max_budget_chars = 100000;
   // The most rows a query may ask for.
   long long max_rows = 10000;

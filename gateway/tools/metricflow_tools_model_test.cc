@@ -49,9 +49,17 @@ TEST_F(MetricFlowToolsTest, LongResultsArePagedWithinTheBudget) {
   EXPECT_THAT(text, HasSubstr("cursor: belongs to a call with other"));
   EXPECT_THAT(text, HasSubstr("Example (query): "
                               "{\"metrics\":[\"many\",\"more\"]}"));
-  // Without a budget of its own, a call gets the tenant's.
+  // Without a budget of its own, a call gets the tenant's, as the schema
+  // says.
   json whole = Call("query", {{"metrics", {"many"}}});
   EXPECT_EQ(whole["structuredContent"]["budget"]["max_chars"], 16000);
+  for (const json& tool : tools_->ListTools()) {
+    const json& properties = tool["inputSchema"]["properties"];
+    EXPECT_EQ(properties["max_response_chars"]["default"], 16000);
+    if (tool["name"] == "query") {
+      EXPECT_EQ(properties["limit"]["default"], 100);
+    }
+  }
 }
 
 TEST_F(MetricFlowToolsTest, ATenantChoosesItsToolsNamesAndBounds) {
@@ -59,6 +67,7 @@ TEST_F(MetricFlowToolsTest, ATenantChoosesItsToolsNamesAndBounds) {
   options.disabled = {"query"};
   options.naming = {Naming::kMfgate, Naming::kDbtMcp};
   options.max_rows = 50;
+  options.default_budget_chars = 3000;
   MetricFlowTools tools(v1::Worker::NewStub(server_->InProcessChannel({})),
                         options);
   std::set<std::string> listed;
@@ -75,7 +84,10 @@ TEST_F(MetricFlowToolsTest, ATenantChoosesItsToolsNamesAndBounds) {
   EXPECT_TRUE(tools.HasTool("get_dimensions"));
   for (const json& tool : tools.ListTools()) {
     if (tool["name"] == "compile_sql") {
-      EXPECT_EQ(tool["inputSchema"]["properties"]["limit"]["maximum"], 50);
+      const json& properties = tool["inputSchema"]["properties"];
+      EXPECT_EQ(properties["limit"]["maximum"], 50);
+      EXPECT_EQ(properties["limit"]["default"], 50);  // Below 100.
+      EXPECT_EQ(properties["max_response_chars"]["default"], 3000);
     }
   }
   mcp::CancellationToken token;

@@ -1,5 +1,7 @@
 #include "gateway/tools/schemas.h"
 
+#include <algorithm>
+
 namespace mfgate::tools {
 namespace schemas {
 namespace {
@@ -132,7 +134,7 @@ json HealthChecksOutput() {
       {"checks"}));
 }
 
-json ArgSchema(const ArgSpec& arg, long long max) {
+json ArgSchema(const ArgSpec& arg, long long max, long long default_value) {
   json schema;
   switch (arg.type) {
     case Type::kString:
@@ -154,6 +156,7 @@ json ArgSchema(const ArgSpec& arg, long long max) {
       schema = {{"type", "integer"},
                 {"minimum", arg.min},
                 {"maximum", max > 0 ? max : arg.max}};
+      if (default_value > 0) schema["default"] = default_value;
       break;
     case Type::kBoolean:
       schema = {{"type", "boolean"}, {"default", false}};
@@ -172,19 +175,21 @@ nlohmann::json ToolListing(const ToolSpec& spec,
   json properties = json::object();
   json required = json::array();
   for (const ArgSpec& arg : spec.args) {
-    long long max = 0;
+    long long max = 0, default_value = 0;
     switch (arg.tenant_bound) {
       case ArgSpec::TenantBound::kRows:
         max = options.max_limit;
+        default_value = std::min(kDefaultRows, options.max_limit);
         break;
       case ArgSpec::TenantBound::kResponseChars:
         max = options.max_response_chars;
+        default_value = options.default_response_chars;
         break;
       case ArgSpec::TenantBound::kNone:
         break;
     }
     const std::string& name = NameIn(arg, options.naming);
-    properties[name] = schemas::ArgSchema(arg, max);
+    properties[name] = schemas::ArgSchema(arg, max, default_value);
     if (arg.required) required.push_back(name);
   }
   json input{{"type", "object"},

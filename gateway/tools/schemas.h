@@ -23,8 +23,10 @@ nlohmann::json ValidateConfigsOutput();
 nlohmann::json HealthChecksOutput();
 
 // The inputSchema entry of `arg`, as `naming` names things; `max` bounds an
-// integer in place of arg.max when positive (a tenant's smaller limit).
-nlohmann::json ArgSchema(const ArgSpec& arg, long long max);
+// integer in place of arg.max when positive (a tenant's smaller limit), and
+// `default_value`, when positive, is its `default` (the tenant's).
+nlohmann::json ArgSchema(const ArgSpec& arg, long long max,
+                         long long default_value);
 
 }  // namespace mfgate::tools::schemas
 

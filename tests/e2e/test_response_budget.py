@@ -126,7 +126,10 @@ def test_dbt_mcp_naming_shows_dbt_mcp_arguments(chosen):
 
 def test_a_tenants_row_bound_and_budget(chosen):
     tools = {tool.name: tool for tool in chosen.list_tools().tools}
-    assert tools["query"].inputSchema["properties"]["limit"]["maximum"] == 5
+    properties = tools["query"].inputSchema["properties"]
+    assert properties["limit"]["maximum"] == 5
+    assert properties["limit"]["default"] == 5
+    assert properties["max_response_chars"]["default"] == 3000
     result = chosen.call("query", {"metrics": ["transactions"],
                                    "group_by": ["metric_time__day"]})
     assert len(result.structuredContent["rows"]) == 5  # The bound is the default.
