@@ -341,9 +341,10 @@ absl::Status CheckWhereDates(const std::string& field, const std::string& where,
           absl::StrCat(where.substr(0, open + 1), iso, where.substr(close));
       return Refuse(
           field,
-          absl::StrCat("'", literal, "' is not a date; on ", IsoDay(today),
-                       " (UTC) it means ", IsoDay(range->start), " to ",
-                       IsoDay(range->end), ": write '", iso, "'"),
+          absl::StrCat("'", literal, "' at position ", open,
+                       " is not a date; on ", IsoDay(today), " (UTC) it means ",
+                       IsoDay(range->start), " to ", IsoDay(range->end),
+                       ": write '", iso, "'"),
           field, fixed);
     }
     open = where.find('\'', close + 1);

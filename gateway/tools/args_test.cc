@@ -179,6 +179,9 @@ TEST(ArgsTest, DatesThatAreNotIsoAreRefusedWithTheIsoDate) {
                        "{{ TimeDimension('metric_time', 'day') }} >= "
                        "'yesterday'"}});
   EXPECT_EQ(ErrorField(in_where.status()), "where");
+  // Where in the filter, as the worker's refusals say it.
+  EXPECT_THAT(in_where.status().message(),
+              HasSubstr("'yesterday' at position 45 is not a date"));
   EXPECT_EQ(FixedValue(in_where.status(), "where"),
             "{{ TimeDimension('metric_time', 'day') }} >= '2025-11-29'");
   EXPECT_TRUE(Check("query", {{"metrics", {"m"}},
