@@ -1,5 +1,7 @@
 #include "gateway/gateway.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "common/redact.h"
@@ -24,11 +26,20 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(
     if (!stub.ok()) return stub.status();
     tools::MetricFlowToolsOptions options;
     options.call_timeout = config.call_timeout;
+    if (tenant.query_limits.timeout > absl::ZeroDuration()) {
+      options.call_timeout =
+          std::min(options.call_timeout, tenant.query_limits.timeout);
+    }
     options.list_timeout = config.list_timeout;
     options.await_worker = [pool = gateway->pool_.get(),
                             name = tenant.name](absl::Time deadline) {
       return pool->AwaitWorker(name, deadline);
     };
+    options.disabled = tenant.tools.disabled;
+    options.naming = tenant.tools.naming;
+    options.default_budget_chars = tenant.response_budget.default_chars;
+    options.max_budget_chars = tenant.response_budget.max_chars;
+    options.max_rows = tenant.query_limits.max_rows;
     gateway->tools_[tenant.name] =
         std::make_unique<tools::MetricFlowTools>(*stub, options);
     gateway->observed_[tenant.name] = std::make_unique<observe::ObservedTools>(

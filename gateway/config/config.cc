@@ -141,7 +141,8 @@ absl::StatusOr<TenantConfig> ParseTenant(const json& item,
                                          absl::string_view base_dir) {
   if (absl::Status s =
           OnlyKeys(item, path,
-                   {"name", "worker", "api_key_sha256", "api_key_sha256_file"});
+                   {"name", "worker", "api_key_sha256", "api_key_sha256_file",
+                    "tools", "response_budget", "query_limits"});
       !s.ok()) {
     return s;
   }
@@ -185,6 +186,10 @@ absl::StatusOr<TenantConfig> ParseTenant(const json& item,
   if (absl::Status s = internal::ParseApiKeyDigests(
           item, path, key_file->empty() ? "" : Resolve(*key_file, base_dir),
           &tenant.api_key_sha256);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = internal::ParseTenantTools(item, path, &tenant);
       !s.ok()) {
     return s;
   }

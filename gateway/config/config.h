@@ -6,7 +6,11 @@
 //    DBT_PROFILES_DIR (default ~/.dbt), MF_PATH (the mf executable for the
 //    cli engine), MF_TMP_DIR (the worker's scratch directory), MFGATE_TARGET,
 //    MFGATE_ENGINE; MCP_API_KEY / MCP_REQUIRE_AUTH / MCP_HOST / MCP_PORT are
-//    read for the HTTP transport (only a SHA-256 of the key is kept).
+//    read for the HTTP transport (only a SHA-256 of the key is kept); the
+//    tenant's tools and bounds come from DISABLE_TOOLS, ENABLE_TOOLS (or
+//    dbt-mcp's DBT_MCP_ENABLE_TOOLS), MFGATE_TOOL_NAMING,
+//    MFGATE_RESPONSE_BUDGET_CHARS, MFGATE_MAX_ROWS and
+//    MFGATE_QUERY_TIMEOUT_SECONDS.
 //  - a JSON file (--config) listing tenants; see gateway/config/README.md.
 //    Every error names the JSON path at fault, e.g.
 //    `tenants[1].worker: exactly one of "address" or "spawn" is required`.
@@ -17,12 +21,14 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "gateway/tools/catalogue.h"
 
 namespace mfgate::config {
 
@@ -41,6 +47,34 @@ struct SpawnSpec {
   std::string user;
 };
 
+// What a tenant's tools/list and tools/call serve ("tools" in the JSON
+// file; DISABLE_TOOLS, ENABLE_TOOLS and MFGATE_TOOL_NAMING in the
+// environment).
+struct ToolSettings {
+  // Catalogue names of the tools not served: those outside `allow`, if
+  // given, and those in `deny` (either named by any of their names).
+  std::set<std::string> disabled;
+  // The names tools/list shows each tool under: "mfgate", "dbt-mcp",
+  // "mcp-metricflow" (every name is accepted in calls regardless).
+  std::vector<tools::Naming> naming = {tools::Naming::kMfgate};
+};
+
+// How much of a model's context one result may take, in characters
+// ("response_budget"; MFGATE_RESPONSE_BUDGET_CHARS): the budget of a call
+// that sets none, and the most a call may set.
+struct ResponseBudget {
+  long long default_chars = tools::kDefaultResponseChars;
+  long long max_chars = 100000;
+};
+
+// Bounds on a tenant's queries ("query_limits"; MFGATE_MAX_ROWS,
+// MFGATE_QUERY_TIMEOUT_SECONDS): the largest `limit`, and a deadline
+// shorter than timeouts.call_seconds (zero: that one).
+struct QueryLimits {
+  long long max_rows = 10000;
+  absl::Duration timeout = absl::ZeroDuration();
+};
+
 struct TenantConfig {
   std::string name;
   std::string address;  // A running worker: unix:/path or host:port ...
@@ -49,6 +83,9 @@ struct TenantConfig {
   std::string tls_server_name;
   std::optional<SpawnSpec> spawn;  // ... or one to start: exactly one is set.
   std::vector<std::string> api_key_sha256;  // Lowercase hex digests.
+  ToolSettings tools;
+  ResponseBudget response_budget;
+  QueryLimits query_limits;
 };
 
 // Limits on HTTP callers ("limits" in the JSON file; README.md says what

@@ -117,6 +117,8 @@ absl::StatusOr<GatewayConfig> LoadConfigFromEnv(const Environment& env) {
   if (config.require_auth && !Get(env, "MCP_API_KEY").empty()) {
     tenant.api_key_sha256.push_back(Sha256Hex(Get(env, "MCP_API_KEY")));
   }
+  if (absl::Status s = internal::ApplyToolEnvironment(env, &tenant); !s.ok())
+    return s;
   config.tenants.push_back(std::move(tenant));
   return config;
 }

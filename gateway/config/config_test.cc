@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <set>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -204,6 +205,97 @@ TEST_F(ConfigTest, ServerLimitsHaveDefaultsAndRanges) {
         HasSubstr("must be a number in"))
         << bad;
   }
+}
+
+TEST_F(ConfigTest, ATenantChoosesItsToolsBudgetAndQueryLimits) {
+  auto config = Parse(R"({"tenants":[{"name":"a","worker":)" + Spawn() + R"(,
+      "tools":{"allow":["query_metrics","list_metrics","get_dimensions"],
+               "deny":["list_dimensions"],"naming":["mfgate","dbt-mcp"]},
+      "response_budget":{"default_chars":8000,"max_chars":20000},
+      "query_limits":{"max_rows":500,"timeout_seconds":30}},
+      {"name":"b","worker":)" +
+                      Spawn() + R"(}]})");
+  ASSERT_TRUE(config.ok()) << config.status();
+  const TenantConfig& a = config->tenants[0];
+  // Allowed by any name, kept by the catalogue's; denied wins.
+  std::set<std::string> served;
+  for (const tools::ToolSpec& spec : tools::Catalogue()) {
+    if (!a.tools.disabled.count(spec.name)) served.insert(spec.name);
+  }
+  EXPECT_EQ(served, (std::set<std::string>{"query", "list_metrics"}));
+  EXPECT_EQ(a.tools.naming,
+            (std::vector<tools::Naming>{tools::Naming::kMfgate,
+                                        tools::Naming::kDbtMcp}));
+  EXPECT_EQ(a.response_budget.default_chars, 8000);
+  EXPECT_EQ(a.response_budget.max_chars, 20000);
+  EXPECT_EQ(a.query_limits.max_rows, 500);
+  EXPECT_EQ(a.query_limits.timeout, absl::Seconds(30));
+  const TenantConfig& b = config->tenants[1];  // The defaults.
+  EXPECT_TRUE(b.tools.disabled.empty());
+  EXPECT_EQ(b.response_budget.default_chars, 16000);
+  EXPECT_EQ(b.query_limits.max_rows, 10000);
+}
+
+TEST_F(ConfigTest, ToolSettingErrorsNameThePath) {
+  auto tenant = [this](const std::string& settings) -> std::string {
+    return Parse(R"({"tenants":[{"name":"a","worker":)" + Spawn() + "," +
+                 settings + "}]}")
+        .status()
+        .ToString();
+  };
+  EXPECT_THAT(tenant(R"("tools":{"deny":["query","drop_tables"]})"),
+              HasSubstr("tenants[0].tools.deny[1]: unknown tool 'drop_tables' "
+                        "(tools: query, compile_sql"));
+  EXPECT_THAT(tenant(R"("tools":{"naming":["openai"]})"),
+              HasSubstr("tenants[0].tools.naming[0]: must be"));
+  EXPECT_THAT(tenant(R"("tools":{"allow":[]})"),
+              HasSubstr("tenants[0].tools: leaves no tool to serve"));
+  EXPECT_THAT(tenant(R"("tools":{"disable":["query"]})"),
+              HasSubstr("tenants[0].tools.disable: unknown key"));
+  EXPECT_THAT(
+      tenant(R"("response_budget":{"default_chars":9000,"max_chars":8000})"),
+      HasSubstr("default_chars is more than max_chars"));
+  EXPECT_THAT(tenant(R"("response_budget":{"default_chars":10})"),
+              HasSubstr("tenants[0].response_budget.default_chars: must be"));
+  EXPECT_THAT(tenant(R"("query_limits":{"max_rows":0})"),
+              HasSubstr("tenants[0].query_limits.max_rows: must be"));
+}
+
+TEST_F(ConfigTest, ToolSettingsFromTheEnvironment) {
+  auto config = LoadConfigFromEnv(
+      {{"DBT_PROJECT_DIR", dir_},
+       {"DISABLE_TOOLS", "validate_configs, health_checks_tool"},
+       {"MFGATE_TOOL_NAMING", "dbt-mcp"},
+       {"MFGATE_RESPONSE_BUDGET_CHARS", "200000"},
+       {"MFGATE_MAX_ROWS", "250"},
+       {"MFGATE_QUERY_TIMEOUT_SECONDS", "15"}});
+  ASSERT_TRUE(config.ok()) << config.status();
+  const TenantConfig& tenant = config->tenants[0];
+  EXPECT_EQ(tenant.tools.disabled,
+            (std::set<std::string>{"validate_configs", "health_checks"}));
+  EXPECT_EQ(tenant.tools.naming,
+            std::vector<tools::Naming>{tools::Naming::kDbtMcp});
+  EXPECT_EQ(tenant.response_budget.default_chars, 200000);
+  EXPECT_EQ(tenant.response_budget.max_chars, 200000);
+  EXPECT_EQ(tenant.query_limits.max_rows, 250);
+  EXPECT_EQ(tenant.query_limits.timeout, absl::Seconds(15));
+  // dbt-mcp's name of the allow list.
+  config = LoadConfigFromEnv(
+      {{"DBT_PROJECT_DIR", dir_}, {"DBT_MCP_ENABLE_TOOLS", "query_metrics"}});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->tenants[0].tools.disabled.size(),
+            tools::Catalogue().size() - 1);
+  EXPECT_FALSE(config->tenants[0].tools.disabled.count("query"));
+  EXPECT_THAT(LoadConfigFromEnv(
+                  {{"DBT_PROJECT_DIR", dir_}, {"ENABLE_TOOLS", "query,nope"}})
+                  .status()
+                  .message(),
+              HasSubstr("ENABLE_TOOLS[1]: unknown tool 'nope'"));
+  EXPECT_THAT(LoadConfigFromEnv(
+                  {{"DBT_PROJECT_DIR", dir_}, {"MFGATE_MAX_ROWS", "lots"}})
+                  .status()
+                  .message(),
+              HasSubstr("MFGATE_MAX_ROWS must be a number"));
 }
 
 TEST_F(ConfigTest, FileRelativePathsResolveAgainstTheFile) {

@@ -43,13 +43,22 @@ struct NumberField {
 };
 
 // Sets the fields of `section` (the JSON object at `path`); an unknown key or
-// a value outside its field's range is an error naming its path.
+// a value outside its field's range is an error naming its path
+// (config_limits.cc).
 absl::Status ParseNumbers(const nlohmann::json& section,
                           const std::string& path,
                           const std::vector<NumberField>& fields);
 
 // The "limits" section (config_limits.cc).
 absl::Status ParseLimits(const nlohmann::json& section, Limits* limits);
+
+// A tenant's "tools", "response_budget" and "query_limits" (the JSON object
+// at `path`), into `tenant` (config_tools.cc).
+absl::Status ParseTenantTools(const nlohmann::json& item,
+                              const std::string& path, TenantConfig* tenant);
+
+// The same settings from the environment (DISABLE_TOOLS, ENABLE_TOOLS, ...).
+absl::Status ApplyToolEnvironment(const Environment& env, TenantConfig* tenant);
 
 }  // namespace mfgate::config::internal
 

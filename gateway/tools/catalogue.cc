@@ -1,194 +1,240 @@
 #include "gateway/tools/catalogue.h"
 
-#include <algorithm>
-#include <iterator>
-
 #include "absl/strings/match.h"
-#include "absl/strings/strip.h"
 #include "gateway/tools/descriptions.h"
+#include "gateway/tools/schemas.h"
 
 namespace mfgate::tools {
 namespace {
 
 using json = nlohmann::json;
 using Type = ArgSpec::Type;
+namespace d = descriptions;
 
-json ListOf(json item) {
-  return json{{"type", "array"}, {"items", std::move(item)}};
+ArgSpec Arg(std::string name, Type type, std::string description,
+            json example) {
+  ArgSpec arg;
+  arg.name = std::move(name);
+  arg.type = type;
+  arg.description = std::move(description);
+  arg.example = std::move(example);
+  return arg;
 }
-json Obj(json properties, json required = json::array()) {
-  return json{{"type", "object"},
-              {"properties", std::move(properties)},
-              {"required", std::move(required)}};
-}
-const json kString = {{"type", "string"}};
 
-json QueryOutput() {
-  json cell = {{"type", {"string", "number", "integer", "boolean", "null"}}};
-  return Obj({{"columns", ListOf(Obj({{"name", kString}, {"type", kString}},
-                                     {"name", "type"}))},
-              {"rows", ListOf(ListOf(cell))},
-              {"row_count", {{"type", "integer"}}},
-              {"truncated", {{"type", "boolean"}}},
-              {"sql", kString},
-              {"dataflow_plan", kString}},
-             {"columns", "rows", "row_count", "truncated"});
+ArgSpec Required(ArgSpec arg) {
+  arg.required = true;
+  return arg;
+}
+
+ArgSpec Names(ArgSpec arg) {
+  arg.lower_case = true;
+  return arg;
+}
+
+ArgSpec Range(ArgSpec arg, long long min, long long max) {
+  arg.min = min;
+  arg.max = max;
+  return arg;
+}
+
+ArgSpec Metrics(const char* description) {
+  return Names(Arg("metrics", Type::kStringList, description, {"revenue"}));
+}
+
+ArgSpec Search() {
+  return Arg("search", Type::kSearch, d::kSearchArg, "revenue");
+}
+
+// The response budget and paging every tool takes (budget.h).
+void AddPaging(std::vector<ArgSpec>* args) {
+  ArgSpec budget = Range(
+      Arg("max_response_chars", Type::kInteger, d::kMaxResponseCharsArg, 8000),
+      kMinResponseChars, kMaxResponseChars);
+  budget.tenant_bound = ArgSpec::TenantBound::kResponseChars;
+  args->push_back(budget);
+  args->push_back(Arg("cursor", Type::kString, d::kCursorArg, "40.3f9a1c2e"));
 }
 
 std::vector<ArgSpec> QueryArgs(bool with_explain) {
+  ArgSpec order = Names(
+      Arg("order", Type::kOrderList, d::kOrderArg, {"-metric_time__month"}));
+  order.aliases = {{Naming::kDbtMcp, "order_by"}};
+  order.worker_field = "order_by";
+  ArgSpec limit =
+      Range(Arg("limit", Type::kInteger, d::kLimitArg, 10), 1, 10000);
+  limit.tenant_bound = ArgSpec::TenantBound::kRows;
   std::vector<ArgSpec> args = {
-      {"metrics", Type::kStringList, false, "Metric names to query."},
-      {"group_by", Type::kStringList, false,
-       "Dimensions or entities to group by, e.g. metric_time__month, "
-       "customer__region."},
-      {"start_time", Type::kString, false,
-       "ISO-8601 start of metric_time (inclusive)."},
-      {"end_time", Type::kString, false,
-       "ISO-8601 end of metric_time (inclusive)."},
-      {"where", Type::kString, false,
-       "Filter using {{ Dimension('...') }}, {{ TimeDimension('...', 'grain') "
-       "}}, "
-       "{{ Entity('...') }} references."},
-      {"order", Type::kStringList, false,
-       "Names from metrics or group_by; prefix with - for descending."},
-      {"limit", Type::kInteger, false, "Rows to return (default 100).", 1,
-       10000},
-      {"saved_query", Type::kString, false,
-       "A saved query to run instead of metrics."},
+      Metrics(d::kMetricsArg),
+      Names(Arg("group_by", Type::kGroupByList, d::kGroupByArg,
+                json::array({{{"name", "metric_time"}, {"grain", "month"}}}))),
+      Arg("start_time", Type::kTime, d::kStartTimeArg, "2024-01-01"),
+      Arg("end_time", Type::kTime, d::kEndTimeArg, "2024-12-31"),
+      Arg("where", Type::kWhere, d::kWhereArg,
+          "{{ TimeDimension('metric_time', 'day') }} >= '2024-01-01'"),
+      order,
+      limit,
+      Names(Arg("saved_query", Type::kString, d::kSavedQueryArg,
+                "revenue_by_city")),
   };
   if (with_explain) {
-    args.push_back({"explain", Type::kBoolean, false,
-                    "Return the SQL without running it."});
+    args.push_back(Arg("explain", Type::kBoolean, d::kExplainArg, true));
   }
-  args.push_back({"show_dataflow_plan", Type::kBoolean, false,
-                  "Also return MetricFlow's dataflow plan."});
-  args.push_back({"show_sql_descriptions", Type::kBoolean, false,
-                  "Keep MetricFlow's explanatory comments in the SQL."});
+  args.push_back(Arg("show_dataflow_plan", Type::kBoolean,
+                     "Also return MetricFlow's dataflow plan. Example: true",
+                     true));
+  args.push_back(Arg("show_sql_descriptions", Type::kBoolean,
+                     "Keep MetricFlow's explanatory comments in the SQL. "
+                     "Example: true",
+                     true));
   if (with_explain) {
     args.push_back(
-        {"session_id", Type::kString, false,
-         "Accepted for compatibility with mcp-metricflow; ignored."});
+        Arg("session_id", Type::kString,
+            "Accepted for compatibility with mcp-metricflow; ignored. "
+            "Example: \"s1\"",
+            "s1"));
   }
+  AddPaging(&args);
+  return args;
+}
+
+std::vector<ArgSpec> WithPaging(std::vector<ArgSpec> args) {
+  AddPaging(&args);
   return args;
 }
 
 std::vector<ToolSpec> Build() {
-  const std::vector<ArgSpec> metrics_only = {
-      {"metrics", Type::kStringList, false,
-       "Metric names (all metrics when omitted)."}};
-  json dimension = Obj({{"name", kString},
-                        {"qualified_name", kString},
-                        {"type", kString},
-                        {"description", kString},
-                        {"granularities", ListOf(kString)}},
-                       {"name"});
-  json named =
-      Obj({{"name", kString}, {"type", kString}, {"description", kString}},
-          {"name"});
-  return {
-      {"query", "Query metrics", descriptions::kQuery, QueryArgs(true),
-       QueryOutput()},
-      {"compile_sql", "Compile a query to SQL", descriptions::kCompileSql,
-       QueryArgs(false), QueryOutput()},
+  std::vector<ToolSpec> tools = {
+      {"query",
+       "Query metrics",
+       d::kQuery,
+       QueryArgs(true),
+       schemas::QueryOutput(),
+       false,
+       {{Naming::kDbtMcp, "query_metrics"},
+        {Naming::kMcpMetricflow, "query_tool"}},
+       {{"metrics", {"revenue"}},
+        {"group_by", {{{"name", "metric_time"}, {"grain", "month"}}}},
+        {"order", {"-metric_time__month"}},
+        {"limit", 12}}},
+      {"compile_sql",
+       "Compile a query to SQL",
+       d::kCompileSql,
+       QueryArgs(false),
+       schemas::QueryOutput(),
+       false,
+       {{Naming::kDbtMcp, "get_metrics_compiled_sql"}},
+       {{"metrics", {"revenue"}}, {"group_by", {"metric_time__week"}}}},
       {"list_metrics",
        "List metrics",
-       descriptions::kListMetrics,
-       {{"search", Type::kString, false,
-         "Case-insensitive substring of metric names."},
-        {"show_all_dimensions", Type::kBoolean, false,
-         "List every dimension of each metric."}},
-       Obj({{"metrics", ListOf(Obj({{"name", kString},
-                                    {"type", kString},
-                                    {"description", kString},
-                                    {"label", kString},
-                                    {"dimensions", ListOf(kString)}},
-                                   {"name"}))}},
-           {"metrics"}),
-       true},
-      {"list_dimensions", "List dimensions", descriptions::kListDimensions,
-       metrics_only, Obj({{"dimensions", ListOf(dimension)}}, {"dimensions"}),
-       true},
-      {"list_entities", "List entities", descriptions::kListEntities,
-       metrics_only, Obj({{"entities", ListOf(named)}}, {"entities"}), true},
+       d::kListMetrics,
+       WithPaging(
+           {Search(),
+            Arg("show_all_dimensions", Type::kBoolean,
+                "List every dimension of each metric. Example: true", true)}),
+       schemas::ListOutput("metrics", schemas::MetricItem()),
+       true,
+       {{Naming::kMcpMetricflow, "list_metrics_tool"}},
+       {{"search", {"revenue", "order"}}}},
+      {"list_dimensions",
+       "List dimensions",
+       d::kListDimensions,
+       WithPaging({Metrics(d::kMetricsContextArg), Search()}),
+       schemas::ListOutput("dimensions", schemas::DimensionItem()),
+       true,
+       {{Naming::kDbtMcp, "get_dimensions"},
+        {Naming::kMcpMetricflow, "list_dimensions_tool"}},
+       {{"metrics", {"revenue"}}, {"search", "region"}}},
+      {"list_entities",
+       "List entities",
+       d::kListEntities,
+       WithPaging({Metrics(d::kMetricsContextArg), Search()}),
+       schemas::ListOutput("entities", schemas::EntityItem()),
+       true,
+       {{Naming::kDbtMcp, "get_entities"},
+        {Naming::kMcpMetricflow, "list_entities_tool"}},
+       {{"metrics", {"revenue"}}}},
       {"list_dimension_values",
        "List dimension values",
-       descriptions::kListDimensionValues,
-       {{"dimension", Type::kString, true,
-         "The dimension, e.g. customer__region."},
-        {"metrics", Type::kStringList, true, "Metrics giving the context."},
-        {"start_time", Type::kString, false, "ISO-8601 start of metric_time."},
-        {"end_time", Type::kString, false, "ISO-8601 end of metric_time."}},
-       Obj({{"dimension", kString},
-            {"values",
-             ListOf({{"type",
-                      {"string", "number", "integer", "boolean", "null"}}})}},
-           {"dimension", "values"})},
+       d::kListDimensionValues,
+       WithPaging(
+           {Required(Names(Arg("dimension", Type::kString, d::kDimensionArg,
+                               "customer__region"))),
+            Metrics(d::kMetricsContextArg),
+            Arg("start_time", Type::kTime, d::kStartTimeArg, "2024-01-01"),
+            Arg("end_time", Type::kTime, d::kEndTimeArg, "2024-12-31"),
+            Search(),
+            Range(Arg("limit", Type::kInteger, d::kValuesLimitArg, 20), 1,
+                  10000)}),
+       schemas::DimensionValuesOutput(),
+       false,
+       {{Naming::kDbtMcp, "get_dimension_values"},
+        {Naming::kMcpMetricflow, "list_dimension_values_tool"}},
+       {{"dimension", "customer__region"},
+        {"metrics", {"revenue"}},
+        {"search", "eu"}}},
       {"list_saved_queries",
        "List saved queries",
-       descriptions::kListSavedQueries,
+       d::kListSavedQueries,
+       WithPaging({Search()}),
+       schemas::ListOutput("saved_queries", schemas::SavedQueryItem()),
+       true,
        {},
-       Obj({{"saved_queries", ListOf(Obj({{"name", kString},
-                                          {"description", kString},
-                                          {"label", kString},
-                                          {"metrics", ListOf(kString)},
-                                          {"group_by", ListOf(kString)},
-                                          {"where", ListOf(kString)}},
-                                         {"name"}))}},
-           {"saved_queries"}),
-       true},
+       {{"search", "revenue"}}},
       {"validate_configs",
        "Validate the semantic layer",
-       descriptions::kValidateConfigs,
-       {{"dw_timeout", Type::kInteger, false, "Seconds per warehouse check.", 1,
-         3600},
-        {"skip_dw", Type::kBoolean, false,
-         "Skip the data warehouse validations."},
-        {"show_all", Type::kBoolean, false,
-         "Also list warnings and future errors."},
-        {"verbose_issues", Type::kBoolean, false, "More detail per issue."},
-        {"semantic_validation_workers", Type::kInteger, false,
-         "Parallel workers for semantic validation.", 1, 64}},
-       Obj({{"ok", {{"type", "boolean"}}},
-            {"issues", ListOf(Obj({{"level", kString},
-                                   {"message", kString},
-                                   {"context", kString}},
-                                  {"level", "message"}))},
-            {"summary", kString}},
-           {"ok", "issues"})},
+       d::kValidateConfigs,
+       WithPaging(
+           {Range(Arg("dw_timeout", Type::kInteger,
+                      "Seconds per warehouse check. Example: 30", 30),
+                  1, 3600),
+            Arg("skip_dw", Type::kBoolean,
+                "Skip the data warehouse validations. Example: true", true),
+            Arg("show_all", Type::kBoolean,
+                "Also list warnings and future errors. Example: true", true),
+            Arg("verbose_issues", Type::kBoolean,
+                "More detail per issue. Example: true", true),
+            Range(
+                Arg("semantic_validation_workers", Type::kInteger,
+                    "Parallel workers for semantic validation. Example: 4", 4),
+                1, 64)}),
+       schemas::ValidateConfigsOutput(),
+       false,
+       {{Naming::kMcpMetricflow, "validate_configs_tool"}},
+       {{"skip_dw", true}}},
       {"health_checks",
        "Check the warehouse",
-       descriptions::kHealthChecks,
-       {},
-       Obj({{"checks", ListOf(Obj({{"name", kString},
-                                   {"ok", {{"type", "boolean"}}},
-                                   {"detail", kString}},
-                                  {"name", "ok"}))}},
-           {"checks"})},
+       d::kHealthChecks,
+       WithPaging({}),
+       schemas::HealthChecksOutput(),
+       false,
+       {{Naming::kMcpMetricflow, "health_checks_tool"}},
+       json::object()},
   };
-}
-
-json ArgSchema(const ArgSpec& arg) {
-  json schema;
-  switch (arg.type) {
-    case Type::kString:
-      schema = {{"type", "string"}};
-      break;
-    case Type::kStringList:
-      schema = ListOf(kString);
-      break;
-    case Type::kInteger:
-      schema = {
-          {"type", "integer"}, {"minimum", arg.min}, {"maximum", arg.max}};
-      break;
-    case Type::kBoolean:
-      schema = {{"type", "boolean"}, {"default", false}};
-      break;
-  }
-  schema["description"] = arg.description;
-  return schema;
+  return tools;
 }
 
 }  // namespace
+
+bool IsGrain(absl::string_view word) {
+  for (absl::string_view grain : kGrains) {
+    if (grain == word) return true;
+  }
+  return false;
+}
+
+bool ParseNaming(absl::string_view text, Naming* naming) {
+  static constexpr std::pair<absl::string_view, Naming> kNamings[] = {
+      {"mfgate", Naming::kMfgate},
+      {"dbt-mcp", Naming::kDbtMcp},
+      {"mcp-metricflow", Naming::kMcpMetricflow}};
+  for (const auto& [name, value] : kNamings) {
+    if (text == name) {
+      *naming = value;
+      return true;
+    }
+  }
+  return false;
+}
 
 const std::vector<ToolSpec>& Catalogue() {
   static const std::vector<ToolSpec>* const kCatalogue =
@@ -196,46 +242,42 @@ const std::vector<ToolSpec>& Catalogue() {
   return *kCatalogue;
 }
 
-const ToolSpec* FindTool(const std::string& name) {
-  // mcp-metricflow registered its seven tools as <name>_tool.
-  static constexpr absl::string_view kAliased[] = {
-      "query",         "list_metrics",          "list_dimensions",
-      "list_entities", "list_dimension_values", "validate_configs",
-      "health_checks"};
-  absl::string_view canonical = name;
-  if (absl::ConsumeSuffix(&canonical, "_tool") &&
-      std::find(std::begin(kAliased), std::end(kAliased), canonical) ==
-          std::end(kAliased)) {
-    return nullptr;
-  }
+const ToolSpec* FindTool(absl::string_view name) {
   for (const ToolSpec& spec : Catalogue()) {
-    if (spec.name == canonical) return &spec;
+    if (spec.name == name) return &spec;
+    for (const Alias& alias : spec.aliases) {
+      if (alias.name == name) return &spec;
+    }
   }
   return nullptr;
 }
 
-json ToolListing(const ToolSpec& spec) {
-  json properties = json::object();
-  json required = json::array();
+const ArgSpec* FindArg(const ToolSpec& spec, absl::string_view name) {
   for (const ArgSpec& arg : spec.args) {
-    properties[arg.name] = ArgSchema(arg);
-    if (arg.required) required.push_back(arg.name);
+    if (arg.name == name) return &arg;
+    for (const Alias& alias : arg.aliases) {
+      if (alias.name == name) return &arg;
+    }
   }
-  json input{{"type", "object"},
-             {"properties", properties},
-             {"additionalProperties", false}};
-  if (!required.empty()) input["required"] = required;
-  return json{{"name", spec.name},
-              {"title", spec.title},
-              {"description", spec.description},
-              {"inputSchema", input},
-              {"outputSchema", spec.output_schema},
-              {"annotations",
-               {{"title", spec.title},
-                {"readOnlyHint", true},
-                {"destructiveHint", false},
-                {"idempotentHint", true},
-                {"openWorldHint", false}}}};
+  return nullptr;
+}
+
+namespace {
+template <typename Spec>
+const std::string& NamedIn(const Spec& spec, Naming naming) {
+  for (const Alias& alias : spec.aliases) {
+    if (alias.naming == naming) return alias.name;
+  }
+  return spec.name;
+}
+}  // namespace
+
+const std::string& NameIn(const ToolSpec& spec, Naming naming) {
+  return NamedIn(spec, naming);
+}
+
+const std::string& NameIn(const ArgSpec& arg, Naming naming) {
+  return NamedIn(arg, naming);
 }
 
 }  // namespace mfgate::tools

@@ -1,19 +1,24 @@
 #include "gateway/tools/metricflow_tools.h"
 
+#include <algorithm>
+#include <map>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/field_error.h"
 #include "common/grpc_status.h"
 #include "common/manifest_headers.h"
-#include "gateway/tools/args.h"
-#include "gateway/tools/catalogue.h"
+#include "gateway/tools/dates.h"
 #include "gateway/tools/results.h"
+#include "gateway/tools/worker_call.h"
 
 namespace mfgate::tools {
 namespace {
 
 using json = nlohmann::json;
 using Stub = v1::Worker::StubInterface;
+using Call = MetricFlowTools::Call;
 
 // Whether a failed RPC may be sent again: the connection failed before the
 // worker answered (UNAVAILABLE without the worker's own ErrorDetail, which
@@ -27,43 +32,49 @@ bool DroppedByTheConnection(const grpc::Status& status) {
 
 // One RPC: deadline, wait-for-ready (a worker may still be loading), one
 // more attempt, without waiting, when the connection dropped it, and
-// cancellation through the MCP request's token. `kept` is set for metadata
-// tools (ToolSpec::metadata): their rendered result is kept, served with no
-// call while `watch` confirms its manifest, else revalidated with the worker
-// by its manifest hash (kept_answers.h).
+// cancellation through the MCP request's token. The reply is rendered
+// (`content`) and fitted to the call's budget and page. For metadata tools
+// (`call.kept` set) the result is kept, served with no call while the
+// manifest watch confirms its manifest, else revalidated with the worker by
+// its manifest hash (kept_answers.h).
 template <typename Request, typename Response>
-mcp::ToolResult Invoke(grpc::Status (Stub::*method)(grpc::ClientContext*,
-                                                    const Request&, Response*),
-                       Stub* stub, const Request& request,
-                       absl::Duration timeout, mcp::ToolCallContext& call,
-                       json (*render)(const Response&), KeptAnswers* kept,
-                       const ManifestWatch& watch,
-                       const MetricFlowToolsOptions& options) {
+absl::StatusOr<mcp::ToolResult> Invoke(
+    grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
+                                 Response*),
+    const Call& call, const Request& request, absl::Duration timeout,
+    Content (*content)(const Response&)) {
+  auto render = [&](const Response& response) {
+    return Fit(content(response), call.budget_chars, call.offset,
+               call.fingerprint);
+  };
+  const ManifestWatch& watch = *call.watch;
   std::string key;
   std::shared_ptr<const KeptAnswers::Answer> answer;
-  if (kept != nullptr) {
+  if (call.kept != nullptr) {
     key = absl::StrCat(Request::descriptor()->full_name(), ":",
-                       request.SerializeAsString());
-    answer = kept->Find(key);
+                       request.SerializeAsString(), ":", call.budget_chars, ":",
+                       call.offset);
+    answer = call.kept->Find(key);
     if (answer != nullptr && watch.Confirms(answer->manifest)) {
       return answer->result;
     }
   }
   const absl::Time deadline = absl::Now() + timeout;
+  mcp::ToolCallContext& context = *call.context;
   // A caller that sent a progressToken sees the call start and finish (the
   // worker may first have to load MetricFlow, or a query may run long).
-  if (call.report_progress)
-    call.report_progress(0, 1, "sent to the MetricFlow worker");
+  if (context.report_progress)
+    context.report_progress(0, 1, "sent to the MetricFlow worker");
   // Shared with the cancel callback, which may outlive this frame.
   std::shared_ptr<grpc::ClientContext> rpc;
   Response response;
   grpc::Status status;
   for (int attempt = 0; attempt < 2; ++attempt) {
     // A spawned worker that is down fails the call now, with its reason.
-    if (options.await_worker) {
-      if (absl::Status up = options.await_worker(deadline); !up.ok()) {
-        if (call.report_progress) call.report_progress(1, 1, "failed");
-        return ErrorResult(up);
+    if (call.options->await_worker) {
+      if (absl::Status up = call.options->await_worker(deadline); !up.ok()) {
+        if (context.report_progress) context.report_progress(1, 1, "failed");
+        return up;
       }
     }
     rpc = std::make_shared<grpc::ClientContext>();
@@ -75,111 +86,248 @@ mcp::ToolResult Invoke(grpc::Status (Stub::*method)(grpc::ClientContext*,
     rpc->set_wait_for_ready(attempt == 0 && !watch.WorkerLost());
     if (answer != nullptr)
       rpc->AddMetadata(kIfManifestHeader, answer->manifest);
-    call.cancellation->OnCancel([rpc] { rpc->TryCancel(); });
-    status = (stub->*method)(rpc.get(), request, &response);
-    call.cancellation->OnCancel([] {});
-    if (!DroppedByTheConnection(status) || call.cancellation->cancelled() ||
+    context.cancellation->OnCancel([rpc] { rpc->TryCancel(); });
+    status = (call.stub->*method)(rpc.get(), request, &response);
+    context.cancellation->OnCancel([] {});
+    if (!DroppedByTheConnection(status) || context.cancellation->cancelled() ||
         absl::Now() >= deadline) {
       break;
     }
     response.Clear();
   }
-  if (call.report_progress)
-    call.report_progress(1, 1, status.ok() ? "done" : "failed");
-  if (!status.ok()) return ErrorResult(FromGrpcStatus(status));
-  if (kept == nullptr) return render(response);
+  if (context.report_progress)
+    context.report_progress(1, 1, status.ok() ? "done" : "failed");
+  if (!status.ok()) return FromGrpcStatus(status);
+  if (call.kept == nullptr) return mcp::ToolResult(render(response));
   const auto& headers = rpc->GetServerInitialMetadata();
   const std::string manifest = HeaderValue(headers, kManifestHeader);
   if (HeaderValue(headers, kNotModifiedHeader) == "1") {
     if (answer != nullptr && answer->manifest == manifest)
       return answer->result;
-    return ErrorResult(absl::InternalError(
-        "the worker answered \"not modified\" to a call with no kept answer"));
+    return absl::InternalError(
+        "the worker answered \"not modified\" to a call with no kept answer");
   }
   json result = render(response);
-  if (manifest.empty()) return result;
-  return kept->Keep(key, manifest, result);
+  if (manifest.empty()) return mcp::ToolResult(std::move(result));
+  return call.kept->Keep(key, manifest, result);
 }
 
-json RenderQuery(const v1::QueryResponse& r) { return QueryResult(r, false); }
-json RenderCompiled(const v1::QueryResponse& r) { return QueryResult(r, true); }
+Content QueryRows(const v1::QueryResponse& r) { return QueryContent(r, false); }
+Content QuerySql(const v1::QueryResponse& r) { return QueryContent(r, true); }
+
+// Each tool's RPC, by the tool's catalogue name.
+struct Handler {
+  const char* tool;
+  absl::StatusOr<mcp::ToolResult> (*run)(const Call& call);
+};
+
+const json& Values(const Call& call) { return call.args->values; }
+
+constexpr Handler kHandlers[] = {
+    {"query",
+     [](const Call& c) {
+       v1::QueryRequest request = BuildQuery(Values(c), false);
+       return Invoke(&Stub::Query, c, request, c.call_timeout,
+                     request.compile_only() ? QuerySql : QueryRows);
+     }},
+    {"compile_sql",
+     [](const Call& c) {
+       return Invoke(&Stub::Query, c, BuildQuery(Values(c), true),
+                     c.call_timeout, QuerySql);
+     }},
+    {"list_metrics",
+     [](const Call& c) {
+       return Invoke(&Stub::ListMetrics, c, BuildListMetrics(Values(c)),
+                     c.list_timeout, ListMetricsContent);
+     }},
+    {"list_dimensions",
+     [](const Call& c) {
+       return Invoke(&Stub::ListDimensions, c, BuildListDimensions(Values(c)),
+                     c.list_timeout, ListDimensionsContent);
+     }},
+    {"list_entities",
+     [](const Call& c) {
+       return Invoke(&Stub::ListEntities, c, BuildListEntities(Values(c)),
+                     c.list_timeout, ListEntitiesContent);
+     }},
+    {"list_dimension_values",
+     [](const Call& c) {
+       return Invoke(&Stub::ListDimensionValues, c,
+                     BuildListDimensionValues(Values(c)), c.call_timeout,
+                     ListDimensionValuesContent);
+     }},
+    {"list_saved_queries",
+     [](const Call& c) {
+       return Invoke(&Stub::ListSavedQueries, c,
+                     BuildListSavedQueries(Values(c)), c.list_timeout,
+                     ListSavedQueriesContent);
+     }},
+    {"validate_configs",
+     [](const Call& c) {
+       return Invoke(&Stub::ValidateConfigs, c, BuildValidateConfigs(Values(c)),
+                     c.call_timeout, ValidateConfigsContent);
+     }},
+    {"health_checks",
+     [](const Call& c) {
+       return Invoke(&Stub::HealthChecks, c, v1::HealthChecksRequest(),
+                     c.list_timeout, HealthChecksContent);
+     }},
+};
+
+// How long a refusal's correction waits for the project's names.
+constexpr absl::Duration kVocabularyTimeout = absl::Seconds(5);
+
+std::vector<std::string> MetricNames(const v1::ListMetricsResponse& r) {
+  std::vector<std::string> names;
+  for (const v1::Metric& m : r.metrics()) names.push_back(m.name());
+  return names;
+}
 
 }  // namespace
 
 MetricFlowTools::MetricFlowTools(std::shared_ptr<Stub> worker,
                                  MetricFlowToolsOptions options)
-    : worker_(std::move(worker)), options_(options), manifest_watch_(worker_) {}
+    : worker_(std::move(worker)),
+      options_(std::move(options)),
+      manifest_watch_(worker_) {}
+
+const ToolSpec* MetricFlowTools::Find(const std::string& name) const {
+  const ToolSpec* spec = FindTool(name);
+  if (spec == nullptr || options_.disabled.count(spec->name)) return nullptr;
+  return spec;
+}
 
 json MetricFlowTools::ListTools() const {
+  ListingOptions listing;
+  listing.max_limit = options_.max_rows;
+  listing.max_response_chars = options_.max_budget_chars;
+  listing.default_response_chars = options_.default_budget_chars;
   json tools = json::array();
-  for (const ToolSpec& spec : Catalogue()) tools.push_back(ToolListing(spec));
+  std::set<std::string> listed;
+  for (const ToolSpec& spec : Catalogue()) {
+    if (options_.disabled.count(spec.name)) continue;
+    for (Naming naming : options_.naming) {
+      if (!listed.insert(NameIn(spec, naming)).second) continue;
+      listing.naming = naming;
+      tools.push_back(ToolListing(spec, listing));
+    }
+  }
   return tools;
 }
 
 bool MetricFlowTools::HasTool(const std::string& name) const {
-  return FindTool(name) != nullptr;
+  return Find(name) != nullptr;
 }
 
 bool MetricFlowTools::BriefAndQuiet(const std::string& name) const {
-  const ToolSpec* spec = FindTool(name);
+  const ToolSpec* spec = Find(name);
   return spec != nullptr && spec->metadata;
+}
+
+Vocabulary MetricFlowTools::Names() const {
+  Stub* stub = worker_.get();
+  // A correction is a courtesy: it waits for no engine that is starting.
+  const absl::Duration timeout =
+      std::min(options_.list_timeout, kVocabularyTimeout);
+  // Each list is asked for once per refusal (a Vocabulary serves one call,
+  // on its thread), however often the correction looks.
+  struct Asked {
+    std::optional<std::vector<std::string>> metrics, saved_queries;
+    std::map<std::vector<std::string>, std::vector<std::string>> dimensions;
+  };
+  auto asked = std::make_shared<Asked>();
+  Vocabulary vocabulary;
+  vocabulary.metrics = [stub, timeout, asked] {
+    if (!asked->metrics.has_value()) {
+      auto metrics = CallWorker(stub, &Stub::ListMetrics,
+                                v1::ListMetricsRequest(), timeout, false);
+      asked->metrics =
+          metrics.ok() ? MetricNames(*metrics) : std::vector<std::string>();
+    }
+    return *asked->metrics;
+  };
+  vocabulary.dimensions = [stub, timeout,
+                           asked](const std::vector<std::string>& of) {
+    auto found = asked->dimensions.find(of);
+    if (found != asked->dimensions.end()) return found->second;
+    v1::ListDimensionsRequest request;
+    for (const std::string& metric : of) request.add_metrics(metric);
+    auto dimensions =
+        CallWorker(stub, &Stub::ListDimensions, request, timeout, false);
+    if (!dimensions.ok() && !of.empty()) {  // Unknown metrics: every name.
+      dimensions = CallWorker(stub, &Stub::ListDimensions,
+                              v1::ListDimensionsRequest(), timeout, false);
+    }
+    std::vector<std::string> names;
+    if (dimensions.ok()) {
+      for (const v1::Dimension& d : dimensions->dimensions())
+        names.push_back(d.name());
+    }
+    return asked->dimensions[of] = names;
+  };
+  vocabulary.saved_queries = [stub, timeout, asked] {
+    if (!asked->saved_queries.has_value()) {
+      auto saved = CallWorker(stub, &Stub::ListSavedQueries,
+                              v1::ListSavedQueriesRequest(), timeout, false);
+      asked->saved_queries.emplace();
+      if (saved.ok()) {
+        for (const v1::SavedQuery& q : saved->saved_queries())
+          asked->saved_queries->push_back(q.name());
+      }
+    }
+    return *asked->saved_queries;
+  };
+  return vocabulary;
 }
 
 mcp::ToolResult MetricFlowTools::CallTool(const std::string& name,
                                           const json& arguments,
-                                          mcp::ToolCallContext& call) {
-  const ToolSpec* spec = FindTool(name);
+                                          mcp::ToolCallContext& context) {
+  const ToolSpec* spec = Find(name);
   if (spec == nullptr)
     return ErrorResult(absl::NotFoundError("unknown tool " + name));
-  absl::StatusOr<json> args = CheckArguments(*spec, arguments);
-  if (!args.ok()) return ErrorResult(args.status());
-  Stub* stub = worker_.get();
-  KeptAnswers* kept = spec->metadata ? &kept_answers_ : nullptr;
-  const ManifestWatch& watch = manifest_watch_;
-  const absl::Duration list = options_.list_timeout,
-                       slow = options_.call_timeout;
-  const std::string& tool = spec->name;
-  if (tool == "query") {
-    v1::QueryRequest request = BuildQuery(*args, false);
-    return Invoke(&Stub::Query, stub, request, slow, call,
-                  request.compile_only() ? RenderCompiled : RenderQuery, kept,
-                  watch, options_);
+  ArgBounds bounds;
+  bounds.max_rows = options_.max_rows;
+  bounds.max_response_chars = options_.max_budget_chars;
+  const absl::CivilDay today = TodayUtc();
+  // A refusal: the error as the caller named things, and the call fixed.
+  auto refuse = [&](const CheckedArgs& checked, const absl::Status& error) {
+    const absl::Status named = AsWritten(*spec, checked, error);
+    return ErrorResult(
+        named,
+        CorrectedCall(*spec, arguments, checked, named, bounds, Names(), today),
+        name);
+  };
+  absl::StatusOr<CheckedArgs> args =
+      CheckArguments(*spec, arguments, bounds, today);
+  if (!args.ok()) return refuse(CheckedArgs(), args.status());
+  Call call{
+      worker_.get(),
+      &*args,
+      &context,
+      spec->metadata ? &kept_answers_ : nullptr,
+      &manifest_watch_,
+      &options_,
+      options_.list_timeout,
+      options_.call_timeout,
+      args->values.value("max_response_chars", options_.default_budget_chars),
+      0,
+      Fingerprint(spec->name, args->values)};
+  if (args->values.contains("cursor")) {
+    absl::StatusOr<size_t> offset = CursorOffset(
+        args->Written("cursor"), args->values["cursor"].get<std::string>(),
+        call.fingerprint);
+    if (!offset.ok()) return refuse(*args, offset.status());
+    call.offset = *offset;
   }
-  if (tool == "compile_sql") {
-    return Invoke(&Stub::Query, stub, BuildQuery(*args, true), slow, call,
-                  RenderCompiled, kept, watch, options_);
+  for (const Handler& handler : kHandlers) {
+    if (spec->name != handler.tool) continue;
+    absl::StatusOr<mcp::ToolResult> result = handler.run(call);
+    if (!result.ok()) return refuse(*args, result.status());
+    return *std::move(result);
   }
-  if (tool == "list_metrics") {
-    return Invoke(&Stub::ListMetrics, stub, BuildListMetrics(*args), list, call,
-                  ListMetricsResult, kept, watch, options_);
-  }
-  if (tool == "list_dimensions") {
-    return Invoke(&Stub::ListDimensions, stub, BuildListDimensions(*args), list,
-                  call, ListDimensionsResult, kept, watch, options_);
-  }
-  if (tool == "list_entities") {
-    return Invoke(&Stub::ListEntities, stub, BuildListEntities(*args), list,
-                  call, ListEntitiesResult, kept, watch, options_);
-  }
-  if (tool == "list_dimension_values") {
-    return Invoke(&Stub::ListDimensionValues, stub,
-                  BuildListDimensionValues(*args), slow, call,
-                  ListDimensionValuesResult, kept, watch, options_);
-  }
-  if (tool == "list_saved_queries") {
-    return Invoke(&Stub::ListSavedQueries, stub, v1::ListSavedQueriesRequest(),
-                  list, call, ListSavedQueriesResult, kept, watch, options_);
-  }
-  if (tool == "validate_configs") {
-    return Invoke(&Stub::ValidateConfigs, stub, BuildValidateConfigs(*args),
-                  slow, call, ValidateConfigsResult, kept, watch, options_);
-  }
-  if (tool == "health_checks") {
-    return Invoke(&Stub::HealthChecks, stub, v1::HealthChecksRequest(), list,
-                  call, HealthChecksResult, kept, watch, options_);
-  }
-  return ErrorResult(
-      absl::InternalError(absl::StrCat("tool ", tool, " has no handler")));
+  return ErrorResult(absl::InternalError(
+      absl::StrCat("tool ", spec->name, " has no handler")));
 }
 
 }  // namespace mfgate::tools

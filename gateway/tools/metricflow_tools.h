@@ -1,21 +1,31 @@
 // MetricFlowTools: the ToolProvider that forwards each tool call to one
 // tenant's worker over gRPC.
 //
-// A call walks: catalogue lookup -> argument check (args.h) -> one unary RPC
-// with a deadline, waiting for the worker to be ready within it, and
-// cancelled through the call's CancellationToken -> result (results.h);
-// metadata results are kept and revalidated by manifest hash
-// (kept_answers.h), or served with no call while the worker's manifest
-// stream confirms them (manifest_watch.h). Safe from any thread.
+// A call walks: catalogue lookup (a tool the tenant turned off is unknown,
+// in tools/list and tools/call alike) -> argument check (args.h) -> one
+// unary RPC with a deadline, waiting for the worker to be ready within it,
+// and cancelled through the call's CancellationToken -> result (results.h)
+// fitted to the response budget (budget.h); metadata results are kept and
+// revalidated by manifest hash (kept_answers.h), or served with no call
+// while the worker's manifest stream confirms them (manifest_watch.h). A
+// refused call is answered with the argument named as the caller wrote it
+// and an example of the call corrected (corrections.h). Safe from any
+// thread.
 #ifndef MFGATE_GATEWAY_TOOLS_METRICFLOW_TOOLS_H_
 #define MFGATE_GATEWAY_TOOLS_METRICFLOW_TOOLS_H_
 
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "gateway/mcp/tool_provider.h"
+#include "gateway/tools/args.h"
+#include "gateway/tools/budget.h"
+#include "gateway/tools/catalogue.h"
+#include "gateway/tools/corrections.h"
 #include "gateway/tools/kept_answers.h"
 #include "gateway/tools/manifest_watch.h"
 #include "mfgate/v1/worker.grpc.pb.h"
@@ -30,6 +40,16 @@ struct MetricFlowToolsOptions {
   // else the error the call fails with at once (a spawned worker that is
   // down: upstream/worker_pool.h's AwaitWorker).
   std::function<absl::Status(absl::Time deadline)> await_worker;
+  // Tools not served (their catalogue names).
+  std::set<std::string> disabled;
+  // The namings tools/list shows each tool under (catalogue.h), each once.
+  std::vector<Naming> naming = {Naming::kMfgate};
+  // The response budget of a call that sets none, and the most a call may
+  // set.
+  long long default_budget_chars = kDefaultResponseChars;
+  long long max_budget_chars = 100000;
+  // The most rows a query may ask for.
+  long long max_rows = 10000;
 };
 
 class MetricFlowTools final : public mcp::ToolProvider {
@@ -53,7 +73,26 @@ class MetricFlowTools final : public mcp::ToolProvider {
   // non-blocking readiness check; see ManifestWatch::Serving).
   bool WorkerServing() const { return manifest_watch_.Serving(); }
 
+  // What one call needs once its arguments are checked.
+  struct Call {
+    v1::Worker::StubInterface* stub;
+    const CheckedArgs* args;
+    mcp::ToolCallContext* context;
+    KeptAnswers* kept;  // Null but for metadata tools.
+    const ManifestWatch* watch;
+    const MetricFlowToolsOptions* options;
+    absl::Duration list_timeout, call_timeout;
+    long long budget_chars;
+    size_t offset;
+    std::string fingerprint;
+  };
+
  private:
+  // The tool `name` names, unless this tenant turned it off.
+  const ToolSpec* Find(const std::string& name) const;
+  // The project's names, for correcting a refused call.
+  Vocabulary Names() const;
+
   const std::shared_ptr<v1::Worker::StubInterface> worker_;
   const MetricFlowToolsOptions options_;
   KeptAnswers kept_answers_;

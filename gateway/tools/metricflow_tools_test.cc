@@ -1,18 +1,11 @@
 #include "gateway/tools/metricflow_tools.h"
 
-#include <unistd.h>
-
-#include <atomic>
 #include <thread>
 
-#include "common/field_error.h"
-#include "common/grpc_status.h"
-#include "common/manifest_headers.h"
+#include "gateway/tools/metricflow_tools_fixture.h"
 #include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
-#include "grpcpp/server.h"
-#include "grpcpp/server_builder.h"
 #include "gtest/gtest.h"
 
 namespace mfgate::tools {
@@ -20,124 +13,6 @@ namespace {
 
 using json = nlohmann::json;
 using ::testing::HasSubstr;
-
-// A worker that records requests; `transaction` is unknown; `slow` waits for
-// the client to cancel.
-class FakeWorker final : public v1::Worker::Service {
- public:
-  grpc::Status Query(grpc::ServerContext* context,
-                     const v1::QueryRequest* request,
-                     v1::QueryResponse* response) override {
-    last_query = *request;
-    if (request->metrics_size() > 0 && request->metrics(0) == "transaction") {
-      return ToGrpcStatus(
-          NotFoundFieldError("metrics", "unknown metric", {"transactions"}));
-    }
-    if (request->metrics_size() > 0 && request->metrics(0) == "slow") {
-      while (!context->IsCancelled()) absl::SleepFor(absl::Milliseconds(2));
-      saw_cancel = true;
-      return grpc::Status::CANCELLED;
-    }
-    response->add_columns()->set_name("transactions");
-    response->add_rows()->add_values()->set_int_value(42);
-    response->set_sql("SELECT 42");
-    return grpc::Status::OK;
-  }
-  // With a `manifest`, answers as the worker does (manifest_headers.h).
-  grpc::Status ListMetrics(grpc::ServerContext* context,
-                           const v1::ListMetricsRequest* request,
-                           v1::ListMetricsResponse* response) override {
-    absl::MutexLock lock(&mu);
-    ++list_calls;
-    if (unavailable > 0) {
-      --unavailable;
-      // As a dropped connection looks, or with the worker's ErrorDetail.
-      return unavailable_from_worker
-                 ? ToGrpcStatus(absl::UnavailableError("engine restarting"))
-                 : grpc::Status(grpc::StatusCode::UNAVAILABLE, "dropped");
-    }
-    if (!manifest.empty()) {
-      context->AddInitialMetadata(kManifestHeader, manifest);
-      auto kept = context->client_metadata().find(kIfManifestHeader);
-      if (always_not_modified || (kept != context->client_metadata().end() &&
-                                  kept->second == manifest)) {
-        context->AddInitialMetadata(kNotModifiedHeader, "1");
-        ++not_modified;
-        return grpc::Status::OK;
-      }
-    }
-    ++full_answers;
-    response->add_metrics()->set_name(
-        absl::StrCat("search=", request->search(),
-                     manifest.empty() ? "" : " manifest=", manifest));
-    return grpc::Status::OK;
-  }
-
-  // With `watchable`, streams `manifest` as the worker does until the call
-  // ends; else the RPC is unimplemented (an older worker).
-  grpc::Status WatchManifest(
-      grpc::ServerContext* context, const v1::WatchManifestRequest*,
-      grpc::ServerWriter<v1::ManifestState>* writer) override {
-    std::string sent = "-";
-    while (!context->IsCancelled()) {
-      {
-        absl::MutexLock lock(&mu);
-        if (!watchable)
-          return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "older");
-        if (manifest != sent) {
-          sent = manifest;
-          v1::ManifestState state;
-          state.set_manifest_sha256(sent);
-          writer->Write(state);
-        }
-      }
-      absl::SleepFor(absl::Milliseconds(1));
-    }
-    return grpc::Status::CANCELLED;
-  }
-
-  v1::QueryRequest last_query;
-  std::atomic<bool> saw_cancel{false};
-  absl::Mutex mu;
-  bool watchable ABSL_GUARDED_BY(mu) = false;
-  std::string manifest ABSL_GUARDED_BY(mu);
-  bool always_not_modified ABSL_GUARDED_BY(mu) = false;
-  int full_answers ABSL_GUARDED_BY(mu) = 0;
-  int not_modified ABSL_GUARDED_BY(mu) = 0;
-  int list_calls ABSL_GUARDED_BY(mu) = 0;
-  // ListMetrics answers UNAVAILABLE this many times first.
-  int unavailable ABSL_GUARDED_BY(mu) = 0;
-  bool unavailable_from_worker ABSL_GUARDED_BY(mu) = false;
-};
-
-class MetricFlowToolsTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    grpc::ServerBuilder builder;
-    builder.RegisterService(&worker_);
-    server_ = builder.BuildAndStart();
-    tools_ = std::make_unique<MetricFlowTools>(
-        v1::Worker::NewStub(server_->InProcessChannel({})),
-        MetricFlowToolsOptions());
-  }
-  void TearDown() override {
-    // Its manifest watch calls the worker: on an in-process channel, a call
-    // made after the server shut down crashes gRPC.
-    tools_.reset();
-    server_->Shutdown();
-  }
-
-  json Call(const std::string& name, const json& arguments) {
-    mcp::CancellationToken token;
-    mcp::ToolCallContext context;
-    context.cancellation = &token;
-    return tools_->CallTool(name, arguments, context).ToJson();
-  }
-
-  FakeWorker worker_;
-  std::unique_ptr<grpc::Server> server_;
-  std::unique_ptr<MetricFlowTools> tools_;
-};
 
 TEST_F(MetricFlowToolsTest, ListsNineToolsAndAcceptsAliases) {
   EXPECT_EQ(tools_->ListTools().size(), 9u);

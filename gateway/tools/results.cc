@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -13,11 +14,9 @@ namespace {
 
 using json = nlohmann::json;
 
-json Result(std::string text, json structured) {
-  return json{{"content", {{{"type", "text"}, {"text", std::move(text)}}}},
-              {"structuredContent", std::move(structured)},
-              {"isError", false}};
-}
+// A table cell longer than this is cut in the text (structuredContent
+// keeps it whole).
+constexpr size_t kMaxCellChars = 200;
 
 std::string Cell(const json& value) {
   if (value.is_null()) return "NULL";
@@ -25,6 +24,12 @@ std::string Cell(const json& value) {
                      : value.is_number_float()
                          ? absl::StrFormat("%.10g", value.get<double>())
                          : value.dump();
+  if (text.size() > kMaxCellChars) {
+    size_t cut = kMaxCellChars;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+      --cut;  // Not inside a UTF-8 sequence.
+    text = absl::StrCat(text.substr(0, cut), "...");
+  }
   return absl::StrReplaceAll(text, {{"|", "\\|"}, {"\n", " "}, {"\r", " "}});
 }
 
@@ -35,24 +40,70 @@ std::string Table(const json& columns, const json& rows) {
     absl::StrAppend(&rule, " --- |");
   }
   std::string table = absl::StrCat(header, "\n", rule, "\n");
-  int shown = 0;
   for (const json& row : rows) {
-    if (shown++ == kTableRows) break;
     table += "|";
     for (const json& value : row)
       absl::StrAppend(&table, " ", Cell(value), " |");
     table += "\n";
   }
-  if (rows.size() > static_cast<size_t>(kTableRows)) {
-    absl::StrAppend(&table, "... ", rows.size() - kTableRows,
-                    " more rows in structuredContent\n");
-  }
   return table;
+}
+
+// "40 metrics" for a whole list, "metrics 21-40 of 57" for a page.
+std::string Heading(const std::string& noun, size_t page, size_t offset,
+                    size_t total) {
+  if (offset == 0 && page == total) return absl::StrCat(total, " ", noun);
+  return absl::StrCat(noun, " ", page == 0 ? offset : offset + 1, "-",
+                      offset + page, " of ", total);
 }
 
 template <typename Repeated>
 json Strings(const Repeated& items) {
   return json(std::vector<std::string>(items.begin(), items.end()));
+}
+
+// The text of `item`'s `field`, empty when it is absent or empty.
+std::string Field(const json& item, const char* field) {
+  if (!item.contains(field)) return "";
+  const json& value = item[field];
+  if (value.is_array()) {
+    std::vector<std::string> parts;
+    for (const json& part : value) parts.push_back(Cell(part));
+    return absl::StrJoin(parts, ", ");
+  }
+  return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
+// A bulleted list of items: "- name (type): description — <extra>".
+Content Listing(const char* key, json items, std::vector<std::string> droppable,
+                const char* extra_label, const char* extra) {
+  Content content;
+  content.items_key = key;
+  content.items = std::move(items);
+  content.droppable = std::move(droppable);
+  content.hint = absl::StrCat("Narrow the list with search to see fewer ", key,
+                              " at once.");
+  const std::string noun = absl::StrReplaceAll(key, {{"_", " "}});
+  content.text = [noun, extra_label, extra](const json&, const json& page,
+                                            size_t offset, size_t total) {
+    std::string text =
+        absl::StrCat(Heading(noun, page.size(), offset, total), ":\n");
+    for (const json& item : page) {
+      const std::string type = Field(item, "type");
+      const std::string label = Field(item, "label");
+      const std::string description = Field(item, "description");
+      const std::string more = Field(item, extra);
+      absl::StrAppend(
+          &text, "- ", Field(item, "name"),
+          type.empty() ? "" : absl::StrCat(" (", type, ")"),
+          label.empty() ? "" : absl::StrCat(" \"", label, "\""),
+          description.empty() ? "" : absl::StrCat(": ", description),
+          more.empty() ? "" : absl::StrCat(" — ", extra_label, ": ", more),
+          "\n");
+    }
+    return text;
+  };
+  return content;
 }
 
 }  // namespace
@@ -74,7 +125,8 @@ json ValueToJson(const v1::Value& value) {
   }
 }
 
-json ErrorResult(const absl::Status& status) {
+json ErrorResult(const absl::Status& status, const json& example,
+                 const std::string& tool) {
   std::string text(status.message());
   if (status.code() == absl::StatusCode::kUnavailable) {
     text = absl::StrCat(
@@ -85,7 +137,7 @@ json ErrorResult(const absl::Status& status) {
     text = absl::StrCat("The request was cancelled: ", text);
   }
   const std::string field = ErrorField(status);
-  if (!field.empty() && text.find(field) == std::string::npos) {
+  if (!field.empty() && !absl::StartsWith(text, field)) {
     text = absl::StrCat(field, ": ", text);
   }
   std::vector<std::string> suggestions = ErrorSuggestions(status);
@@ -93,12 +145,16 @@ json ErrorResult(const absl::Status& status) {
     absl::StrAppend(&text, "\nDid you mean: ", absl::StrJoin(suggestions, ", "),
                     "?");
   }
+  if (example.is_object()) {
+    absl::StrAppend(&text, "\nExample (", tool, "): ", example.dump());
+  }
   return json{{"content", {{{"type", "text"}, {"text", text}}}},
               {"isError", true}};
 }
 
-json QueryResult(const v1::QueryResponse& response, bool sql_only) {
-  json columns = json::array(), rows = json::array();
+Content QueryContent(const v1::QueryResponse& response, bool sql_only) {
+  Content content;
+  json columns = json::array();
   for (const v1::Column& column : response.columns()) {
     columns.push_back({{"name", column.name()}, {"type", column.type()}});
   }
@@ -106,105 +162,109 @@ json QueryResult(const v1::QueryResponse& response, bool sql_only) {
     json values = json::array();
     for (const v1::Value& value : row.values())
       values.push_back(ValueToJson(value));
-    rows.push_back(std::move(values));
+    content.items.push_back(std::move(values));
   }
-  json structured{{"columns", columns},
-                  {"rows", rows},
-                  {"row_count", rows.size()},
-                  {"truncated", response.truncated()},
-                  {"sql", response.sql()}};
+  content.structured = {{"columns", columns}, {"sql", response.sql()}};
   if (!response.dataflow_plan().empty())
-    structured["dataflow_plan"] = response.dataflow_plan();
-  std::string text;
-  if (sql_only) {
-    text = absl::StrCat("```sql\n", response.sql(), "\n```\n");
-  } else {
-    text = absl::StrCat(
-        Table(columns, rows), rows.size(), rows.size() == 1 ? " row" : " rows",
-        response.truncated() ? " (truncated by the row or size cap)" : "",
-        "\n");
-  }
-  if (!response.dataflow_plan().empty()) {
-    absl::StrAppend(&text, "\nDataflow plan:\n", response.dataflow_plan(),
-                    "\n");
-  }
-  return Result(std::move(text), std::move(structured));
+    content.structured["dataflow_plan"] = response.dataflow_plan();
+  content.items_key = "rows";
+  content.count_key = "row_count";
+  // The SQL of a query that ran matters less than its rows.
+  content.droppable = sql_only
+                          ? std::vector<std::string>{"dataflow_plan"}
+                          : std::vector<std::string>{"dataflow_plan", "sql"};
+  content.truncated = response.truncated();
+  content.hint =
+      response.truncated()
+          ? "The worker's row or size cap cut the result: narrow the query "
+            "(a where filter, a coarser grain such as metric_time__month, "
+            "fewer group_by items)."
+          : "To see it all at once, narrow the query: a where filter, a "
+            "coarser grain (metric_time__month), fewer group_by items, or a "
+            "smaller limit.";
+  content.text = [sql_only](const json& structured, const json& page,
+                            size_t offset, size_t total) {
+    std::string text;
+    if (sql_only) {
+      text = absl::StrCat("```sql\n", structured.value("sql", ""), "\n```\n");
+    } else {
+      text = absl::StrCat(
+          Heading(total == 1 ? "row" : "rows", page.size(), offset, total),
+          "\n", page.empty() ? "" : Table(structured["columns"], page));
+    }
+    if (structured.contains("dataflow_plan")) {
+      absl::StrAppend(&text, "\nDataflow plan:\n",
+                      structured["dataflow_plan"].get<std::string>(), "\n");
+    }
+    return text;
+  };
+  return content;
 }
 
-json ListMetricsResult(const v1::ListMetricsResponse& response) {
+Content ListMetricsContent(const v1::ListMetricsResponse& response) {
   json metrics = json::array();
-  std::string text = absl::StrCat(response.metrics_size(), " metrics:\n");
   for (const v1::Metric& m : response.metrics()) {
     metrics.push_back({{"name", m.name()},
                        {"type", m.type()},
                        {"description", m.description()},
                        {"label", m.label()},
                        {"dimensions", Strings(m.dimensions())}});
-    absl::StrAppend(
-        &text, "- ", m.name(),
-        m.type().empty() ? "" : absl::StrCat(" (", m.type(), ")"),
-        m.description().empty() ? "" : absl::StrCat(": ", m.description()),
-        m.dimensions().empty()
-            ? ""
-            : absl::StrCat(" — dimensions: ",
-                           absl::StrJoin(m.dimensions(), ", ")),
-        "\n");
   }
-  return Result(std::move(text), {{"metrics", metrics}});
+  return Listing("metrics", std::move(metrics),
+                 {"description", "dimensions", "label"}, "dimensions",
+                 "dimensions");
 }
 
-json ListDimensionsResult(const v1::ListDimensionsResponse& response) {
+Content ListDimensionsContent(const v1::ListDimensionsResponse& response) {
   json dimensions = json::array();
-  std::string text = absl::StrCat(response.dimensions_size(), " dimensions:\n");
   for (const v1::Dimension& d : response.dimensions()) {
     dimensions.push_back({{"name", d.name()},
                           {"qualified_name", d.qualified_name()},
                           {"type", d.type()},
                           {"description", d.description()},
                           {"granularities", Strings(d.granularities())}});
-    absl::StrAppend(
-        &text, "- ", d.name(),
-        d.type().empty() ? "" : absl::StrCat(" (", d.type(), ")"),
-        d.granularities().empty()
-            ? ""
-            : absl::StrCat(" grains: ", absl::StrJoin(d.granularities(), ", ")),
-        "\n");
   }
-  return Result(std::move(text), {{"dimensions", dimensions}});
+  return Listing("dimensions", std::move(dimensions),
+                 {"description", "qualified_name", "granularities"}, "grains",
+                 "granularities");
 }
 
-json ListEntitiesResult(const v1::ListEntitiesResponse& response) {
+Content ListEntitiesContent(const v1::ListEntitiesResponse& response) {
   json entities = json::array();
-  std::string text = absl::StrCat(response.entities_size(), " entities:\n");
   for (const v1::Entity& e : response.entities()) {
     entities.push_back({{"name", e.name()},
                         {"type", e.type()},
                         {"description", e.description()}});
-    absl::StrAppend(&text, "- ", e.name(),
-                    e.type().empty() ? "" : absl::StrCat(" (", e.type(), ")"),
-                    "\n");
   }
-  return Result(std::move(text), {{"entities", entities}});
+  return Listing("entities", std::move(entities), {"description"}, "", "");
 }
 
-json ListDimensionValuesResult(
+Content ListDimensionValuesContent(
     const v1::ListDimensionValuesResponse& response) {
-  json values = json::array();
-  std::vector<std::string> shown;
+  Content content;
   for (const v1::Value& value : response.values()) {
-    values.push_back(ValueToJson(value));
-    shown.push_back(Cell(values.back()));
+    content.items.push_back(ValueToJson(value));
   }
-  return Result(
-      absl::StrCat(response.values_size(), " values of ", response.dimension(),
-                   ": ", absl::StrJoin(shown, ", ")),
-      {{"dimension", response.dimension()}, {"values", values}});
+  content.structured = {{"dimension", response.dimension()}};
+  content.items_key = "values";
+  content.truncated = response.truncated();
+  content.hint = response.truncated()
+                     ? "There are more values than limit: raise limit, or "
+                       "narrow them with search."
+                     : "Narrow the values with search, or lower limit.";
+  content.text = [](const json& structured, const json& page, size_t offset,
+                    size_t total) {
+    std::vector<std::string> shown;
+    for (const json& value : page) shown.push_back(Cell(value));
+    return absl::StrCat(Heading("values", page.size(), offset, total), " of ",
+                        structured.value("dimension", ""), ": ",
+                        absl::StrJoin(shown, ", "), "\n");
+  };
+  return content;
 }
 
-json ListSavedQueriesResult(const v1::ListSavedQueriesResponse& response) {
+Content ListSavedQueriesContent(const v1::ListSavedQueriesResponse& response) {
   json saved = json::array();
-  std::string text =
-      absl::StrCat(response.saved_queries_size(), " saved queries:\n");
   for (const v1::SavedQuery& q : response.saved_queries()) {
     saved.push_back({{"name", q.name()},
                      {"description", q.description()},
@@ -212,42 +272,57 @@ json ListSavedQueriesResult(const v1::ListSavedQueriesResponse& response) {
                      {"metrics", Strings(q.metrics())},
                      {"group_by", Strings(q.group_by())},
                      {"where", Strings(q.where())}});
-    absl::StrAppend(
-        &text, "- ", q.name(),
-        q.description().empty() ? "" : absl::StrCat(": ", q.description()),
-        " (metrics: ", absl::StrJoin(q.metrics(), ", "), ")\n");
   }
-  return Result(std::move(text), {{"saved_queries", saved}});
+  return Listing("saved_queries", std::move(saved),
+                 {"description", "label", "where", "group_by"}, "metrics",
+                 "metrics");
 }
 
-json ValidateConfigsResult(const v1::ValidateConfigsResponse& response) {
-  json issues = json::array();
-  std::string text = absl::StrCat(response.ok() ? "Valid" : "Invalid", ": ",
-                                  response.summary(), "\n");
+Content ValidateConfigsContent(const v1::ValidateConfigsResponse& response) {
+  Content content;
   for (const v1::ValidationIssue& i : response.issues()) {
-    issues.push_back({{"level", i.level()},
-                      {"message", i.message()},
-                      {"context", i.context()}});
-    absl::StrAppend(&text, "- ", i.level(), ": ",
-                    i.context().empty() ? "" : absl::StrCat(i.context(), " - "),
-                    i.message(), "\n");
+    content.items.push_back({{"level", i.level()},
+                             {"message", i.message()},
+                             {"context", i.context()}});
   }
-  return Result(std::move(text), {{"ok", response.ok()},
-                                  {"issues", issues},
-                                  {"summary", response.summary()}});
+  content.structured = {{"ok", response.ok()}, {"summary", response.summary()}};
+  content.items_key = "issues";
+  content.droppable = {"context"};
+  content.hint = "Fewer issues at once: leave show_all out.";
+  content.text = [](const json& structured, const json& page, size_t, size_t) {
+    std::string text =
+        absl::StrCat(structured.value("ok", false) ? "Valid" : "Invalid", ": ",
+                     structured.value("summary", ""), "\n");
+    for (const json& issue : page) {
+      const std::string context = Field(issue, "context");
+      absl::StrAppend(&text, "- ", Field(issue, "level"), ": ",
+                      context.empty() ? "" : absl::StrCat(context, " - "),
+                      Field(issue, "message"), "\n");
+    }
+    return text;
+  };
+  return content;
 }
 
-json HealthChecksResult(const v1::HealthChecksResponse& response) {
-  json checks = json::array();
-  std::string text;
+Content HealthChecksContent(const v1::HealthChecksResponse& response) {
+  Content content;
   for (const v1::HealthCheck& c : response.checks()) {
-    checks.push_back(
+    content.items.push_back(
         {{"name", c.name()}, {"ok", c.ok()}, {"detail", c.detail()}});
-    absl::StrAppend(&text, c.ok() ? "OK   " : "FAIL ", c.name(),
-                    c.detail().empty() ? "" : absl::StrCat(": ", c.detail()),
-                    "\n");
   }
-  return Result(text.empty() ? "no checks ran" : text, {{"checks", checks}});
+  content.items_key = "checks";
+  content.droppable = {"detail"};
+  content.text = [](const json&, const json& page, size_t, size_t) {
+    std::string text;
+    for (const json& check : page) {
+      const std::string detail = Field(check, "detail");
+      absl::StrAppend(&text, check.value("ok", false) ? "OK   " : "FAIL ",
+                      Field(check, "name"),
+                      detail.empty() ? "" : absl::StrCat(": ", detail), "\n");
+    }
+    return text.empty() ? "no checks ran\n" : text;
+  };
+  return content;
 }
 
 }  // namespace mfgate::tools

@@ -5,7 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "common/grpc_status.h"
+#include "gateway/tools/worker_call.h"
 
 namespace mfgate::tools {
 namespace {
@@ -34,6 +34,31 @@ json UserText(const std::string& text) {
   return {{"role", "user"}, {"content", {{"type", "text"}, {"text", text}}}};
 }
 
+json NextCall(const char* tool, json arguments) {
+  return {{"tool", tool}, {"arguments", std::move(arguments)}};
+}
+
+// The calls that take a model on from a metric's definition: its monthly
+// trend, and the values of its first categorical dimension.
+json MetricNextCalls(const std::string& metric,
+                     const v1::ListDimensionsResponse& dimensions) {
+  json calls = json::array({NextCall(
+      "query", {{"metrics", {metric}},
+                {"group_by", {{{"name", "metric_time"}, {"grain", "month"}}}},
+                {"order", {"metric_time__month"}}})});
+  for (const v1::Dimension& d : dimensions.dimensions()) {
+    if (d.type() != "CATEGORICAL") continue;
+    calls.push_back(NextCall("list_dimension_values",
+                             {{"dimension", d.name()}, {"metrics", {metric}}}));
+    calls.push_back(NextCall("query", {{"metrics", {metric}},
+                                       {"group_by", {d.name()}},
+                                       {"order", {"-" + metric}},
+                                       {"limit", 10}}));
+    break;
+  }
+  return calls;
+}
+
 }  // namespace
 
 SemanticLayer::SemanticLayer(std::shared_ptr<v1::Worker::StubInterface> worker,
@@ -46,14 +71,7 @@ absl::StatusOr<Response> SemanticLayer::Ask(
                                                       const Request&,
                                                       Response*),
     const Request& request) const {
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
-  context.set_wait_for_ready(true);
-  Response response;
-  absl::Status status =
-      FromGrpcStatus((worker_.get()->*method)(&context, request, &response));
-  if (!status.ok()) return status;
-  return response;
+  return CallWorker(worker_.get(), method, request, timeout_, true);
 }
 
 absl::StatusOr<v1::ListMetricsResponse> SemanticLayer::Metrics() const {
@@ -148,11 +166,13 @@ absl::StatusOr<json> SemanticLayer::ReadResource(const std::string& uri) const {
                         {"description", d.description()},
                         {"granularities", Strings(d.granularities())}});
       }
-      return Contents(uri, {{"name", m.name()},
-                            {"type", m.type()},
-                            {"label", m.label()},
-                            {"description", m.description()},
-                            {"dimensions", dims}});
+      return Contents(uri,
+                      {{"name", m.name()},
+                       {"type", m.type()},
+                       {"label", m.label()},
+                       {"description", m.description()},
+                       {"dimensions", dims},
+                       {"next_calls", MetricNextCalls(m.name(), *dimensions)}});
     }
   } else if (absl::ConsumePrefix(&name, kSemanticModelUri)) {
     auto models = SemanticModels();
@@ -171,11 +191,15 @@ absl::StatusOr<json> SemanticLayer::ReadResource(const std::string& uri) const {
     if (!saved.ok()) return saved.status();
     for (const v1::SavedQuery& q : saved->saved_queries()) {
       if (q.name() != name) continue;
-      return Contents(uri, {{"name", q.name()},
-                            {"description", q.description()},
-                            {"metrics", Strings(q.metrics())},
-                            {"group_by", Strings(q.group_by())},
-                            {"where", Strings(q.where())}});
+      return Contents(
+          uri,
+          {{"name", q.name()},
+           {"description", q.description()},
+           {"metrics", Strings(q.metrics())},
+           {"group_by", Strings(q.group_by())},
+           {"where", Strings(q.where())},
+           {"next_calls",
+            {NextCall("query", {{"saved_query", q.name()}, {"limit", 20}})}}});
     }
   }
   return absl::NotFoundError(absl::StrCat("Resource not found: ", uri));
@@ -220,17 +244,29 @@ absl::StatusOr<json> SemanticLayer::GetPrompt(const std::string& name,
     return absl::InvalidArgumentError("the argument \"metric\" is required");
   }
   if (name == "explore_metric") {
-    return json{{"description", "Explore " + metric},
-                {"messages",
-                 {UserText(absl::StrCat(
-                     "Explore the metric '", metric,
-                     "'. Read its definition (resource ", kMetricUri, metric,
-                     ") or call list_dimensions with metrics=['", metric,
-                     "']. Then query it by metric_time__month to see its "
-                     "trend, and by the most "
-                     "telling categorical dimension to see where it comes "
-                     "from. Summarize what "
-                     "you find and say which query produced each figure."))}}};
+    return json{
+        {"description", "Explore " + metric},
+        {"messages",
+         {UserText(absl::StrCat(
+             "Explore the metric '", metric, "'.\n",
+             "1. Read its definition (resource ", kMetricUri, metric,
+             ", which lists its dimensions and next calls) or call "
+             "list_dimensions {\"metrics\": [\"",
+             metric, "\"]}.\n", "2. See its trend: query {\"metrics\": [\"",
+             metric,
+             "\"], \"group_by\": [{\"name\": \"metric_time\", \"grain\": "
+             "\"month\"}], \"order\": [\"metric_time__month\"]}.\n",
+             "3. See where it comes from: pick the most telling categorical "
+             "dimension D from step 1, call list_dimension_values "
+             "{\"dimension\": D, \"metrics\": [\"",
+             metric,
+             "\"]} if you need exact values for a filter, then query "
+             "{\"metrics\": [\"",
+             metric, "\"], \"group_by\": [D], \"order\": [\"-", metric,
+             "\"], \"limit\": 10}.\n",
+             "Dates in filters and start_time/end_time are ISO-8601 "
+             "(\"2024-01-01\"). Summarize what you find and say which query "
+             "produced each figure."))}}};
   }
   if (name == "compare_periods") {
     const std::string grain = text("grain", "month");
@@ -240,10 +276,15 @@ absl::StatusOr<json> SemanticLayer::GetPrompt(const std::string& name,
         {"messages",
          {UserText(absl::StrCat(
              "Compare the metric '", metric, "' between the last two complete ",
-             grain, "s. Query it grouped by metric_time__", grain,
-             dimension.empty() ? "" : absl::StrCat(" and ", dimension),
+             grain, "s. Call query {\"metrics\": [\"", metric,
+             "\"], \"group_by\": [\"metric_time__", grain, "\"",
+             dimension.empty() ? "" : absl::StrCat(", \"", dimension, "\""),
+             "], \"order\": [\"-metric_time__", grain, "\"], \"limit\": ",
+             dimension.empty() ? "3" : "100", "} (grouped by metric_time__",
+             grain, dimension.empty() ? "" : absl::StrCat(" and ", dimension),
              ", ordered by -metric_time__", grain,
-             ". Report both values, the absolute and relative change",
+             ": the newest first, the current one possibly incomplete). "
+             "Report both values, the absolute and relative change",
              dimension.empty() ? ""
                                : ", and which values of the dimension drove it",
              "."))}}};

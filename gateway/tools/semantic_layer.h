@@ -5,8 +5,10 @@
 // label, every dimension with its type and grains), each semantic model
 // (`metricflow://semantic-model/NAME`: its table, entities, dimensions and
 // measures) and each saved query (`metricflow://saved-query/NAME`: its
-// metrics, group-bys and filters), as JSON. Prompts: `explore_metric` and
-// `compare_periods`, which walk an analyst through the tools. Completions:
+// metrics, group-bys and filters), as JSON; a metric's and a saved query's
+// `next_calls` are tool calls that work on them as they are. Prompts:
+// `explore_metric` and `compare_periods`, which walk an analyst through the
+// tools, call by call. Completions:
 // metric names for prompt arguments and resource templates, dimension names for
 // `dimension` arguments. Stateless per call; safe from any thread.
 #ifndef MFGATE_GATEWAY_TOOLS_SEMANTIC_LAYER_H_

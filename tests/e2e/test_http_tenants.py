@@ -27,7 +27,9 @@ def hash_key(key):
 def gateway(shop_project, tmp_path_factory):
     config = {"tenants": [
         {"name": "demo", "worker": {"spawn": {"project_dir": str(demo_project())}},
-         "api_key_sha256": [hash_key(KEYS["demo"])]},
+         "api_key_sha256": [hash_key(KEYS["demo"])],
+         "tools": {"deny": ["validate_configs"], "naming": ["dbt-mcp"]},
+         "query_limits": {"max_rows": 3}},
         {"name": "shop", "worker": {"spawn": {"project_dir": str(shop_project)}},
          "api_key_sha256": [hash_key(KEYS["shop"])]}]}
     path = tmp_path_factory.mktemp("config") / "gateway.json"
@@ -45,6 +47,33 @@ async def metric_names(url, key):
             result = await session.call_tool("list_metrics", {})
             assert not result.isError, result.content[0].text
             return {m["name"] for m in result.structuredContent["metrics"]}
+
+
+async def tools_and_a_query(url, key, query):
+    headers = {"Authorization": f"Bearer {key}"}
+    async with streamablehttp_client(url + "/mcp", headers=headers) as (read, write, _):
+        async with ClientSession(read, write) as session:
+            await session.initialize()
+            listed = {tool.name for tool in (await session.list_tools()).tools}
+            result = await session.call_tool(query, {"metrics": ["orders", "transactions"],
+                                                     "limit": 4})
+            return listed, result
+
+
+def test_each_tenant_serves_the_tools_it_chose(gateway):
+    demo, demo_query = asyncio.run(tools_and_a_query(gateway.url, KEYS["demo"],
+                                                     "query_metrics"))
+    shop, shop_query = asyncio.run(tools_and_a_query(gateway.url, KEYS["shop"], "query"))
+    # demo: dbt-mcp's names, no validate_configs, at most 3 rows.
+    assert {"query_metrics", "get_dimensions", "list_metrics"} <= demo
+    assert "query" not in demo and "validate_configs" not in demo
+    assert demo_query.isError
+    assert demo_query.content[0].text.startswith("limit: at most 3")
+    # shop: the defaults.
+    assert {"query", "list_dimensions", "validate_configs"} <= shop
+    assert "query_metrics" not in shop
+    assert shop_query.isError  # Its metrics are not transactions...
+    assert "limit" not in shop_query.content[0].text.split(":")[0]  # ...limit is fine.
 
 
 def test_hash_key_prints_a_sha256():
@@ -126,7 +155,9 @@ def test_failed_keys_are_throttled_but_a_valid_key_never_is(auth_throttled):
 def with_a_dead_tenant(tmp_path_factory):
     config = {"tenants": [
         {"name": "demo", "worker": {"spawn": {"project_dir": str(demo_project())}},
-         "api_key_sha256": [hash_key(KEYS["demo"])]},
+         "api_key_sha256": [hash_key(KEYS["demo"])],
+         "tools": {"deny": ["validate_configs"], "naming": ["dbt-mcp"]},
+         "query_limits": {"max_rows": 3}},
         {"name": "ghost", "worker": {"address": "unix:/nonexistent/mfgate-ghost.sock"},
          "api_key_sha256": [hash_key("ghost-key")]}],
         "timeouts": {"list_seconds": 20}}

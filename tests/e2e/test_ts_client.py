@@ -27,6 +27,16 @@ def check(seen):
     assert "transactions" in seen["metrics"]
     assert [row[0] for row in seen["rows"]] == ["CA", "FR", "MX", "US"]
     assert seen["unknownIsError"] and "transactions" in seen["unknownText"]
+    assert 'Example (query): {"metrics":["transactions"]}' in seen["unknownText"]
+    assert seen["typedRows"] == [["CA", 15], ["US", 14]]
+    first, second = seen["firstPage"], seen["secondPage"]
+    assert first["truncated"] and first["used"] <= 1500
+    assert 0 < first["rows"] < first["total"]
+    assert second["offset"] == first["rows"] and second["rows"] > 0
+    assert seen["relativeIsError"]
+    assert seen["relativeText"].startswith("start_time:")
+    assert "Example (query):" in seen["relativeText"]
+    assert sorted(seen["entities"]) == ["country", "customer", "id_order", "transaction"]
 
 
 @pytest.fixture(scope="module")

@@ -118,17 +118,71 @@ TEST_F(WorkerIntegrationTest, ListsMetricsAndFiltersBySearch) {
   EXPECT_THAT(names, Contains("transactions"));
   EXPECT_GE(names.size(), 5u);
 
-  request.set_search("CANCEL");
+  request.add_search("CANCEL");
+  request.add_search("quick_buy");
   ASSERT_TRUE(stub().ListMetrics(Context().get(), request, &response).ok());
-  ASSERT_GT(response.metrics_size(), 0);
-  for (const auto& metric : response.metrics()) {
-    EXPECT_THAT(metric.name(), HasSubstr("cancel"));
-  }
+  names.clear();
+  for (const auto& metric : response.metrics()) names.insert(metric.name());
+  EXPECT_EQ(names, (std::set<std::string>{
+                       "cancellation_rate", "cancellations", "cancellations_mx",
+                       "quick_buy_amount_usd", "quick_buy_transactions"}));
+}
+
+TEST_F(WorkerIntegrationTest, EveryListTakesASearch) {
+  v1::ListDimensionsRequest dimensions;
+  dimensions.add_search("COUNTRY");
+  v1::ListDimensionsResponse dimensions_response;
+  ASSERT_TRUE(
+      stub()
+          .ListDimensions(Context().get(), dimensions, &dimensions_response)
+          .ok());
+  std::set<std::string> names;
+  for (const auto& d : dimensions_response.dimensions()) names.insert(d.name());
+  EXPECT_EQ(names, (std::set<std::string>{"country__region",
+                                          "customer__country__region",
+                                          "customer__customer_country"}));
+  v1::ListEntitiesRequest entities;
+  v1::ListEntitiesResponse entities_response;
+  ASSERT_TRUE(
+      stub().ListEntities(Context().get(), entities, &entities_response).ok());
+  EXPECT_EQ(entities_response.entities_size(), 4);  // All, not the shared 2.
+  entities.add_search("order");
+  ASSERT_TRUE(
+      stub().ListEntities(Context().get(), entities, &entities_response).ok());
+  ASSERT_EQ(entities_response.entities_size(), 1);
+  EXPECT_EQ(entities_response.entities(0).name(), "id_order");
+  v1::ListSavedQueriesRequest saved;
+  saved.add_search("cumulative");
+  v1::ListSavedQueriesResponse saved_response;
+  ASSERT_TRUE(
+      stub().ListSavedQueries(Context().get(), saved, &saved_response).ok());
+  ASSERT_EQ(saved_response.saved_queries_size(), 1);
+  EXPECT_EQ(saved_response.saved_queries(0).name(),
+            "cumulative_transaction_metrics");
+}
+
+TEST_F(WorkerIntegrationTest, DimensionValuesAreLimitedAndSearched) {
+  v1::ListDimensionValuesRequest request;
+  request.set_dimension("customer__customer_country");  // No metrics.
+  request.set_limit(2);
+  v1::ListDimensionValuesResponse response;
+  ASSERT_TRUE(
+      stub().ListDimensionValues(Context().get(), request, &response).ok());
+  EXPECT_EQ(response.values_size(), 2);
+  EXPECT_TRUE(response.truncated());
+  request.add_metrics("transactions");
+  request.add_search("x");
+  request.set_limit(0);
+  ASSERT_TRUE(
+      stub().ListDimensionValues(Context().get(), request, &response).ok());
+  ASSERT_EQ(response.values_size(), 1);
+  EXPECT_EQ(response.values(0).string_value(), "MX");
+  EXPECT_FALSE(response.truncated());
 }
 
 TEST_F(WorkerIntegrationTest, SearchThatMatchesNothingIsAnEmptyList) {
   v1::ListMetricsRequest request;
-  request.set_search("no_metric_is_named_this");
+  request.add_search("no_metric_is_named_this");
   v1::ListMetricsResponse response;
   grpc::Status status = stub().ListMetrics(Context().get(), request, &response);
   ASSERT_TRUE(status.ok()) << status.error_message();

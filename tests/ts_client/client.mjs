@@ -34,6 +34,32 @@ const query = await client.callTool({
   },
 });
 const unknown = await client.callTool({ name: "query", arguments: { metrics: ["transaction"] } });
+// dbt-mcp's tool name and typed objects.
+const typed = await client.callTool({
+  name: "query_metrics",
+  arguments: {
+    metrics: ["transactions"],
+    group_by: [{ name: "customer__customer_country", type: "dimension" }],
+    order_by: [{ name: "transactions", descending: true }],
+    limit: 2,
+  },
+});
+// A result over its budget, and its next page (the SDK checks each against
+// the tool's outputSchema).
+const daily = { metrics: ["transactions"], group_by: ["metric_time__day"], limit: 1000 };
+const first = await client.callTool({
+  name: "query",
+  arguments: { ...daily, max_response_chars: 1500 },
+});
+const second = await client.callTool({
+  name: "query",
+  arguments: { ...daily, max_response_chars: 1500, cursor: first.structuredContent.next_cursor },
+});
+const relative = await client.callTool({
+  name: "query",
+  arguments: { metrics: ["transactions"], start_time: "last 7 days" },
+});
+const entities = await client.callTool({ name: "list_entities", arguments: {} });
 console.log(
   JSON.stringify({
     server: client.getServerVersion()?.name,
@@ -42,6 +68,17 @@ console.log(
     rows: query.structuredContent.rows,
     unknownIsError: unknown.isError === true,
     unknownText: unknown.content[0].text,
+    typedRows: typed.structuredContent.rows,
+    firstPage: {
+      truncated: first.structuredContent.truncated,
+      rows: first.structuredContent.rows.length,
+      total: first.structuredContent.total,
+      used: first.structuredContent.budget.used_chars,
+    },
+    secondPage: { offset: second.structuredContent.offset, rows: second.structuredContent.rows.length },
+    relativeIsError: relative.isError === true,
+    relativeText: relative.content[0].text,
+    entities: entities.structuredContent.entities.map((e) => e.name),
   }),
 );
 await client.close();

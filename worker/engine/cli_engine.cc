@@ -148,8 +148,8 @@ std::vector<std::string> CliEngine::Arguments(const v1::EngineRequest& request,
   std::vector<std::string> args;
   switch (request.request_case()) {
     case v1::EngineRequest::kListMetrics:
+      // The worker filters by search (service/list_filters.h).
       args = {"list", "metrics"};
-      AddText(&args, "--search", request.list_metrics().search());
       if (request.list_metrics().show_all_dimensions()) {
         args.push_back("--show-all-dimensions");
       }

@@ -9,6 +9,7 @@
 #include "common/manifest_headers.h"
 #include "common/redact.h"
 #include "common/thread_cache.h"
+#include "worker/service/list_filters.h"
 
 namespace mfgate::service {
 namespace {
@@ -169,8 +170,10 @@ grpc::ServerUnaryReactor* WorkerService::Serve(
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const absl::Time start = absl::Now();
   // Records the request, fills `response` and answers.
+  // `filter`: what the worker keeps of a list answer (list_filters.h).
   auto complete = [this, reactor, response, response_field, expected, finish,
-                   start](grpc::Status status, v1::EngineResponse* reply) {
+                   start](grpc::Status status, v1::EngineResponse* reply,
+                          const ListFilter& filter) {
     served_.fetch_add(1, std::memory_order_relaxed);
     if (MetricsRegistry* metrics = metrics_.load(); metrics != nullptr) {
       const std::string method =
@@ -181,6 +184,7 @@ grpc::ServerUnaryReactor* WorkerService::Serve(
                        absl::ToDoubleSeconds(absl::Now() - start));
     }
     if (status.ok()) {
+      ApplyListFilter(filter, reply);
       *response = std::move(*(reply->*response_field)());
       if (finish != nullptr) finish(options_, response);
     }
@@ -191,7 +195,7 @@ grpc::ServerUnaryReactor* WorkerService::Serve(
   absl::StatusOr<Request> canonical =
       validate::Canonicalize(request, options_.limits);
   if (!canonical.ok()) {
-    complete(ToCaller(canonical.status()), nullptr);
+    complete(ToCaller(canonical.status()), nullptr, ListFilter());
     return reactor;
   }
   v1::EngineRequest engine_request;
@@ -199,6 +203,8 @@ grpc::ServerUnaryReactor* WorkerService::Serve(
   engine_request.set_max_rows(options_.max_rows);
   engine_request.set_max_response_bytes(
       static_cast<int64_t>(options_.max_response_bytes));
+  // The engine answers the full list; the worker filters it.
+  ListFilter filter = TakeListFilter(&engine_request);
   // Computed once: both the cache lookup and, after an engine call, the
   // store use it.
   std::string cache_key = AnswerCache::Cacheable(engine_request)
@@ -208,25 +214,25 @@ grpc::ServerUnaryReactor* WorkerService::Serve(
   if (std::optional<grpc::Status> answered =
           AnswerWithoutEngine(context, engine_request, cache_key, &reply);
       answered.has_value()) {
-    complete(*answered, &reply);
+    complete(*answered, &reply, filter);
     return reactor;
   }
   // An engine call blocks (for up to the deadline): not on gRPC's thread.
   // The threads are capped: past the cap a call is refused, not parked.
-  const bool taken =
-      ThreadCache::Shared().TryRun([this, context, expected, complete,
-                                    engine_request = std::move(engine_request),
-                                    cache_key = std::move(cache_key)] {
+  const bool taken = ThreadCache::Shared().TryRun(
+      [this, context, expected, complete,
+       engine_request = std::move(engine_request),
+       cache_key = std::move(cache_key), filter = std::move(filter)] {
         v1::EngineResponse reply;
         complete(
             RunOnEngine(context, engine_request, cache_key, expected, &reply),
-            &reply);
+            &reply, filter);
       });
   if (!taken) {
     complete(ToCaller(absl::ResourceExhaustedError(absl::StrCat(
                  "the worker is busy: ", ThreadCache::Shared().max_threads(),
                  " calls are in flight, its limit; retry in a second"))),
-             nullptr);
+             nullptr, ListFilter());
   }
   return reactor;
 }

@@ -7,8 +7,9 @@
 // the engine with the caller's deadline and cancellation (metadata and
 // compiled SQL come from a cache while the engine keeps what it loaded, and
 // metadata is not sent again to a caller that kept it:
-// common/manifest_headers.h), then enforce the
-// row and byte caps on what goes back. Errors leave as gRPC statuses with an
+// common/manifest_headers.h), then keep what a list request's search and
+// limit select (list_filters.h) and enforce the row and byte caps on what
+// goes back. Errors leave as gRPC statuses with an
 // mfgate.v1.ErrorDetail (common/grpc_status.h), with warehouse messages
 // redacted of anything that looks like a credential.
 //

@@ -64,70 +64,109 @@ absl::Status CheckMetricsGiven(const Names& metrics, absl::string_view why) {
   return absl::OkStatus();
 }
 
-}  // namespace
+// 0 (the default) or a limit in [1, max_limit].
+absl::Status CheckLimit(int64_t limit, const Limits& limits) {
+  if (limit < 0 || limit > limits.max_limit) {
+    return FieldError("limit", absl::StrCat("must be between 1 and ",
+                                            limits.max_limit, ", got ", limit));
+  }
+  return absl::OkStatus();
+}
 
-absl::StatusOr<v1::ListMetricsRequest> Canonicalize(
-    const v1::ListMetricsRequest& request, const Limits&) {
-  // The search never reaches MetricFlow (the engine matches it against the
-  // names itself), but it is bounded and printable all the same.
-  if (absl::Status s = ValidateSearchText("search", request.search());
+// Search strings never reach MetricFlow (the worker matches them against
+// the engine's answer, list_filters.h), but they are bounded and printable
+// all the same, and copied one by one.
+absl::Status CanonicalSearch(const Names& search, const Limits& limits,
+                             Names* out) {
+  if (search.size() > static_cast<int>(limits.max_names)) {
+    return FieldError("search",
+                      absl::StrCat("more than ", limits.max_names, " strings"));
+  }
+  for (int i = 0; i < search.size(); ++i) {
+    if (absl::Status s =
+            ValidateSearchText(absl::StrCat("search[", i, "]"), search[i]);
+        !s.ok()) {
+      return s;
+    }
+    out->Add(std::string(search[i]));
+  }
+  return absl::OkStatus();
+}
+
+// A metadata request's metrics and search strings, written anew into `out`.
+template <typename Request>
+absl::StatusOr<Request> CanonicalMetricsAndSearch(const Request& request,
+                                                  const Limits& limits) {
+  Request out;
+  if (absl::Status s =
+          CanonicalNames("metrics", request.metrics(), CanonicalMetricName,
+                         limits, out.mutable_metrics());
       !s.ok()) {
     return s;
   }
+  if (absl::Status s =
+          CanonicalSearch(request.search(), limits, out.mutable_search());
+      !s.ok()) {
+    return s;
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::ListMetricsRequest> Canonicalize(
+    const v1::ListMetricsRequest& request, const Limits& limits) {
   v1::ListMetricsRequest out;
-  out.set_search(request.search());
+  if (absl::Status s =
+          CanonicalSearch(request.search(), limits, out.mutable_search());
+      !s.ok()) {
+    return s;
+  }
   out.set_show_all_dimensions(request.show_all_dimensions());
   return out;
 }
 
 absl::StatusOr<v1::ListDimensionsRequest> Canonicalize(
     const v1::ListDimensionsRequest& request, const Limits& limits) {
-  v1::ListDimensionsRequest out;
-  if (absl::Status s =
-          CanonicalNames("metrics", request.metrics(), CanonicalMetricName,
-                         limits, out.mutable_metrics());
-      !s.ok()) {
-    return s;
-  }
-  return out;
+  return CanonicalMetricsAndSearch(request, limits);
 }
 
 absl::StatusOr<v1::ListEntitiesRequest> Canonicalize(
     const v1::ListEntitiesRequest& request, const Limits& limits) {
-  v1::ListEntitiesRequest out;
-  if (absl::Status s =
-          CanonicalNames("metrics", request.metrics(), CanonicalMetricName,
-                         limits, out.mutable_metrics());
-      !s.ok()) {
-    return s;
-  }
-  return out;
+  return CanonicalMetricsAndSearch(request, limits);
 }
 
 absl::StatusOr<v1::ListDimensionValuesRequest> Canonicalize(
     const v1::ListDimensionValuesRequest& request, const Limits& limits) {
-  v1::ListDimensionValuesRequest out;
+  // Without metrics, MetricFlow reads the dimension's own semantic model.
+  auto out = CanonicalMetricsAndSearch(request, limits);
+  if (!out.ok()) return out.status();
   auto dimension = CanonicalGroupByName("dimension", request.dimension());
   if (!dimension.ok()) return dimension.status();
-  out.set_dimension(std::move(*dimension));
-  if (absl::Status s = CheckMetricsGiven(request.metrics(),
-                                         "at least one metric is required");
-      !s.ok()) {
-    return s;
+  out->set_dimension(std::move(*dimension));
+  if (absl::Status s = CheckLimit(request.limit(), limits); !s.ok()) return s;
+  out->set_limit(request.limit() == 0 ? limits.default_limit : request.limit());
+  if (absl::Status s = CanonicalTimes(request, &*out); !s.ok()) return s;
+  if (out->metrics().empty() && !out->start_time().empty()) {
+    return FieldError("start_time",
+                      "needs metrics (metric_time is the metrics' time)");
   }
-  if (absl::Status s =
-          CanonicalNames("metrics", request.metrics(), CanonicalMetricName,
-                         limits, out.mutable_metrics());
-      !s.ok()) {
-    return s;
+  if (out->metrics().empty() && !out->end_time().empty()) {
+    return FieldError("end_time",
+                      "needs metrics (metric_time is the metrics' time)");
   }
-  if (absl::Status s = CanonicalTimes(request, &out); !s.ok()) return s;
   return out;
 }
 
 absl::StatusOr<v1::ListSavedQueriesRequest> Canonicalize(
-    const v1::ListSavedQueriesRequest&, const Limits&) {
-  return v1::ListSavedQueriesRequest();
+    const v1::ListSavedQueriesRequest& request, const Limits& limits) {
+  v1::ListSavedQueriesRequest out;
+  if (absl::Status s =
+          CanonicalSearch(request.search(), limits, out.mutable_search());
+      !s.ok()) {
+    return s;
+  }
+  return out;
 }
 
 absl::StatusOr<v1::ListSemanticModelsRequest> Canonicalize(
@@ -185,11 +224,7 @@ absl::StatusOr<v1::QueryRequest> Canonicalize(const v1::QueryRequest& request,
     if (!where.ok()) return where.status();
     out.set_where(std::move(*where));
   }
-  if (request.limit() < 0 || request.limit() > limits.max_limit) {
-    return FieldError("limit",
-                      absl::StrCat("must be between 1 and ", limits.max_limit,
-                                   ", got ", request.limit()));
-  }
+  if (absl::Status s = CheckLimit(request.limit(), limits); !s.ok()) return s;
   out.set_limit(request.limit() == 0 ? limits.default_limit : request.limit());
   if (absl::Status s = CanonicalTimes(request, &out); !s.ok()) return s;
   out.set_compile_only(request.compile_only());

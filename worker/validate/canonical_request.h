@@ -39,7 +39,7 @@ absl::StatusOr<v1::ListSavedQueriesRequest> Canonicalize(
     const v1::ListSavedQueriesRequest& request, const Limits& limits);
 absl::StatusOr<v1::ListSemanticModelsRequest> Canonicalize(
     const v1::ListSemanticModelsRequest& request, const Limits& limits);
-// A limit of 0 becomes limits.default_limit.
+// A limit of 0 becomes limits.default_limit (queries and dimension values).
 absl::StatusOr<v1::QueryRequest> Canonicalize(const v1::QueryRequest& request,
                                               const Limits& limits);
 absl::StatusOr<v1::ValidateConfigsRequest> Canonicalize(

@@ -73,6 +73,39 @@ TEST(CanonicalRequestTest, LimitAndTimes) {
   EXPECT_EQ(FieldOf(Canonicalize(request, Limits())), "end_time");
 }
 
+TEST(CanonicalRequestTest, SearchStringsAreCheckedOneByOne) {
+  v1::ListDimensionsRequest request;
+  request.add_metrics("transactions");
+  request.add_search("country");
+  request.add_search("bad\x01");
+  EXPECT_EQ(FieldOf(Canonicalize(request, Limits())), "search[1]");
+  request.mutable_search()->RemoveLast();
+  auto canonical = Canonicalize(request, Limits());
+  ASSERT_TRUE(canonical.ok()) << canonical.status();
+  EXPECT_EQ(canonical->search(0), "country");
+  v1::ListSavedQueriesRequest saved;
+  for (int i = 0; i < 65; ++i) saved.add_search("x");
+  EXPECT_EQ(FieldOf(Canonicalize(saved, Limits())), "search");
+}
+
+TEST(CanonicalRequestTest, DimensionValuesNeedNoMetricsButTimesDo) {
+  v1::ListDimensionValuesRequest request;
+  request.set_dimension("customer__customer_country");
+  auto canonical = Canonicalize(request, Limits());
+  ASSERT_TRUE(canonical.ok()) << canonical.status();
+  EXPECT_EQ(canonical->limit(), 100);  // The default.
+  request.set_limit(10001);
+  EXPECT_EQ(FieldOf(Canonicalize(request, Limits())), "limit");
+  request.set_limit(5);
+  request.set_start_time("2022-03-01");
+  EXPECT_EQ(FieldOf(Canonicalize(request, Limits())), "start_time");
+  request.add_metrics("transactions");
+  canonical = Canonicalize(request, Limits());
+  ASSERT_TRUE(canonical.ok()) << canonical.status();
+  EXPECT_EQ(canonical->limit(), 5);
+  EXPECT_EQ(canonical->start_time(), "2022-03-01");
+}
+
 TEST(CanonicalRequestTest, TooManyNames) {
   v1::ListDimensionsRequest request;
   for (int i = 0; i < 65; ++i) request.add_metrics("m");
@@ -82,9 +115,11 @@ TEST(CanonicalRequestTest, TooManyNames) {
 TEST(CanonicalRequestTest, DimensionValues) {
   v1::ListDimensionValuesRequest request;
   request.set_dimension("customer__customer_country");
-  EXPECT_EQ(FieldOf(Canonicalize(request, Limits())), "metrics");
   request.add_metrics("transactions");
   EXPECT_TRUE(Canonicalize(request, Limits()).ok());
+  request.add_metrics("bad name");
+  EXPECT_EQ(FieldOf(Canonicalize(request, Limits())), "metrics[1]");
+  request.mutable_metrics()->RemoveLast();
   request.set_dimension("customer__customer_country) --");
   EXPECT_EQ(FieldOf(Canonicalize(request, Limits())), "dimension");
 }
@@ -101,10 +136,10 @@ TEST(CanonicalRequestTest, ValidateConfigsBounds) {
 
 TEST(CanonicalRequestTest, SearchText) {
   v1::ListMetricsRequest request;
-  request.set_search("revenue");
+  request.add_search("revenue");
   EXPECT_TRUE(Canonicalize(request, Limits()).ok());
-  request.set_search("a\x01");
-  EXPECT_EQ(FieldOf(Canonicalize(request, Limits())), "search");
+  request.add_search("a\x01");
+  EXPECT_EQ(FieldOf(Canonicalize(request, Limits())), "search[1]");
 }
 
 TEST(CanonicalRequestTest, TheEngineGetsTheRequestWrittenAnew) {

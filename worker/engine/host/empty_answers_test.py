@@ -63,7 +63,7 @@ def adapter_finding_nothing(mf_adapter, worker_pb2):
 # Each request kind whose handler can find nothing, with a request that asks
 # for nothing in particular.
 KINDS = {
-    "list_metrics": lambda r: setattr(r, "search", "no_such_metric"),
+    "list_metrics": lambda r: r.search.append("no_such_metric"),
     "list_dimensions": lambda r: r.metrics.append("m"),
     "list_entities": lambda r: None,
     "list_dimension_values": lambda r: None,

@@ -94,11 +94,45 @@ def test_ready_reports_versions(host):
 def test_requests_are_answered_with_their_id(host):
     process, pb, _ = host
     request = pb.EngineRequest(id=41)
-    request.list_metrics.search = "transaction"
+    request.list_metrics.SetInParent()
     process.send_bytes(request.SerializeToString())
     response = process.read(pb)
     assert response.id == 41
-    assert all("transaction" in m.name for m in response.list_metrics.metrics)
+    assert "transactions" in {m.name for m in response.list_metrics.metrics}
+
+
+def test_without_metrics_every_entity_and_dimension_is_listed(host):
+    process, pb, _ = host
+    request = pb.EngineRequest(id=46)
+    request.list_entities.SetInParent()
+    entities = process.read_after(request).list_entities.entities
+    # MetricFlow's entities of all metrics are only the two they share.
+    assert {(e.name, e.type) for e in entities} == {
+        ("country", "PRIMARY"), ("customer", "PRIMARY"), ("id_order", "FOREIGN"),
+        ("transaction", "PRIMARY")}
+    request = pb.EngineRequest(id=47)
+    request.list_dimensions.SetInParent()
+    names = [d.name for d in process.read_after(request).list_dimensions.dimensions]
+    assert {"metric_time", "customer__customer_country", "country__region",
+            "customer__country__region", "transaction__is_large"} <= set(names)
+    assert len(names) == len(set(names))
+
+
+def test_dimension_values_without_metrics(host):
+    process, pb, _ = host
+    request = pb.EngineRequest(id=48)
+    request.list_dimension_values.dimension = "customer__customer_country"
+    response = process.read_after(request).list_dimension_values
+    assert sorted(v.string_value for v in response.values) == ["CA", "FR", "MX", "US"]
+
+
+def test_unknown_saved_query_suggests_the_closest(host):
+    process, pb, _ = host
+    request = pb.EngineRequest(id=49)
+    request.query.saved_query = "core_transaction_metric"
+    response = process.read_after(request)
+    assert response.error.field == "saved_query"
+    assert response.error.suggestions[0] == "core_transaction_metrics"
 
 
 def test_max_rows_truncates(host):

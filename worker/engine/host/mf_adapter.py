@@ -13,6 +13,7 @@ ErrorDetail; nothing here writes to the frame stream.
 import argparse
 import datetime
 import decimal
+import difflib
 import hashlib
 import importlib.metadata
 import os
@@ -56,6 +57,9 @@ GRANULARITIES = ["nanosecond", "microsecond", "millisecond", "second", "minute",
                  "hour", "day", "week", "month", "quarter", "year"]
 # How many dimensions a metric lists unless show_all_dimensions (as `mf`).
 DIMENSIONS_SHOWN = 5
+# An entity that several semantic models define is described by the model
+# where it is the most specific.
+ENTITY_TYPE_RANK = {"PRIMARY": 0, "UNIQUE": 1, "NATURAL": 2, "FOREIGN": 3}
 
 
 def newest_source_mtime(project):
@@ -104,6 +108,17 @@ def suggestions_of(message):
     """The names MetricFlow lists under 'Suggestions:' in an error."""
     block = re.search(r"Suggestions:\s*\[(.*?)\]", message, re.S)
     return re.findall(r"['\"](.+?)['\"]\s*,", block.group(1) + ",") if block else []
+
+
+def close_names(message, pattern):
+    """The names MetricFlow lists after `pattern` (e.g. 'known saved
+    queries:'), closest first to the name it quotes in backticks."""
+    listed = re.search(re.escape(pattern) + r"\s*\[(.*?)\]", message, re.S)
+    given = re.search(r"`([^`]*)`", message)
+    if not listed or not given:
+        return []
+    known = re.findall(r"['\"](.+?)['\"]", listed.group(1))
+    return difflib.get_close_matches(given.group(1), known, n=3, cutoff=0.0)
 
 
 def summary_of(message):
@@ -185,7 +200,11 @@ class Adapter:
             response.ClearField(kind)  # A failed request has no answer.
             text = str(error)
             code, field = self._classify(text)
-            self._fail(response, code, summary_of(text), field, suggestions_of(text))
+            if kind == "list_dimension_values" and field in ("group_by", ""):
+                field = "dimension"  # The one name such a request holds.
+            suggestions = (suggestions_of(text) if field != "saved_query"
+                           else close_names(text, "known saved queries:"))
+            self._fail(response, code, summary_of(text), field, suggestions)
         except Exception as error:  # Warehouse and MetricFlow errors.
             traceback.print_exc()
             response.ClearField(kind)
@@ -217,11 +236,11 @@ class Adapter:
 
     # --- handlers: (request part, response part, whole request) ----------
 
+    # The worker applies a list request's search and limit to the full list
+    # answered here (worker/service/list_filters.h).
+
     def _list_metrics(self, req, out, _):
-        search = req.search.lower()
         for metric in self.mf.list_metrics():
-            if search and search not in metric.name.lower():
-                continue
             item = out.metrics.add(name=metric.name, type=metric.type.name,
                                    description=metric.description or "",
                                    label=metric.label or "")
@@ -232,7 +251,13 @@ class Adapter:
         if req.metrics:
             dimensions = self.mf.simple_dimensions_for_metrics(list(req.metrics))
         else:
-            dimensions = self.mf.list_dimensions()
+            # Every dimension: usable with at least one metric (metric_time,
+            # multi-hop paths), or defined in a semantic model. MetricFlow's
+            # own list holds only the latter.
+            dimensions = [dim for metric in self.mf.list_metrics()
+                          for dim in self.mf.simple_dimensions_for_metrics([metric.name])]
+            dimensions += self.mf.list_dimensions()
+            dimensions.sort(key=lambda dim: dim.granularity_free_dunder_name)
         seen = set()
         for dim in dimensions:
             name = dim.granularity_free_dunder_name
@@ -246,9 +271,16 @@ class Adapter:
                 item.granularities.extend(GRANULARITIES[GRANULARITIES.index(grain.value):])
 
     def _list_entities(self, req, out, _):
-        metrics = list(req.metrics) or [m.name for m in self.mf.list_metrics()]
+        if req.metrics:
+            entities = self.mf.entities_for_metrics(list(req.metrics))
+        else:
+            # Every entity of every semantic model (MetricFlow's entities of
+            # all metrics are only those every metric shares).
+            entities = sorted(
+                (e for model in self._manifest.semantic_models for e in model.entities),
+                key=lambda e: (e.name, ENTITY_TYPE_RANK.get(e.type.name, 9)))
         seen = set()
-        for entity in self.mf.entities_for_metrics(metrics):
+        for entity in entities:
             if entity.name not in seen:
                 seen.add(entity.name)
                 out.entities.add(name=entity.name, type=entity.type.name,
@@ -256,6 +288,7 @@ class Adapter:
 
     def _list_dimension_values(self, req, out, _):
         out.dimension = req.dimension
+        # Without metrics MetricFlow reads the dimension's semantic model.
         values = self.mf.get_dimension_values(
             metric_names=list(req.metrics), get_group_by_values=req.dimension,
             time_constraint_start=parse_time(req.start_time),
