@@ -69,7 +69,8 @@ struct ResponseBudget {
 
 // Bounds on a tenant's queries ("query_limits"; MFGATE_MAX_ROWS,
 // MFGATE_QUERY_TIMEOUT_SECONDS): the largest `limit`, and a deadline
-// shorter than timeouts.call_seconds (zero: that one).
+// shorter than timeouts.call_seconds (zero: that one) for every call of the
+// tenant that reaches its worker, queries and the other engine calls alike.
 struct QueryLimits {
   long long max_rows = 10000;
   absl::Duration timeout = absl::ZeroDuration();
