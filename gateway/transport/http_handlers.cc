@@ -230,6 +230,7 @@ void HttpTransport::StreamRequest(std::shared_ptr<HttpSession> session,
     return;
   }
   res.set_header("Cache-Control", "no-cache");
+  StreamOpened();
   res.set_chunked_content_provider(
       "text/event-stream",
       [stream, pending = std::move(first)](size_t,
@@ -253,9 +254,10 @@ void HttpTransport::StreamRequest(std::shared_ptr<HttpSession> session,
             event.has_value() ? SseEvent(*event) : ": keep-alive\n\n";
         return sink.write(text.data(), text.size());
       },
-      [session, id = request.id](bool success) {
+      [this, session, id = request.id](bool success) {
         // The client went away mid-call (a write failed).
         if (!success) session->ClientGone(id);
+        StreamClosed();
       });
 }
 
@@ -270,6 +272,7 @@ void HttpTransport::StreamEvents(std::shared_ptr<HttpSession> session,
     connection->OnGone([session] { session->WakeStreams(); });
   }
   res.set_header("Cache-Control", "no-cache");
+  StreamOpened();
   res.set_chunked_content_provider(
       "text/event-stream",
       [session, connection, pending = std::move(first_event)](
@@ -303,6 +306,7 @@ void HttpTransport::StreamEvents(std::shared_ptr<HttpSession> session,
           sessions_.Remove(session->id());
           session->Close();
         }
+        StreamClosed();
       });
 }
 

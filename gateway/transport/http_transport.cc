@@ -2,6 +2,7 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <exception>
 #include <utility>
 
@@ -197,7 +198,35 @@ void HttpTransport::Drain(absl::Time deadline) {
   // Calls in flight finish until the deadline, then are cancelled; Stop
   // then waits for their answers to be written.
   for (auto& session : sessions_.All()) session->Drain(deadline);
+  // Every session is closed now: each stream writes what was queued on it
+  // (the answers of the calls that finished) and then ends. Ending them
+  // sooner would drop those answers.
+  const absl::Time flushed_by =
+      std::max(deadline, absl::Now()) + options_.limits.send_timeout;
+  if (!AwaitStreamsEnded(flushed_by)) {
+    LogWarning(
+        "drain: event streams still open past the send timeout; "
+        "ending them");
+  }
   Stop();
+}
+
+void HttpTransport::StreamOpened() {
+  absl::MutexLock lock(&streams_mu_);
+  ++open_streams_;
+}
+
+void HttpTransport::StreamClosed() {
+  absl::MutexLock lock(&streams_mu_);
+  --open_streams_;
+}
+
+bool HttpTransport::AwaitStreamsEnded(absl::Time deadline) {
+  absl::MutexLock lock(&streams_mu_);
+  auto ended = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(streams_mu_) {
+    return open_streams_ == 0;
+  };
+  return streams_mu_.AwaitWithDeadline(absl::Condition(&ended), deadline);
 }
 
 void HttpTransport::Stop() {

@@ -88,7 +88,8 @@ class HttpTransport {
   absl::Status Start();
   // Stops cleanly: /ready answers 503 first, then new connections are
   // refused and new requests answered 503; calls in flight may finish until
-  // `deadline`, then Stop.
+  // `deadline` (then they are cancelled), their answers are written (up to
+  // the send timeout longer), then Stop.
   void Drain(absl::Time deadline);
   // Cancels running calls, ends event streams and closes every connection.
   void Stop();
@@ -138,6 +139,15 @@ class HttpTransport {
   auth::FailureThrottle auth_failures_;
 
   SessionTable sessions_;
+  // Event streams whose response is being written (StreamOpened when one
+  // is set up, StreamClosed when httplib releases it): a drain lets them
+  // write what their sessions queued before it ends them.
+  void StreamOpened();
+  void StreamClosed();
+  // Whether every stream ended by `deadline`.
+  bool AwaitStreamsEnded(absl::Time deadline);
+  absl::Mutex streams_mu_;
+  int open_streams_ ABSL_GUARDED_BY(streams_mu_) = 0;
   absl::Notification stop_sweeping_;
   std::thread sweeper_;
 };
