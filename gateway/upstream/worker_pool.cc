@@ -40,6 +40,12 @@ std::shared_ptr<grpc::Channel> Connect(
     args.SetSslTargetNameOverride(tenant->tls_server_name);
   }
   args.SetMaxReceiveMessageSize(64 << 20);
+  // Calls go round the addresses the name resolves to: a headless Service
+  // of several worker replicas shares its load (gRPC's default, pick_first,
+  // would send everything to the first). The workers end each connection
+  // after a while (--max-connection-age-seconds), so that the name is
+  // resolved again and replicas added since get their share.
+  args.SetLoadBalancingPolicyName("round_robin");
   // A worker that is still starting is retried soon, not after gRPC's
   // default second-long backoff: the first call waits for it.
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
