@@ -10,6 +10,7 @@ import pytest
 
 from harness import REPO, McpSession, demo_project, gateway_env
 from http_harness import free_port
+from worker_harness import install_worker
 
 # The shop tenant's PostgreSQL password: it must never leave the worker.
 PG_PASSWORD = "shop-pg-secret-7c1f"
@@ -23,6 +24,16 @@ def demo():
     session = McpSession(gateway_env(demo_project()))
     yield session
     session.close()
+
+
+@pytest.fixture(scope="module")
+def installed():
+    """The worker installed as a package would install it, in a directory
+    every user may read (install_worker); its binary and flags."""
+    root = pathlib.Path(tempfile.mkdtemp(prefix="mfgate-install-"))
+    root.chmod(0o755)
+    yield install_worker(root / "mfgate")
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

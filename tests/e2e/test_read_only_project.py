@@ -14,19 +14,11 @@ import tempfile
 import pytest
 
 from harness import McpSession, demo_project, gateway_env
-from worker_harness import WorkerProcess, copy_project, install_worker
+from worker_harness import WorkerProcess, copy_project
 
 UNPRIVILEGED = 65532
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root to drop to another user")
-
-
-@pytest.fixture(scope="module")
-def installed():
-    root = pathlib.Path(tempfile.mkdtemp(prefix="mfgate-ro-install-"))
-    root.chmod(0o755)
-    yield install_worker(root / "mfgate")
-    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import pytest
 from harness import McpSession, REPO, demo_project, gateway_env
 from http_harness import free_port
 from pki import Pki
-from worker_harness import WORKER, WorkerProcess, copy_project, install_worker
+from worker_harness import WORKER, WorkerProcess, copy_project
 
 UNPRIVILEGED = 65532
 
@@ -38,14 +38,6 @@ def open_dir():
     path.chmod(0o755)
     yield path
     shutil.rmtree(path, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
-def installed():
-    root = pathlib.Path(tempfile.mkdtemp(prefix="mfgate-install-"))
-    root.chmod(0o755)
-    yield install_worker(root / "mfgate")
-    shutil.rmtree(root, ignore_errors=True)
 
 
 def test_root_without_user_is_refused(tmp_path):
