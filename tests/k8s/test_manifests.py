@@ -7,7 +7,6 @@ import base64
 import json
 import pathlib
 import re
-import shutil
 import subprocess
 
 import kubernetes_validate
@@ -15,32 +14,8 @@ import pytest
 import yaml
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
-KUSTOMIZE = REPO / ".deps" / "bin" / "kustomize"
 KUBERNETES_VERSION = "1.31"
-OVERLAYS = sorted(p.name for p in (REPO / "k8s" / "overlays").iterdir() if p.is_dir())
 WORKER_GRPC_PORT = 50051
-
-
-@pytest.fixture(scope="module")
-def k8s_copy(tmp_path_factory):
-    """k8s/ with the generated secrets make-secrets.sh writes."""
-    assert KUSTOMIZE.exists(), "kustomize is missing: tools/install-deps.sh --test builds it"
-    copy = tmp_path_factory.mktemp("k8s") / "k8s"
-    shutil.copytree(REPO / "k8s", copy, ignore=shutil.ignore_patterns(
-        ".pki", "tls", "generated"))
-    subprocess.run([copy / "make-secrets.sh", "2"], check=True, capture_output=True)
-    return copy
-
-
-def render(k8s_copy, overlay):
-    out = subprocess.run([KUSTOMIZE, "build", k8s_copy / "overlays" / overlay],
-                         check=True, capture_output=True, text=True).stdout
-    return [doc for doc in yaml.safe_load_all(out) if doc]
-
-
-@pytest.fixture(scope="module", params=OVERLAYS)
-def rendered(request, k8s_copy):
-    return request.param, render(k8s_copy, request.param)
 
 
 def of_kind(docs, kind):
