@@ -27,8 +27,9 @@ out=$(realpath -m "${1:-.k8s-build/images}")
 layout=$out/oci
 here=k8s/images
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)}
-# Engine packages of tools/python-requirements.txt (its test packages stay out).
-ENGINE_PYTHON=(dbt-metricflow metricflow dbt-core dbt-duckdb duckdb dbt-postgres)
+# Packages of tools/python-requirements.txt only the tests use: every other
+# one goes into the worker's venv.
+TEST_PYTHON=(mcp pytest kubernetes-validate)
 # Needed only to make the engine's venv; purged before packing.
 BUILD_ONLY=(python3-venv python3.11-venv python3-pip-whl python3-setuptools-whl)
 UID_GID=65532:65532
@@ -132,8 +133,9 @@ else
   log "worker: building"
   # The engine's packages, fetched once (host Python = image Python).
   wheels=$repo/.k8s-build/wheels
-  pattern=$(printf '%s|' "${ENGINE_PYTHON[@]}")
-  grep -E "^(${pattern%|})(\[.*\])?==" tools/python-requirements.txt > "$work/engine-requirements.txt"
+  pattern=$(printf '%s|' "${TEST_PYTHON[@]}")
+  pinned tools/python-requirements.txt | grep -vE "^(${pattern%|})(\[.*\])?==" \
+    > "$work/engine-requirements.txt"
   cp tools/python-constraints.txt "$work/constraints.txt"
   .venv/bin/pip download --quiet --disable-pip-version-check -d "$wheels" \
     -r "$work/engine-requirements.txt" -c "$work/constraints.txt" >&2
