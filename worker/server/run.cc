@@ -18,11 +18,14 @@
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/metrics_server.h"
+#include "common/temp_dir.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
+#include "worker/engine/host_locator.h"
 #include "worker/server/privileges.h"
+#include "worker/server/staged_host.h"
 #include "worker/server/unix_listener.h"
 
 namespace mfgate::server {
@@ -82,6 +85,23 @@ absl::StatusOr<UserIds> TargetUser(const std::string& user) {
   return ids;
 }
 
+// `settings` as the engine of `user` needs them: when the worker is about to
+// become another user, its engine host is located now, while the worker can
+// still read where it was built, and what `user` cannot read is copied for
+// it (staged_host.h) into `*copies`, which must outlive the engine. A host
+// that cannot be located is left for the engine to report as it starts.
+absl::Status HostForUser(const UserIds& user, engine::EngineSettings* settings,
+                         std::unique_ptr<TempDir>* copies) {
+  if (user.uid == geteuid()) return absl::OkStatus();
+  auto located = engine::LocateEngineHost(settings->host);
+  if (!located.ok()) return absl::OkStatus();
+  auto staged = StageEngineHost(*located, user);
+  if (!staged.ok()) return staged.status();
+  settings->host = staged->host;
+  *copies = std::move(staged->copies);
+  return absl::OkStatus();
+}
+
 // Serves until a signal asks to stop, keeping the gRPC health of `servers`
 // and the manifest `service` tells its watchers in step with the engine.
 void ServeUntilStopped(const std::vector<grpc::Server*>& servers,
@@ -131,6 +151,11 @@ int RunWorker(const WorkerOptions& options) {
   }
   auto user = TargetUser(options.user);
   if (!user.ok()) return Fail(std::string(user.status().message()));
+  engine::EngineSettings engine_settings = options.engine;
+  std::unique_ptr<TempDir> host_copies;  // Outlives the engine.
+  if (auto s = HostForUser(*user, &engine_settings, &host_copies); !s.ok()) {
+    return Fail(std::string(s.message()));
+  }
   if (!options.check_confinement.empty()) {
     if (!options.user.empty()) {
       if (auto s = DropPrivileges(*user); !s.ok()) {
@@ -138,7 +163,7 @@ int RunWorker(const WorkerOptions& options) {
       }
     }
     auto report =
-        engine::CheckConfinement(options.engine, options.check_confinement);
+        engine::CheckConfinement(engine_settings, options.check_confinement);
     if (!report.ok()) return Fail(std::string(report.status().message()));
     std::fputs(report->c_str(), stdout);
     return 0;
@@ -256,7 +281,7 @@ int RunWorker(const WorkerOptions& options) {
     if (health_server != nullptr) health_server->Shutdown(now);
     server->Shutdown(now + grace);
   };
-  auto engine = engine::CreateEngine(options.engine);
+  auto engine = engine::CreateEngine(engine_settings);
   if (!engine.ok()) {
     stop_serving(std::chrono::seconds(0));
     return Fail(std::string(engine.status().message()));
