@@ -16,6 +16,44 @@ from worker_harness import install_worker
 PG_PASSWORD = "shop-pg-secret-7c1f"
 
 
+# A gateway started as root runs its workers as `nobody` (README), so the
+# projects tests copy into their temporary directories must be readable by
+# that user. pytest keeps its own (/tmp/pytest-of-USER/...) private; under
+# root the suite's temporary directories are made in one every user may
+# traverse instead, and each is made traversable too.
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    if os.geteuid() == 0 and config.option.basetemp is None:
+        parent = tempfile.mkdtemp(prefix="mfgate-e2e-")
+        os.chmod(parent, 0o755)
+        config.option.basetemp = os.path.join(parent, "tmp")
+        config.add_cleanup(lambda: shutil.rmtree(parent, ignore_errors=True))
+
+
+class TraversableTempPaths:
+    """pytest's tmp_path_factory, whose directories every user may traverse
+    (the built-in tmp_path makes its directory through this fixture)."""
+
+    def __init__(self, factory):
+        self._factory = factory
+        factory.getbasetemp().chmod(0o755)
+
+    def mktemp(self, basename, numbered=True):
+        path = self._factory.mktemp(basename, numbered)
+        path.chmod(0o755)
+        return path
+
+    def __getattr__(self, name):
+        return getattr(self._factory, name)
+
+
+@pytest.fixture(scope="session")
+def tmp_path_factory(tmp_path_factory):
+    if os.geteuid() != 0:
+        return tmp_path_factory
+    return TraversableTempPaths(tmp_path_factory)
+
+
 @pytest.fixture(scope="module")
 def demo():
     # Per module, not per session: DuckDB lets one process at a time open the
