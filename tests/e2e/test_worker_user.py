@@ -7,6 +7,7 @@ import os
 import pathlib
 import pwd
 import shutil
+import signal
 import tempfile
 import time
 
@@ -83,5 +84,23 @@ def test_project_the_user_cannot_read_is_answered_at_once(project):
         assert result.isError
         assert f"'{project}': Permission denied" in result.content[0].text, result.content
         assert time.monotonic() - started < 10
+    finally:
+        session.close()
+
+
+def test_workers_dropped_to_nobody_die_with_a_killed_gateway(project):
+    """Dropping to another user clears a process's parent-death signal; the
+    worker sets it again, so a gateway killed outright takes its workers."""
+    session = McpSession(gateway_env(project))
+    try:
+        assert not session.call("list_metrics").isError
+        worker = next(pid for pid, (argv, _) in processes_serving(project).items()
+                      if pathlib.Path(argv[0]).name == "mfgate-worker")
+        gateway = int(pathlib.Path(f"/proc/{worker}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        os.kill(gateway, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while processes_serving(project) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert processes_serving(project) == {}
     finally:
         session.close()
