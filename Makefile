@@ -3,9 +3,14 @@
 #
 #   make demo   build, then run the gateway on the MetricFlow tutorial project
 #   make test   build, then run every test (unit, integration, end to end,
-#               sanitizers, a bounded run of each fuzz target)
+#               sanitizers, a bounded run of each fuzz target, and the
+#               Kubernetes suites of make test-k8s)
 #   make fuzz   run each fuzz target long (FUZZ_SECONDS each, FUZZ_JOBS at once)
 #   make build  install dependencies and build both binaries
+#   make images the gateway and worker container images (OCI layout in
+#               .k8s-build/images/oci), from pinned Debian packages
+#   make test-k8s  the Kubernetes suites alone: pods from the images under
+#               runc, every overlay on a real API server, linters
 #   make bench        mfgate vs mcp-metricflow vs in-process MetricFlow
 #   make bench-stdio  latency of tool calls through the stdio gateway
 #   make bench-drift  one engine's cost per query over 3,000 queries
@@ -20,7 +25,8 @@ TEST_OUT := .test-out
 FUZZ_SECONDS ?= 3600
 FUZZ_JOBS ?= 1
 
-.PHONY: all deps build demo demo-project test fuzz bench bench-stdio bench-drift format clean
+.PHONY: all deps build demo demo-project test test-k8s k8s-deps images fuzz bench \
+        bench-stdio bench-drift format clean
 
 all: build
 
@@ -36,8 +42,19 @@ demo-project: deps
 demo: build demo-project
 	@$(PYTHON) tools/demo.py --project-dir $(DEMO_PROJECT)
 
-# Every test; the last line is the summary `tests: N passed, N failed`.
-test: build demo-project
+# The container images (k8s/images/build.sh); a second run rebuilds only
+# what changed.
+images: build demo-project
+	@tools/install-deps.sh --images
+	@k8s/images/build.sh
+
+# The Kubernetes tests' tools (built once into .k8s-build/bin).
+k8s-deps: deps
+	@tools/install-deps.sh --k8s
+
+# Every test, the Kubernetes suites included; the last line is the summary
+# `tests: N passed, N failed`.
+test: build demo-project images k8s-deps
 	@tools/install-deps.sh --test
 	@tools/run-tests.sh $(DEMO_PROJECT) $(TEST_OUT)
 
@@ -47,6 +64,10 @@ test: build demo-project
 fuzz: deps
 	@tools/install-deps.sh --test
 	@tools/fuzz.sh --seconds $(FUZZ_SECONDS) --parallel $(FUZZ_JOBS) --out .fuzz-out
+
+# The Kubernetes suites alone (tests/k8s), with the same summary line.
+test-k8s: build demo-project images k8s-deps
+	@tools/run-tests.sh --k8s $(DEMO_PROJECT) $(TEST_OUT)
 
 # Latency of list_metrics and a query through the stdio gateway (not a test).
 bench-stdio: build demo-project
@@ -70,4 +91,4 @@ format:
 
 clean:
 	$(BAZEL) clean
-	rm -rf $(DEMO_DIR) $(TEST_OUT) .fuzz-out
+	rm -rf $(DEMO_DIR) $(TEST_OUT) .fuzz-out .k8s-build

@@ -9,7 +9,8 @@
 namespace mfgate {
 
 absl::Status WaitUntilServing(const std::shared_ptr<grpc::Channel>& channel,
-                              absl::Time deadline, const StopReason& stop) {
+                              absl::Time deadline, const StopReason& stop,
+                              const std::string& service) {
   auto health = grpc::health::v1::Health::NewStub(channel);
   while (true) {
     if (stop) {
@@ -21,6 +22,7 @@ absl::Status WaitUntilServing(const std::shared_ptr<grpc::Channel>& channel,
     context.set_deadline(
         absl::ToChronoTime(std::min(deadline, absl::Now() + absl::Seconds(1))));
     grpc::health::v1::HealthCheckRequest request;
+    request.set_service(service);
     grpc::health::v1::HealthCheckResponse response;
     if (health->Check(&context, request, &response).ok() &&
         response.status() == grpc::health::v1::HealthCheckResponse::SERVING) {

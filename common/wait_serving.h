@@ -20,11 +20,12 @@ namespace mfgate {
 // nullopt to keep waiting.
 using StopReason = std::function<std::optional<std::string>()>;
 
-// Polls `channel`'s overall health until SERVING. Fails with Unavailable as
-// soon as `stop` (may be empty) gives a reason, and DeadlineExceeded at
-// `deadline`.
+// Polls `channel`'s health of `service` ("": the server's overall health)
+// until SERVING. Fails with Unavailable as soon as `stop` (may be empty)
+// gives a reason, and DeadlineExceeded at `deadline`.
 absl::Status WaitUntilServing(const std::shared_ptr<grpc::Channel>& channel,
-                              absl::Time deadline, const StopReason& stop);
+                              absl::Time deadline, const StopReason& stop,
+                              const std::string& service = "");
 
 // A StopReason for a child process that the calling thread owns (it calls
 // TryWait, common/subprocess.h): its exit, once it has exited.

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# Writes the files the overlays' Secret generators read, for a first
-# deployment or a test cluster (production clusters may bring their own, e.g.
-# from cert-manager and a secret store, at the same paths):
-#   .pki/ca.{crt,key}                 a private CA for gateway<->worker mTLS
-#   overlays/*/tls/                   the gateway's client certificate
-#                                     (CN mfgate-gateway)
-#   tenants/*/tls/                    each worker's server certificate
-#                                     (CN and DNS SAN mfgate-worker-TENANT)
-#   overlays/*/keys/TENANT            SHA-256 digest of a new API key per
-#                                     tenant; the key itself goes to
-#                                     overlays/*/keys/TENANT.key (0600)
-#   tenants/acme/warehouse.env        acme's PostgreSQL connection, to fill in
+# Writes each overlay's tenants (tenants.py, from its tenants.json) and the
+# files their Secret generators read, for a first deployment or a test
+# cluster (production clusters may bring their own, e.g. from cert-manager
+# and a secret store, at the same paths):
+#   .pki/ca.{crt,key}                  a private CA for gateway<->worker mTLS
+#   overlays/*/tls/                    the gateway's client certificate
+#                                      (CN mfgate-gateway)
+#   overlays/*/generated/TENANT/tls/   each worker's server certificate
+#                                      (CN and DNS SAN mfgate-worker-TENANT)
+#   overlays/*/generated/keys/TENANT   SHA-256 digest of a new API key per
+#                                      tenant; the key itself goes to
+#                                      generated/keys/TENANT.key (0600)
+#   overlays/*/generated/TENANT/warehouse.env
+#                                      the connection of a tenant whose
+#                                      profile reads one, to fill in
 # Existing files are kept. Usage: k8s/make-secrets.sh [DAYS]   (default 365)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -39,29 +42,25 @@ issue() {
   rm -f "$dir/tls.csr" "$dir/ext"
 }
 
-for tenant_dir in tenants/*/; do
-  tenant=$(basename "$tenant_dir")
-  issue "$tenant_dir/tls" "mfgate-worker-$tenant" serverAuth
-done
 for overlay_dir in overlays/*/; do
+  overlay_dir=${overlay_dir%/}
+  names=$(python3 tenants.py "$overlay_dir")
+  mapfile -t tenants <<< "$names"
   issue "$overlay_dir/tls" mfgate-gateway clientAuth
-  mkdir -p "$overlay_dir/keys"
-  for tenant_dir in tenants/*/; do
-    tenant=$(basename "$tenant_dir")
-    [[ -f "$overlay_dir/keys/$tenant" ]] && continue
-    key="mfg_$(openssl rand -hex 24)"
-    printf '%s\n' "$key" > "$overlay_dir/keys/$tenant.key"
-    printf '%s' "$key" | sha256sum | cut -d' ' -f1 > "$overlay_dir/keys/$tenant"
-    echo "$(basename "$overlay_dir")/$tenant: API key in $overlay_dir""keys/$tenant.key"
+  mkdir -p "$overlay_dir/generated/keys"
+  for tenant in "${tenants[@]}"; do
+    dir=$overlay_dir/generated/$tenant
+    issue "$dir/tls" "mfgate-worker-$tenant" serverAuth
+    if [[ ! -f "$overlay_dir/generated/keys/$tenant" ]]; then
+      key="mfg_$(openssl rand -hex 24)"
+      printf '%s\n' "$key" > "$overlay_dir/generated/keys/$tenant.key"
+      printf '%s' "$key" | sha256sum | cut -d' ' -f1 > "$overlay_dir/generated/keys/$tenant"
+      echo "$overlay_dir/$tenant: API key in $overlay_dir/generated/keys/$tenant.key"
+    fi
+    if grep -q 'warehouse.env' "$dir/kustomization.yaml" && [[ ! -f "$dir/warehouse.env" ]]; then
+      printf '%s\n' WAREHOUSE_HOST=replace-me WAREHOUSE_USER=replace-me \
+        WAREHOUSE_PASSWORD=replace-me WAREHOUSE_DATABASE=replace-me > "$dir/warehouse.env"
+      echo "$dir/warehouse.env: fill in $tenant's warehouse connection"
+    fi
   done
 done
-if [[ ! -f tenants/acme/warehouse.env ]]; then
-  cat > tenants/acme/warehouse.env <<'ENV'
-SHOP_PG_HOST=10.20.0.15
-SHOP_PG_PORT=5432
-SHOP_PG_USER=mfgate_reader
-SHOP_PG_PASSWORD=replace-me
-SHOP_PG_DATABASE=shop
-ENV
-  echo "tenants/acme/warehouse.env: fill in acme's PostgreSQL connection"
-fi

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Installs what mfgate needs to build and run (with --test: and to test),
+# Installs what mfgate needs to build and run (with --test: and to test;
+# with --images: and to build its container images; with --k8s: and to
+# build its images and run the Kubernetes tests),
 # skipping what is already there: the pinned Debian packages
 # (tools/apt-packages*.txt), a repo-local Python environment, .venv, with
-# the pinned engine and test packages, and (--test) the pinned npm packages
-# of the TypeScript client tests.
+# the pinned engine and test packages, (--test) the pinned npm packages of
+# the TypeScript client tests, and (--k8s) the pinned Kubernetes tools in
+# .k8s-build/bin.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,7 +15,8 @@ log() { printf 'install-deps: %s\n' "$*" >&2; }
 install_apt() {
   local missing=()
   local lists=(tools/apt-packages.txt)
-  [[ "${1:-}" == "--test" ]] && lists+=(tools/apt-packages-test.txt)
+  [[ "${1:-}" == "--test" || "${1:-}" == "--k8s" ]] && lists+=(tools/apt-packages-test.txt)
+  [[ "${1:-}" == "--k8s" || "${1:-}" == "--images" ]] && lists+=(tools/apt-packages-k8s.txt)
   while IFS= read -r line; do
     line=${line%%#*}
     [[ -z "${line// }" ]] && continue
@@ -61,18 +65,18 @@ install_node_client() {
   echo "$want" > "$stamp"
 }
 
-# kustomize, to render k8s/ in the tests: built from the Go module proxy at a
-# pinned version, with the machine's Go or, when there is none, a pinned Go
-# toolchain fetched from the same proxy.
-KUSTOMIZE_VERSION=v5.5.0
+# Go programs are built from the Go module proxy at pinned versions, with the
+# machine's Go or, when there is none, a pinned Go toolchain fetched from the
+# same proxy. Prints the go binary to use.
 GO_TOOLCHAIN=v0.0.1-go1.23.4.linux-amd64
-install_kustomize() {
-  local stamp=.deps/bin/.kustomize-version
-  if [[ -x .deps/bin/kustomize && "$(cat "$stamp" 2>/dev/null)" == "$KUSTOMIZE_VERSION" ]]; then
+go_binary() {
+  if command -v go >/dev/null; then
+    command -v go
     return 0
   fi
-  local go=go
-  if ! command -v go >/dev/null; then
+  local go
+  go=$(echo "$PWD"/.deps/go-toolchain/golang.org/toolchain@*/bin/go)
+  if [[ ! -x "$go" ]]; then
     log "fetching the Go toolchain ($GO_TOOLCHAIN) from the Go module proxy"
     mkdir -p .deps
     curl -fsSL -o .deps/go.zip \
@@ -82,16 +86,66 @@ install_kustomize() {
     go=$(echo "$PWD"/.deps/go-toolchain/golang.org/toolchain@*/bin/go)
     chmod +x "$go" "$(dirname "$go")"/../pkg/tool/*/* 2>/dev/null || true
   fi
+  echo "$go"
+}
+
+# kustomize, to render k8s/ in the tests.
+KUSTOMIZE_VERSION=v5.5.0
+install_kustomize() {
+  local stamp=.deps/bin/.kustomize-version
+  if [[ -x .deps/bin/kustomize && "$(cat "$stamp" 2>/dev/null)" == "$KUSTOMIZE_VERSION" ]]; then
+    return 0
+  fi
+  local go
+  go=$(go_binary)
   log "building kustomize $KUSTOMIZE_VERSION"
   GOBIN="$PWD/.deps/bin" GOPATH="$PWD/.deps/gopath" GOFLAGS=-modcacherw GOTOOLCHAIN=local \
     "$go" install "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION" >&2
   echo "$KUSTOMIZE_VERSION" > "$stamp"
 }
 
+# The Kubernetes tests' tools, in .k8s-build/bin (ignored, kept between
+# runs): kube-apiserver, kubectl and kubelet's probers (tests/k8s/gotools,
+# whose go.mod pins them; the build takes minutes), kubeconform and
+# kube-score, and etcd from Debian's etcd-server package.
+KUBECONFORM_VERSION=v0.8.0
+KUBE_SCORE_VERSION=v1.20.0
+ETCD_SERVER=etcd-server=3.4.23-4+b4
+install_k8s_tools() {
+  local bin=.k8s-build/bin stamp=.k8s-build/bin/.versions want go
+  want=$(cat tests/k8s/gotools/go.mod tests/k8s/gotools/go.sum tests/k8s/gotools/probe/main.go
+         echo "$KUBECONFORM_VERSION $KUBE_SCORE_VERSION $ETCD_SERVER")
+  want=$(sha256sum <<< "$want")
+  if [[ "$(cat "$stamp" 2>/dev/null)" == "$want" ]]; then return 0; fi
+  go=$(go_binary)
+  mkdir -p "$bin"
+  local env=(GOPATH="$PWD/.k8s-build/go/path" GOCACHE="$PWD/.k8s-build/go/cache"
+             GOFLAGS=-modcacherw GOTOOLCHAIN=local)
+  log "building kube-apiserver, kubectl and kubelet's probers (tests/k8s/gotools)"
+  local out=$PWD/$bin/
+  (cd tests/k8s/gotools && env "${env[@]}" "$go" build -trimpath -ldflags=-s\ -w \
+     -o "$out" k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl ./probe >&2)
+  log "building kubeconform $KUBECONFORM_VERSION and kube-score $KUBE_SCORE_VERSION"
+  for tool in "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION" \
+              "github.com/zegl/kube-score/cmd/kube-score@$KUBE_SCORE_VERSION"; do
+    env "${env[@]}" GOBIN="$PWD/$bin" "$go" install -trimpath "$tool" >&2
+  done
+  log "unpacking $ETCD_SERVER"
+  local deb
+  deb=$(mktemp -d)
+  (cd "$deb" && { apt-get download -qq "$ETCD_SERVER" 2>/dev/null ||
+                  { apt-get update -qq && apt-get download -qq "$ETCD_SERVER"; }; } >&2)
+  dpkg -x "$deb"/etcd-server_*.deb "$deb/root"
+  cp "$deb/root/usr/bin/etcd" "$bin/etcd"
+  rm -rf "$deb"
+  echo "$want" > "$stamp"
+}
+
 install_apt "${1:-}"
 install_venv
-if [[ "${1:-}" == "--test" ]]; then
+if [[ "${1:-}" == "--test" || "${1:-}" == "--k8s" ]]; then
   install_node_client
   install_kustomize
 fi
+[[ "${1:-}" == "--k8s" ]] && install_k8s_tools
 exit 0

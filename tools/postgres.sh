@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # A private PostgreSQL server for the tests: its own data directory, a unix
-# socket there, TCP on 127.0.0.1:PORT; password authentication over TCP.
-#   tools/postgres.sh start DIR PORT   (prints nothing; fails with the log)
+# socket there, TCP on 127.0.0.1:PORT (or on LISTEN, a comma-separated list
+# of addresses, admitting clients from CLIENTS, a CIDR, too); password
+# authentication over TCP.
+#   tools/postgres.sh start DIR PORT [LISTEN CLIENTS]   (prints nothing;
+#                                                        fails with the log)
 #   tools/postgres.sh stop DIR
 # Runs the server as the `postgres` system user when started as root.
 set -euo pipefail
@@ -11,7 +14,7 @@ as_server_user() {
 }
 case "$1" in
   start)
-    dir=$2 port=$3
+    dir=$2 port=$3 listen=${4:-127.0.0.1} clients=${5:-}
     mkdir -p "$dir"
     [[ $(id -u) -eq 0 ]] && chown postgres: "$dir"
     chmod 0700 "$dir"
@@ -19,8 +22,11 @@ case "$1" in
       as_server_user "$bin/initdb" -D "$dir/data" -U postgres --auth-local=trust \
         --auth-host=scram-sha-256 >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
     fi
+    if [[ -n "$clients" ]] && ! grep -q "^host all all $clients " "$dir/data/pg_hba.conf"; then
+      echo "host all all $clients scram-sha-256" >> "$dir/data/pg_hba.conf"
+    fi
     as_server_user "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-      -o "-p $port -k $dir -c listen_addresses=127.0.0.1" start >/dev/null \
+      -o "-p $port -k $dir -c listen_addresses=$listen" start >/dev/null \
       || { cat "$dir/server.log" >&2; exit 1; }
     ;;
   stop)

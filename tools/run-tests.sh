@@ -1,21 +1,47 @@
 #!/usr/bin/env bash
 # Runs every test of mfgate and ends with one summary line:
 #   tests: N passed, N failed
-# Usage: tools/run-tests.sh DEMO_PROJECT_DIR OUTPUT_DIR
+# Usage: tools/run-tests.sh [--k8s] DEMO_PROJECT_DIR OUTPUT_DIR
+#   --k8s: only the Kubernetes suites (step 2b)
 # Exits non-zero when any test failed (or could not run).
 set -uo pipefail
 cd "$(dirname "$0")/.."
+k8s_only=false
+[[ "$1" == "--k8s" ]] && { k8s_only=true; shift; }
 demo_project=$(realpath "$1")
 out=$(realpath -m "$2")
 rm -rf "$out" && mkdir -p "$out"
 status=0
+start=$(date +%s)
+targets=()
+pytest() {
+  MFGATE_DEMO_PROJECT="$demo_project" MFGATE_PROTO_PATH="$PWD/bazel-bin/proto" \
+    .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+}
+
+# 2b. Kubernetes: the manifests rendered and linted, every overlay applied
+#    to a real API server, the pods run from the built images under runc
+#    and driven end to end (make test-k8s builds what they need). Run right
+#    after step 2, while bazel-bin still holds the plain build.
+kubernetes() {
+  echo "== pytest tests/k8s"
+  local started=$(date +%s)
+  pytest --junitxml="$out/k8s.xml" tests/k8s || status=1
+  echo "== tests/k8s took $(( $(date +%s) - started )) s"
+}
+
+if $k8s_only; then
+  kubernetes
+  .venv/bin/python tools/test_summary.py --bazel-testlogs bazel-testlogs \
+    --junit "$out/k8s.xml" || status=1
+  exit $status
+fi
 
 # 1. Unit and integration tests (GoogleTest under Bazel). Integration tests are
 #    tagged manual (they need the demo project) and are listed explicitly.
 mapfile -t targets < <(bazel query 'tests(//...)' 2>/dev/null; \
                        bazel query 'attr(tags, manual, tests(//...))' 2>/dev/null)
 echo "== bazel test (${#targets[@]} targets)"
-start=$(date +%s)
 bazel test --nocache_test_results --test_env=MFGATE_DEMO_PROJECT="$demo_project" \
   --test_env=MFGATE_REPO="$PWD" "${targets[@]}" || status=1
 testlogs=$(bazel info bazel-testlogs 2>/dev/null)
@@ -23,12 +49,11 @@ testlogs=$(bazel info bazel-testlogs 2>/dev/null)
 bazel build //tests/conformance:fixture_server || status=1
 
 # 2. Engine-host, end-to-end (the official MCP Python client over stdio, SSE
-#    and Streamable HTTP), MCP conformance and Kubernetes manifest tests
-#    (pytest).
+#    and Streamable HTTP) and MCP conformance tests (pytest).
 echo "== pytest"
-MFGATE_DEMO_PROJECT="$demo_project" MFGATE_PROTO_PATH="$PWD/bazel-bin/proto" \
-  .venv/bin/python -m pytest -q -p no:cacheprovider \
-  --junitxml="$out/pytest.xml" worker/engine/host tests/e2e tests/conformance tests/k8s || status=1
+pytest --junitxml="$out/pytest.xml" worker/engine/host tests/e2e tests/conformance || status=1
+
+kubernetes
 
 # 3. The unit and integration tests again under AddressSanitizer +
 #    UndefinedBehaviorSanitizer, and the unit tests that make no gRPC calls
@@ -74,6 +99,6 @@ tools/fuzz.sh --seconds "${MFGATE_FUZZ_SECONDS:-30}" --out "$out/fuzz" \
   --newer-than "$start" \
   --sanitizer-run asan "$asan_testlogs" "$out/asan-targets" \
   --sanitizer-run tsan "$tsan_testlogs" "$out/tsan-targets" \
-  --junit "$out/pytest.xml" --junit "$out/checks.xml" --junit "$out/fuzz.xml" \
-  "${targets[@]}" || status=1
+  --junit "$out/pytest.xml" --junit "$out/k8s.xml" --junit "$out/checks.xml" \
+  --junit "$out/fuzz.xml" "${targets[@]}" || status=1
 exit $status

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -77,6 +78,9 @@ ABSL_FLAG(std::string, metrics_listen, "",
 ABSL_FLAG(std::string, health_listen, "",
           "HOST:PORT of a plaintext gRPC health server (grpc.health.v1 only), "
           "for probes that cannot do mutual TLS");
+ABSL_FLAG(int64_t, max_connection_age_seconds, 300,
+          "ask a TCP client to reconnect after this many seconds (0: never), "
+          "so that gateways spread over replicas added since");
 ABSL_FLAG(std::string, sandbox, "",
           "the mfgate-sandbox launcher (default: beside the worker)");
 ABSL_FLAG(bool, confine_engine, true,
@@ -265,6 +269,8 @@ int main(int argc, char** argv) {
   }
   worker.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   worker.health_listen = absl::GetFlag(FLAGS_health_listen);
+  worker.max_connection_age = absl::Seconds(
+      std::max<int64_t>(0, absl::GetFlag(FLAGS_max_connection_age_seconds)));
   worker.check_confinement = absl::GetFlag(FLAGS_check_confinement);
   worker.service.max_rows = absl::GetFlag(FLAGS_max_rows);
   worker.service.limits.max_limit = worker.service.max_rows;

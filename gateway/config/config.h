@@ -42,8 +42,8 @@ struct SpawnSpec {
   std::string engine = "persistent";  // "persistent" or "cli".
   std::string mf_path;                // For the cli engine.
   std::string tmp_dir;                // The worker's scratch directory.
-  // The user the worker drops to. Empty: the gateway's own user (root keeps
-  // root, with a warning: the engine is still confined).
+  // The user the worker drops to. Empty: the gateway's own user, except
+  // that a gateway running as root starts its workers as `nobody`.
   std::string user;
 };
 

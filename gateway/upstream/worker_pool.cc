@@ -26,6 +26,8 @@ namespace {
 
 // How long Spawn waits for a new worker's socket to appear.
 constexpr absl::Duration kSocketWait = absl::Seconds(10);
+// The user a root gateway's workers drop to when their tenant names none.
+constexpr char kDefaultWorkerUser[] = "nobody";
 // How often a call waiting for a spawned worker looks whether it went down.
 constexpr absl::Duration kDownCheck = absl::Milliseconds(100);
 
@@ -40,6 +42,12 @@ std::shared_ptr<grpc::Channel> Connect(
     args.SetSslTargetNameOverride(tenant->tls_server_name);
   }
   args.SetMaxReceiveMessageSize(64 << 20);
+  // Calls go round the addresses the name resolves to: a headless Service
+  // of several worker replicas shares its load (gRPC's default, pick_first,
+  // would send everything to the first). The workers end each connection
+  // after a while (--max-connection-age-seconds), so that the name is
+  // resolved again and replicas added since get their share.
+  args.SetLoadBalancingPolicyName("round_robin");
   // A worker that is still starting is retried soon, not after gRPC's
   // default second-long backoff: the first call waits for it.
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
@@ -145,11 +153,12 @@ absl::Status WorkerPool::Spawn(const std::string& binary,
     spawn.argv.insert(spawn.argv.end(), {"--tmp-dir", spec.tmp_dir});
   std::string user = spec.user;
   if (user.empty() && geteuid() == 0) {
-    user = "root";
-    LogWarning(absl::StrCat(
-        "tenant ", tenant.name,
-        ": its worker keeps root (set tenants[].worker.spawn.user or "
-        "MFGATE_WORKER_USER); its engine is still confined"));
+    // A gateway started as root has no need to hand root on: its worker
+    // binds its socket as root and then drops to the unprivileged user.
+    user = kDefaultWorkerUser;
+    LogInfo(absl::StrCat("tenant ", tenant.name, ": its worker runs as ", user,
+                         " (set tenants[].worker.spawn.user or "
+                         "MFGATE_WORKER_USER to name another)"));
   }
   if (!user.empty()) spawn.argv.insert(spawn.argv.end(), {"--user", user});
   // The worker shares the gateway's stderr: one log, one format.

@@ -10,9 +10,48 @@ import pytest
 
 from harness import REPO, McpSession, demo_project, gateway_env
 from http_harness import free_port
+from worker_harness import install_worker
 
 # The shop tenant's PostgreSQL password: it must never leave the worker.
 PG_PASSWORD = "shop-pg-secret-7c1f"
+
+
+# A gateway started as root runs its workers as `nobody` (README), so the
+# projects tests copy into their temporary directories must be readable by
+# that user. pytest keeps its own (/tmp/pytest-of-USER/...) private; under
+# root the suite's temporary directories are made in one every user may
+# traverse instead, and each is made traversable too.
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    if os.geteuid() == 0 and config.option.basetemp is None:
+        parent = tempfile.mkdtemp(prefix="mfgate-e2e-")
+        os.chmod(parent, 0o755)
+        config.option.basetemp = os.path.join(parent, "tmp")
+        config.add_cleanup(lambda: shutil.rmtree(parent, ignore_errors=True))
+
+
+class TraversableTempPaths:
+    """pytest's tmp_path_factory, whose directories every user may traverse
+    (the built-in tmp_path makes its directory through this fixture)."""
+
+    def __init__(self, factory):
+        self._factory = factory
+        factory.getbasetemp().chmod(0o755)
+
+    def mktemp(self, basename, numbered=True):
+        path = self._factory.mktemp(basename, numbered)
+        path.chmod(0o755)
+        return path
+
+    def __getattr__(self, name):
+        return getattr(self._factory, name)
+
+
+@pytest.fixture(scope="session")
+def tmp_path_factory(tmp_path_factory):
+    if os.geteuid() != 0:
+        return tmp_path_factory
+    return TraversableTempPaths(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +62,16 @@ def demo():
     session = McpSession(gateway_env(demo_project()))
     yield session
     session.close()
+
+
+@pytest.fixture(scope="module")
+def installed():
+    """The worker installed as a package would install it, in a directory
+    every user may read (install_worker); its binary and flags."""
+    root = pathlib.Path(tempfile.mkdtemp(prefix="mfgate-install-"))
+    root.chmod(0o755)
+    yield install_worker(root / "mfgate")
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

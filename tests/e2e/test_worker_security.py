@@ -16,7 +16,7 @@ import pytest
 from harness import McpSession, REPO, demo_project, gateway_env
 from http_harness import free_port
 from pki import Pki
-from worker_harness import WORKER, WorkerProcess, copy_project, install_worker
+from worker_harness import WORKER, WorkerProcess, copy_project
 
 UNPRIVILEGED = 65532
 
@@ -38,14 +38,6 @@ def open_dir():
     path.chmod(0o755)
     yield path
     shutil.rmtree(path, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
-def installed():
-    root = pathlib.Path(tempfile.mkdtemp(prefix="mfgate-install-"))
-    root.chmod(0o755)
-    yield install_worker(root / "mfgate")
-    shutil.rmtree(root, ignore_errors=True)
 
 
 def test_root_without_user_is_refused(tmp_path):
@@ -128,7 +120,8 @@ def test_confined_engine_cannot_reach_what_it_must_not(open_dir, installed, shop
     assert report[f"read:{project}/mf_tutorial.duckdb"] == "ok"
     assert report[f"write:{project}/mf_tutorial.duckdb"] == "EACCES"
     assert report[f"write:{project}/models/injected.sql"] == "EACCES"
-    assert report[f"write:{project}/target/ok"] == "ok"
+    # Nor its artifacts: dbt writes those under the scratch directory.
+    assert report[f"write:{project}/target/ok"] == "EACCES"
     assert report[f"connect:127.0.0.1:{port}"] == "EACCES"  # DuckDB: no network.
     assert report["exec:/bin/sh"] == "EACCES"
     assert report["read:/root/.bashrc"] == "EACCES"
@@ -314,7 +307,7 @@ def test_mount_namespace_fallback_confines_a_real_engine(open_dir, installed, sh
     assert report[f"duckdb:{project}/profiles.yml"] == "ENOENT"
     assert report[f"write:{project}/mf_tutorial.duckdb"] == "EROFS"
     assert report[f"write:{project}/models/injected.sql"] == "EROFS"
-    assert report[f"write:{project}/target/ok"] == "ok"
+    assert report[f"write:{project}/target/ok"] == "EROFS"
     assert report["read:/root/.bashrc"] == "ENOENT"
     assert report["status"]["NoNewPrivs"] == "1" and report["status"]["Seccomp"] == "2"
 

@@ -58,19 +58,6 @@ pid_t EnginePid(pid_t worker) {
   return 0;
 }
 
-// A TCP port on loopback that nothing listens on at the moment.
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t size = sizeof(address);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), size);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
 class WorkerIntegrationTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {

@@ -40,6 +40,9 @@ class WorkerProcess {
 // The demo project (MFGATE_DEMO_PROJECT), or "" when unset.
 std::string DemoProject();
 
+// A TCP port on loopback that nothing listens on at the moment.
+int FreePort();
+
 }  // namespace mfgate::testing
 
 #endif  // MFGATE_TESTS_INTEGRATION_WORKER_PROCESS_H_

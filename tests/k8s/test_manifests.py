@@ -7,7 +7,6 @@ import base64
 import json
 import pathlib
 import re
-import shutil
 import subprocess
 
 import kubernetes_validate
@@ -15,32 +14,8 @@ import pytest
 import yaml
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
-KUSTOMIZE = REPO / ".deps" / "bin" / "kustomize"
 KUBERNETES_VERSION = "1.31"
-OVERLAYS = sorted(p.name for p in (REPO / "k8s" / "overlays").iterdir() if p.is_dir())
 WORKER_GRPC_PORT = 50051
-
-
-@pytest.fixture(scope="module")
-def k8s_copy(tmp_path_factory):
-    """k8s/ with the generated secrets make-secrets.sh writes."""
-    assert KUSTOMIZE.exists(), "kustomize is missing: tools/install-deps.sh --test builds it"
-    copy = tmp_path_factory.mktemp("k8s") / "k8s"
-    shutil.copytree(REPO / "k8s", copy, ignore=shutil.ignore_patterns(
-        ".pki", "tls", "keys", "warehouse.env"))
-    subprocess.run([copy / "make-secrets.sh", "2"], check=True, capture_output=True)
-    return copy
-
-
-def render(k8s_copy, overlay):
-    out = subprocess.run([KUSTOMIZE, "build", k8s_copy / "overlays" / overlay],
-                         check=True, capture_output=True, text=True).stdout
-    return [doc for doc in yaml.safe_load_all(out) if doc]
-
-
-@pytest.fixture(scope="module", params=OVERLAYS)
-def rendered(request, k8s_copy):
-    return request.param, render(k8s_copy, request.param)
 
 
 def of_kind(docs, kind):
@@ -140,11 +115,20 @@ def test_each_tenant_has_an_isolated_worker(rendered):
         args = pod["spec"]["containers"][0]["args"]
         for flag in ("--tls-cert=", "--tls-key=", "--tls-ca=", "--health-listen="):
             assert any(a.startswith(flag) for a in args), (name, flag)
-        # Probes use the plaintext health port, never the mTLS gRPC port.
+        # Probes use the plaintext health port, never the mTLS gRPC port;
+        # liveness (and start-up) ask whether the worker serves, readiness
+        # whether its engine does.
         health_port = int(next(a for a in args if a.startswith("--health-listen="))
                           .rsplit(":", 1)[1])
+        container = pod["spec"]["containers"][0]
         for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
-            assert pod["spec"]["containers"][0][probe]["grpc"]["port"] == health_port
+            assert container[probe]["grpc"]["port"] == health_port
+        assert container["startupProbe"]["grpc"]["service"] == "liveness"
+        assert container["livenessProbe"]["grpc"]["service"] == "liveness"
+        assert container["readinessProbe"]["grpc"].get("service", "") == ""
+        # Headless: the name resolves to every ready replica (round robin).
+        assert service["spec"]["clusterIP"] == "None"
+        assert any(a.startswith("--max-connection-age-seconds=") for a in args)
     # No tenant's Service or policy selects another tenant's pods.
     for name, labels in workers.items():
         for other, other_labels in workers.items():
@@ -162,8 +146,11 @@ def test_worker_network_policy_admits_only_the_gateway(rendered):
         name = tenant["name"]
         labels = named(docs, "Deployment", f"mfgate-worker-{name}")[
             "spec"]["template"]["metadata"]["labels"]
+        # Its own policy (and the namespace's default deny, which admits
+        # nothing).
         policies = [p for p in of_kind(docs, "NetworkPolicy")
-                    if selects(p["spec"]["podSelector"], labels)]
+                    if selects(p["spec"]["podSelector"], labels)
+                    and p["metadata"]["name"] != "default-deny"]
         assert len(policies) == 1, name
         spec = policies[0]["spec"]
         assert set(spec["policyTypes"]) == {"Ingress", "Egress"}
@@ -179,10 +166,49 @@ def test_worker_network_policy_admits_only_the_gateway(rendered):
             assert rule.get("ports"), f"{name}: egress to any port"
             ports = {p["port"] for p in rule["ports"]}
             if ports == {53}:
-                continue  # DNS
+                assert_cluster_dns_only(rule, name)
+                continue
             # A warehouse: one address block, its ports only.
             assert [set(peer) for peer in rule["to"]] == [{"ipBlock"}], name
             assert rule["to"][0]["ipBlock"]["cidr"].endswith("/32"), name
+
+
+def assert_cluster_dns_only(rule, where):
+    """A DNS egress rule reaches the cluster DNS pods in kube-system only."""
+    for peer in rule["to"]:
+        assert set(peer) == {"namespaceSelector", "podSelector"}, where
+        (namespace,) = peer["namespaceSelector"]["matchExpressions"]
+        assert namespace == {"key": "kubernetes.io/metadata.name", "operator": "In",
+                             "values": ["kube-system"]}, where
+        (pods,) = peer["podSelector"]["matchExpressions"]
+        assert pods == {"key": "k8s-app", "operator": "In", "values": ["kube-dns"]}, where
+
+
+def test_the_namespace_denies_by_default(rendered):
+    overlay, docs = rendered
+    default = [p for p in of_kind(docs, "NetworkPolicy") if p["spec"]["podSelector"] == {}]
+    assert len(default) == 1, overlay
+    spec = default[0]["spec"]
+    assert set(spec["policyTypes"]) == {"Ingress", "Egress"}
+    assert not spec.get("ingress") and not spec.get("egress")
+    namespace = of_kind(docs, "Namespace")[0]
+    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+
+
+def test_gateway_ingress_only_from_named_peers(rendered):
+    """No rule admits every source: each names its peers (and ports)."""
+    overlay, docs = rendered
+    policy = named(docs, "NetworkPolicy", "mfgate-gateway")["spec"]
+    assert policy["ingress"], f"{overlay}: the gateway admits nobody"
+    for rule in policy["ingress"]:
+        assert rule.get("from") and rule.get("ports"), rule
+        for peer in rule["from"]:
+            assert "ipBlock" not in peer
+            for selector in peer.values():
+                assert selector.get("matchLabels") or selector.get("matchExpressions"), peer
+    for rule in policy["egress"]:
+        if {p["port"] for p in rule["ports"]} == {53}:
+            assert_cluster_dns_only(rule, "gateway")
 
 
 def test_referenced_config_and_secrets_exist(rendered):
@@ -212,31 +238,6 @@ def test_the_gateway_holds_key_digests_and_no_warehouse_secret(rendered):
             assert "profiles" not in key and "PG_" not in text, key
             if secret["metadata"]["name"].startswith("mfgate-gateway-keys"):
                 assert re.fullmatch(r"[0-9a-f]{64}\n?", text), key
-
-
-def dockerfile_stages(text):
-    stages, current = {}, None
-    for line in text.splitlines():
-        match = re.match(r"FROM\s+(\S+)(?:\s+AS\s+(\S+))?", line.strip(), re.I)
-        if match:
-            current = match.group(2) or match.group(1)
-            stages[current] = []
-        elif current:
-            stages[current].append(line.strip())
-    return stages
-
-
-def test_images_are_multi_stage_and_run_as_non_root():
-    stages = dockerfile_stages((REPO / "k8s" / "images" / "Dockerfile").read_text())
-    assert "build" in stages and len(stages) >= 3
-    for target in ("gateway", "worker"):
-        users = [l.split()[1] for l in stages[target] if l.startswith("USER ")]
-        assert users, target
-        uid = users[-1].split(":")[0]
-        assert uid.isdigit() and int(uid) != 0, target
-    # Runtime images carry no compiler or build tool.
-    for target in ("runtime", "gateway", "worker"):
-        assert not any("bazel" in l or "build-essential" in l for l in stages[target])
 
 
 def test_the_gateway_accepts_its_rendered_configuration(rendered, tmp_path):

@@ -223,9 +223,12 @@ absl::StatusOr<std::pair<std::string, int>> CliEngine::Run(
   spawn.argv = options_.launcher;
   spawn.argv.push_back(options_.mf_path);
   spawn.argv.insert(spawn.argv.end(), args.begin(), args.end());
-  spawn.env =
+  // mf and dbt write their logs under the scratch directory, never into a
+  // project that may be read-only.
+  spawn.env = WithEnv(
       WithEnv(WithEnv(options_.env, "DBT_PROJECT_DIR", options_.project_dir),
-              "DBT_PROFILES_DIR", options_.profiles_dir);
+              "DBT_PROFILES_DIR", options_.profiles_dir),
+      "DBT_LOG_PATH", options_.tmp_dir + "/dbt/logs");
   spawn.cwd = options_.project_dir;
   auto run = RunCapturingOutput(std::move(spawn), deadline,
                                 options_.max_output_bytes, cancelled);

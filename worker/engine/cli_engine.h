@@ -21,7 +21,7 @@ struct CliEngineOptions {
   std::string project_dir;   // Working directory and DBT_PROJECT_DIR.
   std::string profiles_dir;  // DBT_PROFILES_DIR.
   std::string target;        // Unused by mf (it has no --target); logged only.
-  std::string tmp_dir;       // Where --csv files go (private to the worker).
+  std::string tmp_dir;       // Where --csv files and mf's logs go (private).
   std::vector<std::string> env;  // The child's environment.
   // Program and arguments that start mf confined (mfgate-sandbox ... --);
   // empty runs mf directly.

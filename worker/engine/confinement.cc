@@ -223,13 +223,10 @@ absl::StatusOr<Confinement> PrepareConfinement(
   auto warehouse =
       DescribeWarehouse(settings, ScrubbedEnvironment(settings, true));
   if (!warehouse.ok()) return warehouse.status();
+  // The project is only read: dbt writes its artifacts and logs under the
+  // scratch directory (the host passes --target-path and --log-path; the cli
+  // engine sets DBT_LOG_PATH), so a read-only project works.
   sandbox::Policy policy = BasePolicy(settings);
-  // dbt writes its artifacts (the semantic manifest) and logs here.
-  for (const char* dir : {"/target", "/logs"}) {
-    std::string path = settings.project_dir + dir;
-    mkdir(path.c_str(), 0700);
-    policy.write_paths.push_back(path);
-  }
   if (warehouse->type == "duckdb") {
     // DuckDB writes its file and, when it changes data, a write-ahead log
     // beside it. A file in a directory of its own gets that directory;

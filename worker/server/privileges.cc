@@ -50,6 +50,11 @@ absl::Status DropPrivileges(const UserIds& user) {
   auto fail = [](const char* what) {
     return absl::InternalError(absl::StrCat(what, ": ", strerror(errno)));
   };
+  // Changing credentials clears the parent-death signal: read it now and set
+  // it again after, so that a worker tied to its gateway's life stays tied.
+  int death_signal = 0;
+  if (prctl(PR_GET_PDEATHSIG, &death_signal) != 0) return fail("prctl");
+  const pid_t parent = getppid();
   // Empty the bounding set while root may still do so: no process the worker
   // starts (its engine above all) can ever hold a capability again.
   for (int cap = 0; cap <= 63; ++cap) {
@@ -64,6 +69,14 @@ absl::Status DropPrivileges(const UserIds& user) {
   if (setresuid(user.uid, user.uid, user.uid) != 0) return fail("setresuid");
   if (user.uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
     return absl::InternalError("root could be regained after dropping it");
+  }
+  if (death_signal != 0) {
+    if (prctl(PR_SET_PDEATHSIG, death_signal) != 0) return fail("prctl");
+    // The parent may have gone while the signal was unset.
+    if (getppid() != parent) {
+      return absl::AbortedError(
+          "the parent process exited while privileges were dropped");
+    }
   }
   return absl::OkStatus();
 }

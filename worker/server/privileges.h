@@ -23,7 +23,8 @@ struct UserIds {
 absl::StatusOr<UserIds> LookupUser(const std::string& user);
 
 // Sets the supplementary groups to `user`'s, then gid and uid (real, effective
-// and saved), and checks that root cannot be regained.
+// and saved), and checks that root cannot be regained. A parent-death signal
+// (PR_SET_PDEATHSIG), which the change of user clears, is set again.
 absl::Status DropPrivileges(const UserIds& user);
 
 }  // namespace mfgate::server

@@ -3,9 +3,11 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <limits>
 #include <memory>
 #include <set>
 #include <vector>
@@ -16,17 +18,40 @@
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/metrics_server.h"
+#include "common/temp_dir.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
+#include "worker/engine/host_locator.h"
 #include "worker/server/privileges.h"
+#include "worker/server/staged_host.h"
 #include "worker/server/unix_listener.h"
 
 namespace mfgate::server {
 namespace {
 
 std::atomic<bool> g_stop{false};
+
+// The grpc.health.v1 service names the worker answers (kubelet's gRPC probes
+// name them): "" is readiness, SERVING while the engine answers calls (a
+// warehouse outage or an engine restart makes it NOT_SERVING); "liveness" is
+// SERVING while the worker process serves at all, whatever its engine and
+// warehouse are doing, so that a liveness probe never restarts a worker for
+// an outage a restart cannot mend.
+constexpr char kReadiness[] = "";
+constexpr char kLiveness[] = "liveness";
+
+// Health of every server in `servers`: liveness as given, readiness only
+// while `ready` (never while not `live`).
+void SetHealth(const std::vector<grpc::Server*>& servers, bool live,
+               bool ready) {
+  for (grpc::Server* server : servers) {
+    grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+    health->SetServingStatus(kLiveness, live);
+    health->SetServingStatus(kReadiness, live && ready);
+  }
+}
 
 void OnSignal(int) { g_stop = true; }
 
@@ -60,24 +85,36 @@ absl::StatusOr<UserIds> TargetUser(const std::string& user) {
   return ids;
 }
 
+// `settings` as the engine of `user` needs them: when the worker is about to
+// become another user, its engine host is located now, while the worker can
+// still read where it was built, and what `user` cannot read is copied for
+// it (staged_host.h) into `*copies`, which must outlive the engine. A host
+// that cannot be located is left for the engine to report as it starts.
+absl::Status HostForUser(const UserIds& user, engine::EngineSettings* settings,
+                         std::unique_ptr<TempDir>* copies) {
+  if (user.uid == geteuid()) return absl::OkStatus();
+  auto located = engine::LocateEngineHost(settings->host);
+  if (!located.ok()) return absl::OkStatus();
+  auto staged = StageEngineHost(*located, user);
+  if (!staged.ok()) return staged.status();
+  settings->host = staged->host;
+  *copies = std::move(staged->copies);
+  return absl::OkStatus();
+}
+
 // Serves until a signal asks to stop, keeping the gRPC health of `servers`
 // and the manifest `service` tells its watchers in step with the engine.
 void ServeUntilStopped(const std::vector<grpc::Server*>& servers,
                        engine::Engine* engine, service::WorkerService* service,
                        std::atomic<bool>* engine_ready,
                        std::atomic<int>* engine_restarts) {
-  auto set_serving = [&servers](bool serving) {
-    for (grpc::Server* server : servers) {
-      server->GetHealthCheckService()->SetServingStatus(serving);
-    }
-  };
   bool serving = false;
-  set_serving(false);
+  SetHealth(servers, /*live=*/true, /*ready=*/false);
   while (!g_stop) {
     engine_restarts->store(engine->Restarts());
     bool ready = engine->Ready();
     if (ready != serving) {
-      set_serving(ready);
+      SetHealth(servers, /*live=*/true, ready);
       serving = ready;
       engine_ready->store(ready);
       LogInfo(absl::StrCat("health: ", ready ? "SERVING" : "NOT_SERVING", " - ",
@@ -87,7 +124,7 @@ void ServeUntilStopped(const std::vector<grpc::Server*>& servers,
     absl::SleepFor(absl::Milliseconds(100));
   }
   LogInfo("shutting down");
-  set_serving(false);
+  SetHealth(servers, /*live=*/false, /*ready=*/false);
 }
 
 // A plaintext server of grpc.health.v1 alone, for probes (such as kubelet's
@@ -96,8 +133,7 @@ std::unique_ptr<grpc::Server> StartHealthServer(const std::string& address) {
   grpc::ServerBuilder builder;
   builder.AddListeningPort(address, grpc::InsecureServerCredentials());
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (server != nullptr)
-    server->GetHealthCheckService()->SetServingStatus(false);
+  if (server != nullptr) SetHealth({server.get()}, /*live=*/true, false);
   return server;
 }
 
@@ -115,6 +151,11 @@ int RunWorker(const WorkerOptions& options) {
   }
   auto user = TargetUser(options.user);
   if (!user.ok()) return Fail(std::string(user.status().message()));
+  engine::EngineSettings engine_settings = options.engine;
+  std::unique_ptr<TempDir> host_copies;  // Outlives the engine.
+  if (auto s = HostForUser(*user, &engine_settings, &host_copies); !s.ok()) {
+    return Fail(std::string(s.message()));
+  }
   if (!options.check_confinement.empty()) {
     if (!options.user.empty()) {
       if (auto s = DropPrivileges(*user); !s.ok()) {
@@ -122,7 +163,7 @@ int RunWorker(const WorkerOptions& options) {
       }
     }
     auto report =
-        engine::CheckConfinement(options.engine, options.check_confinement);
+        engine::CheckConfinement(engine_settings, options.check_confinement);
     if (!report.ok()) return Fail(std::string(report.status().message()));
     std::fputs(report->c_str(), stdout);
     return 0;
@@ -184,12 +225,22 @@ int RunWorker(const WorkerOptions& options) {
   // more often than every 5 minutes and drop the connection.
   builder.AddChannelArgument(
       GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  // A gateway connection is asked to go away (GOAWAY; its open calls and
+  // streams finish) after this long, so that gateways resolve the worker's
+  // Service again and spread their calls over replicas added since.
+  if (options.max_connection_age > absl::ZeroDuration()) {
+    builder.AddChannelArgument(
+        GRPC_ARG_MAX_CONNECTION_AGE_MS,
+        static_cast<int>(std::min<int64_t>(
+            absl::ToInt64Milliseconds(options.max_connection_age),
+            std::numeric_limits<int>::max())));
+  }
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr) {
     return Fail(absl::StrCat("cannot listen on ", options.listen));
   }
-  // NOT_SERVING until the engine is ready (gRPC's default is SERVING).
-  server->GetHealthCheckService()->SetServingStatus(false);
+  // Not ready until the engine is (gRPC's default is SERVING).
+  SetHealth({server.get()}, /*live=*/true, /*ready=*/false);
   std::vector<grpc::Server*> health_servers = {server.get()};
   std::unique_ptr<grpc::Server> health_server;
   if (!options.health_listen.empty()) {
@@ -230,7 +281,7 @@ int RunWorker(const WorkerOptions& options) {
     if (health_server != nullptr) health_server->Shutdown(now);
     server->Shutdown(now + grace);
   };
-  auto engine = engine::CreateEngine(options.engine);
+  auto engine = engine::CreateEngine(engine_settings);
   if (!engine.ok()) {
     stop_serving(std::chrono::seconds(0));
     return Fail(std::string(engine.status().message()));

@@ -25,7 +25,8 @@ import traceback
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 
-from dbt.adapters.factory import get_adapter, register_adapter  # noqa: E402
+from dbt.adapters.factory import (  # noqa: E402
+    get_adapter, get_adapter_by_type, register_adapter)
 from dbt.cli.main import dbtRunner  # noqa: E402
 from dbt.config.runtime import RuntimeConfig, load_profile, load_project  # noqa: E402
 from dbt.flags import set_from_args  # noqa: E402
@@ -37,6 +38,8 @@ from dbt_metricflow.cli.dbt_connectors.dbt_config_accessor import (  # noqa: E40
     dbtArtifacts, dbtProjectMetadata)
 from metricflow.engine.metricflow_engine import (  # noqa: E402
     MetricFlowEngine, MetricFlowQueryRequest)
+from metricflow_semantics.model.dbt_manifest_parser import (  # noqa: E402
+    parse_manifest_from_dbt_generated_manifest)
 from metricflow_semantics.model.semantic_manifest_lookup import (  # noqa: E402
     SemanticManifestLookup)
 from metricflow.validation.data_warehouse_model_validator import (  # noqa: E402
@@ -51,6 +54,10 @@ import engine_profile  # noqa: E402
 import warehouse_guard  # noqa: E402
 
 MANIFEST = pathlib.Path("target") / "semantic_manifest.json"
+# Where dbt writes under the scratch directory: the project may be read-only
+# (a container image, a read-only volume), so nothing is written into it.
+SCRATCH_TARGET = pathlib.Path("dbt") / "target"
+SCRATCH_LOGS = pathlib.Path("dbt") / "logs"
 # Files of a project that never change its semantic manifest.
 IGNORED_DIRS = {"target", "logs", "dbt_packages", ".git", "__pycache__"}
 GRANULARITIES = ["nanosecond", "microsecond", "millisecond", "second", "minute",
@@ -73,22 +80,29 @@ def newest_source_mtime(project):
     return newest
 
 
-def ensure_fresh_manifest(project, profiles, target):
-    """Runs `dbt parse` (in this process, with the handed-over profile) when
-    the semantic manifest is missing or stale."""
-    manifest = project / MANIFEST
-    if manifest.exists() and manifest.stat().st_mtime >= newest_source_mtime(project):
-        return
-    print(f"semantic manifest missing or stale; running dbt parse in {project}",
-          file=sys.stderr)
-    command = ["parse", "--project-dir", str(project), "--profiles-dir", str(profiles)]
+def fresh_manifest(project, profiles, target, scratch):
+    """The path of a current semantic manifest: the project's own when it is
+    newer than every source file (read, never written), else the one a
+    previous start parsed into the scratch directory, else one `dbt parse`
+    (in this process, with the handed-over profile) writes there now."""
+    newest = newest_source_mtime(project)
+    parsed = scratch / SCRATCH_TARGET / "semantic_manifest.json"
+    for candidate in (project / MANIFEST, parsed):
+        if candidate.exists() and candidate.stat().st_mtime >= newest:
+            return candidate
+    print(f"semantic manifest missing or stale; running dbt parse in {project} "
+          f"(writing to {scratch / 'dbt'})", file=sys.stderr)
+    command = ["parse", "--project-dir", str(project), "--profiles-dir", str(profiles),
+               "--target-path", str(scratch / SCRATCH_TARGET),
+               "--log-path", str(scratch / SCRATCH_LOGS)]
     if target:
         command += ["--target", target]
     said = []
-    parsed = dbtRunner(callbacks=[failures_into(said)]).invoke(command)
-    if not parsed.success:
+    result = dbtRunner(callbacks=[failures_into(said)]).invoke(command)
+    if not result.success:
         raise RuntimeError("dbt parse failed: " + (
-            " ".join(said)[:1500] or str(parsed.exception or "see the log above")))
+            " ".join(said)[:1500] or str(result.exception or "see the log above")))
+    return parsed
 
 
 def failures_into(said):
@@ -154,7 +168,7 @@ def load_project_metadata(project, profiles, target):
 class Adapter:
     """MetricFlow's engine and SQL client for one dbt project."""
 
-    def __init__(self, artifacts, pb, manifest_path):
+    def __init__(self, artifacts, pb, manifest_json):
         self._pb = pb
         self._manifest = artifacts.semantic_manifest
         client = AdapterBackedSqlClient(artifacts.adapter)
@@ -166,18 +180,27 @@ class Adapter:
             sql_client=self._sql_client)
         self.metricflow_version = importlib.metadata.version("metricflow")
         self.dbt_version = importlib.metadata.version("dbt-core")
-        self.manifest_sha256 = hashlib.sha256(manifest_path.read_bytes()).hexdigest()
+        self.manifest_sha256 = hashlib.sha256(manifest_json).hexdigest()
 
     @classmethod
     def load(cls, args, pb, bootstrap):
         """`bootstrap`: the worker's EngineBootstrap (the profile). dbt is
         pointed at the scratch directory for profiles: it reads none there."""
         project = pathlib.Path(args.project_dir).resolve()
-        profiles = pathlib.Path(args.scratch_dir).resolve()
+        scratch = pathlib.Path(args.scratch_dir).resolve()
+        profiles = scratch
         engine_profile.install(bootstrap, project, args.target)
-        ensure_fresh_manifest(project, profiles, args.target)
+        manifest_path = fresh_manifest(project, profiles, args.target, scratch)
         metadata = load_project_metadata(project, profiles, args.target)
-        adapter = cls(dbtArtifacts.load_from_project_metadata(metadata), pb, project / MANIFEST)
+        # dbtArtifacts.load_from_project_metadata would read the manifest from
+        # <project>/target only; this one may be in the scratch directory.
+        manifest_json = manifest_path.read_bytes()
+        artifacts = dbtArtifacts(
+            profile=metadata.profile, project=metadata.project,
+            adapter=get_adapter_by_type(metadata.profile.credentials.type),
+            semantic_manifest=parse_manifest_from_dbt_generated_manifest(
+                manifest_json_string=manifest_json.decode()))
+        adapter = cls(artifacts, pb, manifest_json)
         adapter.mf.list_metrics()  # Warm MetricFlow's caches before `ready`.
         return adapter
 
