@@ -9,12 +9,12 @@
 //   oversize   - ready, then announce a 1 GiB answer;
 //   fail-start - send a start-up error frame and exit(1);
 //   silent     - never send anything;
-//   commands   - ready, then do what each list_metrics request's `search`
-//                says: "" answer at once, "sleep:MS" answer after MS ms,
-//                "hang" answer CANCELLED when a cancel for it comes,
-//                "ignore" never answer, "crash" exit(3); every answer names
-//                the process ("pid:<pid>"). A semantic_index request gets a
-//                one-metric index.
+//   commands   - ready, then do what each request says in its list_metrics
+//                `search` or its query's `where`: "" answer at once, "sleep:MS"
+//                answer after MS ms, "hang" answer CANCELLED when a cancel for
+//                it comes, "ignore" never answer, "crash" exit(3); every answer
+//                names the process ("pid:<pid>"). A semantic_index request gets
+//                a one-metric index.
 // ADAPTER (default "none") is the adapter type `ready` reports; the
 // manifest hash it reports is MANIFEST_FILE's first line (default empty).
 #include <unistd.h>
@@ -55,7 +55,9 @@ void Command(const EngineRequest& request) {
     Send(response);
     return;
   }
-  const std::string& command = request.list_metrics().search();
+  const std::string& command = request.has_query()
+                                   ? request.query().where()
+                                   : request.list_metrics().search();
   if (command == "crash") std::exit(3);
   if (command == "ignore") pause();
   if (command.rfind("sleep:", 0) == 0) {
