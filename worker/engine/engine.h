@@ -20,6 +20,22 @@
 
 namespace mfgate::engine {
 
+// Whether `request` asks for metadata: an answer that is a function of the
+// semantic manifest alone (dimension values and queries read the
+// warehouse's data).
+inline bool IsMetadataRequest(const v1::EngineRequest& request) {
+  switch (request.request_case()) {
+    case v1::EngineRequest::kListMetrics:
+    case v1::EngineRequest::kListDimensions:
+    case v1::EngineRequest::kListEntities:
+    case v1::EngineRequest::kListSavedQueries:
+    case v1::EngineRequest::kListSemanticModels:
+      return true;
+    default:
+      return false;
+  }
+}
+
 class Engine {
  public:
   virtual ~Engine() = default;

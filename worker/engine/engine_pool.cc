@@ -30,22 +30,6 @@ constexpr struct {
 };
 constexpr int kDefaultSizeElsewhere = 2;
 
-// Requests that wait ahead of queries: metadata the worker could not answer
-// without an engine, and the index itself.
-bool IsMetadata(const v1::EngineRequest& request) {
-  switch (request.request_case()) {
-    case v1::EngineRequest::kListMetrics:
-    case v1::EngineRequest::kListDimensions:
-    case v1::EngineRequest::kListEntities:
-    case v1::EngineRequest::kListSavedQueries:
-    case v1::EngineRequest::kListSemanticModels:
-    case v1::EngineRequest::kSemanticIndex:
-      return true;
-    default:
-      return false;
-  }
-}
-
 }  // namespace
 
 int DefaultPoolSize(const std::string& adapter_type) {
@@ -93,7 +77,10 @@ absl::StatusOr<v1::EngineResponse> EnginePool::CallFor(
       waiter.seq = next_seq_++;
       // A caller that does not say who it is is one of its own.
       waiter.caller = caller.empty() ? absl::StrCat("#", waiter.seq) : caller;
-      waiter.metadata = IsMetadata(request);
+      // Metadata (what the worker could not answer without an engine) and
+      // the index wait ahead of queries.
+      waiter.metadata =
+          IsMetadataRequest(request) || request.has_semantic_index();
       if (absl::Status admitted = Admit(waiter.caller); !admitted.ok()) {
         return admitted;
       }
@@ -419,6 +406,14 @@ int EnginePool::Running() const {
 int EnginePool::Size() const {
   absl::MutexLock lock(&mu_);
   return size_;
+}
+
+int EnginePool::Pending() const {
+  absl::MutexLock lock(&mu_);
+  return static_cast<int>(queue_.size()) +
+         static_cast<int>(
+             std::count_if(slots_.begin(), slots_.end(),
+                           [](const auto& slot) { return slot->in_use; }));
 }
 
 }  // namespace mfgate::engine

@@ -89,6 +89,8 @@ class EnginePool final : public Engine {
   int Running() const;
   // The size the pool grows to; 0 until the first engine reports.
   int Size() const;
+  // Calls holding an engine or waiting for one.
+  int Pending() const;
 
  private:
   struct Slot {

@@ -72,6 +72,12 @@ bool WaitFor(Predicate predicate, absl::Duration timeout = absl::Seconds(10)) {
   return true;
 }
 
+// Until `pool` has `calls` calls holding or waiting for an engine: calls
+// are made in a known order by waiting for each to arrive.
+bool WaitPending(const EnginePool& pool, int calls) {
+  return WaitFor([&] { return pool.Pending() == calls; });
+}
+
 // Until every engine of `pool` (of `size`) has started and is known.
 bool WaitFull(const EnginePool& pool, int size) {
   return WaitFor([&] {
@@ -127,7 +133,7 @@ TEST(EnginePoolTest, AFullQueueRefusesAtOnceWithARetryHint) {
                                In(absl::Seconds(10)), nullptr)
                       .ok());
     });
-    absl::SleepFor(absl::Milliseconds(20));
+    ASSERT_TRUE(WaitPending(pool, i + 1)) << pool.Describe();
   }
   const absl::Time start = absl::Now();
   auto refused = pool.CallFor("late", Query(), In(absl::Seconds(10)), nullptr);
@@ -147,21 +153,29 @@ TEST(EnginePoolTest, ASessionGetsItsShareOfALongQueue) {
   ASSERT_TRUE(WaitFull(pool, 1));
   std::atomic<int> refused_a{0}, refused_b{0};
   std::vector<std::thread> callers;
+  std::atomic<int> done{0};
   auto call = [&](const std::string& caller, std::atomic<int>* refused) {
-    callers.emplace_back([&pool, caller, refused] {
+    callers.emplace_back([&pool, &done, caller, refused] {
       auto response = pool.CallFor(caller, Query("sleep:300"),
                                    In(absl::Seconds(30)), nullptr);
       if (response.status().code() == absl::StatusCode::kResourceExhausted) {
         ++*refused;
       }
+      ++done;
     });
-    absl::SleepFor(absl::Milliseconds(20));
   };
-  call("a", &refused_a);                              // Runs.
-  for (int i = 0; i < 4; ++i) call("a", &refused_a);  // Waits: half full.
-  call("b", &refused_b);                              // Its share is 4: waits.
+  call("a", &refused_a);  // Runs.
+  ASSERT_TRUE(WaitPending(pool, 1));
+  for (int i = 0; i < 4; ++i) {  // Wait: half full.
+    call("a", &refused_a);
+    ASSERT_TRUE(WaitPending(pool, 2 + i));
+  }
+  call("b", &refused_b);  // Its share is 4: waits.
+  ASSERT_TRUE(WaitPending(pool, 6));
   call("a", &refused_a);  // a holds 4 already: refused.
+  ASSERT_TRUE(WaitFor([&] { return done.load() == 1; }));
   call("b", &refused_b);  // Waits.
+  ASSERT_TRUE(WaitPending(pool, 7));
   for (auto& caller : callers) caller.join();
   EXPECT_EQ(refused_a.load(), 1);
   EXPECT_EQ(refused_b.load(), 0);
@@ -176,14 +190,16 @@ TEST(EnginePoolTest, ASessionWithOneCallIsNotStarvedByOneWithMany) {
   std::vector<std::string> finished;
   std::vector<std::thread> callers;
   auto call = [&](const std::string& caller) {
-    callers.emplace_back([&, caller] {
-      EXPECT_TRUE(pool.CallFor(caller, Query("sleep:100"),
-                               In(absl::Seconds(30)), nullptr)
-                      .ok());
+    // The first holds the engine until all have arrived.
+    const std::string sleep = callers.empty() ? "sleep:500" : "sleep:50";
+    callers.emplace_back([&, caller, sleep] {
+      EXPECT_TRUE(
+          pool.CallFor(caller, Query(sleep), In(absl::Seconds(30)), nullptr)
+              .ok());
       std::lock_guard<std::mutex> lock(mu);
       finished.push_back(caller);
     });
-    absl::SleepFor(absl::Milliseconds(10));
+    ASSERT_TRUE(WaitPending(pool, static_cast<int>(callers.size())));
   };
   for (int i = 0; i < 8; ++i) call("many");
   call("one");
@@ -207,9 +223,9 @@ TEST(EnginePoolTest, MetadataWaitsAheadOfQueries) {
       std::lock_guard<std::mutex> lock(mu);
       finished.push_back(name);
     });
-    absl::SleepFor(absl::Milliseconds(10));
+    ASSERT_TRUE(WaitPending(pool, static_cast<int>(callers.size())));
   };
-  call("q0", Query("sleep:200"));
+  call("q0", Query("sleep:500"));
   call("q1", Query("sleep:100"));
   call("q2", Query("sleep:100"));
   call("m", Metadata());
