@@ -69,7 +69,7 @@ absl::StatusOr<v1::EngineResponse> EnginePool::CallFor(
     Waiter waiter;
     {
       absl::MutexLock lock(&mu_);
-      last_call_ = absl::Now();
+      last_active_ = absl::Now();
       if (stopped_) {  // Stopped while idle: start again.
         stopped_ = false;
         keeper_due_ = true;
@@ -162,7 +162,7 @@ absl::Status EnginePool::Await(Waiter* waiter, absl::Time deadline,
 void EnginePool::Release(Slot* slot) {
   absl::MutexLock lock(&mu_);
   slot->in_use = false;
-  last_call_ = absl::Now();
+  last_active_ = absl::Now();
   Grant();
 }
 
@@ -187,6 +187,8 @@ void EnginePool::Grant() {
     slot->stamp = ++stamps_;
     slot->manifest = ready->manifest_sha256();
     started_once_ = true;
+    // Idleness counts from when the engine is up, not from before its start.
+    last_active_ = absl::Now();
     if (size_ == 0) {
       size_ = options_.size > 0 ? options_.size
                                 : DefaultPoolSize(ready->adapter_type());
@@ -279,11 +281,15 @@ void EnginePool::KeepOnce() {
         queue_.empty() &&
         std::none_of(slots_.begin(), slots_.end(),
                      [](const auto& slot) { return slot->in_use; });
-    // Idle: every engine stops (not while starts fail: calls are then
-    // answered at once with the cause, which needs a start being tried).
+    const bool starting =
+        std::any_of(slots_.begin(), slots_.end(),
+                    [](const auto& slot) { return !slot->engine->Ready(); });
+    // Idle: every engine stops (not while one starts, nor while starts
+    // fail: calls are then answered at once with the cause, which needs a
+    // start being tried).
     if (options_.idle_stop > absl::ZeroDuration() && quiet && !stopped_ &&
-        !slots_.empty() && failure_.empty() &&
-        absl::Now() - last_call_ >= options_.idle_stop) {
+        !slots_.empty() && !starting && failure_.empty() &&
+        absl::Now() - last_active_ >= options_.idle_stop) {
       LogInfo(absl::StrCat("engines: stopping ", slots_.size(),
                            " engines, idle for ",
                            absl::FormatDuration(options_.idle_stop)));
@@ -305,9 +311,6 @@ void EnginePool::KeepOnce() {
     }
     // One start at a time, up to the size (one until it is known).
     const int target = stopped_ ? 0 : std::max(size_, 1);
-    const bool starting =
-        std::any_of(slots_.begin(), slots_.end(),
-                    [](const auto& slot) { return !slot->engine->Ready(); });
     start = static_cast<int>(slots_.size()) < target && !starting &&
             failure_.empty();
     if (!manifest_.empty() && index_manifest_ != manifest_ && !fetching_) {

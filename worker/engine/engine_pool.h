@@ -21,8 +21,9 @@
 // of starving them. While the engines' starts fail, calls
 // are answered at once with the cause.
 //
-// After `idle_stop` with no call, every engine stops (the worker then holds
-// no Python process); the next call starts one and waits for it, and the
+// After `idle_stop` with no call (counted from the last call or the last
+// engine up, never while one starts), every engine stops (the worker then
+// holds no Python process); the next call starts one and waits for it, and the
 // pool grows again behind it. The pool keeps what its engines reported: the
 // manifest hash and the semantic index, fetched once per manifest from an
 // idle engine (v1::SemanticIndex), across stops and failed starts. When an
@@ -155,7 +156,8 @@ class EnginePool final : public Engine {
   std::string failure_ ABSL_GUARDED_BY(mu_);  // While starts fail.
   bool started_once_ ABSL_GUARDED_BY(mu_) = false;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;  // For idleness.
-  absl::Time last_call_ ABSL_GUARDED_BY(mu_) = absl::Now();
+  // The last call, or the last engine seen up: idleness counts from it.
+  absl::Time last_active_ ABSL_GUARDED_BY(mu_) = absl::Now();
   int retired_restarts_ ABSL_GUARDED_BY(mu_) = 0;
   bool keeper_due_ ABSL_GUARDED_BY(mu_) = true;
   bool fetching_ ABSL_GUARDED_BY(mu_) = false;

@@ -298,6 +298,18 @@ TEST(EnginePoolTest, IdleEnginesStopAndTheNextCallStartsOne) {
   EXPECT_TRUE(WaitFull(pool, 2)) << pool.Describe();
 }
 
+// Idleness counts from when the engines are up: engines whose start takes
+// longer than the idle period start all the same (and stop later).
+TEST(EnginePoolTest, EnginesSlowerToStartThanTheIdlePeriodStart) {
+  EnginePoolOptions options = Fakes(2);
+  options.engine.argv = {"worker/engine/fake_engine", "slow-start"};
+  options.idle_stop = absl::Milliseconds(300);
+  EnginePool pool(options);
+  ASSERT_TRUE(WaitFull(pool, 2)) << pool.Describe();
+  EXPECT_TRUE(pool.Ready());
+  EXPECT_TRUE(WaitFor([&] { return pool.Running() == 0; })) << pool.Describe();
+}
+
 TEST(EnginePoolTest, CallsFailAtOnceWithTheCauseWhileStartsFail) {
   EnginePoolOptions options = Fakes(2);
   options.engine.argv = {"worker/engine/fake_engine", "fail-start"};

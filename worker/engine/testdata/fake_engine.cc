@@ -14,7 +14,8 @@
 //                answer after MS ms, "hang" answer CANCELLED when a cancel for
 //                it comes, "ignore" never answer, "crash" exit(3); every answer
 //                names the process ("pid:<pid>"). A semantic_index request gets
-//                a one-metric index.
+//                a one-metric index;
+//   slow-start - as commands, after 1 s before `ready`.
 // ADAPTER (default "none") is the adapter type `ready` reports; the
 // manifest hash it reports is MANIFEST_FILE's first line (default empty).
 #include <unistd.h>
@@ -86,6 +87,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   EngineResponse hello;
+  if (mode == "slow-start") usleep(1000 * 1000);
   if (mode == "fail-start") {
     hello.mutable_error()->set_code(
         mfgate::v1::ErrorDetail::ENGINE_UNAVAILABLE);
@@ -106,7 +108,7 @@ int main(int argc, char** argv) {
     EngineRequest request;
     if (!Read(&request)) return 0;       // The worker closed the pipe.
     if (request.has_cancel()) continue;  // Nothing of it runs any more.
-    if (mode == "commands") {
+    if (mode == "commands" || mode == "slow-start") {
       Command(request);
       continue;
     }
