@@ -313,7 +313,12 @@ void EnginePool::KeepOnce() {
     const int target = stopped_ ? 0 : std::max(size_, 1);
     start = static_cast<int>(slots_.size()) < target && !starting &&
             failure_.empty();
-    if (!manifest_.empty() && index_manifest_ != manifest_ && !fetching_) {
+    // The index is fetched once the pool is whole and no call waits: it
+    // takes an engine for seconds, which a caller must not wait behind.
+    const bool whole = size_ > 0 && static_cast<int>(slots_.size()) >= size_ &&
+                       !starting && queue_.empty();
+    if (!manifest_.empty() && index_manifest_ != manifest_ && !fetching_ &&
+        whole) {
       fetch = IdleSlot();
       if (fetch != nullptr) {
         fetch->in_use = true;
