@@ -52,7 +52,11 @@ class Tenant:
         self.worker = WorkerProcess(
             ["--listen", f"unix:{socket}", "--user", "root", "--project-dir", project,
              "--profiles-dir", project, *flags], env=env)
-        self.worker.wait_for("health: SERVING")
+        try:
+            self.worker.wait_for("health: SERVING")
+        except AssertionError:
+            self.worker.stop()  # Leave no worker behind a failed test.
+            raise
         config = tmp_path / "gateway.json"
         config.write_text(json.dumps({"tenants": [
             {"name": "t", "worker": {"address": f"unix:{socket}"}}]}))
