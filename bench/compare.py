@@ -14,7 +14,9 @@ the cold start of (a) and (b), the peak RSS of mfgate's processes and the idle
 RSS of (b) and (c) (gateway, worker and engine apart).
 Then, alone on the machine, (e) one more mfgate over Streamable HTTP
 (throughput.py) under bench/load_http with 1, 8 and 64 clients calling
-list_metrics. Ends with the verdict against the targets. Run with `make bench`.
+list_metrics. Ends with the verdict against the targets; then (f), the
+engine pool on DuckDB and PostgreSQL (pool.py), with its own. Run with
+`make bench`.
 """
 
 import argparse
@@ -36,10 +38,12 @@ from layout import GATEWAY, MM_VENV, REPO
 from procfs import format_rss, mfgate_tree, peak_rss_mib, processes, rss_mb
 from systems import (CALLS, UNSEEN_COMPILE, InProcess, McpSystem, RawStdio, copy_project,
                      percentile, vary)
+from pool import pool_bench
 from throughput import (free_port, throughput, throughput_lines, throughput_targets,
                         wait_ready)
 
 OVERHEAD_TARGET_MS = 0.5  # Or 5%, whichever is larger.
+POOL_TARGETS = ["", "### The engine pool against its targets (this run)", ""]
 
 
 def within_overhead_target(diff_ms, ratio):
@@ -64,6 +68,8 @@ async def main(args):
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     demo = pathlib.Path(args.project_dir).resolve()
+    if args.pool_only:
+        return await pool_only(args, work, demo)
     projects = {k: copy_project(demo, work / k) for k in ["a", "b", "c", "d", "e", "r"]}
     lines = [f"# mfgate benchmark ({time.strftime('%Y-%m-%d')})", "",
              f"Machine: {platform.machine()}, {os.cpu_count()} cores, Linux "
@@ -81,10 +87,26 @@ async def main(args):
               f"{'' if args.throughput_only else ')'}.", "",
               "## Against the targets (this run)", ""]
     lines += targets[:2] + throughput_targets(runs, idle, idle_after_load) + targets[2:]
+    pool_lines, pool_targets = await pool_bench(work / "pool", demo, args.pool_seconds)
+    lines += pool_lines + POOL_TARGETS + pool_targets
     report = "\n".join(lines) + "\n"
     print(report)
     if args.write:
         (REPO / "bench" / "RESULTS.md").write_text(report)
+
+
+async def pool_only(args, work, demo):
+    """(f) alone: replaces the pool's section (the report's last) in
+    bench/RESULTS.md, and leaves the rest as it was."""
+    pool_lines, pool_targets = await pool_bench(work / "pool", demo, args.pool_seconds)
+    section = "\n".join(pool_lines + ["", f"(f) measured on {time.strftime('%Y-%m-%d')} "
+                                      f"by bench/compare.py --pool-only."] +
+                        POOL_TARGETS + pool_targets) + "\n"
+    print(section)
+    if args.write:
+        path = REPO / "bench" / "RESULTS.md"
+        kept = path.read_text().split("\n## Engine pool (f)")[0].rstrip("\n") + "\n"
+        path.write_text(kept + section)
 
 
 async def latency(args, work, projects):
@@ -231,5 +253,9 @@ if __name__ == "__main__":
                         default=[1, 8, 64], help="client counts of the load_http runs")
     parser.add_argument("--throughput-only", action="store_true",
                         help="only (e): skip the latency comparison")
+    parser.add_argument("--pool-seconds", type=float, default=10,
+                        help="measured seconds of each engine-pool load (f)")
+    parser.add_argument("--pool-only", action="store_true",
+                        help="only (f), the engine pool: replaces its section of RESULTS.md")
     parser.add_argument("--write", action="store_true", help="write bench/RESULTS.md")
     asyncio.run(main(parser.parse_args()))

@@ -56,6 +56,20 @@ absl::Status ReadExactly(int fd, char* out, size_t size, absl::Time deadline,
 
 }  // namespace
 
+absl::Status WaitForFrame(int fd, absl::Time deadline,
+                          const std::function<bool()>& cancelled) {
+  return WaitReadable(fd, deadline, cancelled);
+}
+
+absl::StatusOr<std::string> ReadWholeFrame(
+    int fd, size_t max_bytes, absl::Time deadline, absl::Duration tail,
+    const std::function<bool()>& cancelled, bool* started) {
+  absl::Status readable = WaitReadable(fd, deadline, cancelled);
+  *started = readable.ok();
+  if (!readable.ok()) return readable;
+  return ReadFrame(fd, max_bytes, std::max(deadline, absl::Now()) + tail);
+}
+
 absl::Status WriteFrame(int fd, absl::string_view payload, size_t max_bytes) {
   if (payload.size() > max_bytes) {
     return absl::InvalidArgumentError(

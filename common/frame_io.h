@@ -28,6 +28,21 @@ inline constexpr size_t kMaxFrameBytes = 256u << 20;
 absl::Status WriteFrame(int fd, absl::string_view payload,
                         size_t max_bytes = kMaxFrameBytes);
 
+// Waits until a frame (or the end of the stream) can be read from `fd`,
+// without reading any of it: a caller that gives up here (DeadlineExceeded
+// at `deadline`, Cancelled when `cancelled` returns true) leaves the stream
+// in step and may read the frame later. OK when readable.
+absl::Status WaitForFrame(int fd, absl::Time deadline,
+                          const std::function<bool()>& cancelled = nullptr);
+
+// WaitForFrame, then ReadFrame of the frame that came, which may take
+// until `tail` after `deadline` once it has begun (its writer sends it at
+// once). `*started`: whether it had begun, i.e. whether the stream may be
+// out of step after an error.
+absl::StatusOr<std::string> ReadWholeFrame(
+    int fd, size_t max_bytes, absl::Time deadline, absl::Duration tail,
+    const std::function<bool()>& cancelled, bool* started);
+
 // Reads one frame. Errors: Unavailable on end of file or a read error,
 // ResourceExhausted when the announced length exceeds `max_bytes`,
 // DeadlineExceeded at `deadline`, Cancelled as soon as `cancelled` (polled

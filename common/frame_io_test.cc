@@ -88,5 +88,22 @@ TEST_F(FrameIoTest, CancellationStopsAWaitingRead) {
   EXPECT_EQ(frame.status().code(), absl::StatusCode::kCancelled);
 }
 
+// A caller that gives up waiting leaves the stream in step: the frame that
+// comes later is read whole.
+TEST_F(FrameIoTest, WaitingForAFrameReadsNothingOfIt) {
+  EXPECT_EQ(WaitForFrame(reader(), absl::Now() + absl::Milliseconds(30),
+                         [] { return false; })
+                .code(),
+            absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(WaitForFrame(reader(), Soon(), [] { return true; }).code(),
+            absl::StatusCode::kCancelled);
+  ASSERT_TRUE(WriteFrame(writer(), "later").ok());
+  ASSERT_TRUE(WaitForFrame(reader(), Soon()).ok());
+  ASSERT_TRUE(WaitForFrame(reader(), Soon()).ok());  // Still there.
+  auto frame = ReadFrame(reader(), 10, Soon());
+  ASSERT_TRUE(frame.ok()) << frame.status();
+  EXPECT_EQ(*frame, "later");
+}
+
 }  // namespace
 }  // namespace mfgate

@@ -35,6 +35,14 @@ ABSL_FLAG(std::string, profiles_dir, "",
 ABSL_FLAG(std::string, target, "", "dbt target (default: the profile's)");
 ABSL_FLAG(std::string, engine, "persistent",
           "persistent (MetricFlow loaded once) or cli (`mf` per request)");
+ABSL_FLAG(int64_t, engines, 0,
+          "persistent engine processes (0 to 32; 0: by warehouse, 2 for "
+          "DuckDB, 4 for PostgreSQL, Snowflake, BigQuery, ...)");
+ABSL_FLAG(int64_t, engine_queue, 64,
+          "calls that may wait for an engine at once (1 to 256)");
+ABSL_FLAG(int64_t, engine_idle_seconds, 900,
+          "stop the engines after this long without a call; the next call "
+          "starts one (0: never; up to 604800)");
 ABSL_FLAG(std::string, mf_path, "",
           "the mf executable for --engine=cli (default: $MF_PATH, else the "
           "venv's mf)");
@@ -132,6 +140,10 @@ constexpr IntFlagRange kIntFlagRanges[] = {
     {&FLAGS_max_rows, "--max-rows", 1, 1000000},
     {&FLAGS_default_limit, "--default-limit", 1, 1000000},
     {&FLAGS_startup_timeout_seconds, "--startup-timeout-seconds", 1, 86400},
+    {&FLAGS_engines, "--engines", 0, 32},
+    // Each waiting call holds one of the worker's 256 call threads.
+    {&FLAGS_engine_queue, "--engine-queue", 1, 256},
+    {&FLAGS_engine_idle_seconds, "--engine-idle-seconds", 0, 604800},
     // Below 256 MiB MetricFlow cannot even be imported.
     {&FLAGS_engine_memory_mb, "--engine-memory-mb", 256, 4 << 20},
 };
@@ -226,6 +238,10 @@ int main(int argc, char** argv) {
   settings.host.proto_path = absl::GetFlag(FLAGS_proto_path);
   settings.startup_timeout =
       absl::Seconds(absl::GetFlag(FLAGS_startup_timeout_seconds));
+  settings.engines = static_cast<int>(absl::GetFlag(FLAGS_engines));
+  settings.engine_queue = static_cast<int>(absl::GetFlag(FLAGS_engine_queue));
+  settings.engine_idle_stop =
+      absl::Seconds(absl::GetFlag(FLAGS_engine_idle_seconds));
   settings.host.sandbox = absl::GetFlag(FLAGS_sandbox);
   settings.confine = absl::GetFlag(FLAGS_confine_engine);
   settings.require_landlock = absl::GetFlag(FLAGS_require_landlock);

@@ -65,18 +65,22 @@ def test_worker_and_engine_run_confined_as_the_user(open_dir, installed):
         assert oct(socket_stat.st_mode & 0o777) == "0o600"
         assert socket_stat.st_uid == UNPRIVILEGED
         assert proc_status(worker.process.pid)["Uid"].split()[0] == str(UNPRIVILEGED)
-        engines = worker.children()
-        assert len(engines) == 1, worker.log
-        engine = proc_status(engines[0])
-        assert engine["Uid"].split() == [str(UNPRIVILEGED)] * 4
-        assert engine["NoNewPrivs"] == "1"
-        assert engine["Seccomp"] == "2"  # A filter is installed.
-        assert engine["CapEff"] == engine["CapBnd"] == "0000000000000000"
-        limits = pathlib.Path(f"/proc/{engines[0]}/limits").read_text()
-        assert "Max open files            1024" in limits
-        environ = pathlib.Path(f"/proc/{engines[0]}/environ").read_bytes().split(b"\0")
-        names = {entry.split(b"=")[0].decode() for entry in environ if entry}
-        assert "MFGATE_TEST_SECRET" not in names and "PATH" in names
+        # Every engine of the pool (two for DuckDB), once both are up.
+        deadline = time.monotonic() + 300
+        while worker.log.count("engine: ready") < 2 or len(worker.children()) != 2:
+            assert time.monotonic() < deadline, worker.log
+            time.sleep(0.1)
+        for pid in worker.children():
+            engine = proc_status(pid)
+            assert engine["Uid"].split() == [str(UNPRIVILEGED)] * 4
+            assert engine["NoNewPrivs"] == "1"
+            assert engine["Seccomp"] == "2"  # A filter is installed.
+            assert engine["CapEff"] == engine["CapBnd"] == "0000000000000000"
+            limits = pathlib.Path(f"/proc/{pid}/limits").read_text()
+            assert "Max open files            1024" in limits
+            environ = pathlib.Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+            names = {entry.split(b"=")[0].decode() for entry in environ if entry}
+            assert "MFGATE_TEST_SECRET" not in names and "PATH" in names
     finally:
         assert worker.stop() == 0, worker.log
 

@@ -1,15 +1,17 @@
 // The interface the worker's gRPC handlers use to run MetricFlow.
 //
 // An Engine executes one EngineRequest (proto/mfgate/v1/engine.proto) and
-// returns the EngineResponse. Two implementations exist: PersistentEngine (a
-// long-lived Python process that loads MetricFlow once) and CliEngine (one
-// `mf` process per request). Implementations are thread-safe; requests may be
-// queued internally, but every wait respects the caller's deadline and
-// cancellation.
+// returns the EngineResponse. Implementations: PersistentEngine (a long-lived
+// Python process that loads MetricFlow once), EnginePool (several of them,
+// shared fairly by callers), CliEngine (one `mf` process per request) and
+// StartingEngine (the one being built). Implementations are thread-safe;
+// requests may be queued internally, but every wait respects the caller's
+// deadline and cancellation.
 #ifndef MFGATE_WORKER_ENGINE_ENGINE_H_
 #define MFGATE_WORKER_ENGINE_ENGINE_H_
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -17,6 +19,22 @@
 #include "mfgate/v1/engine.pb.h"
 
 namespace mfgate::engine {
+
+// Whether `request` asks for metadata: an answer that is a function of the
+// semantic manifest alone (dimension values and queries read the
+// warehouse's data).
+inline bool IsMetadataRequest(const v1::EngineRequest& request) {
+  switch (request.request_case()) {
+    case v1::EngineRequest::kListMetrics:
+    case v1::EngineRequest::kListDimensions:
+    case v1::EngineRequest::kListEntities:
+    case v1::EngineRequest::kListSavedQueries:
+    case v1::EngineRequest::kListSemanticModels:
+      return true;
+    default:
+      return false;
+  }
+}
 
 class Engine {
  public:
@@ -30,7 +48,18 @@ class Engine {
       const v1::EngineRequest& request, absl::Time deadline,
       const std::function<bool()>& cancelled) = 0;
 
-  // Whether a request sent now would be served without waiting for a start.
+  // Call on behalf of `caller` (who asks: a session of the gateway; empty
+  // when unknown), for engines that share themselves fairly among callers.
+  virtual absl::StatusOr<v1::EngineResponse> CallFor(
+      const std::string& caller, const v1::EngineRequest& request,
+      absl::Time deadline, const std::function<bool()>& cancelled) {
+    (void)caller;
+    return Call(request, deadline, cancelled);
+  }
+
+  // Whether a request sent now would be served without waiting for a start
+  // that may fail: an engine stopped while idle, whose last start worked,
+  // counts as ready.
   virtual bool Ready() const = 0;
 
   // A one-line description for logs, e.g. "persistent (pid 123, ready)".
@@ -47,6 +76,13 @@ class Engine {
   // Why the engine cannot start, while its starts keep failing (calls are
   // then answered Unavailable with it at once); empty otherwise.
   virtual std::string StartFailure() const { return ""; }
+
+  // The engine's own metadata answers for the manifest ManifestSha256()
+  // names (v1::SemanticIndex), kept while no engine process runs; null
+  // until an engine has computed them.
+  virtual std::shared_ptr<const v1::SemanticIndex> Index() const {
+    return nullptr;
+  }
 };
 
 }  // namespace mfgate::engine

@@ -17,6 +17,7 @@
 #include "common/subprocess.h"
 #include "worker/engine/cli_engine.h"
 #include "worker/engine/confinement.h"
+#include "worker/engine/engine_pool.h"
 #include "worker/engine/persistent_engine.h"
 #include "worker/engine/profile_bootstrap.h"
 #include "worker/engine/starting_engine.h"
@@ -169,7 +170,11 @@ absl::StatusOr<BuiltEngine> BuildEngine(const EngineSettings& settings) {
     return built;
   }
 
-  PersistentEngineOptions options;
+  EnginePoolOptions pool;
+  pool.size = settings.engines;
+  pool.max_queue = settings.engine_queue;
+  pool.idle_stop = settings.engine_idle_stop;
+  PersistentEngineOptions& options = pool.engine;
   options.argv = p.confinement.launcher;
   for (const std::string& arg :
        {p.host.python, std::string("-B"), p.host.script,
@@ -194,7 +199,7 @@ absl::StatusOr<BuiltEngine> BuildEngine(const EngineSettings& settings) {
   options.startup_timeout = settings.startup_timeout;
   options.min_start_backoff = settings.min_retry;
   options.max_start_backoff = settings.max_retry;
-  built.engine = std::make_unique<PersistentEngine>(std::move(options));
+  built.engine = std::make_unique<EnginePool>(std::move(pool));
   return built;
 }
 

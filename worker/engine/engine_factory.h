@@ -4,10 +4,10 @@
 // a thread of its own, checks the dbt project and profiles directories,
 // prepares a private (0700) scratch directory (removed with the engine),
 // locates the engine host (host_locator.h), prepares the engine's
-// confinement (confinement.h) and starts a PersistentEngine or a CliEngine,
-// both through mfgate-sandbox; a step that fails is tried again with a
-// backoff while calls are answered with its cause. Stateless; safe from any
-// thread.
+// confinement (confinement.h) and starts an EnginePool of persistent
+// engines or a CliEngine, both through mfgate-sandbox; a step that fails is
+// tried again with a backoff while calls are answered with its cause.
+// Stateless; safe from any thread.
 #ifndef MFGATE_WORKER_ENGINE_ENGINE_FACTORY_H_
 #define MFGATE_WORKER_ENGINE_ENGINE_FACTORY_H_
 
@@ -31,7 +31,13 @@ struct EngineSettings {
   std::string kind = "persistent";  // "persistent" or "cli".
   std::string mf_path;  // cli: the mf executable; default beside python.
   std::string tmp_dir;  // Scratch; default a new private temp directory.
-  EngineHost host;      // Empty fields are located.
+  // Persistent engines (engine_pool.h): how many (0: the warehouse's
+  // default), calls that may wait for one, and how long they may be idle
+  // before they stop (zero: never).
+  int engines = 0;
+  int engine_queue = 64;
+  absl::Duration engine_idle_stop = absl::Minutes(15);
+  EngineHost host;  // Empty fields are located.
   absl::Duration startup_timeout = absl::Minutes(5);
   // Backoff of a preparation or engine start that failed (a broken project
   // or profile): from min, doubling to max.

@@ -1,6 +1,5 @@
 #include "worker/engine/persistent_engine.h"
 
-#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -8,26 +7,26 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "common/backoff.h"
 #include "common/frame_io.h"
 #include "common/log.h"
 
 namespace mfgate::engine {
 namespace {
 
-// How often the supervisor looks for an idle process that died.
-constexpr absl::Duration kLivenessInterval = absl::Milliseconds(200);
 // How long a waiting caller sleeps between looks at its cancellation.
 constexpr absl::Duration kWaitSlice = absl::Milliseconds(50);
-// How long an engine may take to exit after its input is closed.
-constexpr absl::Duration kExitGrace = absl::Seconds(2);
-// A process that served this long resets the restart backoff.
-constexpr absl::Duration kHealthyRun = absl::Minutes(1);
 
 const char* StateName(int state) {
-  static const char* const kNames[] = {"starting", "ready", "busy", "broken",
-                                       "shut down"};
+  static const char* const kNames[] = {"starting", "ready",  "busy",
+                                       "draining", "broken", "shut down"};
   return kNames[state];
+}
+
+// The frame that tells the engine to stop request `id`.
+std::string CancelFrame(uint64_t id) {
+  v1::EngineRequest cancel;
+  cancel.mutable_cancel()->set_id(id);
+  return cancel.SerializeAsString();
 }
 
 std::unique_ptr<LineForwarder> ForwardEngineOutput() {
@@ -48,17 +47,24 @@ PersistentEngine::PersistentEngine(PersistentEngineOptions options)
 PersistentEngine::~PersistentEngine() {
   {
     absl::MutexLock lock(&mu_);
-    state_ = State::kShutdown;
     // End of input asks the engine to exit cleanly; the supervisor kills it
-    // if it does not, and reaps it.
-    CloseFds();
+    // if it does not, and reaps it. A drain still reads: the supervisor
+    // closes them when it ends.
+    if (state_ != State::kDraining) CloseFds();
+    state_ = State::kShutdown;
   }
   supervisor_.join();
 }
 
 bool PersistentEngine::Ready() const {
   absl::MutexLock lock(&mu_);
-  return state_ == State::kReady || state_ == State::kBusy;
+  return state_ == State::kReady || state_ == State::kBusy ||
+         state_ == State::kDraining;
+}
+
+bool PersistentEngine::Idle() const {
+  absl::MutexLock lock(&mu_);
+  return state_ == State::kReady;
 }
 
 std::string PersistentEngine::Describe() const {
@@ -104,173 +110,29 @@ void PersistentEngine::CloseFds() {
   to_engine_ = from_engine_ = -1;
 }
 
-void PersistentEngine::Break(const std::string& why) {
+void PersistentEngine::Break(const std::string& why, bool ours) {
   if (state_ == State::kBroken || state_ == State::kShutdown) return;
   if (process_ != nullptr) process_->Signal(SIGKILL);
   CloseFds();
   break_reason_ = why;
+  killed_by_us_ = ours;
   state_ = State::kBroken;
 }
 
-absl::Status PersistentEngine::StartProcess() {
-  int requests[2], responses[2];
-  if (pipe2(requests, O_CLOEXEC) != 0)
-    return absl::InternalError("pipe failed");
-  if (pipe2(responses, O_CLOEXEC) != 0) {
-    close(requests[0]);
-    close(requests[1]);
-    return absl::InternalError("pipe failed");
-  }
-  SpawnOptions spawn;
-  spawn.argv = options_.argv;
-  spawn.env = options_.env;
-  spawn.cwd = options_.cwd;
-  const int output = output_ != nullptr ? output_->write_fd() : STDERR_FILENO;
-  spawn.fds = {{0, requests[0]}, {1, output}, {2, output}, {3, responses[1]}};
-  {
-    absl::MutexLock lock(&mu_);
-    ++starts_;
-  }
-  absl::Time started = absl::Now();
-  // The bootstrap fits the pipe, so writing it never waits for the engine.
-  fcntl(requests[1], F_SETPIPE_SZ,
-        static_cast<int>(
-            std::min<size_t>(options_.bootstrap.size() + 4096, 1 << 20)));
-  auto child = Subprocess::Spawn(spawn);
-  close(requests[0]);
-  close(responses[1]);
-  auto fail = [&](absl::Status status) {
-    close(requests[1]);
-    close(responses[0]);
-    if (child.ok()) (*child)->Terminate(absl::Seconds(2));
-    absl::MutexLock lock(&mu_);
-    last_error_ = std::string(status.message());
-    if (state_ != State::kShutdown) {
-      ++failed_starts_;
-      state_ = State::kBroken;  // Wakes callers: they get the cause now.
-    }
-    return status;
-  };
-  if (!child.ok()) return fail(child.status());
-  if (absl::Status sent = options_.bootstrap.empty()
-                              ? absl::OkStatus()
-                              : WriteFrame(requests[1], options_.bootstrap);
-      !sent.ok()) {
-    return fail(absl::UnavailableError(
-        absl::StrCat("the engine did not start: cannot send its profile: ",
-                     sent.message())));
-  }
-
-  auto frame = ReadFrame(responses[0], options_.max_response_bytes,
-                         started + options_.startup_timeout, [this] {
-                           absl::MutexLock lock(&mu_);
-                           return state_ == State::kShutdown;
-                         });
-  if (!frame.ok()) {
-    std::optional<ExitInfo> exit =
-        (*child)->WaitUntil(absl::Now() + absl::Milliseconds(200));
-    return fail(absl::UnavailableError(absl::StrCat(
-        "the engine did not start: ", frame.status().message(),
-        exit.has_value() ? absl::StrCat(" (", exit->ToString(), ")") : "")));
-  }
-  v1::EngineResponse hello;
-  if (!hello.ParseFromString(*frame)) {
-    return fail(
-        absl::UnavailableError("the engine sent an unreadable first frame"));
-  }
-  if (hello.has_error()) {
-    return fail(absl::UnavailableError(
-        absl::StrCat("the engine cannot start: ", hello.error().message())));
-  }
-  if (!hello.has_ready()) {
-    return fail(
-        absl::UnavailableError("the engine's first frame is not `ready`"));
-  }
+void PersistentEngine::StopRequest(uint64_t id, int to_engine) {
+  // Written without the lock by the caller that owns the busy process: no
+  // one else writes to it until it drains.
+  const absl::Status told = WriteFrame(to_engine, CancelFrame(id));
   absl::MutexLock lock(&mu_);
-  if (state_ == State::kShutdown) {
-    close(requests[1]);
-    close(responses[0]);
-    (*child)->Terminate(kExitGrace);
-    return absl::CancelledError("shutting down");
+  if (state_ != State::kBusy) return;  // Broken or shut down meanwhile.
+  if (!told.ok()) {
+    Break(absl::StrCat("cannot send a cancel: ", told.message()),
+          /*ours=*/true);
+    return;
   }
-  process_ = std::move(*child);
-  to_engine_ = requests[1];
-  from_engine_ = responses[0];
-  ready_info_ = hello.ready();
-  failed_starts_ = 0;
-  last_error_.clear();
-  state_ = State::kReady;
-  LogInfo(absl::StrCat("engine: ready in ",
-                       absl::FormatDuration(absl::Now() - started), " (pid ",
-                       process_->pid(), ", MetricFlow ",
-                       hello.ready().metricflow_version(), ", ",
-                       hello.ready().adapter_type(), ")"));
-  return absl::OkStatus();
-}
-
-void PersistentEngine::Monitor() {
-  Subprocess* child;
-  bool shutdown;
-  {
-    absl::MutexLock lock(&mu_);
-    auto stopped = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return state_ == State::kBroken || state_ == State::kShutdown;
-    };
-    while (!stopped()) {
-      mu_.AwaitWithTimeout(absl::Condition(&stopped), kLivenessInterval);
-      if (state_ == State::kReady && process_->HasExited()) {
-        Break("the engine process exited while idle");
-      }
-    }
-    child = process_.get();
-    shutdown = state_ == State::kShutdown;
-  }
-  // Reaped without the lock: only this thread changes process_.
-  std::optional<ExitInfo> exit;
-  if (shutdown) exit = child->WaitUntil(absl::Now() + kExitGrace);
-  if (!exit.has_value()) {
-    child->Signal(SIGKILL);
-    exit = child->WaitUntil(absl::InfiniteFuture());
-  }
-  absl::MutexLock lock(&mu_);
-  if (!shutdown) {
-    last_error_ =
-        absl::StrCat(break_reason_, " (engine process ", exit->ToString(), ")");
-    LogWarning(absl::StrCat("engine: ", last_error_, "; restarting"));
-  }
-  process_.reset();
-  ++reaped_;
-}
-
-void PersistentEngine::Supervise() {
-  Backoff restart(options_.min_backoff, options_.max_backoff);
-  Backoff retry(options_.min_start_backoff, options_.max_start_backoff);
-  while (true) {
-    const absl::Time started = absl::Now();
-    absl::Duration wait;
-    if (absl::Status status = StartProcess(); status.ok()) {
-      retry.Reset();
-      Monitor();
-      if (absl::Now() - started > kHealthyRun) restart.Reset();
-      wait = restart.Next();
-    } else {
-      wait = retry.Next();
-      absl::MutexLock lock(&mu_);
-      if (state_ != State::kShutdown) {
-        LogWarning(absl::StrCat("engine: ", status.message(),
-                                "; trying again in ",
-                                absl::FormatDuration(wait)));
-      }
-    }
-    absl::MutexLock lock(&mu_);
-    auto shutdown = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return state_ == State::kShutdown;
-    };
-    if (shutdown()) return;
-    mu_.AwaitWithTimeout(absl::Condition(&shutdown), wait);
-    if (shutdown()) return;
-    state_ = State::kStarting;
-  }
+  state_ = State::kDraining;
+  drain_id_ = id;
+  drain_deadline_ = absl::Now() + options_.cancel_grace;
 }
 
 absl::StatusOr<v1::EngineResponse> PersistentEngine::Call(
@@ -282,7 +144,8 @@ absl::StatusOr<v1::EngineResponse> PersistentEngine::Call(
   absl::StatusOr<v1::EngineResponse> response =
       CallOnce(request, deadline, cancelled);
   // A start that failed is not retried here: its cause is the answer.
-  if (response.status().code() != absl::StatusCode::kUnavailable ||
+  if (!options_.retry_lost_requests ||
+      response.status().code() != absl::StatusCode::kUnavailable ||
       !StartFailure().empty()) {
     return response;
   }
@@ -318,7 +181,7 @@ absl::StatusOr<v1::EngineResponse> PersistentEngine::CallOnce(
         return absl::CancelledError("request cancelled");
       absl::Time now = absl::Now();
       if (now >= deadline) {
-        std::string why = state_ == State::kBusy
+        std::string why = state_ == State::kBusy || state_ == State::kDraining
                               ? "the engine is busy with another request"
                               : "the engine is starting";
         if (!last_error_.empty()) absl::StrAppend(&why, " (", last_error_, ")");
@@ -339,21 +202,30 @@ absl::StatusOr<v1::EngineResponse> PersistentEngine::CallOnce(
   }
 
   absl::Status sent = WriteFrame(to_engine, framed.SerializeAsString());
+  bool started = false;
   absl::StatusOr<std::string> frame =
-      sent.ok() ? ReadFrame(from_engine, options_.max_response_bytes, deadline,
-                            cancelled)
+      sent.ok() ? ReadWholeFrame(from_engine, options_.max_response_bytes,
+                                 deadline, kFrameTail, cancelled, &started)
                 : absl::StatusOr<std::string>(sent);
+  const absl::StatusCode code = frame.status().code();
+  if (!started && (code == absl::StatusCode::kDeadlineExceeded ||
+                   code == absl::StatusCode::kCancelled)) {
+    // No answer begun: the process is told to stop, the caller answered now.
+    StopRequest(framed.id(), to_engine);
+    return code == absl::StatusCode::kCancelled
+               ? absl::CancelledError(
+                     "request cancelled; the query was stopped")
+               : absl::DeadlineExceededError(
+                     "deadline exceeded; the query was stopped");
+  }
   v1::EngineResponse response;
   absl::MutexLock lock(&mu_);
   if (!frame.ok()) {
-    switch (frame.status().code()) {
+    switch (code) {
       case absl::StatusCode::kDeadlineExceeded:
-        Break("a request exceeded its deadline");
+        Break("an answer stalled half-sent", /*ours=*/true);
         return absl::DeadlineExceededError(
             "deadline exceeded; the query was stopped");
-      case absl::StatusCode::kCancelled:
-        Break("a request was cancelled");
-        return absl::CancelledError("request cancelled; the query was stopped");
       default: {
         // The supervisor reaps the process: wait (briefly) for how it ended.
         const uint64_t reaped = reaped_;

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 namespace mfgate::engine {
@@ -13,16 +14,25 @@ namespace {
 PersistentEngineOptions FakeEngine(const std::string& mode) {
   PersistentEngineOptions options;
   options.argv = {"worker/engine/fake_engine", mode};
+  options.cancel_grace = absl::Milliseconds(300);
   options.min_backoff = absl::Milliseconds(20);
   options.max_backoff = absl::Milliseconds(100);
   options.startup_timeout = absl::Seconds(10);
   return options;
 }
 
-v1::EngineRequest ListMetrics() {
+v1::EngineRequest ListMetrics(const std::string& command = "") {
   v1::EngineRequest request;
-  request.mutable_list_metrics();
+  request.mutable_list_metrics()->set_search(command);
   return request;
+}
+
+// The pid of the fake engine (mode "commands") that answered.
+std::string Answerer(const absl::StatusOr<v1::EngineResponse>& response) {
+  if (!response.ok() || response->list_metrics().metrics_size() != 1) {
+    return "none";
+  }
+  return response->list_metrics().metrics(0).name();
 }
 
 absl::Time In(absl::Duration d) { return absl::Now() + d; }
@@ -33,6 +43,15 @@ bool WaitReady(const PersistentEngine& engine) {
     absl::SleepFor(absl::Milliseconds(10));
   }
   return engine.Ready();
+}
+
+// Until the engine would take a request at once.
+bool WaitIdle(const PersistentEngine& engine) {
+  absl::Time deadline = In(absl::Seconds(10));
+  while (!engine.Idle() && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return engine.Idle();
 }
 
 TEST(PersistentEngineTest, ServesManyRequestsFromOneProcess) {
@@ -83,7 +102,8 @@ TEST(PersistentEngineTest, DeadlineKillsAHungRequestAndRecovers) {
   auto response =
       engine.Call(ListMetrics(), In(absl::Milliseconds(200)), nullptr);
   EXPECT_EQ(response.status().code(), absl::StatusCode::kDeadlineExceeded);
-  ASSERT_TRUE(WaitReady(engine));
+  // It ignores the cancel: killed after the grace, and replaced.
+  ASSERT_TRUE(WaitIdle(engine));
   EXPECT_NE(engine.pid(), first);
 }
 
@@ -101,6 +121,57 @@ TEST(PersistentEngineTest, CancellationStopsTheRequest) {
   canceller.join();
   EXPECT_EQ(response.status().code(), absl::StatusCode::kCancelled);
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+}
+
+// A cancelled request is stopped by its process (told with a cancel frame),
+// which then serves on: no kill, no restart.
+TEST(PersistentEngineTest, ACancelledRequestStopsAndTheSameProcessServesOn) {
+  PersistentEngine engine(FakeEngine("commands"));
+  ASSERT_TRUE(WaitReady(engine));
+  const pid_t pid = engine.pid();
+  std::atomic<bool> cancel{false};
+  std::thread canceller([&] {
+    absl::SleepFor(absl::Milliseconds(100));
+    cancel = true;
+  });
+  absl::Time start = absl::Now();
+  auto response = engine.Call(ListMetrics("hang"), In(absl::Seconds(30)),
+                              [&] { return cancel.load(); });
+  canceller.join();
+  EXPECT_EQ(response.status().code(), absl::StatusCode::kCancelled);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+  // The deadline of the next one stops it the same way.
+  response =
+      engine.Call(ListMetrics("hang"), In(absl::Milliseconds(100)), nullptr);
+  EXPECT_EQ(response.status().code(), absl::StatusCode::kDeadlineExceeded);
+  response = engine.Call(ListMetrics(), In(absl::Seconds(10)), nullptr);
+  EXPECT_EQ(Answerer(response), absl::StrCat("pid:", pid));
+  EXPECT_EQ(engine.starts(), 1);
+}
+
+// A process that does not stop a cancelled request within cancel_grace is
+// killed and replaced at once, however often it happens: it was stopped for
+// the request, not for a fault of its own (the backoff used to grow with
+// each such kill, delaying every later call).
+TEST(PersistentEngineTest, AProcessThatIgnoresCancelsIsReplacedWithoutBackoff) {
+  PersistentEngineOptions options = FakeEngine("commands");
+  options.min_backoff = absl::Seconds(5);
+  options.max_backoff = absl::Seconds(30);
+  PersistentEngine engine(options);
+  ASSERT_TRUE(WaitReady(engine));
+  for (int i = 0; i < 3; ++i) {
+    const pid_t before = engine.pid();
+    auto response =
+        engine.Call(ListMetrics("ignore"), In(absl::Milliseconds(50)), nullptr);
+    EXPECT_EQ(response.status().code(), absl::StatusCode::kDeadlineExceeded);
+    const absl::Time stopped = absl::Now();
+    response = engine.Call(ListMetrics(), In(absl::Seconds(10)), nullptr);
+    EXPECT_NE(Answerer(response), "none") << response.status();
+    EXPECT_NE(Answerer(response), absl::StrCat("pid:", before));
+    // The grace (0.3 s) and a start, not the 5 s backoff.
+    EXPECT_LT(absl::Now() - stopped, absl::Seconds(3)) << "round " << i;
+  }
+  EXPECT_EQ(engine.starts(), 4);
 }
 
 TEST(PersistentEngineTest, CrashDuringARequestIsUnavailableWithTheExitStatus) {

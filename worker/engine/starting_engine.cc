@@ -57,8 +57,14 @@ void StartingEngine::BuildUntilBuilt() {
 absl::StatusOr<v1::EngineResponse> StartingEngine::Call(
     const v1::EngineRequest& request, absl::Time deadline,
     const std::function<bool()>& cancelled) {
+  return CallFor("", request, deadline, cancelled);
+}
+
+absl::StatusOr<v1::EngineResponse> StartingEngine::CallFor(
+    const std::string& caller, const v1::EngineRequest& request,
+    absl::Time deadline, const std::function<bool()>& cancelled) {
   if (Engine* engine = engine_.load(); engine != nullptr) {
-    return engine->Call(request, deadline, cancelled);
+    return engine->CallFor(caller, request, deadline, cancelled);
   }
   {
     absl::MutexLock lock(&mu_);
@@ -82,7 +88,7 @@ absl::StatusOr<v1::EngineResponse> StartingEngine::Call(
                     : absl::StrCat("the engine cannot start: ", failure_));
     }
   }
-  return engine_.load()->Call(request, deadline, cancelled);
+  return engine_.load()->CallFor(caller, request, deadline, cancelled);
 }
 
 bool StartingEngine::Ready() const {
@@ -107,6 +113,11 @@ std::string StartingEngine::ManifestSha256() const {
 int StartingEngine::Restarts() const {
   Engine* engine = engine_.load();
   return engine != nullptr ? engine->Restarts() : 0;
+}
+
+std::shared_ptr<const v1::SemanticIndex> StartingEngine::Index() const {
+  Engine* engine = engine_.load();
+  return engine != nullptr ? engine->Index() : nullptr;
 }
 
 std::string StartingEngine::StartFailure() const {

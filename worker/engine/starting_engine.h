@@ -49,11 +49,15 @@ class StartingEngine final : public Engine {
   absl::StatusOr<v1::EngineResponse> Call(
       const v1::EngineRequest& request, absl::Time deadline,
       const std::function<bool()>& cancelled) override;
+  absl::StatusOr<v1::EngineResponse> CallFor(
+      const std::string& caller, const v1::EngineRequest& request,
+      absl::Time deadline, const std::function<bool()>& cancelled) override;
   bool Ready() const override;
   std::string Describe() const override;
   std::string ManifestSha256() const override;
   int Restarts() const override;
   std::string StartFailure() const override;
+  std::shared_ptr<const v1::SemanticIndex> Index() const override;
 
  private:
   void BuildUntilBuilt();

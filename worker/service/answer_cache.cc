@@ -2,24 +2,12 @@
 
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "worker/engine/engine.h"
 
 namespace mfgate::service {
 
-bool AnswerCache::IsMetadata(const v1::EngineRequest& request) {
-  switch (request.request_case()) {
-    case v1::EngineRequest::kListMetrics:
-    case v1::EngineRequest::kListDimensions:
-    case v1::EngineRequest::kListEntities:
-    case v1::EngineRequest::kListSavedQueries:
-    case v1::EngineRequest::kListSemanticModels:
-      return true;
-    default:  // Dimension values and queries read the warehouse's data.
-      return false;
-  }
-}
-
 bool AnswerCache::Cacheable(const v1::EngineRequest& request) {
-  return IsMetadata(request) ||
+  return engine::IsMetadataRequest(request) ||
          (request.has_query() && request.query().compile_only());
 }
 

@@ -1,12 +1,13 @@
 // Engine answers that depend only on what the engine loaded, kept so that a
 // repeated request is answered without the engine.
 //
-// Two kinds of request qualify: metadata (list_metrics, list_dimensions, ...),
-// a function of the semantic manifest, and compile-only queries, a function of
-// the manifest and the SQL dialect of the profile the engine loaded. Neither
-// reads the warehouse's data, so neither can go stale while the engine keeps
-// what it loaded. Callers name that with a `version` (the worker uses the
-// manifest's hash and the engine's start count, see WorkerService::Run).
+// Two kinds of request qualify: metadata (list_metrics, list_dimensions, ...;
+// engine::IsMetadataRequest), a function of the semantic manifest, and
+// compile-only queries, a function of the manifest and the SQL dialect of the
+// profile the engine loaded. Neither reads the warehouse's data, so neither can
+// go stale while the engine keeps what it loaded. Callers name that with a
+// `version` (the worker uses the manifest's hash, see worker_service.cc's
+// CacheVersionOf).
 //
 // Keys are the request's bytes without its id; a lookup or store under another
 // version empties the cache first. The cache empties when a store would take
@@ -31,10 +32,6 @@ class AnswerCache {
  public:
   explicit AnswerCache(size_t max_entries = 4096, size_t max_bytes = 16 << 20)
       : max_entries_(max_entries), max_bytes_(max_bytes) {}
-
-  // Whether `request` asks for metadata only (its answer is a function of
-  // the semantic manifest alone).
-  static bool IsMetadata(const v1::EngineRequest& request);
 
   // Whether `request`'s answer may be kept: metadata, or a query that is
   // only compiled.

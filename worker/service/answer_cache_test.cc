@@ -1,6 +1,7 @@
 #include "worker/service/answer_cache.h"
 
 #include "gtest/gtest.h"
+#include "worker/engine/engine.h"
 
 namespace mfgate::service {
 namespace {
@@ -20,13 +21,13 @@ v1::EngineResponse Answer(const std::string& name) {
 
 TEST(AnswerCacheTest, OnlyAnswersThatReadNoDataAreCacheable) {
   EXPECT_TRUE(AnswerCache::Cacheable(Dimensions("m", 1)));
-  EXPECT_TRUE(AnswerCache::IsMetadata(Dimensions("m", 1)));
+  EXPECT_TRUE(engine::IsMetadataRequest(Dimensions("m", 1)));
   v1::EngineRequest query;
   query.mutable_query()->add_metrics("m");
   EXPECT_FALSE(AnswerCache::Cacheable(query));
   query.mutable_query()->set_compile_only(true);
   EXPECT_TRUE(AnswerCache::Cacheable(query));
-  EXPECT_FALSE(AnswerCache::IsMetadata(query));
+  EXPECT_FALSE(engine::IsMetadataRequest(query));
   v1::EngineRequest values;
   values.mutable_list_dimension_values()->set_dimension("d");
   EXPECT_FALSE(AnswerCache::Cacheable(values));

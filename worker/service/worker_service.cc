@@ -3,12 +3,14 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/call_headers.h"
 #include "common/field_error.h"
 #include "common/grpc_status.h"
 #include "common/log.h"
 #include "common/manifest_headers.h"
 #include "common/redact.h"
 #include "common/thread_cache.h"
+#include "worker/service/index_answers.h"
 #include "worker/service/list_filters.h"
 
 namespace mfgate::service {
@@ -32,12 +34,12 @@ void EnforceCaps(const ServiceOptions& options, v1::QueryResponse* query) {
   }
 }
 
-// What cached answers were computed from: the manifest (`manifest`, the
-// engine's ManifestSha256()), and the engine process (a restarted engine may
-// have loaded another profile, whose SQL dialect compiled queries depend on).
-std::string CacheVersionOf(const std::string& manifest,
-                           const engine::Engine& engine) {
-  return absl::StrCat(manifest, "#", engine.Restarts());
+// What cached answers were computed from: the manifest (the engine's
+// ManifestSha256()). Compiled queries also depend on the SQL dialect of the
+// profile, which the worker reads once, when it builds its engine: every
+// engine process of the worker, restarted or not, has the same.
+const std::string& CacheVersionOf(const std::string& manifest) {
+  return manifest;
 }
 
 // Every error leaves the worker through here: redacted of credentials and
@@ -74,11 +76,24 @@ std::optional<grpc::Status> WorkerService::AnswerWithoutEngine(
     const std::string& cache_key, v1::EngineResponse* reply) {
   engine::Engine* engine = engine_.load();
   if (engine == nullptr) return std::nullopt;
-  // A caller that kept a metadata answer under this manifest needs nothing
-  // more (common/manifest_headers.h).
   const std::string manifest = engine->ManifestSha256();
   if (manifest.empty()) return std::nullopt;
-  if (AnswerCache::IsMetadata(request) &&
+  const bool metadata = engine::IsMetadataRequest(request);
+  // Metadata answered while the engine cannot start says so, and is sent
+  // whole (never "not modified"), so that the caller shows why.
+  const std::string down = metadata ? engine->StartFailure() : "";
+  auto label = [&] {
+    if (down.empty()) {
+      context->AddInitialMetadata(kManifestHeader, manifest);
+    } else {
+      context->AddInitialMetadata(
+          kEngineDownHeader,
+          ShortenForWire(ForCaller(down), kMaxWireMessageBytes));
+    }
+  };
+  // A caller that kept a metadata answer under this manifest needs nothing
+  // more (common/manifest_headers.h).
+  if (metadata && down.empty() &&
       HeaderValue(context->client_metadata(), kIfManifestHeader) == manifest) {
     context->AddInitialMetadata(kManifestHeader, manifest);
     context->AddInitialMetadata(kNotModifiedHeader, "1");
@@ -86,12 +101,24 @@ std::optional<grpc::Status> WorkerService::AnswerWithoutEngine(
     reply->Clear();
     return grpc::Status::OK;
   }
+  // The engine's own answers for this manifest (index_answers.h).
+  if (std::shared_ptr<const v1::SemanticIndex> index = engine->Index();
+      metadata && index != nullptr) {
+    if (std::optional<v1::EngineResponse> answer =
+            AnswerFromIndex(request, *index);
+        answer.has_value()) {
+      label();
+      index_answers_.fetch_add(1, std::memory_order_relaxed);
+      *reply = std::move(*answer);
+      return grpc::Status::OK;
+    }
+  }
   // Metadata and compiled SQL depend only on what the engine loaded: a
   // repeated request is answered from the cache (answer_cache.h).
   if (cache_key.empty()) return std::nullopt;
-  auto cached = cache_.Lookup(CacheVersionOf(manifest, *engine), cache_key);
+  auto cached = cache_.Lookup(CacheVersionOf(manifest), cache_key);
   if (!cached.has_value()) return std::nullopt;
-  context->AddInitialMetadata(kManifestHeader, manifest);
+  label();
   *reply = std::move(*cached);
   return grpc::Status::OK;
 }
@@ -115,14 +142,18 @@ grpc::Status WorkerService::RunOnEngine(
         absl::UnavailableError("the worker is still starting its engine"));
   }
   const std::string manifest = engine->ManifestSha256();
-  const std::string version = CacheVersionOf(manifest, *engine);
+  const std::string version = CacheVersionOf(manifest);
   const bool cacheable = !manifest.empty() && !cache_key.empty();
-  absl::StatusOr<v1::EngineResponse> response = engine->Call(
-      request, deadline, [context] { return context->IsCancelled(); });
+  // Engines are shared fairly among the gateway's sessions.
+  const std::string caller =
+      HeaderValue(context->client_metadata(), kCallerHeader)
+          .substr(0, kMaxCallerBytes);
+  absl::StatusOr<v1::EngineResponse> response = engine->CallFor(
+      caller, request, deadline, [context] { return context->IsCancelled(); });
   // Stored only when the engine kept what it loaded during the call.
   if (cacheable && response.ok() && !response->has_error() &&
       response->response_case() == expected &&
-      CacheVersionOf(engine->ManifestSha256(), *engine) == version) {
+      CacheVersionOf(engine->ManifestSha256()) == version) {
     cache_.Store(version, cache_key, *response);
     context->AddInitialMetadata(kManifestHeader, manifest);
   }
@@ -149,6 +180,10 @@ void WorkerService::ExportMetrics(MetricsRegistry* registry) {
       "mfgate_worker_answer_cache_hits_total",
       "Metadata and compile-only requests answered from the cache.",
       [this] { return static_cast<double>(cache_.hits()); });
+  registry->DefineCounterReader(
+      "mfgate_worker_index_answers_total",
+      "Metadata requests answered from the engines' semantic index.",
+      [this] { return static_cast<double>(index_answers_.load()); });
   registry->DefineCounterReader(
       "mfgate_worker_metadata_not_modified_total",
       "Metadata requests answered as not modified since the caller's copy.",

@@ -3,19 +3,21 @@
 // Each handler walks the same three stages: parse the request against the
 // name and where-filter grammars and the limits and write it anew
 // (worker/validate/canonical_request.h: the engine never sees the caller's
-// text), run it on
-// the engine with the caller's deadline and cancellation (metadata and
-// compiled SQL come from a cache while the engine keeps what it loaded, and
-// metadata is not sent again to a caller that kept it:
-// common/manifest_headers.h), then keep what a list request's search and
-// limit select (list_filters.h) and enforce the row and byte caps on what
-// goes back. Errors leave as gRPC statuses with an
-// mfgate.v1.ErrorDetail (common/grpc_status.h), with warehouse messages
-// redacted of anything that looks like a credential.
+// text), run it on the engine with the caller's deadline and cancellation,
+// on behalf of the caller's session (common/call_headers.h), then enforce
+// the row and byte caps on what goes back, after keeping what a list
+// request's search and limit select (list_filters.h). Metadata comes from the
+// engines' semantic index (index_answers.h), with no engine process, and is not
+// sent again to a caller that kept it (common/manifest_headers.h); metadata and
+// compiled SQL the index cannot answer come from a cache while the engines
+// keep the manifest. While the engine cannot start, metadata the worker
+// kept is still answered, marked with why (kEngineDownHeader). Errors leave as
+// gRPC statuses with an mfgate.v1.ErrorDetail (common/grpc_status.h), with
+// warehouse messages redacted of anything that looks like a credential.
 //
 // Thread-safe: gRPC calls the handlers concurrently (callback API); answers
 // that need no engine call leave from gRPC's own thread, engine calls run on
-// ThreadCache threads; the engine serializes.
+// ThreadCache threads and queue for the engine pool (engine_pool.h).
 #ifndef MFGATE_WORKER_SERVICE_WORKER_SERVICE_H_
 #define MFGATE_WORKER_SERVICE_WORKER_SERVICE_H_
 
@@ -108,7 +110,8 @@ class WorkerService final : public v1::Worker::CallbackService {
 
  private:
   // Answers `request` without the engine when it can (never blocks): "not
-  // modified" to a caller that kept a metadata answer, or from the cache.
+  // modified" to a caller that kept a metadata answer, from the semantic
+  // index, or from the cache.
   // nullopt when the engine must answer. `cache_key`: AnswerCache::KeyOf
   // the request, empty when it is not Cacheable.
   std::optional<grpc::Status> AnswerWithoutEngine(
@@ -141,6 +144,8 @@ class WorkerService final : public v1::Worker::CallbackService {
   std::atomic<size_t> not_modified_{0};
   // Requests answered, whichever way (the idle trimmer's activity count).
   std::atomic<uint64_t> served_{0};
+  // Metadata requests answered from the semantic index.
+  std::atomic<size_t> index_answers_{0};
   ManifestBroadcast manifests_;
   std::atomic<MetricsRegistry*> metrics_{nullptr};
   const ServiceOptions options_;

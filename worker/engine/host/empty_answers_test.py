@@ -27,7 +27,8 @@ def modules():
     sys.path.insert(0, path)
     from mfgate.v1 import engine_pb2, worker_pb2
     import mf_adapter
-    return mf_adapter, engine_pb2, worker_pb2
+    import warehouse_guard
+    return mf_adapter, engine_pb2, worker_pb2, warehouse_guard
 
 
 class NothingFound:
@@ -52,9 +53,10 @@ class NothingFound:
         return []
 
 
-def adapter_finding_nothing(mf_adapter, worker_pb2):
+def adapter_finding_nothing(mf_adapter, worker_pb2, warehouse_guard):
     adapter = mf_adapter.Adapter.__new__(mf_adapter.Adapter)
     adapter._pb = worker_pb2
+    adapter._cancellation = warehouse_guard.Cancellation("none")
     adapter.mf = NothingFound()
     adapter._manifest = types.SimpleNamespace(semantic_models=[])
     return adapter
@@ -74,8 +76,8 @@ KINDS = {
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_an_empty_result_is_still_an_answer_of_its_kind(modules, kind):
-    mf_adapter, engine_pb2, worker_pb2 = modules
-    adapter = adapter_finding_nothing(mf_adapter, worker_pb2)
+    mf_adapter, engine_pb2, worker_pb2, warehouse_guard = modules
+    adapter = adapter_finding_nothing(mf_adapter, worker_pb2, warehouse_guard)
     request = engine_pb2.EngineRequest(id=7)
     getattr(request, kind).SetInParent()
     KINDS[kind](getattr(request, kind))

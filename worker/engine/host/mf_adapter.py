@@ -6,8 +6,9 @@ manifest), but with the profile the worker handed over (engine_profile.py),
 the dbt target the worker was given — the CLI always uses the profile's
 default — and without the CLI's update check. Every statement MetricFlow
 sends to the warehouse goes through warehouse_guard.GuardedSqlClient.
-Adapter.handle answers one EngineRequest. Every exception becomes an
-ErrorDetail; nothing here writes to the frame stream.
+Adapter.handle answers one EngineRequest; Adapter.cancel, from another
+thread, stops the one it is serving (warehouse_guard.Cancellation). Every
+exception becomes an ErrorDetail; nothing here writes to the frame stream.
 """
 
 import argparse
@@ -173,8 +174,9 @@ class Adapter:
         self._manifest = artifacts.semantic_manifest
         client = AdapterBackedSqlClient(artifacts.adapter)
         self.adapter_type = client.sql_engine_type.name.lower()
+        self._cancellation = warehouse_guard.Cancellation(self.adapter_type)
         self._sql_client = warehouse_guard.GuardedSqlClient(
-            client, artifacts.adapter, self.adapter_type)
+            client, artifacts.adapter, self.adapter_type, self._cancellation)
         self.mf = MetricFlowEngine(
             semantic_manifest_lookup=SemanticManifestLookup(artifacts.semantic_manifest),
             sql_client=self._sql_client)
@@ -206,6 +208,11 @@ class Adapter:
 
     # --- dispatch --------------------------------------------------------
 
+    def cancel(self, request_id):
+        """Stops request `request_id` if it is the one being served; from
+        any thread."""
+        self._cancellation.cancel(request_id)
+
     def handle(self, request, response):
         kind = request.WhichOneof("request")
         handler = getattr(self, f"_{kind}", None) if kind else None
@@ -213,6 +220,7 @@ class Adapter:
             self._fail(response, self._pb.ErrorDetail.INVALID_ARGUMENT,
                        f"unsupported request: {kind or 'empty'}")
             return
+        self._cancellation.begin(request.id)
         warehouse_guard.Deadline.set(request.deadline_ms)
         # A oneof is unset until a field of its message is: an answer that
         # found nothing (a search matching no metric) is still an answer.
@@ -229,8 +237,12 @@ class Adapter:
                            else close_names(text, "known saved queries:"))
             self._fail(response, code, summary_of(text), field, suggestions)
         except Exception as error:  # Warehouse and MetricFlow errors.
-            traceback.print_exc()
             response.ClearField(kind)
+            if self._cancellation.requested():  # What the interrupt raised.
+                self._fail(response, self._pb.ErrorDetail.CANCELLED,
+                           "the request was cancelled")
+                return
+            traceback.print_exc()
             name = type(error).__name__
             code = (self._pb.ErrorDetail.ENGINE_ERROR if "Runtime" in name or "Database" in name
                     or "Sql" in name else self._pb.ErrorDetail.INTERNAL)
@@ -338,6 +350,35 @@ class Adapter:
                 entities=[e.name for e in model.entities],
                 dimensions=[d.name for d in model.dimensions],
                 measures=[m.name for m in model.measures])
+
+    def _semantic_index(self, _req, out, __):
+        """The answers of the metadata handlers, computed by the handlers
+        themselves: the worker answers metadata calls from them."""
+        request = self._pb.ListMetricsRequest(show_all_dimensions=True)
+        self._list_metrics(request, out.metrics, None)
+        self._list_dimensions(self._pb.ListDimensionsRequest(), out.dimensions, None)
+        self._list_entities(self._pb.ListEntitiesRequest(), out.entities, None)
+        self._list_saved_queries(None, out.saved_queries, None)
+        self._list_semantic_models(None, out.semantic_models, None)
+        tables = {"dimension_table": {}, "entity_table": {}}
+
+        def index_of(table, item):
+            key = item.SerializeToString(deterministic=True)
+            if key not in tables[table]:
+                tables[table][key] = len(tables[table])
+                getattr(out, table).add().CopyFrom(item)
+            return tables[table][key]
+
+        for metric in out.metrics.metrics:
+            dimensions = self._pb.ListDimensionsResponse()
+            self._list_dimensions(self._pb.ListDimensionsRequest(metrics=[metric.name]),
+                                  dimensions, None)
+            entities = self._pb.ListEntitiesResponse()
+            self._list_entities(self._pb.ListEntitiesRequest(metrics=[metric.name]),
+                                entities, None)
+            links = out.links.add(metric=metric.name)
+            links.dimensions.extend(index_of("dimension_table", d) for d in dimensions.dimensions)
+            links.entities.extend(index_of("entity_table", e) for e in entities.entities)
 
     def _query(self, req, out, request):
         mf_request = MetricFlowQueryRequest.create(

@@ -11,8 +11,10 @@ follow on stdin; responses (mfgate.v1.EngineResponse) leave on fd 3. A frame
 is a 4-byte big-endian length and that many bytes. stdout is pointed at
 stderr before dbt or MetricFlow is imported, so nothing a library prints can
 reach the frame stream. The first response is `ready` (or an error, and exit
-1). All policy — validation, limits, supervision — lives in the worker; this
-file only adapts.
+1). Requests are answered one at a time, in order, on the main thread; a
+thread of their own reads the frames, so that a `cancel` reaches the adapter
+while the request it names runs. All policy — validation, limits,
+supervision — lives in the worker; this file only adapts.
 """
 
 import argparse
@@ -20,8 +22,10 @@ import contextvars
 import ctypes
 import hashlib
 import os
+import queue
 import struct
 import sys
+import threading
 import time
 import traceback
 
@@ -152,32 +156,56 @@ def main(argv):
     return serve(adapter, loaded, sys.stdin.buffer, frames, engine_pb2, worker_pb2)
 
 
-def serve(adapter, loaded, requests, frames, engine_pb2, worker_pb2):
-    """Answers each request on `requests` in turn, each in a fresh copy of
-    `loaded` (main's context once loaded), until end of input (0) or a stream
-    out of step (2)."""
+def read_requests(adapter, requests, pending, engine_pb2):
+    """The reader thread: hands each request on stdin to `pending` as
+    (request, None), an unreadable one as (None, why), end of input as None,
+    and passes a cancel to the adapter at once. After an error that leaves
+    the stream out of step (an exception as `why`) it reads no more."""
     while True:
-        response = engine_pb2.EngineResponse()
         try:
             payload = read_frame(requests)
         except (ValueError, EOFError) as error:
-            response.error.code = worker_pb2.ErrorDetail.INVALID_ARGUMENT
-            response.error.message = str(error)
-            write_frame(frames, response)
-            return 2  # The stream is out of step; the worker restarts us.
+            pending.put((None, error))
+            return
         if payload is None:
-            return 0
+            pending.put(None)
+            return
         request = engine_pb2.EngineRequest()
         try:
             request.ParseFromString(payload)
-        except Exception as error:  # A garbled frame: answer, keep serving.
+        except Exception as error:  # A garbled frame: answered in turn.
+            pending.put((None, f"unreadable request: {error}"))
+            continue
+        if request.WhichOneof("request") == "cancel":
+            adapter.cancel(request.cancel.id)
+            continue
+        pending.put((request, None))
+
+
+def serve(adapter, loaded, requests, frames, engine_pb2, worker_pb2):
+    """Answers each request in turn, in a copy of `loaded` (main's context)."""
+    # The worker sends one request at a time: a few slots are plenty, and
+    # a worker that sent more would only wait.
+    pending = queue.Queue(maxsize=8)
+    threading.Thread(target=read_requests, args=(adapter, requests, pending, engine_pb2),
+                     daemon=True).start()
+    while True:
+        item = pending.get()
+        if item is None:
+            return 0
+        request, error = item
+        response = engine_pb2.EngineResponse()
+        if request is None:
             response.error.code = worker_pb2.ErrorDetail.INVALID_ARGUMENT
-            response.error.message = f"unreadable request: {error}"
+            response.error.message = str(error)
             write_frame(frames, response)
+            if isinstance(error, Exception):
+                return 2  # The stream is out of step; the worker restarts us.
             continue
         response.id = request.id
         loaded.copy().run(adapter.handle, request, response)
         write_answer(frames, response, request, worker_pb2)
+
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -13,6 +13,10 @@ this module is the second line, at the warehouse:
   that writes nothing (no data-modifying WITH, no SELECT INTO, no row
   locks). On PostgreSQL every query also runs in a read-only transaction
   with a statement timeout (the request's remaining time).
+- Cancellation stops the statement of a request the worker cancelled: the
+  warehouse interrupts it where it can (DuckDB's interrupt, PostgreSQL's
+  cancel request, as pg_cancel_backend), and a request cancelled before its
+  statement is sent sends none. The engine then serves on.
 - duckdb_overrides / lock_duckdb_configuration: a DuckDB database is opened
   read-only, without a spill directory (DuckDB would let queries read and
   write files there), and once the profile's own set-up is done its
@@ -21,10 +25,12 @@ this module is the second line, at the warehouse:
   configuration locked, so that no statement can turn either back.
 """
 
+import contextlib
 import dataclasses
 import json
 import re
 import threading
+import traceback
 
 READ_ONLY_KEYWORDS = ("select", "with")
 
@@ -192,17 +198,84 @@ class Deadline:
         return getattr(cls._local, "milliseconds", 0)
 
 
+class Cancelled(Exception):
+    """The worker cancelled the request being served."""
+
+
+# How each warehouse stops a running statement from another thread, given the
+# open dbt connection's handle: dbt-duckdb's own cancel, and psycopg2's
+# cancel request (what pg_cancel_backend does). Others have none here: the
+# worker stops their engine instead.
+_INTERRUPTS = {
+    "duckdb": lambda handle: handle.cursor().interrupt(),
+    "postgres": lambda handle: handle.cancel(),
+}
+
+
+class Cancellation:
+    """Which request the worker cancelled, and the statement to interrupt.
+
+    The serving thread calls begin() for each request and runs each statement
+    inside statement(); the thread that reads the worker's frames calls
+    cancel(). Request ids only grow, so a cancel that arrives after its
+    request was answered names no request being served and does nothing.
+    """
+
+    def __init__(self, warehouse):
+        self._interrupt = _INTERRUPTS.get(warehouse)
+        self._lock = threading.Lock()
+        self._current = 0
+        self._cancelled = 0
+        self._connection = None  # The dbt connection of the running statement.
+
+    def begin(self, request_id):
+        with self._lock:
+            self._current = request_id
+
+    def requested(self):
+        """Whether the request being served was cancelled."""
+        with self._lock:
+            return self._current != 0 and self._cancelled == self._current
+
+    def cancel(self, request_id):
+        with self._lock:
+            self._cancelled = request_id
+            if request_id != self._current or self._connection is None:
+                return
+            connection = self._connection
+        if self._interrupt is None or connection.state != "open":
+            return
+        try:
+            self._interrupt(connection.handle)
+        except Exception:  # The statement ended meanwhile: nothing to stop.
+            traceback.print_exc()
+
+    @contextlib.contextmanager
+    def statement(self, connection):
+        """Around one statement on `connection` (dbt's, of this thread)."""
+        with self._lock:
+            if self._current != 0 and self._cancelled == self._current:
+                raise Cancelled("the request was cancelled")
+            self._connection = connection
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._connection = None
+
+
 class GuardedSqlClient:
     """MetricFlow's SqlClient, for queries only; everything else delegates."""
 
     # Statement timeout when a request carries no deadline.
     DEFAULT_TIMEOUT_MS = 120_000
 
-    def __init__(self, client, adapter, adapter_type):
+    def __init__(self, client, adapter, adapter_type, cancellation=None):
         self._client = client
         self._adapter = adapter
         self._warehouse = adapter_type
         self._postgres = adapter_type == "postgres"
+        self._cancellation = cancellation or Cancellation(adapter_type)
 
     def __getattr__(self, name):
         return getattr(self._client, name)
@@ -215,15 +288,17 @@ class GuardedSqlClient:
         """query() without the statement check (tests prove each layer
         alone with it)."""
         args = (stmt,) if sql_bind_parameter_set is None else (stmt, sql_bind_parameter_set)
-        if not self._postgres:
-            return self._client.query(*args, **kwargs)
-        # The client's query reuses this thread's connection and transaction.
-        timeout = int(Deadline.milliseconds() or self.DEFAULT_TIMEOUT_MS)
+        # The client's query reuses this thread's connection (and on
+        # PostgreSQL its transaction): the one a cancel interrupts.
         with self._adapter.connection_named("mfgate_read_only"):
-            self._adapter.execute("SET TRANSACTION READ ONLY", auto_begin=True)
-            self._adapter.execute(f"SET LOCAL statement_timeout = {max(1, timeout)}",
-                                  auto_begin=True)
-            return self._client.query(*args, **kwargs)
+            connection = self._adapter.connections.get_thread_connection()
+            with self._cancellation.statement(connection):
+                if self._postgres:
+                    timeout = int(Deadline.milliseconds() or self.DEFAULT_TIMEOUT_MS)
+                    self._adapter.execute("SET TRANSACTION READ ONLY", auto_begin=True)
+                    self._adapter.execute(f"SET LOCAL statement_timeout = {max(1, timeout)}",
+                                          auto_begin=True)
+                return self._client.query(*args, **kwargs)
 
     def dry_run(self, stmt, sql_bind_parameter_set=None, **kwargs):
         check_statement(stmt, self._warehouse)
