@@ -2,9 +2,6 @@
 
 #include <string>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
-
 namespace mfgate::service {
 namespace {
 
@@ -19,13 +16,6 @@ bool OnlyKnownFields(const Message& message, Clear clear) {
   Message rest = message;
   clear(&rest);
   return rest.ByteSizeLong() == 0;
-}
-
-bool IsAscii(const std::string& text) {
-  for (char c : text) {
-    if (static_cast<unsigned char>(c) >= 0x80) return false;
-  }
-  return true;
 }
 
 const v1::MetricLinks* LinksOf(const v1::SemanticIndex& index,
@@ -43,17 +33,13 @@ std::optional<v1::EngineResponse> ListMetrics(
                          r->clear_search();
                          r->clear_show_all_dimensions();
                        }) ||
-      !IsAscii(request.search())) {
+      request.search_size() > 0) {
+    // The worker filters lists itself (list_filters.h) and sends none here.
     return std::nullopt;
   }
-  const std::string search = absl::AsciiStrToLower(request.search());
   v1::EngineResponse response;
   v1::ListMetricsResponse* out = response.mutable_list_metrics();
   for (const v1::Metric& metric : index.metrics().metrics()) {
-    if (!IsAscii(metric.name())) return std::nullopt;
-    if (!absl::StrContains(absl::AsciiStrToLower(metric.name()), search)) {
-      continue;
-    }
     v1::Metric* item = out->add_metrics();
     *item = metric;
     if (!request.show_all_dimensions() &&
