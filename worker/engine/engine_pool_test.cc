@@ -38,7 +38,7 @@ absl::Time In(absl::Duration d) { return absl::Now() + d; }
 // A metadata request (list_metrics) doing `command`.
 v1::EngineRequest Metadata(const std::string& command = "") {
   v1::EngineRequest request;
-  request.mutable_list_metrics()->set_search(command);
+  request.mutable_list_metrics()->add_search(command);
   return request;
 }
 

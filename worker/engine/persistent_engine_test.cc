@@ -23,7 +23,7 @@ PersistentEngineOptions FakeEngine(const std::string& mode) {
 
 v1::EngineRequest ListMetrics(const std::string& command = "") {
   v1::EngineRequest request;
-  request.mutable_list_metrics()->set_search(command);
+  request.mutable_list_metrics()->add_search(command);
   return request;
 }
 

@@ -56,9 +56,10 @@ void Command(const EngineRequest& request) {
     Send(response);
     return;
   }
-  const std::string& command = request.has_query()
-                                   ? request.query().where()
-                                   : request.list_metrics().search();
+  const std::string command = request.has_query() ? request.query().where()
+                              : request.list_metrics().search_size() > 0
+                                  ? request.list_metrics().search(0)
+                                  : std::string();
   if (command == "crash") std::exit(3);
   if (command == "ignore") pause();
   if (command.rfind("sleep:", 0) == 0) {
