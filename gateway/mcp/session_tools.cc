@@ -22,7 +22,8 @@ constexpr absl::Duration kClientRequestTimeout = absl::Minutes(10);
 
 }  // namespace
 
-void Session::StartToolCall(const Message& request, bool caller_waits) {
+void Session::StartToolCall(const Message& request,
+                            const RequestContext& context, bool caller_waits) {
   // Types were checked (params.h): name is a string, arguments an object or
   // absent, the progress token a string or an integer.
   const json& params = request.params;
@@ -44,7 +45,6 @@ void Session::StartToolCall(const Message& request, bool caller_waits) {
   }
   auto token = std::make_shared<CancellationToken>();
   const std::string key = IdKey(id);
-  json capabilities;
   std::optional<json> refusal;  // Sent after the lock is released.
   {
     absl::MutexLock lock(&mu_);
@@ -61,7 +61,6 @@ void Session::StartToolCall(const Message& request, bool caller_waits) {
                                        options_.max_concurrent_calls, ")"));
     } else {
       running_[key] = token;
-      capabilities = client_capabilities_;
     }
   }
   if (refusal.has_value()) {
@@ -71,8 +70,8 @@ void Session::StartToolCall(const Message& request, bool caller_waits) {
   const bool on_caller =
       caller_waits && progress_token.is_null() && tools_->BriefAndQuiet(name);
   auto run = [this, id, key, name, arguments = std::move(arguments),
-              progress_token, token, capabilities = std::move(capabilities)] {
-    RunToolCall(id, name, arguments, progress_token, token, capabilities);
+              progress_token, token, context] {
+    RunToolCall(id, name, arguments, progress_token, token, context);
     EndToolCall(key, token);
   };
   // Calls block on their worker: each gets a thread of its own, reused,
@@ -106,7 +105,8 @@ void Session::StartToolCall(const Message& request, bool caller_waits) {
 void Session::RunToolCall(const json& id, const std::string& name,
                           const json& arguments, const json& progress_token,
                           const std::shared_ptr<CancellationToken>& token,
-                          const json& capabilities) {
+                          const RequestContext& request_context) {
+  const json& capabilities = request_context.client_capabilities;
   std::optional<ToolResult> result;
   std::string failure;
   try {
@@ -125,10 +125,19 @@ void Session::RunToolCall(const json& id, const std::string& name,
     context.log = [this, id](const std::string& level, const json& data) {
       Log(level, data, id);
     };
-    context.request_client = [this, id, token, capabilities](
+    context.request_client = [this, id, token, capabilities,
+                              stateless = request_context.stateless,
+                              version = request_context.version](
                                  const std::string& method,
                                  const json& params) -> absl::StatusOr<json> {
       std::string needed = method.substr(0, method.find('/'));
+      if (stateless) {
+        // The modern revision sends the server no requests on a response
+        // stream.
+        return absl::UnavailableError(absl::StrCat("the gateway cannot ask a ",
+                                                   version, " client for ",
+                                                   needed, " within a call"));
+      }
       if (!capabilities.contains(needed)) {
         return absl::UnavailableError(
             absl::StrCat("the client does not support ", needed, " (no '",

@@ -1,0 +1,98 @@
+// The stateless stage (stateless.h) in a Session: modern requests served
+// from their own _meta beside a session of the older revisions.
+#include <string>
+
+#include "gateway/mcp/session.h"
+#include "gateway/mcp/session_fixture.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace mfgate::mcp {
+namespace {
+
+using json = nlohmann::json;
+using ::testing::HasSubstr;
+
+json Meta(const std::string& version = "2026-07-28") {
+  return {{kMetaProtocolVersion, version},
+          {kMetaClientCapabilities, json::object()}};
+}
+
+TEST_F(SessionTest, ModernRequestIsServedWithoutInitialize) {
+  json listed = Call(Request(1, "tools/list", {{"_meta", Meta()}}));
+  ASSERT_TRUE(listed.contains("result")) << listed;
+  EXPECT_EQ(listed["result"]["tools"].size(), 2u);
+  EXPECT_EQ(listed["result"]["resultType"], "complete");
+  EXPECT_EQ(listed["result"]["ttlMs"], 0);
+  EXPECT_EQ(listed["result"]["cacheScope"], "private");
+  // It established no session: an older request still needs initialize.
+  EXPECT_TRUE(session_->protocol_version().empty());
+  EXPECT_EQ(Call(Request(2, "tools/list"))["error"]["code"], kInvalidRequest);
+}
+
+TEST_F(SessionTest, ModernToolResultCarriesResultType) {
+  for (bool serialized : {false, true}) {
+    tools_.serialize_echo = serialized;
+    json id = serialized ? 11 : 10;
+    json called =
+        Call(Request(id, "tools/call", {{"name", "echo"}, {"_meta", Meta()}}));
+    ASSERT_TRUE(called.contains("result")) << called;
+    EXPECT_EQ(called["result"]["resultType"], "complete");
+    EXPECT_EQ(called["result"]["content"][0]["text"], "echo");
+  }
+}
+
+TEST_F(SessionTest, ModernRequestWithoutItsMetaIsInvalidParams) {
+  json no_meta = Call(Request(1, "server/discover", json::object()));
+  EXPECT_EQ(no_meta["error"]["code"], kInvalidParams);
+  json no_capabilities = Call(Request(
+      2, "tools/list", {{"_meta", {{kMetaProtocolVersion, "2026-07-28"}}}}));
+  EXPECT_EQ(no_capabilities["error"]["code"], kInvalidParams);
+  EXPECT_THAT(no_capabilities["error"]["message"].get<std::string>(),
+              HasSubstr(kMetaClientCapabilities));
+}
+
+TEST_F(SessionTest, UnsupportedModernVersionListsTheSupportedOnes) {
+  json refused =
+      Call(Request(1, "server/discover", {{"_meta", Meta("2099-01-01")}}));
+  EXPECT_EQ(refused["error"]["code"], kUnsupportedProtocolVersion);
+  EXPECT_EQ(refused["error"]["data"]["requested"], "2099-01-01");
+  EXPECT_EQ(refused["error"]["data"]["supported"],
+            json({"2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26",
+                  "2024-11-05"}));
+}
+
+TEST_F(SessionTest, MethodsTheModernRevisionRemovedAreNotFound) {
+  for (const char* method : {"initialize", "ping", "logging/setLevel",
+                             "resources/subscribe", "unknown/method"}) {
+    json refused = Call(Request(method, method, {{"_meta", Meta()}}));
+    EXPECT_EQ(refused["error"]["code"], kMethodNotFound) << method;
+  }
+  // A modern initialize does not start a session.
+  EXPECT_TRUE(session_->protocol_version().empty());
+}
+
+TEST_F(SessionTest, DiscoverNamesTheServerItsCapabilitiesAndVersions) {
+  json discovered = Call(Request(1, "server/discover", {{"_meta", Meta()}}));
+  const json& result = discovered["result"];
+  EXPECT_EQ(result["supportedVersions"][0], "2026-07-28");
+  EXPECT_TRUE(result["capabilities"].contains("tools"));
+  EXPECT_TRUE(result["capabilities"].contains("completions"));
+  EXPECT_EQ(result["_meta"][kMetaServerInfo]["name"], "mfgate");
+  EXPECT_EQ(result["_meta"][kMetaServerInfo]["version"], "9.9");
+  EXPECT_EQ(result["resultType"], "complete");
+}
+
+TEST_F(SessionTest, BothErasAtOnce) {
+  Initialize("2025-11-25");
+  json legacy = Call(Request(1, "tools/list"));
+  EXPECT_FALSE(legacy["result"].contains("resultType"));
+  json modern = Call(Request(2, "tools/list", {{"_meta", Meta()}}));
+  EXPECT_EQ(modern["result"]["resultType"], "complete");
+  EXPECT_EQ(session_->protocol_version(), "2025-11-25");
+  // Removed in the modern revision, still there in the session's.
+  EXPECT_TRUE(Call(Request(3, "ping")).contains("result"));
+}
+
+}  // namespace
+}  // namespace mfgate::mcp
