@@ -1,6 +1,7 @@
 // The stateless stage (stateless.h) in a Session: modern requests served
 // from their own _meta beside a session of the older revisions.
 #include <string>
+#include <vector>
 
 #include "gateway/mcp/session.h"
 #include "gateway/mcp/session_fixture.h"
@@ -81,6 +82,59 @@ TEST_F(SessionTest, DiscoverNamesTheServerItsCapabilitiesAndVersions) {
   EXPECT_EQ(result["_meta"][kMetaServerInfo]["name"], "mfgate");
   EXPECT_EQ(result["_meta"][kMetaServerInfo]["version"], "9.9");
   EXPECT_EQ(result["resultType"], "complete");
+}
+
+TEST_F(SessionTest, ACallNeedingAnUndeclaredCapabilityIsRefused) {
+  json refused =
+      Call(Request(1, "tools/call",
+                   {{"name", "echo"},
+                    {"arguments", {{"ask", "sampling/createMessage"}}},
+                    {"_meta", Meta()}}));
+  EXPECT_EQ(refused["error"]["code"], kMissingClientCapability) << refused;
+  EXPECT_EQ(refused["error"]["data"]["requiredCapabilities"],
+            json({{"sampling", json::object()}}));
+  // Declared, it is still never asked on the response stream: the modern
+  // revision sends a client no requests.
+  json meta = Meta();
+  meta[kMetaClientCapabilities] = {{"sampling", json::object()}};
+  json answered =
+      Call(Request(2, "tools/call",
+                   {{"name", "echo"},
+                    {"arguments", {{"ask", "sampling/createMessage"}}},
+                    {"_meta", meta}}));
+  EXPECT_TRUE(answered["result"]["isError"].get<bool>()) << answered;
+  for (const json& sent : Sent()) EXPECT_FALSE(sent.contains("method")) << sent;
+}
+
+TEST_F(SessionTest, ModernLogsOnlyAtTheLevelTheRequestAsked) {
+  json quiet = Meta();
+  json chatty = Meta();
+  chatty[kMetaLogLevel] = "warning";
+  session_->HandleText(
+      Request(1, "tools/call", {{"name", "wait"}, {"_meta", quiet}}).dump());
+  session_->HandleText(
+      Request(2, "tools/call", {{"name", "wait"}, {"_meta", chatty}}).dump());
+  // Each call's context is in place once HandleText returns.
+  session_->Log("error", "to 1", 1);
+  session_->Log("info", "to 2, below its level", 2);
+  session_->Log("error", "to 2", 2);
+  for (int id : {1, 2}) {
+    session_->HandleText(json{{"jsonrpc", "2.0"},
+                              {"method", "notifications/cancelled"},
+                              {"params", {{"requestId", id}}}}
+                             .dump());
+  }
+  session_->Close();
+  std::vector<std::string> logged;
+  for (const json& m : Sent()) {
+    if (m.value("method", "") == "notifications/message")
+      logged.push_back(m["params"]["data"]);
+  }
+  EXPECT_EQ(logged, std::vector<std::string>({"to 2"}));
+  json meta = Meta();
+  meta[kMetaLogLevel] = "bogus";
+  EXPECT_EQ(Call(Request(3, "tools/list", {{"_meta", meta}}))["error"]["code"],
+            kInvalidParams);
 }
 
 TEST_F(SessionTest, BothErasAtOnce) {

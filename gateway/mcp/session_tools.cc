@@ -109,6 +109,9 @@ void Session::RunToolCall(const json& id, const std::string& name,
   const json& capabilities = request_context.client_capabilities;
   std::optional<ToolResult> result;
   std::string failure;
+  // The capability a modern request's call needed of its client and the
+  // client did not declare: the call is answered -32021 naming it.
+  auto missing = std::make_shared<std::string>();
   try {
     ToolCallContext context;
     context.cancellation = token.get();
@@ -125,12 +128,17 @@ void Session::RunToolCall(const json& id, const std::string& name,
     context.log = [this, id](const std::string& level, const json& data) {
       Log(level, data, id);
     };
-    context.request_client = [this, id, token, capabilities,
+    context.request_client = [this, id, token, capabilities, missing,
                               stateless = request_context.stateless,
                               version = request_context.version](
                                  const std::string& method,
                                  const json& params) -> absl::StatusOr<json> {
       std::string needed = method.substr(0, method.find('/'));
+      if (stateless && !capabilities.contains(needed)) {
+        *missing = needed;
+        return absl::FailedPreconditionError(absl::StrCat(
+            "the client did not declare the '", needed, "' capability"));
+      }
       if (stateless) {
         // The modern revision sends the server no requests on a response
         // stream.
@@ -160,6 +168,12 @@ void Session::RunToolCall(const json& id, const std::string& name,
     // A cancelled request gets no response.
     if (token->cancelled()) {
       Send(nullptr, id);
+    } else if (!missing->empty()) {
+      Send(MakeError(
+               id, kMissingClientCapability,
+               absl::StrCat("Missing required client capability: ", *missing),
+               json{{"requiredCapabilities", {{*missing, json::object()}}}}),
+           id);
     } else if (result.has_value()) {
       SendToolResponse(id, *result);
     } else {

@@ -64,6 +64,38 @@ json ElicitationRequest(const std::string& message, json properties,
             {"required", required}}}};
 }
 
+// A tool whose input schema uses JSON Schema 2020-12's vocabulary, which
+// must reach the client untouched.
+json JsonSchema2020Tool() {
+  return {
+      {"name", "json_schema_2020_12_tool"},
+      {"description", "Tool with JSON Schema 2020-12 features"},
+      {"inputSchema",
+       {{"$schema", "https://json-schema.org/draft/2020-12/schema"},
+        {"type", "object"},
+        {"$defs",
+         {{"address",
+           {{"$anchor", "addressDef"},
+            {"type", "object"},
+            {"properties",
+             {{"street", {{"type", "string"}}},
+              {"city", {{"type", "string"}}}}}}}}},
+        {"properties",
+         {{"name", {{"type", "string"}}},
+          {"address", {{"$ref", "#/$defs/address"}}},
+          {"contactMethod", {{"type", "string"}, {"enum", {"phone", "email"}}}},
+          {"phone", {{"type", "string"}}},
+          {"email", {{"type", "string"}}}}},
+        {"allOf",
+         {{{"anyOf", {{{"required", {"phone"}}}, {{"required", {"email"}}}}}}}},
+        {"if",
+         {{"properties", {{"contactMethod", {{"const", "phone"}}}}},
+          {"required", {"contactMethod"}}}},
+        {"then", {{"required", {"phone"}}}},
+        {"else", {{"required", {"email"}}}},
+        {"additionalProperties", false}}}};
+}
+
 }  // namespace
 
 json FixtureTools::ListTools() const {
@@ -76,7 +108,10 @@ json FixtureTools::ListTools() const {
        Tool("test_sampling", {{"prompt", text}}, {"prompt"}),
        Tool("test_elicitation", {{"message", text}}, {"message"}),
        Tool("test_elicitation_sep1034_defaults"),
-       Tool("test_elicitation_sep1330_enums")});
+       Tool("test_elicitation_sep1330_enums"),
+       // The 2026-07-28 suite's diagnostics.
+       Tool("test_logging_tool"), Tool("test_missing_capability"),
+       Tool("test_streaming_elicitation"), JsonSchema2020Tool()});
 }
 
 bool FixtureTools::HasTool(const std::string& name) const {
@@ -111,7 +146,25 @@ mcp::ToolResult FixtureTools::CallTool(const std::string& name,
                       {"mimeType", "application/json"},
                       {"text", R"({"test":"data","value":123})"}}}}});
   }
-  if (name == "test_tool_with_logging") {
+  if (name == "json_schema_2020_12_tool") {
+    return Result({Text("ok")});
+  }
+  if (name == "test_missing_capability") {
+    // Needs sampling: a client that did not declare it gets -32021.
+    return AskClient(
+        context, "sampling/createMessage",
+        {{"messages", {{{"role", "user"}, {"content", Text("ping")}}}},
+         {"maxTokens", 10}},
+        "");
+  }
+  if (name == "test_streaming_elicitation") {
+    return AskClient(
+        context, "elicitation/create",
+        ElicitationRequest("Your name?", {{"name", {{"type", "string"}}}},
+                           json::array()),
+        "");
+  }
+  if (name == "test_tool_with_logging" || name == "test_logging_tool") {
     for (const char* line : {"Tool execution started", "Tool processing data",
                              "Tool execution completed"}) {
       context.log("info", line);
