@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "gateway/mcp/request_state.h"
 #include "gateway/mcp/session.h"
 #include "gateway/mcp/session_fixture.h"
 #include "gmock/gmock.h"
@@ -135,6 +136,54 @@ TEST_F(SessionTest, ModernLogsOnlyAtTheLevelTheRequestAsked) {
   meta[kMetaLogLevel] = "bogus";
   EXPECT_EQ(Call(Request(3, "tools/list", {{"_meta", meta}}))["error"]["code"],
             kInvalidParams);
+}
+
+TEST(RequestStateSealTest, OpensWhatItSealedAndNothingAltered) {
+  const RequestStateSeal& seal = RequestStateSeal::Shared();
+  std::string sealed = seal.Seal({{"tool", "t"}, {"state", 3}});
+  EXPECT_EQ((*seal.Open(sealed))["state"], 3);
+  std::string altered = sealed;
+  altered[2] = altered[2] == 'A' ? 'B' : 'A';
+  EXPECT_FALSE(seal.Open(altered).ok());
+  EXPECT_FALSE(RequestStateSeal().Open(sealed).ok());  // Another key.
+  EXPECT_FALSE(seal.Open("no-dot").ok());
+  EXPECT_FALSE(
+      seal.Open(std::string(RequestStateSeal::kMaxSealedBytes + 1, 'a')).ok());
+}
+
+TEST_F(SessionTest, AModernCallAsksForInputByReturningAndIsRetried) {
+  json meta = Meta();
+  meta[kMetaClientCapabilities] = {{"elicitation", json::object()}};
+  json params{{"name", "echo"},
+              {"arguments", {{"need", "elicitation/create"}}},
+              {"_meta", meta}};
+  json first = Call(Request(1, "tools/call", params));
+  ASSERT_EQ(first["result"]["resultType"], "input_required") << first;
+  EXPECT_EQ(first["result"]["inputRequests"]["answer"]["method"],
+            "elicitation/create");
+  ASSERT_TRUE(first["result"]["requestState"].is_string());
+  // The retry carries the answer and the state its first round kept.
+  params["inputResponses"] = {{"answer", {{"action", "accept"}}}};
+  params["requestState"] = first["result"]["requestState"];
+  json second = Call(Request(2, "tools/call", params));
+  EXPECT_EQ(second["result"]["resultType"], "complete") << second;
+  EXPECT_EQ(second["result"]["structuredContent"]["answer"]["action"],
+            "accept");
+  EXPECT_EQ(second["result"]["structuredContent"]["state"], 1);
+  // An altered state, or answers that are not an object, are refused.
+  params["requestState"] =
+      "x" + first["result"]["requestState"].get<std::string>();
+  EXPECT_EQ(Call(Request(3, "tools/call", params))["error"]["code"],
+            kInvalidParams);
+  params.erase("requestState");
+  params["inputResponses"] = nullptr;
+  EXPECT_EQ(Call(Request(4, "tools/call", params))["error"]["code"],
+            kInvalidParams);
+  // Input through a capability the client did not declare: -32021.
+  params.erase("inputResponses");
+  params["arguments"]["need"] = "sampling/createMessage";
+  EXPECT_EQ(Call(Request(5, "tools/call", params))["error"]["code"],
+            kMissingClientCapability);
 }
 
 TEST_F(SessionTest, BothErasAtOnce) {

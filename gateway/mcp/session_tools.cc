@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "common/thread_cache.h"
+#include "gateway/mcp/request_state.h"
 #include "gateway/mcp/session.h"
 
 namespace mfgate::mcp {
@@ -19,6 +20,9 @@ using json = nlohmann::json;
 // How long a tool may wait for the client to answer a sampling or
 // elicitation request (a person may be answering).
 constexpr absl::Duration kClientRequestTimeout = absl::Minutes(10);
+
+// Inputs one round of a multi-round call may ask for.
+constexpr size_t kMaxInputRequests = 16;
 
 }  // namespace
 
@@ -42,6 +46,39 @@ void Session::StartToolCall(const Message& request,
   if (params.contains("_meta") && params["_meta"].is_object() &&
       params["_meta"].contains("progressToken")) {
     progress_token = params["_meta"]["progressToken"];
+  }
+  // A later round of a multi-round call: its answers, and the state its
+  // previous round kept (request_state.h).
+  RequestContext round = context;
+  if (context.stateless) {
+    if (params.contains("inputResponses")) {
+      if (!params["inputResponses"].is_object()) {
+        Send(MakeError(id, kInvalidParams,
+                       "Invalid params: \"inputResponses\" must be an object"),
+             id);
+        return;
+      }
+      round.input_responses = params["inputResponses"];
+    }
+    if (params.contains("requestState")) {
+      absl::StatusOr<json> state =
+          params["requestState"].is_string()
+              ? RequestStateSeal::Shared().Open(
+                    params["requestState"].get_ref<const std::string&>())
+              : absl::InvalidArgumentError("\"requestState\" must be a string");
+      if (state.ok() && state->value("tool", "") != name) {
+        state = absl::InvalidArgumentError(
+            "requestState belongs to another request");
+      }
+      if (!state.ok()) {
+        Send(MakeError(
+                 id, kInvalidParams,
+                 absl::StrCat("Invalid params: ", state.status().message())),
+             id);
+        return;
+      }
+      round.state = (*state)["state"];
+    }
   }
   auto token = std::make_shared<CancellationToken>();
   const std::string key = IdKey(id);
@@ -70,7 +107,7 @@ void Session::StartToolCall(const Message& request,
   const bool on_caller =
       caller_waits && progress_token.is_null() && tools_->BriefAndQuiet(name);
   auto run = [this, id, key, name, arguments = std::move(arguments),
-              progress_token, token, context] {
+              progress_token, token, context = std::move(round)] {
     RunToolCall(id, name, arguments, progress_token, token, context);
     EndToolCall(key, token);
   };
@@ -112,6 +149,9 @@ void Session::RunToolCall(const json& id, const std::string& name,
   // The capability a modern request's call needed of its client and the
   // client did not declare: the call is answered -32021 naming it.
   auto missing = std::make_shared<std::string>();
+  // The inputs a multi-round call asked for, and the state it keeps.
+  json inputs = json::object();
+  json kept_state;
   try {
     ToolCallContext context;
     context.cancellation = token.get();
@@ -155,7 +195,25 @@ void Session::RunToolCall(const json& id, const std::string& name,
           method, params, *token, [this, id](const json& m) { Send(m, id); },
           kClientRequestTimeout);
     };
+    context.multi_round = request_context.stateless;
+    context.input_responses = request_context.input_responses;
+    context.state = request_context.state;
+    context.require_input = [&inputs, missing, capabilities,
+                             stateless = request_context.stateless](
+                                const std::string& key,
+                                const std::string& method, const json& params) {
+      if (!stateless) return;
+      std::string needed = method.substr(0, method.find('/'));
+      if (!capabilities.contains(needed)) {
+        *missing = needed;
+        return;
+      }
+      if (inputs.size() < kMaxInputRequests) {
+        inputs[key] = {{"method", method}, {"params", params}};
+      }
+    };
     result = tools_->CallTool(name, arguments, context);
+    kept_state = context.state;
   } catch (const std::exception& error) {
     failure = error.what();
   } catch (...) {
@@ -173,6 +231,13 @@ void Session::RunToolCall(const json& id, const std::string& name,
                id, kMissingClientCapability,
                absl::StrCat("Missing required client capability: ", *missing),
                json{{"requiredCapabilities", {{*missing, json::object()}}}}),
+           id);
+    } else if (result.has_value() && !inputs.empty()) {
+      Send(MakeResult(id, json{{"resultType", "input_required"},
+                               {"inputRequests", std::move(inputs)},
+                               {"requestState",
+                                RequestStateSeal::Shared().Seal(
+                                    {{"tool", name}, {"state", kept_state}})}}),
            id);
     } else if (result.has_value()) {
       SendToolResponse(id, *result);

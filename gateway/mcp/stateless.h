@@ -53,6 +53,10 @@ struct RequestContext {
   bool stateless = false;
   // The request's method (results are decorated per method).
   std::string method;
+  // A later round of a multi-round request: the client's answers, and what
+  // the request kept from its previous round (tool_provider.h).
+  nlohmann::json input_responses = nlohmann::json::object();
+  nlohmann::json state;
 };
 
 // Whether `version` is one of kModernVersions.

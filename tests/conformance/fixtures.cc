@@ -1,16 +1,17 @@
 #include "tests/conformance/fixtures.h"
 
+#include <optional>
+#include <string>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "tests/conformance/fixture_content.h"
 
 namespace mfgate::conformance {
 namespace {
-
-using json = nlohmann::json;
 
 // A 1x1 PNG and an empty WAV: the smallest valid media for content tests.
 constexpr char kPng[] =
@@ -19,13 +20,9 @@ constexpr char kPng[] =
 constexpr char kWav[] =
     "UklGRiQAAABXQVZFZm10IBAAAAABAAEARKwAAIhYAQACABAAZGF0YQAAAAA=";
 
-json Text(const std::string& text) {
-  return {{"type", "text"}, {"text", text}};
-}
 json Image() {
   return {{"type", "image"}, {"data", kPng}, {"mimeType", "image/png"}};
 }
-json Result(json content) { return {{"content", std::move(content)}}; }
 json Tool(const std::string& name, json properties = json::object(),
           json required = json::array()) {
   return {{"name", name},
@@ -53,15 +50,6 @@ json AskClient(mcp::ToolCallContext& context, const std::string& method,
   return Result({Text(absl::StrCat(
       prefix, "action=", answer->value("action", "?"),
       ", content=", answer->value("content", json::object()).dump()))});
-}
-
-json ElicitationRequest(const std::string& message, json properties,
-                        json required) {
-  return {{"message", message},
-          {"requestedSchema",
-           {{"type", "object"},
-            {"properties", std::move(properties)},
-            {"required", required}}}};
 }
 
 // A tool whose input schema uses JSON Schema 2020-12's vocabulary, which
@@ -111,7 +99,15 @@ json FixtureTools::ListTools() const {
        Tool("test_elicitation_sep1330_enums"),
        // The 2026-07-28 suite's diagnostics.
        Tool("test_logging_tool"), Tool("test_missing_capability"),
-       Tool("test_streaming_elicitation"), JsonSchema2020Tool()});
+       Tool("test_streaming_elicitation"), JsonSchema2020Tool(),
+       Tool("test_input_required_result_elicitation"),
+       Tool("test_input_required_result_sampling"),
+       Tool("test_input_required_result_list_roots"),
+       Tool("test_input_required_result_request_state"),
+       Tool("test_input_required_result_multiple_inputs"),
+       Tool("test_input_required_result_multi_round"),
+       Tool("test_input_required_result_tampered_state"),
+       Tool("test_input_required_result_capabilities")});
 }
 
 bool FixtureTools::HasTool(const std::string& name) const {
@@ -145,6 +141,10 @@ mcp::ToolResult FixtureTools::CallTool(const std::string& name,
                      {{"uri", "test://mixed-content-resource"},
                       {"mimeType", "application/json"},
                       {"text", R"({"test":"data","value":123})"}}}}});
+  }
+  if (std::optional<json> result = InputRequired(name, context)) {
+    // Null: the call asked for input (the session answers for it).
+    return result->is_null() ? Result({Text("input required")}) : *result;
   }
   if (name == "json_schema_2020_12_tool") {
     return Result({Text("ok")});
