@@ -14,6 +14,8 @@ META = {"io.modelcontextprotocol/protocolVersion": VERSION,
         "io.modelcontextprotocol/clientInfo": {"name": "raw-2026", "version": "1"},
         "io.modelcontextprotocol/clientCapabilities": {}}
 NAMED = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}
+KEY = "mfgate-2026-test-key"
+AUTH = {"Authorization": f"Bearer {KEY}"}
 
 
 def params(extra=None, meta=None):
@@ -22,14 +24,15 @@ def params(extra=None, meta=None):
 
 @pytest.fixture(scope="module")
 def http():
-    gateway = HttpGateway(gateway_env(demo_project()))
+    gateway = HttpGateway(gateway_env(demo_project(), MCP_REQUIRE_AUTH="true",
+                                      MCP_API_KEY=KEY))
     yield gateway
     gateway.close()
 
 
 def post(gateway, request_id, method, body_params, headers=None):
     """POSTs one modern request with the headers the revision requires."""
-    sent = {"MCP-Protocol-Version": VERSION, "Mcp-Method": method}
+    sent = dict(AUTH, **{"MCP-Protocol-Version": VERSION, "Mcp-Method": method})
     if method in NAMED:
         sent["Mcp-Name"] = body_params[NAMED[method]]
     sent.update(headers or {})
@@ -81,10 +84,18 @@ def test_http_errors_of_the_revision(http):
     assert removed.status_code == 404 and removed.json()["error"]["code"] == -32601
 
 
+def test_http_a_request_without_a_session_still_needs_a_key(http):
+    for headers in ({"Authorization": ""}, {"Authorization": "Bearer wrong-key"}):
+        refused = post(http, 8, "tools/call",
+                       params({"name": "list_metrics", "arguments": {}}), headers=headers)
+        assert refused.status_code == 401, refused.text
+        assert "result" not in refused.json()
+
+
 def test_http_older_client_still_gets_a_session(http):
     opened = http.post("/mcp", {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
         "protocolVersion": "2025-11-25", "capabilities": {},
-        "clientInfo": {"name": "old", "version": "1"}}})
+        "clientInfo": {"name": "old", "version": "1"}}}, headers=AUTH)
     assert opened.status_code == 200
     assert opened.json()["result"]["protocolVersion"] == "2025-11-25"
     assert opened.headers["mcp-session-id"]
