@@ -9,25 +9,16 @@ import subprocess
 
 import pytest
 
+from conftest import HTTP_KEY as KEY
 from harness import GATEWAY, demo_project, gateway_env
-from http_harness import HttpGateway
 
 NODE = "node@22.12.0"
 INSPECTOR = "@modelcontextprotocol/inspector@2.12.0"
-KEY = "mfgate-inspector-test-key"
 ERAS = {"modern": "2026-07-28", "legacy": "2025-11-25"}
 
 
 @pytest.fixture(scope="module")
-def http():
-    gateway = HttpGateway(gateway_env(demo_project(), MCP_REQUIRE_AUTH="true",
-                                      MCP_API_KEY=KEY))
-    yield gateway
-    gateway.close()
-
-
-@pytest.fixture(scope="module")
-def config(http, tmp_path_factory):
+def config(keyed_http, tmp_path_factory):
     """An Inspector config naming the gateway per transport and era."""
     project = str(demo_project())
     servers = {}
@@ -36,7 +27,7 @@ def config(http, tmp_path_factory):
             "command": str(GATEWAY), "args": [], "protocolEra": era,
             "env": {"DBT_PROJECT_DIR": project, "DBT_PROFILES_DIR": project}}
         servers[f"http-{era}"] = {
-            "type": "streamable-http", "url": http.url + "/mcp", "protocolEra": era,
+            "type": "streamable-http", "url": keyed_http.url + "/mcp", "protocolEra": era,
             "headers": {"Authorization": f"Bearer {KEY}"}}
     path = tmp_path_factory.mktemp("inspector") / "mcp.json"
     path.write_text(json.dumps({"mcpServers": servers}))

@@ -6,15 +6,14 @@ import json
 
 import pytest
 
+from conftest import HTTP_KEY as KEY
 from harness import RawStdio, demo_project, gateway_env
-from http_harness import HttpGateway
 
 VERSION = "2026-07-28"
 META = {"io.modelcontextprotocol/protocolVersion": VERSION,
         "io.modelcontextprotocol/clientInfo": {"name": "raw-2026", "version": "1"},
         "io.modelcontextprotocol/clientCapabilities": {}}
 NAMED = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}
-KEY = "mfgate-2026-test-key"
 AUTH = {"Authorization": f"Bearer {KEY}"}
 
 
@@ -23,11 +22,8 @@ def params(extra=None, meta=None):
 
 
 @pytest.fixture(scope="module")
-def http():
-    gateway = HttpGateway(gateway_env(demo_project(), MCP_REQUIRE_AUTH="true",
-                                      MCP_API_KEY=KEY))
-    yield gateway
-    gateway.close()
+def http(keyed_http):
+    return keyed_http
 
 
 def post(gateway, request_id, method, body_params, headers=None):
