@@ -15,6 +15,7 @@ Needs Node 22, which npx fetches from the npm registry (versions pinned
 below).
 """
 
+import contextlib
 import os
 import pathlib
 import re
@@ -109,31 +110,47 @@ def run_suite(url, workdir, suite, args):
     return summary
 
 
-def run_all(url, tmp_path_factory, name):
-    return {run: run_suite(url, tmp_path_factory.mktemp(f"{name}-{run}"), suite, args)
-            for run, (suite, args, _) in RUNS.items()}
+def run_all(start, tmp_path_factory, name):
+    """Run name -> its summary; each run against a server of its own, started
+    by `start` (a context manager yielding its URL): a run's sessions and
+    event streams must not count against the next one's limits."""
+    results = {}
+    for run, (suite, args, _) in RUNS.items():
+        with start() as url:
+            results[run] = run_suite(url, tmp_path_factory.mktemp(f"{name}-{run}"), suite, args)
+    return results
 
 
-@pytest.fixture(scope="module")
-def mfgate_results(tmp_path_factory):
+@contextlib.contextmanager
+def mfgate_server():
     gateway = HttpGateway(gateway_env(demo_project()))
     try:
-        return run_all(gateway.url + "/mcp", tmp_path_factory, "mfgate")
+        yield gateway.url + "/mcp"
     finally:
         gateway.close()
 
 
-@pytest.fixture(scope="module")
-def fixture_results(tmp_path_factory):
+@contextlib.contextmanager
+def fixture_server():
     port = free_port()
     server = subprocess.Popen([str(FIXTURE_SERVER), str(port)], stdin=subprocess.DEVNULL,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for_port(port)
-        return run_all(f"http://127.0.0.1:{port}/mcp", tmp_path_factory, "fixtures")
+        yield f"http://127.0.0.1:{port}/mcp"
     finally:
         server.terminate()
         server.wait(30)
+
+
+@pytest.fixture(scope="module")
+def mfgate_results(tmp_path_factory):
+    return run_all(mfgate_server, tmp_path_factory, "mfgate")
+
+
+@pytest.fixture(scope="module")
+def fixture_results(tmp_path_factory):
+    return run_all(fixture_server, tmp_path_factory, "fixtures")
 
 
 def wait_for_port(port):
