@@ -1,4 +1,6 @@
 // FakeTools: a ToolProvider for protocol tests. `echo` returns its arguments
+// (or, given `ask`, asks the client through that method; given `need`,
+// needs input from the client through that method, multi-round)
 // as structured content; `wait` reports progress, then blocks until its
 // request is cancelled (recording that it saw the cancel). Both are
 // BriefAndQuiet() when `brief_and_quiet` is set; `echo` records the thread it
@@ -48,6 +50,31 @@ class FakeTools : public ToolProvider {
     }
     echo_thread = std::this_thread::get_id();
     if (echo_throws) throw std::runtime_error("echo broke");
+    if (arguments.contains("need")) {  // Needs input through that method.
+      if (!context.input_responses.contains("answer")) {
+        context.state = 1;
+        context.require_input("answer", arguments["need"].get<std::string>(),
+                              {{"message", "?"}});
+        return nlohmann::json{{"content", nlohmann::json::array()}};
+      }
+      return nlohmann::json{{"content", nlohmann::json::array()},
+                            {"structuredContent",
+                             {{"answer", context.input_responses["answer"]},
+                              {"state", context.state}}}};
+    }
+    if (arguments.contains("ask")) {  // Asks the client through that method.
+      absl::StatusOr<nlohmann::json> answer = context.request_client(
+          arguments["ask"].get<std::string>(), nlohmann::json::object());
+      if (!answer.ok()) {
+        return nlohmann::json{
+            {"content",
+             {{{"type", "text"},
+               {"text", std::string(answer.status().message())}}}},
+            {"isError", true}};
+      }
+      return nlohmann::json{{"content", nlohmann::json::array()},
+                            {"structuredContent", *answer}};
+    }
     nlohmann::json result{{"content", {{{"type", "text"}, {"text", "echo"}}}},
                           {"structuredContent", arguments}};
     if (!serialize_echo) return result;

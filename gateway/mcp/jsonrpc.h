@@ -33,6 +33,12 @@ enum ErrorCode : int {
   kInternalError = -32603,
   // Implementation-defined server errors.
   kServerBusy = -32000,
+  // MCP 2026-07-28: HTTP headers that disagree with the body; a client
+  // capability the request needs but did not declare; a protocol version
+  // the server does not serve.
+  kHeaderMismatch = -32020,
+  kMissingClientCapability = -32021,
+  kUnsupportedProtocolVersion = -32022,
 };
 
 struct Message {

@@ -1,6 +1,7 @@
 #include "gateway/mcp/session.h"
 
 #include <utility>
+#include <variant>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -12,18 +13,6 @@ namespace mfgate::mcp {
 namespace {
 
 using json = nlohmann::json;
-
-// RFC 5424 severities as MCP names them, least severe first.
-constexpr absl::string_view kLogLevels[] = {"debug",   "info",     "notice",
-                                            "warning", "error",    "critical",
-                                            "alert",   "emergency"};
-
-int LogLevelIndex(absl::string_view level) {
-  for (int i = 0; i < 8; ++i) {
-    if (kLogLevels[i] == level) return i;
-  }
-  return -1;
-}
 
 bool IsSupported(const std::string& version) {
   for (absl::string_view v : kProtocolVersions) {
@@ -37,20 +26,63 @@ bool IsSupported(const std::string& version) {
 void Session::Send(const json& message, const json& related) {
   Outgoing out;
   out.related = related;
+  const bool is_response =
+      message.is_null() || (message.is_object() && message.contains("id") &&
+                            !message.contains("method"));
+  // A modern request's response carries what its revision adds, and ends
+  // its context.
+  std::optional<RequestContext> modern;
+  if (is_response && !related.is_null()) modern = ModernContext(related);
   if (!message.is_null()) {
-    out.text = std::make_shared<const std::string>(JsonText(message));
-    out.is_response = message.is_object() && message.contains("id") &&
-                      !message.contains("method");
+    if (modern.has_value()) {
+      json decorated = message;
+      if (decorated.contains("result")) {
+        DecorateModernResult(modern->method, &decorated["result"]);
+      } else if (decorated.contains("error") &&
+                 decorated["error"].contains("code") &&
+                 decorated["error"]["code"].is_number_integer()) {
+        decorated["error"]["code"] =
+            ModernErrorCode(decorated["error"]["code"].get<int>());
+      }
+      out.text = std::make_shared<const std::string>(JsonText(decorated));
+    } else {
+      out.text = std::make_shared<const std::string>(JsonText(message));
+    }
+    out.is_response = is_response;
     if (out.is_response) out.id = message["id"];
   }
+  if (modern.has_value()) {
+    absl::MutexLock lock(&mu_);
+    modern_.erase(IdKey(related));
+  }
   Deliver(std::move(out));
+}
+
+std::optional<RequestContext> Session::ModernContext(
+    const json& related) const {
+  absl::MutexLock lock(&mu_);
+  if (modern_.empty()) return std::nullopt;
+  auto found = modern_.find(IdKey(related));
+  if (found == modern_.end()) return std::nullopt;
+  return found->second;
 }
 
 void Session::SendToolResponse(const json& id, const ToolResult& result) {
   // The members in the order MakeResult's dump writes them.
   auto text = std::make_shared<std::string>(absl::StrCat(
       "{\"id\":", JsonText(id), ",\"jsonrpc\":\"2.0\",\"result\":"));
+  const size_t result_at = text->size();
   result.AppendTo(text.get());
+  if (ModernContext(id).has_value()) {
+    // A result is one JSON object: its members follow its opening brace.
+    if (text->size() > result_at + 1 && (*text)[result_at] == '{') {
+      const bool empty = (*text)[result_at + 1] == '}';
+      text->insert(result_at + 1,
+                   absl::StrCat(kModernToolResultMembers, empty ? "" : ","));
+    }
+    absl::MutexLock lock(&mu_);
+    modern_.erase(IdKey(id));
+  }
   text->push_back('}');
   Outgoing out;
   out.text = std::move(text);
@@ -173,6 +205,22 @@ void Session::HandleNotification(const Message& notification) {
   if (running != running_.end()) running->second->Cancel();
 }
 
+json Session::Capabilities(const std::string& version) const {
+  json capabilities{{"tools", {{"listChanged", false}}},
+                    {"logging", json::object()}};
+  if (handlers_.resources != nullptr) {
+    // The modern revision has no resources/subscribe.
+    capabilities["resources"] = {{"listChanged", false}};
+    if (!IsModernVersion(version))
+      capabilities["resources"]["subscribe"] = true;
+  }
+  if (handlers_.prompts != nullptr)
+    capabilities["prompts"] = {{"listChanged", false}};
+  if (handlers_.completions != nullptr)
+    capabilities["completions"] = json::object();
+  return capabilities;
+}
+
 json Session::Initialize(const json& params) {
   // Types were checked (params.h); a missing or unknown version gets ours.
   const json* asked = params.is_object() && params.contains("protocolVersion")
@@ -193,26 +241,31 @@ json Session::Initialize(const json& params) {
   json server_info{{"name", options_.server_name},
                    {"version", options_.server_version}};
   if (chosen >= "2025-06-18") server_info["title"] = options_.server_title;
-  json capabilities{{"tools", {{"listChanged", false}}},
-                    {"logging", json::object()}};
-  if (handlers_.resources != nullptr) {
-    capabilities["resources"] = {{"subscribe", true}, {"listChanged", false}};
-  }
-  if (handlers_.prompts != nullptr)
-    capabilities["prompts"] = {{"listChanged", false}};
-  if (handlers_.completions != nullptr)
-    capabilities["completions"] = json::object();
   json result{{"protocolVersion", chosen},
-              {"capabilities", std::move(capabilities)},
+              {"capabilities", Capabilities(chosen)},
               {"serverInfo", std::move(server_info)}};
   if (!options_.instructions.empty())
     result["instructions"] = options_.instructions;
   return result;
 }
 
+RequestContext Session::SessionContext() const {
+  absl::MutexLock lock(&mu_);
+  RequestContext context;
+  context.version = version_;
+  context.client_capabilities = client_capabilities_;
+  return context;
+}
+
 void Session::HandleRequest(const Message& request, bool caller_waits) {
   const std::string& method = request.method;
   const json& id = request.id;
+  // The modern revision's discovery is stateless even before `initialize`.
+  if (options_.stateless_only || CarriesModernMeta(request) ||
+      method == "server/discover") {
+    ServeStateless(request, caller_waits);
+    return;
+  }
   if (absl::Status checked = CheckParams(method, request.params);
       !checked.ok()) {
     Send(MakeError(id, kInvalidParams,
@@ -241,26 +294,9 @@ void Session::HandleRequest(const Message& request, bool caller_waits) {
          id);
     return;
   }
-  const json& params = request.params;
-  // Every list fits in one page: a client has no cursor to send back.
-  if (absl::EndsWith(method, "/list") && params.is_object() &&
-      params.contains("cursor") && params["cursor"].is_string()) {
-    Send(MakeError(id, kInvalidParams,
-                   "Invalid params: unknown cursor (every list fits in one "
-                   "page)"),
-         id);
-    return;
-  }
-  if (method == "tools/list") {
-    Send(MakeResult(id, json{{"tools", tools_->ListTools()}}), id);
-    return;
-  }
-  if (method == "tools/call") {
-    StartToolCall(request, caller_waits);
-    return;
-  }
   if (method == "logging/setLevel") {
-    int level = LogLevelIndex(params["level"].get_ref<const std::string&>());
+    int level =
+        LogLevelIndex(request.params["level"].get_ref<const std::string&>());
     if (level < 0) {
       Send(MakeError(
                id, kInvalidParams,
@@ -276,6 +312,72 @@ void Session::HandleRequest(const Message& request, bool caller_waits) {
     Send(MakeResult(id, json::object()), id);
     return;
   }
+  Serve(request, SessionContext(), caller_waits);
+}
+
+void Session::ServeStateless(const Message& request, bool caller_waits) {
+  std::variant<RequestContext, json> established = EstablishStateless(request);
+  if (const json* error = std::get_if<json>(&established)) {
+    Send(*error, request.id);
+    return;
+  }
+  RequestContext& context = std::get<RequestContext>(established);
+  const json& id = request.id;
+  if (absl::Status checked = CheckParams(request.method, request.params);
+      !checked.ok()) {
+    Send(MakeError(id, kInvalidParams,
+                   absl::StrCat("Invalid params: ", checked.message())),
+         id);
+    return;
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    // Two requests at once under one id: the second is refused, as a
+    // session refuses it (the first keeps its context).
+    if (!modern_.emplace(IdKey(id), context).second) {
+      context.method.clear();
+    }
+  }
+  if (context.method.empty()) {
+    Send(MakeError(id, kInvalidRequest,
+                   "Invalid Request: a request with this id is still running"),
+         nullptr);
+    return;
+  }
+  Serve(request, context, caller_waits);
+}
+
+void Session::Serve(const Message& request, const RequestContext& context,
+                    bool caller_waits) {
+  const std::string& method = request.method;
+  const json& id = request.id;
+  const json& params = request.params;
+  if (method == "server/discover") {
+    ServerIdentity identity{options_.server_name, options_.server_title,
+                            options_.server_version, options_.description,
+                            options_.instructions};
+    Send(
+        MakeResult(id, DiscoverResult(identity, Capabilities(context.version))),
+        id);
+    return;
+  }
+  // Every list fits in one page: a client has no cursor to send back.
+  if (absl::EndsWith(method, "/list") && params.is_object() &&
+      params.contains("cursor") && params["cursor"].is_string()) {
+    Send(MakeError(id, kInvalidParams,
+                   "Invalid params: unknown cursor (every list fits in one "
+                   "page)"),
+         id);
+    return;
+  }
+  if (method == "tools/list") {
+    Send(MakeResult(id, json{{"tools", tools_->ListTools()}}), id);
+    return;
+  }
+  if (method == "tools/call") {
+    StartToolCall(request, context, caller_waits);
+    return;
+  }
   if (HandleCatalogRequest(request)) return;
   Send(MakeError(id, kMethodNotFound,
                  absl::StrCat("Method not found: ", method)),
@@ -285,7 +387,12 @@ void Session::HandleRequest(const Message& request, bool caller_waits) {
 void Session::Log(absl::string_view level, const json& data,
                   const json& related) {
   int index = LogLevelIndex(level);
-  {
+  // A modern request is sent the logs it asked for in its _meta, if any.
+  std::optional<RequestContext> modern =
+      related.is_null() ? std::nullopt : ModernContext(related);
+  if (modern.has_value()) {
+    if (modern->log_level < 0 || index < modern->log_level) return;
+  } else {
     absl::MutexLock lock(&mu_);
     if (log_level_ < 0 || index < log_level_) return;
   }

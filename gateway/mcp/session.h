@@ -2,8 +2,16 @@
 // transport that carries it.
 //
 // A transport hands each incoming message to HandleText/Handle and gives the
-// session an Outbox for what it sends (responses, notifications). The session
-// negotiates the protocol version at `initialize`, answers `ping`,
+// session an Outbox for what it sends (responses, notifications).
+//
+// Each request is served in a RequestContext (its revision, its client's
+// capabilities), established one of two ways: a request that carries a
+// modern protocol version in its _meta (2026-07-28) takes it from there, on
+// its own (stateless.h: no handshake, nothing kept after its response, its
+// results carry resultType and caching hints); any other takes the
+// session's, which `initialize` negotiated (the older revisions). Both then
+// go through one dispatch. The session
+// answers `ping`,
 // `tools/list` and `logging/setLevel` inline, and runs each `tools/call` on a
 // thread of its own (unless its caller waits for it, see Handle) so that it
 // keeps reading — a `notifications/cancelled`
@@ -44,12 +52,14 @@
 #include "gateway/mcp/client_requests.h"
 #include "gateway/mcp/jsonrpc.h"
 #include "gateway/mcp/providers.h"
+#include "gateway/mcp/stateless.h"
 #include "gateway/mcp/tool_provider.h"
 #include "nlohmann/json.hpp"
 
 namespace mfgate::mcp {
 
-// Protocol revisions this server speaks, newest first.
+// Protocol revisions this server speaks with a session (`initialize`),
+// newest first; the modern ones, served statelessly, are in stateless.h.
 inline constexpr absl::string_view kProtocolVersions[] = {
     "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"};
 // The one revision with JSON-RPC batches.
@@ -60,6 +70,11 @@ struct SessionOptions {
   std::string server_title = "mfgate: MetricFlow semantic layer";
   std::string server_version;
   std::string instructions;
+  // What the server is, for server/discover.
+  std::string description;
+  // Serves every request statelessly (stateless.h), as a session that
+  // exists for one HTTP request does: nothing establishes a session.
+  bool stateless_only = false;
   // Tool calls running at once; more are answered with kServerBusy.
   int max_concurrent_calls = 16;
 };
@@ -160,19 +175,34 @@ class Session {
   void Fail(const Message& message, absl::string_view why);
   void Dispatch(const Message& message, bool caller_waits);
   void HandleRequest(const Message& request, bool caller_waits);
+  // Establishes a modern request's context from its _meta (stateless.h)
+  // and serves it, or answers the error that refuses it.
+  void ServeStateless(const Message& request, bool caller_waits);
+  // The context `initialize` negotiated.
+  RequestContext SessionContext() const;
+  // The one dispatch of a request whose params were checked, in `context`.
+  void Serve(const Message& request, const RequestContext& context,
+             bool caller_waits);
+  // What the server offers to a client of revision `version`.
+  nlohmann::json Capabilities(const std::string& version) const;
+  // The context of modern request `related` while it is served; nullopt
+  // for a request of the session.
+  std::optional<RequestContext> ModernContext(
+      const nlohmann::json& related) const;
   // resources/*, prompts/*, completion/complete (session_catalog.cc); false
   // when `request` is none of them.
   bool HandleCatalogRequest(const Message& request);
   void HandleNotification(const Message& notification);
   nlohmann::json Initialize(const nlohmann::json& params);
   // tools/call (session_tools.cc).
-  void StartToolCall(const Message& request, bool caller_waits);
+  void StartToolCall(const Message& request, const RequestContext& context,
+                     bool caller_waits);
   // Runs one tool call and answers it; never throws.
   void RunToolCall(const nlohmann::json& id, const std::string& name,
                    const nlohmann::json& arguments,
                    const nlohmann::json& progress_token,
                    const std::shared_ptr<CancellationToken>& token,
-                   const nlohmann::json& capabilities);
+                   const RequestContext& context);
   // Forgets running call `key` if it is still the one of `token`.
   void EndToolCall(const std::string& key,
                    const std::shared_ptr<CancellationToken>& token);
@@ -198,6 +228,9 @@ class Session {
   // and the request's place in it.
   std::map<std::string, std::pair<std::shared_ptr<Batch>, size_t>> batched_
       ABSL_GUARDED_BY(mu_);
+  // Modern requests being served, by request id key: their contexts (for
+  // their results, logs and tool calls). At most one per request running.
+  std::map<std::string, RequestContext> modern_ ABSL_GUARDED_BY(mu_);
   ClientRequests client_requests_;
 };
 

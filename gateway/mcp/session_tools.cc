@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "common/thread_cache.h"
+#include "gateway/mcp/request_state.h"
 #include "gateway/mcp/session.h"
 
 namespace mfgate::mcp {
@@ -20,9 +21,13 @@ using json = nlohmann::json;
 // elicitation request (a person may be answering).
 constexpr absl::Duration kClientRequestTimeout = absl::Minutes(10);
 
+// Inputs one round of a multi-round call may ask for.
+constexpr size_t kMaxInputRequests = 16;
+
 }  // namespace
 
-void Session::StartToolCall(const Message& request, bool caller_waits) {
+void Session::StartToolCall(const Message& request,
+                            const RequestContext& context, bool caller_waits) {
   // Types were checked (params.h): name is a string, arguments an object or
   // absent, the progress token a string or an integer.
   const json& params = request.params;
@@ -42,9 +47,41 @@ void Session::StartToolCall(const Message& request, bool caller_waits) {
       params["_meta"].contains("progressToken")) {
     progress_token = params["_meta"]["progressToken"];
   }
+  // A later round of a multi-round call: its answers, and the state its
+  // previous round kept (request_state.h).
+  RequestContext round = context;
+  if (context.stateless) {
+    if (params.contains("inputResponses")) {
+      if (!params["inputResponses"].is_object()) {
+        Send(MakeError(id, kInvalidParams,
+                       "Invalid params: \"inputResponses\" must be an object"),
+             id);
+        return;
+      }
+      round.input_responses = params["inputResponses"];
+    }
+    if (params.contains("requestState")) {
+      absl::StatusOr<json> state =
+          params["requestState"].is_string()
+              ? RequestStateSeal::Shared().Open(
+                    params["requestState"].get_ref<const std::string&>())
+              : absl::InvalidArgumentError("\"requestState\" must be a string");
+      if (state.ok() && state->value("tool", "") != name) {
+        state = absl::InvalidArgumentError(
+            "requestState belongs to another request");
+      }
+      if (!state.ok()) {
+        Send(MakeError(
+                 id, kInvalidParams,
+                 absl::StrCat("Invalid params: ", state.status().message())),
+             id);
+        return;
+      }
+      round.state = (*state)["state"];
+    }
+  }
   auto token = std::make_shared<CancellationToken>();
   const std::string key = IdKey(id);
-  json capabilities;
   std::optional<json> refusal;  // Sent after the lock is released.
   {
     absl::MutexLock lock(&mu_);
@@ -61,7 +98,6 @@ void Session::StartToolCall(const Message& request, bool caller_waits) {
                                        options_.max_concurrent_calls, ")"));
     } else {
       running_[key] = token;
-      capabilities = client_capabilities_;
     }
   }
   if (refusal.has_value()) {
@@ -71,8 +107,8 @@ void Session::StartToolCall(const Message& request, bool caller_waits) {
   const bool on_caller =
       caller_waits && progress_token.is_null() && tools_->BriefAndQuiet(name);
   auto run = [this, id, key, name, arguments = std::move(arguments),
-              progress_token, token, capabilities = std::move(capabilities)] {
-    RunToolCall(id, name, arguments, progress_token, token, capabilities);
+              progress_token, token, context = std::move(round)] {
+    RunToolCall(id, name, arguments, progress_token, token, context);
     EndToolCall(key, token);
   };
   // Calls block on their worker: each gets a thread of its own, reused,
@@ -106,9 +142,16 @@ void Session::StartToolCall(const Message& request, bool caller_waits) {
 void Session::RunToolCall(const json& id, const std::string& name,
                           const json& arguments, const json& progress_token,
                           const std::shared_ptr<CancellationToken>& token,
-                          const json& capabilities) {
+                          const RequestContext& request_context) {
+  const json& capabilities = request_context.client_capabilities;
   std::optional<ToolResult> result;
   std::string failure;
+  // The capability a modern request's call needed of its client and the
+  // client did not declare: the call is answered -32021 naming it.
+  auto missing = std::make_shared<std::string>();
+  // The inputs a multi-round call asked for, and the state it keeps.
+  json inputs = json::object();
+  json kept_state;
   try {
     ToolCallContext context;
     context.cancellation = token.get();
@@ -125,10 +168,24 @@ void Session::RunToolCall(const json& id, const std::string& name,
     context.log = [this, id](const std::string& level, const json& data) {
       Log(level, data, id);
     };
-    context.request_client = [this, id, token, capabilities](
+    context.request_client = [this, id, token, capabilities, missing,
+                              stateless = request_context.stateless,
+                              version = request_context.version](
                                  const std::string& method,
                                  const json& params) -> absl::StatusOr<json> {
       std::string needed = method.substr(0, method.find('/'));
+      if (stateless && !capabilities.contains(needed)) {
+        *missing = needed;
+        return absl::FailedPreconditionError(absl::StrCat(
+            "the client did not declare the '", needed, "' capability"));
+      }
+      if (stateless) {
+        // The modern revision sends the server no requests on a response
+        // stream.
+        return absl::UnavailableError(absl::StrCat("the gateway cannot ask a ",
+                                                   version, " client for ",
+                                                   needed, " within a call"));
+      }
       if (!capabilities.contains(needed)) {
         return absl::UnavailableError(
             absl::StrCat("the client does not support ", needed, " (no '",
@@ -138,7 +195,25 @@ void Session::RunToolCall(const json& id, const std::string& name,
           method, params, *token, [this, id](const json& m) { Send(m, id); },
           kClientRequestTimeout);
     };
+    context.multi_round = request_context.stateless;
+    context.input_responses = request_context.input_responses;
+    context.state = request_context.state;
+    context.require_input = [&inputs, missing, capabilities,
+                             stateless = request_context.stateless](
+                                const std::string& key,
+                                const std::string& method, const json& params) {
+      if (!stateless) return;
+      std::string needed = method.substr(0, method.find('/'));
+      if (!capabilities.contains(needed)) {
+        *missing = needed;
+        return;
+      }
+      if (inputs.size() < kMaxInputRequests) {
+        inputs[key] = {{"method", method}, {"params", params}};
+      }
+    };
     result = tools_->CallTool(name, arguments, context);
+    kept_state = context.state;
   } catch (const std::exception& error) {
     failure = error.what();
   } catch (...) {
@@ -151,6 +226,19 @@ void Session::RunToolCall(const json& id, const std::string& name,
     // A cancelled request gets no response.
     if (token->cancelled()) {
       Send(nullptr, id);
+    } else if (!missing->empty()) {
+      Send(MakeError(
+               id, kMissingClientCapability,
+               absl::StrCat("Missing required client capability: ", *missing),
+               json{{"requiredCapabilities", {{*missing, json::object()}}}}),
+           id);
+    } else if (result.has_value() && !inputs.empty()) {
+      Send(MakeResult(id, json{{"resultType", "input_required"},
+                               {"inputRequests", std::move(inputs)},
+                               {"requestState",
+                                RequestStateSeal::Shared().Seal(
+                                    {{"tool", name}, {"state", kept_state}})}}),
+           id);
     } else if (result.has_value()) {
       SendToolResponse(id, *result);
     } else {

@@ -83,8 +83,26 @@ struct ToolCallContext {
   std::function<absl::StatusOr<nlohmann::json>(const std::string& method,
                                                const nlohmann::json& params)>
       request_client;
-  // The `capabilities` the client declared at initialize.
+  // The `capabilities` the client declared (at initialize, or in a modern
+  // request's _meta).
   nlohmann::json client_capabilities = nlohmann::json::object();
+
+  // Multi-round-trip input, in a modern (2026-07-28) call only, where the
+  // server sends its client no requests: a call that needs input from the
+  // client records it with require_input and returns; the call is then
+  // answered with an InputRequiredResult asking for everything recorded
+  // (what CallTool returned is dropped), and the client retries the request
+  // with the answers. `input_responses`: this round's answers by key (an
+  // object, empty in the first round). `state`: what the call kept from
+  // its previous round (null in the first); what it leaves there is kept
+  // for its next, sealed (request_state.h). A client that lacks the
+  // capability an input needs gets -32021 instead.
+  bool multi_round = false;
+  nlohmann::json input_responses = nlohmann::json::object();
+  nlohmann::json state;
+  std::function<void(const std::string& key, const std::string& method,
+                     const nlohmann::json& params)>
+      require_input;
 };
 
 class ToolProvider {

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "gateway/transport/http_replies.h"
 #include "gateway/transport/http_transport.h"
+#include "gateway/transport/mcp_headers.h"
 #include "httplib.h"
 
 namespace mfgate::transport {
@@ -22,7 +23,6 @@ using internal::TooManyRequests;
 using json = nlohmann::json;
 
 constexpr char kSessionHeader[] = "Mcp-Session-Id";
-constexpr char kVersionHeader[] = "MCP-Protocol-Version";
 // How often an idle event stream sends a keep-alive comment (which also
 // notices a client that went away).
 constexpr absl::Duration kKeepAlive = absl::Seconds(15);
@@ -51,6 +51,13 @@ void HttpTransport::HandleMcpPost(const httplib::Request& req,
     return;
   }
   const std::string version = req.get_header_value(kVersionHeader);
+  // A modern request needs no session (http_stateless.cc); one that names a
+  // session is served in it, whatever its revision.
+  if (!incoming.batch && req.get_header_value(kSessionHeader).empty() &&
+      IsStatelessPost(*incoming.items.front().message, version)) {
+    HandleStatelessPost(tenant, *incoming.items.front().message, req, res);
+    return;
+  }
   if (!version.empty()) {
     bool known = false;
     for (absl::string_view v : mcp::kProtocolVersions)
@@ -219,13 +226,14 @@ void HttpTransport::HandleSsePost(const httplib::Request& req,
 
 void HttpTransport::StreamRequest(std::shared_ptr<HttpSession> session,
                                   const mcp::Message& request,
-                                  httplib::Response& res) {
+                                  httplib::Response& res,
+                                  int (*status_of)(absl::string_view)) {
   std::shared_ptr<RequestStream> stream = session->Start(request);
   // A call whose first event is its response (nothing to stream before it)
   // is answered as one JSON body: one write instead of a chunked stream.
   std::optional<StreamEvent> first = stream->Next(kKeepAlive);
   if (first.has_value() && first->data != nullptr && stream->finished()) {
-    res.status = 200;
+    res.status = status_of != nullptr ? status_of(*first->data) : 200;
     res.set_content(*first->data, "application/json");
     return;
   }

@@ -117,9 +117,19 @@ class HttpTransport {
   void HandleMcpDelete(const httplib::Request& req, httplib::Response& res);
   void HandleSseGet(const httplib::Request& req, httplib::Response& res);
   void HandleSsePost(const httplib::Request& req, httplib::Response& res);
+  // Whether a POSTed message without a session is a modern request, served
+  // statelessly (http_stateless.cc).
+  static bool IsStatelessPost(const mcp::Message& message,
+                              const std::string& version_header);
+  void HandleStatelessPost(const std::string& tenant,
+                           const mcp::Message& message,
+                           const httplib::Request& req, httplib::Response& res);
   // Answers a request as an event stream of what serving it sends.
+  // `status_of` gives the HTTP status of a response sent as one JSON body
+  // (200 when null).
   void StreamRequest(std::shared_ptr<HttpSession> session,
-                     const mcp::Message& request, httplib::Response& res);
+                     const mcp::Message& request, httplib::Response& res,
+                     int (*status_of)(absl::string_view) = nullptr);
   // Streams the session's messages as server-sent events, after
   // `first_event`, counted against its tenant's streams (OpenStream first);
   // with `owns_session` the session ends with the stream.

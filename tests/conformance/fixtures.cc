@@ -1,16 +1,17 @@
 #include "tests/conformance/fixtures.h"
 
+#include <optional>
+#include <string>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "tests/conformance/fixture_content.h"
 
 namespace mfgate::conformance {
 namespace {
-
-using json = nlohmann::json;
 
 // A 1x1 PNG and an empty WAV: the smallest valid media for content tests.
 constexpr char kPng[] =
@@ -19,13 +20,9 @@ constexpr char kPng[] =
 constexpr char kWav[] =
     "UklGRiQAAABXQVZFZm10IBAAAAABAAEARKwAAIhYAQACABAAZGF0YQAAAAA=";
 
-json Text(const std::string& text) {
-  return {{"type", "text"}, {"text", text}};
-}
 json Image() {
   return {{"type", "image"}, {"data", kPng}, {"mimeType", "image/png"}};
 }
-json Result(json content) { return {{"content", std::move(content)}}; }
 json Tool(const std::string& name, json properties = json::object(),
           json required = json::array()) {
   return {{"name", name},
@@ -55,13 +52,36 @@ json AskClient(mcp::ToolCallContext& context, const std::string& method,
       ", content=", answer->value("content", json::object()).dump()))});
 }
 
-json ElicitationRequest(const std::string& message, json properties,
-                        json required) {
-  return {{"message", message},
-          {"requestedSchema",
-           {{"type", "object"},
-            {"properties", std::move(properties)},
-            {"required", required}}}};
+// A tool whose input schema uses JSON Schema 2020-12's vocabulary, which
+// must reach the client untouched.
+json JsonSchema2020Tool() {
+  return {
+      {"name", "json_schema_2020_12_tool"},
+      {"description", "Tool with JSON Schema 2020-12 features"},
+      {"inputSchema",
+       {{"$schema", "https://json-schema.org/draft/2020-12/schema"},
+        {"type", "object"},
+        {"$defs",
+         {{"address",
+           {{"$anchor", "addressDef"},
+            {"type", "object"},
+            {"properties",
+             {{"street", {{"type", "string"}}},
+              {"city", {{"type", "string"}}}}}}}}},
+        {"properties",
+         {{"name", {{"type", "string"}}},
+          {"address", {{"$ref", "#/$defs/address"}}},
+          {"contactMethod", {{"type", "string"}, {"enum", {"phone", "email"}}}},
+          {"phone", {{"type", "string"}}},
+          {"email", {{"type", "string"}}}}},
+        {"allOf",
+         {{{"anyOf", {{{"required", {"phone"}}}, {{"required", {"email"}}}}}}}},
+        {"if",
+         {{"properties", {{"contactMethod", {{"const", "phone"}}}}},
+          {"required", {"contactMethod"}}}},
+        {"then", {{"required", {"phone"}}}},
+        {"else", {{"required", {"email"}}}},
+        {"additionalProperties", false}}}};
 }
 
 }  // namespace
@@ -76,7 +96,18 @@ json FixtureTools::ListTools() const {
        Tool("test_sampling", {{"prompt", text}}, {"prompt"}),
        Tool("test_elicitation", {{"message", text}}, {"message"}),
        Tool("test_elicitation_sep1034_defaults"),
-       Tool("test_elicitation_sep1330_enums")});
+       Tool("test_elicitation_sep1330_enums"),
+       // The 2026-07-28 suite's diagnostics.
+       Tool("test_logging_tool"), Tool("test_missing_capability"),
+       Tool("test_streaming_elicitation"), JsonSchema2020Tool(),
+       Tool("test_input_required_result_elicitation"),
+       Tool("test_input_required_result_sampling"),
+       Tool("test_input_required_result_list_roots"),
+       Tool("test_input_required_result_request_state"),
+       Tool("test_input_required_result_multiple_inputs"),
+       Tool("test_input_required_result_multi_round"),
+       Tool("test_input_required_result_tampered_state"),
+       Tool("test_input_required_result_capabilities")});
 }
 
 bool FixtureTools::HasTool(const std::string& name) const {
@@ -111,7 +142,29 @@ mcp::ToolResult FixtureTools::CallTool(const std::string& name,
                       {"mimeType", "application/json"},
                       {"text", R"({"test":"data","value":123})"}}}}});
   }
-  if (name == "test_tool_with_logging") {
+  if (std::optional<json> result = InputRequired(name, context)) {
+    // Null: the call asked for input (the session answers for it).
+    return result->is_null() ? Result({Text("input required")}) : *result;
+  }
+  if (name == "json_schema_2020_12_tool") {
+    return Result({Text("ok")});
+  }
+  if (name == "test_missing_capability") {
+    // Needs sampling: a client that did not declare it gets -32021.
+    return AskClient(
+        context, "sampling/createMessage",
+        {{"messages", {{{"role", "user"}, {"content", Text("ping")}}}},
+         {"maxTokens", 10}},
+        "");
+  }
+  if (name == "test_streaming_elicitation") {
+    return AskClient(
+        context, "elicitation/create",
+        ElicitationRequest("Your name?", {{"name", {{"type", "string"}}}},
+                           json::array()),
+        "");
+  }
+  if (name == "test_tool_with_logging" || name == "test_logging_tool") {
     for (const char* line : {"Tool execution started", "Tool processing data",
                              "Tool execution completed"}) {
       context.log("info", line);

@@ -9,7 +9,7 @@ import tempfile
 import pytest
 
 from harness import REPO, McpSession, demo_project, gateway_env
-from http_harness import free_port
+from http_harness import HttpGateway, free_port
 from worker_harness import install_worker
 
 # The shop tenant's PostgreSQL password: it must never leave the worker.
@@ -72,6 +72,20 @@ def installed():
     root.chmod(0o755)
     yield install_worker(root / "mfgate")
     shutil.rmtree(root, ignore_errors=True)
+
+
+# The API key of `keyed_http`.
+HTTP_KEY = "mfgate-e2e-http-key"
+
+
+@pytest.fixture(scope="module")
+def keyed_http():
+    """An HTTP gateway on the demo project that requires HTTP_KEY (per module,
+    as `demo`)."""
+    gateway = HttpGateway(gateway_env(demo_project(), MCP_REQUIRE_AUTH="true",
+                                      MCP_API_KEY=HTTP_KEY))
+    yield gateway
+    gateway.close()
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,66 @@
+#include "gateway/mcp/request_state.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include <cstdlib>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "common/json_parse.h"
+#include "common/json_text.h"
+
+namespace mfgate::mcp {
+
+RequestStateSeal::RequestStateSeal() {
+  // Without randomness no state can be trusted: refuse to run.
+  if (RAND_bytes(key_, sizeof(key_)) != 1) std::abort();
+}
+
+const RequestStateSeal& RequestStateSeal::Shared() {
+  static const RequestStateSeal* seal = new RequestStateSeal();
+  return *seal;
+}
+
+std::string RequestStateSeal::Mac(absl::string_view text) const {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  HMAC(EVP_sha256(), key_, sizeof(key_),
+       reinterpret_cast<const unsigned char*>(text.data()), text.size(), mac,
+       &size);
+  return std::string(reinterpret_cast<char*>(mac), size);
+}
+
+std::string RequestStateSeal::Seal(const nlohmann::json& state) const {
+  const std::string text = JsonText(state);
+  return absl::StrCat(absl::WebSafeBase64Escape(text), ".",
+                      absl::WebSafeBase64Escape(Mac(text)));
+}
+
+absl::StatusOr<nlohmann::json> RequestStateSeal::Open(
+    absl::string_view sealed) const {
+  const absl::Status invalid = absl::InvalidArgumentError(
+      "requestState failed its integrity check (altered, or from another "
+      "server)");
+  if (sealed.size() > kMaxSealedBytes) return invalid;
+  size_t dot = sealed.find('.');
+  if (dot == absl::string_view::npos) return invalid;
+  std::string text, mac;
+  if (!absl::WebSafeBase64Unescape(sealed.substr(0, dot), &text) ||
+      !absl::WebSafeBase64Unescape(sealed.substr(dot + 1), &mac)) {
+    return invalid;
+  }
+  const std::string expected = Mac(text);
+  if (mac.size() != expected.size() ||
+      CRYPTO_memcmp(mac.data(), expected.data(), mac.size()) != 0) {
+    return invalid;
+  }
+  absl::StatusOr<nlohmann::json> state =
+      ParseJson(text, JsonLimits{kMaxSealedBytes});
+  if (!state.ok()) return invalid;
+  return state;
+}
+
+}  // namespace mfgate::mcp
