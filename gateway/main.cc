@@ -6,7 +6,8 @@
 //   mfgate check-config [--config FILE]   validate the configuration, exit
 //
 // Configuration comes from mcp-metricflow's environment variables or from
-// --config FILE (see README.md); it is loaded and validated once.
+// --config FILE (see README.md), loaded and validated at start; over HTTP,
+// SIGHUP or a change of the file reloads its tenants (gateway/reloader.h).
 #include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
@@ -33,6 +34,7 @@
 #include "gateway/auth/api_keys.h"
 #include "gateway/config/config.h"
 #include "gateway/gateway.h"
+#include "gateway/reloader.h"
 #include "gateway/transport/http_transport.h"
 #include "gateway/transport/stdio_transport.h"
 
@@ -240,9 +242,35 @@ absl::StatusOr<mfgate::transport::HttpOptions> HttpSettings(
   return options;
 }
 
+// How often the configuration's files are looked at for a change.
+constexpr absl::Duration kConfigPoll = absl::Seconds(1);
+
+// Serves the tenants of `next` in place of those of `current`: the new
+// ones start, keys change, and the sessions of removed or replaced tenants
+// end; other tenants' sessions are untouched.
+absl::Status ApplyReload(const mfgate::config::GatewayConfig& current,
+                         const mfgate::config::GatewayConfig& next,
+                         mfgate::Gateway& gateway, mfgate::auth::ApiKeys& keys,
+                         mfgate::transport::HttpTransport& http) {
+  std::vector<std::string> ended;
+  absl::Status applied = gateway.Apply(next, &ended);
+  keys.Replace(next);
+  for (const auto& tenant : current.tenants) {
+    bool kept = false;
+    for (const auto& t : next.tenants) kept = kept || t.name == tenant.name;
+    if (!kept) ended.push_back(tenant.name);
+  }
+  for (const std::string& tenant : ended) {
+    const size_t sessions = http.EndTenant(tenant);
+    mfgate::LogInfo(absl::StrCat("tenant ", tenant, ": ", sessions,
+                                 " session(s) ended by the reload"));
+  }
+  return applied;
+}
+
 int ServeHttp(const mfgate::config::GatewayConfig& config,
               const mfgate::transport::HttpOptions& options,
-              const mfgate::auth::ApiKeys& keys, mfgate::Gateway& gateway) {
+              mfgate::auth::ApiKeys& keys, mfgate::Gateway& gateway) {
   if (!keys.enabled()) {
     mfgate::LogWarning(
         "AUTHENTICATION IS OFF: anyone who can reach this port can query the "
@@ -258,12 +286,21 @@ int ServeHttp(const mfgate::config::GatewayConfig& config,
       [&gateway](const std::string& tenant, nlohmann::json* report) {
         return gateway.Ready(tenant, report);
       });
-  mfgate::StopSignal stop;  // Before Start: a signal from then on is kept.
+  // Before Start: a signal from then on is kept.
+  mfgate::StopSignal stop(/*hangup=*/true);
   PrepareForHttp(options.limits.max_connections);
   if (absl::Status started = http.Start(); !started.ok()) {
     return Fail(started.message());
   }
-  const int signal_number = stop.Wait();
+  auto reloader = std::make_unique<mfgate::Reloader>(
+      config, absl::GetFlag(FLAGS_config), LoadGatewayConfig,
+      [&](const auto& current, const auto& next) {
+        return ApplyReload(current, next, gateway, keys, http);
+      },
+      kConfigPoll);
+  int signal_number;
+  while ((signal_number = stop.Wait()) == SIGHUP) reloader->Request();
+  reloader.reset();  // No reload while draining.
   const absl::Duration grace =
       absl::Seconds(absl::GetFlag(FLAGS_drain_seconds));
   mfgate::LogInfo(absl::StrCat("signal ", signal_number, ": draining (up to ",

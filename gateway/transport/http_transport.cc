@@ -209,6 +209,13 @@ void HttpTransport::Stop() {
   if (listener_ != nullptr) listener_->Stop();
 }
 
+size_t HttpTransport::EndTenant(const std::string& tenant) {
+  std::vector<std::shared_ptr<HttpSession>> ended =
+      sessions_.TakeTenant(tenant);
+  for (auto& session : ended) session->Close();
+  return ended.size();
+}
+
 void HttpTransport::Sweep() {
   while (!stop_sweeping_.WaitForNotificationWithTimeout(kSweepEvery)) {
     const absl::Time now = absl::Now();

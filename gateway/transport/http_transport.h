@@ -92,6 +92,9 @@ class HttpTransport {
   void Drain(absl::Time deadline);
   // Cancels running calls, ends event streams and closes every connection.
   void Stop();
+  // Ends every session of `tenant` (a reload removed or replaced it): their
+  // calls are cancelled and their event streams end; returns how many.
+  size_t EndTenant(const std::string& tenant);
   // The bound port, once started (0 before).
   int port() const;
 

@@ -104,6 +104,23 @@ std::vector<std::shared_ptr<HttpSession>> SessionTable::TakeAll() {
   return all;
 }
 
+std::vector<std::shared_ptr<HttpSession>> SessionTable::TakeTenant(
+    const std::string& tenant) {
+  std::vector<std::shared_ptr<HttpSession>> taken;
+  absl::MutexLock lock(&mu_);
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    if (it->second->tenant() == tenant) {
+      taken.push_back(std::move(it->second));
+      it = sessions_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  per_tenant_.erase(tenant);
+  Publish();
+  return taken;
+}
+
 bool SessionTable::OpenStream(const std::string& tenant) {
   absl::MutexLock lock(&mu_);
   int& open = streams_[tenant];

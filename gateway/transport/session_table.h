@@ -57,6 +57,10 @@ class SessionTable {
   std::vector<std::shared_ptr<HttpSession>> Sweep(absl::Time now);
   std::vector<std::shared_ptr<HttpSession>> All() const;
   std::vector<std::shared_ptr<HttpSession>> TakeAll();
+  // Removes and returns `tenant`'s sessions (a reload removed or replaced
+  // it).
+  std::vector<std::shared_ptr<HttpSession>> TakeTenant(
+      const std::string& tenant);
 
   // Counts an event stream of `tenant`; false at its limit.
   bool OpenStream(const std::string& tenant);
