@@ -32,6 +32,7 @@
 #include "common/pem_files.h"
 #include "common/stop_signal.h"
 #include "gateway/auth/api_keys.h"
+#include "gateway/auth/session_token.h"
 #include "gateway/config/config.h"
 #include "gateway/gateway.h"
 #include "gateway/reloader.h"
@@ -212,6 +213,18 @@ absl::StatusOr<mfgate::transport::HttpOptions> HttpSettings(
     }
   }
   options.limits = config.limits;
+  bool generated = false;
+  absl::StatusOr<std::string> secret =
+      mfgate::auth::LoadSessionSecret(mfgate::config::ProcessEnvironment(),
+                                      config.session_secret_file, &generated);
+  if (!secret.ok()) return secret.status();
+  options.session_secret = std::move(*secret);
+  if (generated) {
+    mfgate::LogInfo(
+        "session tokens are signed with a secret of this process: other "
+        "replicas cannot serve its sessions (set MFGATE_SESSION_SECRET or "
+        "session_secret_file)");
+  }
   if (const std::string listen = absl::GetFlag(FLAGS_listen); !listen.empty()) {
     size_t colon = listen.rfind(':');
     if (colon == std::string::npos ||

@@ -20,6 +20,9 @@ void SessionTable::Publish() {
 absl::Status SessionTable::Add(std::shared_ptr<HttpSession> session,
                                std::shared_ptr<HttpSession>* evicted) {
   absl::MutexLock lock(&mu_);
+  if (sessions_.count(session->id())) {
+    return absl::AlreadyExistsError("Conflict: the session is already open");
+  }
   const std::string& tenant = session->tenant();
   int& count = per_tenant_[tenant];
   if (count >= max_sessions_) {

@@ -44,6 +44,8 @@ class SessionTable {
   // Adds `session`. When its tenant is at the limit, the least recently
   // used idle session is removed and returned in `*evicted`; when none is
   // idle, ResourceExhausted (the caller answers 429 with kRetryAfter).
+  // AlreadyExists when a session of its id is there (two requests rebuilt
+  // it from its token at once: the caller uses the one there).
   absl::Status Add(std::shared_ptr<HttpSession> session,
                    std::shared_ptr<HttpSession>* evicted);
   // The open session `id` of `tenant`, or null (another tenant's session is
