@@ -29,6 +29,14 @@ constexpr absl::Duration kKeepAlive = absl::Seconds(15);
 // When a client should try again for events this replica cannot send.
 constexpr absl::Duration kRetry = absl::Seconds(1);
 
+// The last words of an event stream that ends while the client still
+// wants it: when to try again.
+void WriteRetryHint(httplib::DataSink& sink) {
+  const std::string hint =
+      absl::StrCat("retry: ", absl::ToInt64Milliseconds(kRetry), "\n\n");
+  sink.write(hint.data(), hint.size());
+}
+
 }  // namespace
 
 void HttpTransport::HandleMcpPost(const httplib::Request& req,
@@ -269,8 +277,8 @@ void HttpTransport::StreamRequest(std::shared_ptr<HttpSession> session,
   res.set_header("Cache-Control", "no-cache");
   res.set_chunked_content_provider(
       "text/event-stream",
-      [stream, pending = std::move(first)](size_t,
-                                           httplib::DataSink& sink) mutable {
+      [this, stream, pending = std::move(first)](
+          size_t, httplib::DataSink& sink) mutable {
         std::optional<StreamEvent> event;
         if (pending.has_value()) {
           event = std::move(pending);
@@ -282,6 +290,8 @@ void HttpTransport::StreamRequest(std::shared_ptr<HttpSession> session,
           event = stream->Next(kKeepAlive);
         }
         if (event.has_value() && event->data == nullptr) {  // Ended unanswered.
+          // Cancelled by a drain: the client may ask another replica.
+          if (draining_) WriteRetryHint(sink);
           sink.done();
           return true;
         }
@@ -309,7 +319,7 @@ void HttpTransport::StreamEvents(std::shared_ptr<HttpSession> session,
   res.set_header("Cache-Control", "no-cache");
   res.set_chunked_content_provider(
       "text/event-stream",
-      [session, connection, pending = std::move(first_event)](
+      [this, session, connection, pending = std::move(first_event)](
           size_t, httplib::DataSink& sink) mutable {
         if (!pending.empty()) {
           std::string event = std::move(pending);
@@ -324,6 +334,8 @@ void HttpTransport::StreamEvents(std::shared_ptr<HttpSession> session,
         std::optional<StreamEvent> next =
             session->NextStreamEvent(kKeepAlive, gone);
         if (!next.has_value() && (session->closed() || gone())) {
+          // A drain closes it: the client reconnects (to another replica).
+          if (draining_ && !gone()) WriteRetryHint(sink);
           sink.done();
           return true;
         }

@@ -6,6 +6,7 @@ with another secret knows none of them, and an event stream resumed on a
 replica that did not send its events ends with a retry hint."""
 
 import json
+import signal
 import time
 
 import httpx
@@ -132,3 +133,27 @@ def test_a_stream_resumed_on_the_other_replica_ends_with_a_retry_hint(replicas):
     status, head, _ = read_response(conn, timeout=30)
     assert status == 200 and "content-length" not in head
     conn.close()
+
+
+def test_a_drain_ends_event_streams_with_a_retry_hint(replicas):
+    _, config, project = replicas
+    env = gateway_env(project, MFGATE_SESSION_SECRET=SECRET)
+    server = HttpGateway(env, ["--config", str(config), "--drain-seconds", "5"])
+    try:
+        session = server.initialize(headers())
+        conn = connect(server.port, timeout=30)
+        conn.sendall(b"GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+                     b"Authorization: Bearer " + KEY.encode() + b"\r\nMcp-Session-Id: " +
+                     session.encode() + b"\r\n\r\n")
+        status, _, data = read_response(conn, timeout=30)
+        assert status == 200
+        server.process.send_signal(signal.SIGTERM)
+        while not data.endswith(b"0\r\n\r\n"):
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        assert b"retry: 1000\n\n" in data
+        assert server.process.wait(30) == 0
+    finally:
+        server.close()
