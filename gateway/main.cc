@@ -118,7 +118,8 @@ absl::StatusOr<mfgate::config::GatewayConfig> LoadGatewayConfig() {
 }
 
 // `mfgate check-config`: loads the configuration as a start would (the
-// tenants, the key digests and their files, the worker TLS files) and prints
+// tenants, the key digests and their files, the worker TLS files, the
+// session secret) and prints
 // a summary; starts nothing.
 int CheckConfig() {
   absl::StatusOr<mfgate::config::GatewayConfig> config = LoadGatewayConfig();
@@ -128,6 +129,11 @@ int CheckConfig() {
         config->worker_tls.cert, config->worker_tls.key, config->worker_tls.ca);
     if (!pem.ok()) return Fail(pem.status().message());
   }
+  bool generated = false;
+  auto secret =
+      mfgate::auth::LoadSessionSecret(mfgate::config::ProcessEnvironment(),
+                                      config->session_secret_file, &generated);
+  if (!secret.ok()) return Fail(secret.status().message());
   std::cout << "config ok: " << config->tenants.size() << " tenant(s)";
   for (const auto& tenant : config->tenants) {
     std::cout << "\n  " << tenant.name << ": "
@@ -136,7 +142,9 @@ int CheckConfig() {
               << ", " << tenant.api_key_sha256.size() << " API key(s)";
   }
   std::cout << "\nworker TLS: "
-            << (config->worker_tls.enabled() ? "mutual" : "off") << "\n";
+            << (config->worker_tls.enabled() ? "mutual" : "off")
+            << "\nsession secret: "
+            << (generated ? "of this process" : "shared") << "\n";
   return 0;
 }
 

@@ -10,6 +10,8 @@
 #   overlays/*/keys/TENANT            SHA-256 digest of a new API key per
 #                                     tenant; the key itself goes to
 #                                     overlays/*/keys/TENANT.key (0600)
+#   overlays/*/keys/session-secret    the secret the gateway replicas share
+#                                     to sign session tokens
 #   tenants/acme/warehouse.env        acme's PostgreSQL connection, to fill in
 # Existing files are kept. Usage: k8s/make-secrets.sh [DAYS]   (default 365)
 set -euo pipefail
@@ -46,6 +48,9 @@ done
 for overlay_dir in overlays/*/; do
   issue "$overlay_dir/tls" mfgate-gateway clientAuth
   mkdir -p "$overlay_dir/keys"
+  if [[ ! -f "$overlay_dir/keys/session-secret" ]]; then
+    openssl rand -hex 32 > "$overlay_dir/keys/session-secret"
+  fi
   for tenant_dir in tenants/*/; do
     tenant=$(basename "$tenant_dir")
     [[ -f "$overlay_dir/keys/$tenant" ]] && continue
