@@ -187,8 +187,5 @@ def test_idle_sessions_make_room_and_expire(tmp_path_factory):
         server.initialize(auth)  # Evicts `first`, the least recently used.
         assert server.post("/mcp", PING, {**auth, "Mcp-Session-Id": first}).status_code == 200
         assert server.post("/mcp", PING, {**auth, "Mcp-Session-Id": second}).status_code == 200
-        # Still bound to its tenant when rebuilt.
-        other = {"Authorization": f"Bearer {KEYS['shop']}", "Mcp-Session-Id": first}
-        assert server.post("/mcp", PING, other).status_code == 404
     finally:
         server.close()
