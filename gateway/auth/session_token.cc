@@ -56,7 +56,8 @@ json BoundedCapabilities(const json& capabilities) {
 }  // namespace
 
 SessionTokens::SessionTokens(std::string secret, absl::Duration lifetime)
-    : secret_(std::move(secret)), lifetime_(lifetime) {}
+    : secret_(secret.empty() ? RandomBytes(32) : std::move(secret)),
+      lifetime_(lifetime) {}
 
 std::string SessionTokens::Mac(absl::string_view text) const {
   unsigned char mac[EVP_MAX_MD_SIZE];

@@ -52,7 +52,8 @@ class SessionTokens {
   static constexpr size_t kMaxCapabilitiesBytes = 1024;
   static constexpr size_t kMinSecretBytes = 32;
 
-  // `secret` has at least kMinSecretBytes bytes (LoadSessionSecret).
+  // `secret` has at least kMinSecretBytes bytes (LoadSessionSecret); empty,
+  // a random secret of this process is made.
   SessionTokens(std::string secret, absl::Duration lifetime);
 
   // A token for `claims` (their issued and expires are set here), and a

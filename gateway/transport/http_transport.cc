@@ -32,12 +32,6 @@ std::string NewSessionId() {
       absl::string_view(reinterpret_cast<char*>(bytes), 16));
 }
 
-std::string RandomSecret() {
-  std::string secret(32, '\0');
-  RAND_bytes(reinterpret_cast<unsigned char*>(secret.data()), 32);
-  return secret;
-}
-
 // Addresses whose failed authentications are remembered at most.
 constexpr size_t kMaxTrackedAddresses = 10000;
 
@@ -55,6 +49,8 @@ struct LaneRoute {
   const char* path;
   HttpListener::Lane lane;
 };
+// How long a drain lets event streams write their last words.
+constexpr absl::Duration kStreamsEnd = absl::Seconds(2);
 // How often idle sessions and abandoned calls are looked for.
 constexpr absl::Duration kSweepEvery = absl::Seconds(1);
 
@@ -106,9 +102,7 @@ HttpTransport::HttpTransport(HttpOptions options, const auth::ApiKeys* keys,
       tenant_rates_(options_.limits.requests_per_second, options_.limits.burst),
       auth_failures_(options_.limits.max_auth_failures, absl::Minutes(1),
                      kMaxTrackedAddresses),
-      tokens_(options_.session_secret.empty() ? RandomSecret()
-                                              : options_.session_secret,
-              options_.limits.session_lifetime),
+      tokens_(options_.session_secret, options_.limits.session_lifetime),
       sessions_(options_.limits.max_sessions_per_tenant,
                 options_.limits.idle_session_timeout,
                 options_.limits.max_event_streams_per_tenant,
@@ -206,6 +200,9 @@ void HttpTransport::Drain(absl::Time deadline) {
   // Calls in flight finish until the deadline, then are cancelled; Stop
   // then waits for their answers to be written.
   for (auto& session : sessions_.All()) session->Drain(deadline);
+  // Their streams, woken by the sessions' close, send their retry hints
+  // before Stop closes the connections.
+  sessions_.AwaitNoStreams(absl::Now() + kStreamsEnd);
   Stop();
 }
 

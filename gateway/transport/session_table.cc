@@ -137,6 +137,17 @@ void SessionTable::CloseStream(const std::string& tenant) {
   --streams_[tenant];
 }
 
+bool SessionTable::AwaitNoStreams(absl::Time deadline) {
+  absl::MutexLock lock(&mu_);
+  auto none = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    for (const auto& [tenant, open] : streams_) {
+      if (open > 0) return false;
+    }
+    return true;
+  };
+  return mu_.AwaitWithDeadline(absl::Condition(&none), deadline);
+}
+
 size_t SessionTable::size() const {
   absl::MutexLock lock(&mu_);
   return sessions_.size();

@@ -67,6 +67,8 @@ class SessionTable {
   // Counts an event stream of `tenant`; false at its limit.
   bool OpenStream(const std::string& tenant);
   void CloseStream(const std::string& tenant);
+  // Waits until no event stream is open, or `deadline`; whether none is.
+  bool AwaitNoStreams(absl::Time deadline);
 
   size_t size() const;
 
