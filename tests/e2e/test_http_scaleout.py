@@ -38,18 +38,22 @@ def replicas(tmp_path_factory):
     socket_path = tmp / "w.sock"
     worker = WorkerProcess(["--listen", f"unix:{socket_path}", "--user", "root",
                             "--project-dir", project, "--profiles-dir", project])
-    worker.wait_for("health: SERVING")
-    config = tmp / "gateway.json"
-    config.write_text(json.dumps({
-        "tenants": [{"name": "demo", "worker": {"address": f"unix:{socket_path}"},
-                     "api_key_sha256": [hash_key(KEY)]}],
-        "limits": {"session_token_seconds": LIFETIME}}))
-    env = gateway_env(project, MFGATE_SESSION_SECRET=SECRET)
-    gateways = [HttpGateway(env, ["--config", str(config)]) for _ in range(2)]
-    yield gateways, config, project
-    for gateway in gateways:
-        gateway.close()
-    worker.stop()
+    gateways = []
+    try:
+        worker.wait_for("health: SERVING")
+        config = tmp / "gateway.json"
+        config.write_text(json.dumps({
+            "tenants": [{"name": "demo", "worker": {"address": f"unix:{socket_path}"},
+                         "api_key_sha256": [hash_key(KEY)]}],
+            "limits": {"session_token_seconds": LIFETIME}}))
+        env = gateway_env(project, MFGATE_SESSION_SECRET=SECRET)
+        for _ in range(2):
+            gateways.append(HttpGateway(env, ["--config", str(config)]))
+        yield gateways, config, project
+    finally:  # A gateway that failed to start leaves no worker behind.
+        for gateway in gateways:
+            gateway.close()
+        worker.stop()
 
 
 def test_a_session_opened_on_one_replica_is_served_by_the_other(replicas):
