@@ -21,7 +21,7 @@ void OnStopSignal(int signal_number) {
 
 }  // namespace
 
-StopSignal::StopSignal() {
+StopSignal::StopSignal(bool hangup) : hangup_(hangup) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) return;
   read_fd_ = fds[0];
@@ -35,11 +35,13 @@ StopSignal::StopSignal() {
   action.sa_flags = SA_RESTART;
   sigaction(SIGTERM, &action, nullptr);
   sigaction(SIGINT, &action, nullptr);
+  if (hangup_) sigaction(SIGHUP, &action, nullptr);
 }
 
 StopSignal::~StopSignal() {
   signal(SIGTERM, SIG_DFL);
   signal(SIGINT, SIG_DFL);
+  if (hangup_) signal(SIGHUP, SIG_DFL);
   const int write_fd = g_write_fd;
   g_write_fd = -1;
   if (write_fd >= 0) close(write_fd);

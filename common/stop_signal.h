@@ -1,4 +1,5 @@
-// StopSignal: SIGTERM and SIGINT as an event a thread can wait for.
+// StopSignal: SIGTERM and SIGINT (and, when asked, SIGHUP: reload) as
+// events a thread can wait for.
 //
 // A signal handler may run on any thread, between any two instructions: it
 // must not take a lock, allocate or call into a server. The handler here
@@ -14,19 +15,22 @@ namespace mfgate {
 
 class StopSignal {
  public:
-  // Installs the handlers of SIGTERM and SIGINT.
-  StopSignal();
+  // Installs the handlers of SIGTERM and SIGINT, and of SIGHUP with
+  // `hangup` (Wait then returns SIGHUP too; without it SIGHUP keeps its
+  // default action).
+  explicit StopSignal(bool hangup = false);
   // Restores the default handlers.
   ~StopSignal();
   StopSignal(const StopSignal&) = delete;
   StopSignal& operator=(const StopSignal&) = delete;
 
-  // Blocks until SIGTERM or SIGINT arrives (or arrived since construction);
-  // returns its number.
+  // Blocks until one of the signals arrives (or arrived since construction
+  // and was not returned yet); returns its number.
   int Wait();
 
  private:
   int read_fd_ = -1;
+  bool hangup_ = false;
 };
 
 }  // namespace mfgate

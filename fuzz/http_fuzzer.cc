@@ -156,7 +156,12 @@ std::set<std::string> SessionIds(absl::string_view answer) {
       size_t start = at + strlen(marker);
       while (start < lower.size() && lower[start] == ' ') ++start;
       size_t end = start;
-      while (end < lower.size() && absl::ascii_isxdigit(lower[end])) ++end;
+      // A session token (auth/session_token.h), or a legacy hex id.
+      while (end < lower.size() &&
+             (absl::ascii_isalnum(lower[end]) || lower[end] == '.' ||
+              lower[end] == '-' || lower[end] == '_')) {
+        ++end;
+      }
       if (end > start)
         ids.insert(std::string(answer.substr(start, end - start)));
     }

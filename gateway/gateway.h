@@ -4,10 +4,14 @@
 // Create starts (or connects to) every tenant's worker without waiting for
 // them; a background thread per tenant logs when its worker is ready or why
 // it is not, and an IdleTrimmer gives memory back once tool calls and HTTP
-// requests stop. Stop ends those waits and the spawned workers (each spawned
-// worker is tied to its supervisor's thread, upstream/worker_supervisor.h,
-// so any thread may create the gateway). Create and Stop are called once;
-// Handlers() and Ready() are thread-safe.
+// requests stop. Apply changes the tenants while the gateway serves (a
+// reload): new ones are started, removed ones stopped, and the others'
+// workers and providers are left as they are. A session keeps the providers
+// it was given alive (mcp::Handlers::owner) until it ends. Stop ends the
+// waits and the spawned workers (each spawned worker is tied to its
+// supervisor's thread, upstream/worker_supervisor.h, so any thread may
+// create the gateway). Create and Stop are called once; Handlers(), Ready()
+// and Apply() are thread-safe.
 #ifndef MFGATE_GATEWAY_GATEWAY_H_
 #define MFGATE_GATEWAY_GATEWAY_H_
 
@@ -18,7 +22,9 @@
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "common/idle_trimmer.h"
 #include "common/metrics.h"
 #include "gateway/config/config.h"
@@ -56,22 +62,51 @@ class Gateway {
   // start again) or "unreachable" (its channel cannot connect), with the
   // cause (redacted) when not serving.
   bool Ready(const std::string& tenant, nlohmann::json* report) const;
+
+  // Serves the tenants of `next` from now on: those not in the current
+  // configuration are started, those no longer in it stopped, those whose
+  // worker or settings changed replaced (their names are returned in
+  // `*replaced`: their sessions must end); the others are untouched. Only
+  // the tenants of `next` are read. An error (e.g. a worker binary not
+  // found) leaves the tenants applied before it.
+  absl::Status Apply(const config::GatewayConfig& next,
+                     std::vector<std::string>* replaced);
   void Stop();
   // Tool calls finished, over all tenants.
   uint64_t ToolCalls() const;
 
  private:
-  Gateway() = default;
+  // One tenant's providers, shared with the sessions that use them.
+  struct Tenant {
+    config::TenantConfig config;
+    std::unique_ptr<tools::MetricFlowTools> tools;
+    std::unique_ptr<observe::ObservedTools> observed;
+    std::unique_ptr<tools::SemanticLayer> semantic_layer;
+  };
+  // A thread that logs when a tenant's worker is ready.
+  struct Reporter {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
 
+  Gateway() = default;
+  absl::Status AddTenant(const config::TenantConfig& tenant);
+  std::map<std::string, std::shared_ptr<Tenant>> Tenants() const;
+
+  config::GatewayConfig config_;  // Timeouts, read only after Create.
   std::unique_ptr<upstream::WorkerPool> pool_;
-  std::map<std::string, std::unique_ptr<tools::MetricFlowTools>> tools_;
   std::unique_ptr<MetricsRegistry> metrics_;
   std::atomic<int64_t> open_sessions_{0};
   std::atomic<uint64_t> http_requests_{0};
-  std::map<std::string, std::unique_ptr<observe::ObservedTools>> observed_;
-  std::map<std::string, std::unique_ptr<tools::SemanticLayer>> semantic_layers_;
-  std::vector<std::thread> reporters_;
-  std::unique_ptr<IdleTrimmer> trimmer_;  // Watches observed_.
+  // Calls of tenants no longer served (the trimmer watches the sum).
+  std::atomic<uint64_t> past_calls_{0};
+
+  mutable absl::Mutex mu_;
+  std::map<std::string, std::shared_ptr<Tenant>> tenants_ ABSL_GUARDED_BY(mu_);
+  std::vector<Reporter> reporters_ ABSL_GUARDED_BY(mu_);
+  // Serializes Apply.
+  absl::Mutex apply_mu_;
+  std::unique_ptr<IdleTrimmer> trimmer_;  // Watches the tenants' calls.
 };
 
 }  // namespace mfgate

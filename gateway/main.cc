@@ -6,7 +6,8 @@
 //   mfgate check-config [--config FILE]   validate the configuration, exit
 //
 // Configuration comes from mcp-metricflow's environment variables or from
-// --config FILE (see README.md); it is loaded and validated once.
+// --config FILE (see README.md), loaded and validated at start; over HTTP,
+// SIGHUP or a change of the file reloads its tenants (gateway/reloader.h).
 #include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
@@ -31,8 +32,10 @@
 #include "common/pem_files.h"
 #include "common/stop_signal.h"
 #include "gateway/auth/api_keys.h"
+#include "gateway/auth/session_token.h"
 #include "gateway/config/config.h"
 #include "gateway/gateway.h"
+#include "gateway/reloader.h"
 #include "gateway/transport/http_transport.h"
 #include "gateway/transport/stdio_transport.h"
 
@@ -115,7 +118,8 @@ absl::StatusOr<mfgate::config::GatewayConfig> LoadGatewayConfig() {
 }
 
 // `mfgate check-config`: loads the configuration as a start would (the
-// tenants, the key digests and their files, the worker TLS files) and prints
+// tenants, the key digests and their files, the worker TLS files, the
+// session secret) and prints
 // a summary; starts nothing.
 int CheckConfig() {
   absl::StatusOr<mfgate::config::GatewayConfig> config = LoadGatewayConfig();
@@ -125,6 +129,11 @@ int CheckConfig() {
         config->worker_tls.cert, config->worker_tls.key, config->worker_tls.ca);
     if (!pem.ok()) return Fail(pem.status().message());
   }
+  bool generated = false;
+  auto secret =
+      mfgate::auth::LoadSessionSecret(mfgate::config::ProcessEnvironment(),
+                                      config->session_secret_file, &generated);
+  if (!secret.ok()) return Fail(secret.status().message());
   std::cout << "config ok: " << config->tenants.size() << " tenant(s)";
   for (const auto& tenant : config->tenants) {
     std::cout << "\n  " << tenant.name << ": "
@@ -133,7 +142,9 @@ int CheckConfig() {
               << ", " << tenant.api_key_sha256.size() << " API key(s)";
   }
   std::cout << "\nworker TLS: "
-            << (config->worker_tls.enabled() ? "mutual" : "off") << "\n";
+            << (config->worker_tls.enabled() ? "mutual" : "off")
+            << "\nsession secret: "
+            << (generated ? "of this process" : "shared") << "\n";
   return 0;
 }
 
@@ -210,6 +221,18 @@ absl::StatusOr<mfgate::transport::HttpOptions> HttpSettings(
     }
   }
   options.limits = config.limits;
+  bool generated = false;
+  absl::StatusOr<std::string> secret =
+      mfgate::auth::LoadSessionSecret(mfgate::config::ProcessEnvironment(),
+                                      config.session_secret_file, &generated);
+  if (!secret.ok()) return secret.status();
+  options.session_secret = std::move(*secret);
+  if (generated) {
+    mfgate::LogInfo(
+        "session tokens are signed with a secret of this process: other "
+        "replicas cannot serve its sessions (set MFGATE_SESSION_SECRET or "
+        "session_secret_file)");
+  }
   if (const std::string listen = absl::GetFlag(FLAGS_listen); !listen.empty()) {
     size_t colon = listen.rfind(':');
     if (colon == std::string::npos ||
@@ -240,9 +263,35 @@ absl::StatusOr<mfgate::transport::HttpOptions> HttpSettings(
   return options;
 }
 
+// How often the configuration's files are looked at for a change.
+constexpr absl::Duration kConfigPoll = absl::Seconds(1);
+
+// Serves the tenants of `next` in place of those of `current`: the new
+// ones start, keys change, and the sessions of removed or replaced tenants
+// end; other tenants' sessions are untouched.
+absl::Status ApplyReload(const mfgate::config::GatewayConfig& current,
+                         const mfgate::config::GatewayConfig& next,
+                         mfgate::Gateway& gateway, mfgate::auth::ApiKeys& keys,
+                         mfgate::transport::HttpTransport& http) {
+  std::vector<std::string> ended;
+  absl::Status applied = gateway.Apply(next, &ended);
+  keys.Replace(next);
+  for (const auto& tenant : current.tenants) {
+    bool kept = false;
+    for (const auto& t : next.tenants) kept = kept || t.name == tenant.name;
+    if (!kept) ended.push_back(tenant.name);
+  }
+  for (const std::string& tenant : ended) {
+    const size_t sessions = http.EndTenant(tenant);
+    mfgate::LogInfo(absl::StrCat("tenant ", tenant, ": ", sessions,
+                                 " session(s) ended by the reload"));
+  }
+  return applied;
+}
+
 int ServeHttp(const mfgate::config::GatewayConfig& config,
               const mfgate::transport::HttpOptions& options,
-              const mfgate::auth::ApiKeys& keys, mfgate::Gateway& gateway) {
+              mfgate::auth::ApiKeys& keys, mfgate::Gateway& gateway) {
   if (!keys.enabled()) {
     mfgate::LogWarning(
         "AUTHENTICATION IS OFF: anyone who can reach this port can query the "
@@ -258,12 +307,21 @@ int ServeHttp(const mfgate::config::GatewayConfig& config,
       [&gateway](const std::string& tenant, nlohmann::json* report) {
         return gateway.Ready(tenant, report);
       });
-  mfgate::StopSignal stop;  // Before Start: a signal from then on is kept.
+  // Before Start: a signal from then on is kept.
+  mfgate::StopSignal stop(/*hangup=*/true);
   PrepareForHttp(options.limits.max_connections);
   if (absl::Status started = http.Start(); !started.ok()) {
     return Fail(started.message());
   }
-  const int signal_number = stop.Wait();
+  auto reloader = std::make_unique<mfgate::Reloader>(
+      config, absl::GetFlag(FLAGS_config), LoadGatewayConfig,
+      [&](const auto& current, const auto& next) {
+        return ApplyReload(current, next, gateway, keys, http);
+      },
+      kConfigPoll);
+  int signal_number;
+  while ((signal_number = stop.Wait()) == SIGHUP) reloader->Request();
+  reloader.reset();  // No reload while draining.
   const absl::Duration grace =
       absl::Seconds(absl::GetFlag(FLAGS_drain_seconds));
   mfgate::LogInfo(absl::StrCat("signal ", signal_number, ": draining (up to ",

@@ -11,6 +11,9 @@
 #   overlays/*/generated/keys/TENANT   SHA-256 digest of a new API key per
 #                                      tenant; the key itself goes to
 #                                      generated/keys/TENANT.key (0600)
+#   overlays/*/generated/keys/session-secret
+#                                      the secret the gateway replicas share
+#                                      to sign session tokens
 #   overlays/*/generated/TENANT/warehouse.env
 #                                      the connection of a tenant whose
 #                                      profile reads one, to fill in
@@ -48,6 +51,9 @@ for overlay_dir in overlays/*/; do
   mapfile -t tenants <<< "$names"
   issue "$overlay_dir/tls" mfgate-gateway clientAuth
   mkdir -p "$overlay_dir/generated/keys"
+  if [[ ! -f "$overlay_dir/generated/keys/session-secret" ]]; then
+    (umask 077 && openssl rand -hex 32 > "$overlay_dir/generated/keys/session-secret")
+  fi
   for tenant in "${tenants[@]}"; do
     dir=$overlay_dir/generated/$tenant
     issue "$dir/tls" "mfgate-worker-$tenant" serverAuth

@@ -7,7 +7,7 @@ becomes that tenant's kustomization, profile and gateway entry.
 
 It writes OVERLAY/generated/: kustomization.yaml (every tenant, the gateway's
 ConfigMap and key Secret), gateway.json (the gateway's configuration: the
-tenants, and tenants.json's "gateway" settings), and per tenant NAME/
+tenants, the session secret's path, and tenants.json's "gateway" settings), and per tenant NAME/
 kustomization.yaml and NAME/profiles.yml. It never removes a file: the
 certificates, keys and warehouse.env files make-secrets.sh keeps beside them
 stay. Standard library only; exits 2 with the offending entry's path on bad
@@ -180,8 +180,9 @@ def generate(overlay):
             not 1 <= len(spec["tenants"]) <= MAX_TENANTS:
         raise InputError(f"tenants: expected a list of 1 to {MAX_TENANTS} tenants")
     settings = spec.get("gateway", {})
-    if not isinstance(settings, dict) or {"tenants", "worker_tls"} & set(settings):
-        raise InputError("gateway: expected an object without tenants or worker_tls")
+    fixed = {"tenants", "worker_tls", "session_secret_file"}
+    if not isinstance(settings, dict) or fixed & set(settings):
+        raise InputError("gateway: expected an object without " + ", ".join(sorted(fixed)))
     out = overlay / "generated"
     files, entries = {}, []
     for index, tenant in enumerate(spec["tenants"]):
@@ -192,6 +193,8 @@ def generate(overlay):
         files[f"{entry['name']}/profiles.yml"] = profiles
         entries.append(entry)
     gateway = {"tenants": entries, **settings,
+               # The secret every gateway replica signs session tokens with.
+               "session_secret_file": "/etc/mfgate/keys/session-secret",
                "worker_tls": {"cert": "/etc/mfgate/worker-tls/tls.crt",
                               "key": "/etc/mfgate/worker-tls/tls.key",
                               "ca": "/etc/mfgate/worker-tls/ca.crt"}}
@@ -202,7 +205,8 @@ def generate(overlay):
          "resources:", *[f"  - {e['name']}" for e in entries],
          "configMapGenerator:", "  - name: mfgate-gateway-config", "    files:",
          "      - gateway.json", "secretGenerator:", "  - name: mfgate-gateway-keys",
-         "    files:", *[f"      - {e['name']}=keys/{e['name']}" for e in entries]]) + "\n"
+         "    files:", "      - session-secret=keys/session-secret",
+         *[f"      - {e['name']}=keys/{e['name']}" for e in entries]]) + "\n"
     for relative, content in files.items():
         path = out / relative
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -10,13 +10,25 @@
 
 namespace mfgate::auth {
 
-ApiKeys::ApiKeys(const config::GatewayConfig& config) {
+ApiKeys::ApiKeys(const config::GatewayConfig& config) { Replace(config); }
+
+void ApiKeys::Replace(const config::GatewayConfig& config) {
+  auto digests = std::make_shared<Digests>();
   for (const config::TenantConfig& tenant : config.tenants) {
     for (const std::string& hex : tenant.api_key_sha256) {
-      digests_.emplace_back(absl::HexStringToBytes(hex), tenant.name);
+      digests->emplace_back(absl::HexStringToBytes(hex), tenant.name);
     }
   }
+  absl::MutexLock lock(&mu_);
+  digests_ = std::move(digests);
 }
+
+std::shared_ptr<const ApiKeys::Digests> ApiKeys::Current() const {
+  absl::MutexLock lock(&mu_);
+  return digests_;
+}
+
+bool ApiKeys::enabled() const { return !Current()->empty(); }
 
 absl::StatusOr<std::string> ApiKeys::Authenticate(
     absl::string_view authorization, absl::string_view x_api_key) const {
@@ -35,7 +47,10 @@ absl::StatusOr<std::string> ApiKeys::Authenticate(
   SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(),
          digest);
   const std::string* tenant = nullptr;
-  for (const auto& [stored, name] : digests_) {
+  // The set this request is checked against, whatever a reload does
+  // meanwhile.
+  const std::shared_ptr<const Digests> digests = Current();
+  for (const auto& [stored, name] : *digests) {
     // Every digest is compared, whatever matched before.
     bool match =
         CRYPTO_memcmp(stored.data(), digest, SHA256_DIGEST_LENGTH) == 0;

@@ -183,9 +183,11 @@ absl::StatusOr<TenantConfig> ParseTenant(const json& item,
   }
   auto key_file = String(item, "api_key_sha256_file", path, false);
   if (!key_file.ok()) return key_file.status();
+  if (!key_file->empty()) {
+    tenant.api_key_sha256_file = Resolve(*key_file, base_dir);
+  }
   if (absl::Status s = internal::ParseApiKeyDigests(
-          item, path, key_file->empty() ? "" : Resolve(*key_file, base_dir),
-          &tenant.api_key_sha256);
+          item, path, tenant.api_key_sha256_file, &tenant.api_key_sha256);
       !s.ok()) {
     return s;
   }
@@ -234,9 +236,10 @@ absl::StatusOr<GatewayConfig> ParseConfigJson(absl::string_view text,
         source, ":", line, ":", column, ": ", parsed.status().message()));
   }
   const json& root = *parsed;
-  if (absl::Status s = OnlyKeys(
-          root, "(top level)",
-          {"tenants", "timeouts", "limits", "worker_binary", "worker_tls"});
+  if (absl::Status s =
+          OnlyKeys(root, "(top level)",
+                   {"tenants", "timeouts", "limits", "worker_binary",
+                    "worker_tls", "session_secret_file"});
       !s.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(source, ": ", s.message()));
   }
@@ -271,6 +274,12 @@ absl::StatusOr<GatewayConfig> ParseConfigJson(absl::string_view text,
     auto tls = ParseWorkerTls(root["worker_tls"], base_dir);
     if (!tls.ok()) return fail(tls.status());
     config.worker_tls = *tls;
+  }
+  if (root.contains("session_secret_file")) {
+    if (!root["session_secret_file"].is_string())
+      return fail(At("session_secret_file", "must be a string"));
+    config.session_secret_file =
+        Resolve(root["session_secret_file"].get<std::string>(), base_dir);
   }
   if (root.contains("worker_binary")) {
     if (!root["worker_binary"].is_string())

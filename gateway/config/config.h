@@ -14,8 +14,9 @@
 //  - a JSON file (--config) listing tenants; see gateway/config/README.md.
 //    Every error names the JSON path at fault, e.g.
 //    `tenants[1].worker: exactly one of "address" or "spawn" is required`.
-// Nothing reads the environment or files after loading. The structs are
-// plain values; share them freely once built.
+// Nothing reads the environment or files after loading (a reload,
+// gateway/reloader.h, loads a new value). The structs are plain values;
+// share them freely once built.
 #ifndef MFGATE_GATEWAY_CONFIG_CONFIG_H_
 #define MFGATE_GATEWAY_CONFIG_CONFIG_H_
 
@@ -45,6 +46,7 @@ struct SpawnSpec {
   // The user the worker drops to. Empty: the gateway's own user, except
   // that a gateway running as root starts its workers as `nobody`.
   std::string user;
+  bool operator==(const SpawnSpec&) const = default;
 };
 
 // What a tenant's tools/list and tools/call serve ("tools" in the JSON
@@ -57,6 +59,7 @@ struct ToolSettings {
   // The names tools/list shows each tool under: "mfgate", "dbt-mcp",
   // "mcp-metricflow" (every name is accepted in calls regardless).
   std::vector<tools::Naming> naming = {tools::Naming::kMfgate};
+  bool operator==(const ToolSettings&) const = default;
 };
 
 // How much of a model's context one result may take, in characters
@@ -65,6 +68,7 @@ struct ToolSettings {
 struct ResponseBudget {
   long long default_chars = tools::kDefaultResponseChars;
   long long max_chars = 100000;
+  bool operator==(const ResponseBudget&) const = default;
 };
 
 // Bounds on a tenant's queries ("query_limits"; MFGATE_MAX_ROWS,
@@ -74,6 +78,7 @@ struct ResponseBudget {
 struct QueryLimits {
   long long max_rows = 10000;
   absl::Duration timeout = absl::ZeroDuration();
+  bool operator==(const QueryLimits&) const = default;
 };
 
 struct TenantConfig {
@@ -87,6 +92,10 @@ struct TenantConfig {
   ToolSettings tools;
   ResponseBudget response_budget;
   QueryLimits query_limits;
+  // The file more digests were read from (absolute; empty: none): a
+  // reload watches it.
+  std::string api_key_sha256_file;
+  bool operator==(const TenantConfig&) const = default;
 };
 
 // Limits on HTTP callers ("limits" in the JSON file; README.md says what
@@ -120,12 +129,17 @@ struct Limits {
   absl::Duration request_read_timeout = absl::Seconds(30);
   absl::Duration keep_alive_idle = absl::Seconds(15);
   absl::Duration send_timeout = absl::Seconds(30);
+  // How long a session token is valid from its issue (auth/session_token.h):
+  // the bound on a DELETE reaching the replicas that did not receive it.
+  absl::Duration session_lifetime = absl::Hours(1);
+  bool operator==(const Limits&) const = default;
 };
 
 // The gateway's client identity for mutual TLS to TCP workers (PEM files).
 struct WorkerTls {
   std::string cert, key, ca;
   bool enabled() const { return !cert.empty() || !key.empty() || !ca.empty(); }
+  bool operator==(const WorkerTls&) const = default;
 };
 
 struct GatewayConfig {
@@ -136,10 +150,14 @@ struct GatewayConfig {
   absl::Duration list_timeout = absl::Seconds(60);
   absl::Duration worker_start_timeout = absl::Seconds(300);
   Limits limits;
+  // A file holding the secret that signs session tokens, shared by the
+  // gateway's replicas (absolute; empty: none; see auth/session_token.h).
+  std::string session_secret_file;
   // For the HTTP transport (mcp-metricflow's variables).
   std::string http_host = "127.0.0.1";
   int http_port = 8000;
   bool require_auth = false;
+  bool operator==(const GatewayConfig&) const = default;
 };
 
 // This process's environment.

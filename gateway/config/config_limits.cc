@@ -70,7 +70,9 @@ absl::Status ParseLimits(const json& section, Limits* limits) {
        {"request_read_seconds", 0.1, 3600,
         Seconds(&limits->request_read_timeout)},
        {"keep_alive_seconds", 0.1, 3600, Seconds(&limits->keep_alive_idle)},
-       {"send_timeout_seconds", 0.1, 3600, Seconds(&limits->send_timeout)}});
+       {"send_timeout_seconds", 0.1, 3600, Seconds(&limits->send_timeout)},
+       {"session_token_seconds", 1, 7 * 86400,
+        Seconds(&limits->session_lifetime)}});
 }
 
 }  // namespace mfgate::config::internal

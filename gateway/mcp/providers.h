@@ -7,6 +7,7 @@
 #ifndef MFGATE_GATEWAY_MCP_PROVIDERS_H_
 #define MFGATE_GATEWAY_MCP_PROVIDERS_H_
 
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -52,12 +53,15 @@ class CompletionProvider {
 };
 
 // Everything a session serves. `tools` is required; the rest may be null.
-// None is owned; all must outlive the sessions that use them.
+// None is owned; all must outlive the sessions that use them, which `owner`
+// (may be null) ensures when set: a session keeps its copy of the handlers,
+// and so the providers, alive (a reload may drop a tenant meanwhile).
 struct Handlers {
   ToolProvider* tools = nullptr;
   ResourceProvider* resources = nullptr;
   PromptProvider* prompts = nullptr;
   CompletionProvider* completions = nullptr;
+  std::shared_ptr<const void> owner = nullptr;
 };
 
 }  // namespace mfgate::mcp

@@ -105,6 +105,18 @@ std::string Session::protocol_version() const {
   return version_;
 }
 
+json Session::client_capabilities() const {
+  absl::MutexLock lock(&mu_);
+  return client_capabilities_;
+}
+
+void Session::Resume(const std::string& protocol_version,
+                     const json& capabilities) {
+  absl::MutexLock lock(&mu_);
+  version_ = protocol_version;
+  if (capabilities.is_object()) client_capabilities_ = capabilities;
+}
+
 void Session::Close() {
   client_requests_.CancelAll();
   absl::MutexLock lock(&mu_);

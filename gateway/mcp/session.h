@@ -141,6 +141,13 @@ class Session {
 
   // The negotiated protocol version; empty before `initialize`.
   std::string protocol_version() const;
+  // The capabilities the client declared at `initialize`.
+  nlohmann::json client_capabilities() const;
+  // Takes up a session initialized elsewhere (another gateway replica) as
+  // if `initialize` had negotiated `protocol_version` with a client that
+  // declared `capabilities`; called before the session handles anything.
+  void Resume(const std::string& protocol_version,
+              const nlohmann::json& capabilities);
 
   // Sends notifications/message when `level` is at or above the level the
   // client set with logging/setLevel (info until it sets one).

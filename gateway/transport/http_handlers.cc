@@ -26,6 +26,16 @@ constexpr char kSessionHeader[] = "Mcp-Session-Id";
 // How often an idle event stream sends a keep-alive comment (which also
 // notices a client that went away).
 constexpr absl::Duration kKeepAlive = absl::Seconds(15);
+// When a client should try again for events this replica cannot send.
+constexpr absl::Duration kRetry = absl::Seconds(1);
+
+// The last words of an event stream that ends while the client still
+// wants it: when to try again.
+void WriteRetryHint(httplib::DataSink& sink) {
+  const std::string hint =
+      absl::StrCat("retry: ", absl::ToInt64Milliseconds(kRetry), "\n\n");
+  sink.write(hint.data(), hint.size());
+}
 
 }  // namespace
 
@@ -95,11 +105,11 @@ void HttpTransport::HandleMcpPost(const httplib::Request& req,
     return;
   }
   const mcp::Message& message = *incoming.items.front().message;
-  if (message.kind == mcp::Message::Kind::kRequest &&
-      message.method == "initialize" && id.empty()) {
+  const bool initializing = message.kind == mcp::Message::Kind::kRequest &&
+                            message.method == "initialize" && id.empty();
+  if (initializing) {
     session = NewSession(tenant, res);
     if (session == nullptr) return;
-    res.set_header(kSessionHeader, session->id());
   } else {
     session = FindSession(id, tenant, res);
     if (session == nullptr) return;
@@ -121,6 +131,16 @@ void HttpTransport::HandleMcpPost(const httplib::Request& req,
   }
   std::optional<std::string> response =
       session->Exchange(message, options_.response_timeout);
+  if (initializing) {
+    // The session's id is a token of what initialize negotiated; a failed
+    // initialize leaves no session behind.
+    if (const std::string token = TokenFor(*session); !token.empty()) {
+      res.set_header(kSessionHeader, token);
+    } else {
+      sessions_.Remove(session->id());
+      session->Close();
+    }
+  }
   if (!response.has_value()) {
     res.status = 202;
     return;
@@ -155,9 +175,29 @@ void HttpTransport::HandleMcpGet(const httplib::Request& req,
   }
   // A client that lost a stream asks for what it missed.
   std::string missed;
-  uint64_t last_event_id = 0;
-  if (absl::SimpleAtoi(req.get_header_value("Last-Event-ID"), &last_event_id)) {
-    for (const StreamEvent& event : session->Replay(last_event_id)) {
+  if (req.has_header("Last-Event-ID")) {
+    uint64_t last_event_id = 0;
+    std::optional<std::vector<StreamEvent>> replay;
+    if (absl::SimpleAtoi(req.get_header_value("Last-Event-ID"),
+                         &last_event_id)) {
+      replay = session->Replay(last_event_id);
+    }
+    if (!replay.has_value()) {
+      // Those events are not here (another replica sent them, or they are
+      // older than the history): the stream ends at once, with a hint to
+      // retry (perhaps on the replica that has them) rather than go on
+      // without them.
+      sessions_.CloseStream(tenant);
+      session->CloseStandaloneStream();
+      res.status = 200;
+      res.set_header("Cache-Control", "no-cache");
+      res.set_content(absl::StrCat("retry: ", absl::ToInt64Milliseconds(kRetry),
+                                   "\n: these events are not on this "
+                                   "server\n\n"),
+                      "text/event-stream");
+      return;
+    }
+    for (const StreamEvent& event : *replay) {
       absl::StrAppend(&missed, SseEvent(event));
     }
   }
@@ -168,9 +208,14 @@ void HttpTransport::HandleMcpDelete(const httplib::Request& req,
                                     httplib::Response& res) {
   std::string tenant;
   if (!Admit(req, res, &tenant)) return;
-  std::shared_ptr<HttpSession> session =
-      FindSession(req.get_header_value(kSessionHeader), tenant, res);
+  const std::string token = req.get_header_value(kSessionHeader);
+  std::shared_ptr<HttpSession> session = FindSession(token, tenant, res);
   if (session == nullptr) return;
+  // Refused here from now on, and by the other replicas once the token
+  // expires (they cannot be told: auth/session_token.h).
+  if (auto claims = tokens_.Verify(token, absl::Now()); claims.ok()) {
+    revoked_.Revoke(claims->session, claims->expires);
+  }
   sessions_.Remove(session->id());
   session->Close();
   res.status = 200;
@@ -203,7 +248,7 @@ void HttpTransport::HandleSsePost(const httplib::Request& req,
   std::string tenant;
   if (!Admit(req, res, &tenant)) return;
   std::shared_ptr<HttpSession> session =
-      FindSession(req.get_param_value("session_id"), tenant, res);
+      FindLegacySession(req.get_param_value("session_id"), tenant, res);
   if (session == nullptr) return;
   mcp::Incoming incoming =
       mcp::ParseMessages(req.body, options_.limits.max_body_bytes);
@@ -241,8 +286,8 @@ void HttpTransport::StreamRequest(std::shared_ptr<HttpSession> session,
   StreamOpened();
   res.set_chunked_content_provider(
       "text/event-stream",
-      [stream, pending = std::move(first)](size_t,
-                                           httplib::DataSink& sink) mutable {
+      [this, stream, pending = std::move(first)](
+          size_t, httplib::DataSink& sink) mutable {
         std::optional<StreamEvent> event;
         if (pending.has_value()) {
           event = std::move(pending);
@@ -254,6 +299,8 @@ void HttpTransport::StreamRequest(std::shared_ptr<HttpSession> session,
           event = stream->Next(kKeepAlive);
         }
         if (event.has_value() && event->data == nullptr) {  // Ended unanswered.
+          // Cancelled by a drain: the client may ask another replica.
+          if (draining_) WriteRetryHint(sink);
           sink.done();
           return true;
         }
@@ -283,7 +330,7 @@ void HttpTransport::StreamEvents(std::shared_ptr<HttpSession> session,
   StreamOpened();
   res.set_chunked_content_provider(
       "text/event-stream",
-      [session, connection, pending = std::move(first_event)](
+      [this, session, connection, pending = std::move(first_event)](
           size_t, httplib::DataSink& sink) mutable {
         if (!pending.empty()) {
           std::string event = std::move(pending);
@@ -298,6 +345,8 @@ void HttpTransport::StreamEvents(std::shared_ptr<HttpSession> session,
         std::optional<StreamEvent> next =
             session->NextStreamEvent(kKeepAlive, gone);
         if (!next.has_value() && (session->closed() || gone())) {
+          // A drain closes it: the client reconnects (to another replica).
+          if (draining_ && !gone()) WriteRetryHint(sink);
           sink.done();
           return true;
         }

@@ -1,5 +1,7 @@
 #include "gateway/transport/http_session.h"
 
+#include <openssl/rand.h>
+
 #include <utility>
 
 #include "common/json_text.h"
@@ -71,6 +73,12 @@ HttpSession::HttpSession(std::string id, std::string tenant,
                          mcp::Handlers handlers,
                          const mcp::SessionOptions& options)
     : id_(std::move(id)), tenant_(std::move(tenant)), last_used_(absl::Now()) {
+  // Below 2^52: exact as a JavaScript number, and far from overflowing.
+  unsigned char bytes[8] = {};
+  RAND_bytes(bytes, sizeof(bytes));
+  uint64_t base = 0;
+  for (unsigned char b : bytes) base = base << 8 | b;
+  next_event_id_ = (base >> 12) + 1;
   session_ = std::make_unique<mcp::Session>(
       handlers, options, [this](const mcp::Outgoing& m) { Route(m); });
 }
@@ -319,7 +327,8 @@ std::optional<StreamEvent> HttpSession::NextStreamEvent(
   return event;
 }
 
-std::vector<StreamEvent> HttpSession::Replay(uint64_t last_event_id) const {
+std::optional<std::vector<StreamEvent>> HttpSession::Replay(
+    uint64_t last_event_id) const {
   absl::MutexLock lock(&mu_);
   std::vector<StreamEvent> missed;
   const std::string* stream = nullptr;
@@ -330,6 +339,7 @@ std::vector<StreamEvent> HttpSession::Replay(uint64_t last_event_id) const {
       missed.push_back(recorded.event);
     }
   }
+  if (stream == nullptr) return std::nullopt;
   return missed;
 }
 

@@ -9,7 +9,8 @@
 //
 // Every event gets a session-wide id and is kept in a bounded history, so a
 // client that lost a stream can reconnect with Last-Event-ID and be sent what
-// it missed (Replay).
+// it missed (Replay). Ids start at a random number, so that the events of
+// the same session on two replicas are never taken for one another.
 //
 // A request is pending from its arrival until its response (or its end
 // without one); a request reusing the id of a pending one is answered at
@@ -88,6 +89,19 @@ class HttpSession {
   const std::string& id() const { return id_; }
   const std::string& tenant() const { return tenant_; }
 
+  // Puts a session that another replica initialized in the state its
+  // token carries (version, client capabilities), before its first use.
+  void Resume(const std::string& protocol_version,
+              const nlohmann::json& capabilities) {
+    session_->Resume(protocol_version, capabilities);
+  }
+  // The negotiated version (empty before initialize) and what the client
+  // declared, for its token.
+  std::string protocol_version() const { return session_->protocol_version(); }
+  nlohmann::json client_capabilities() const {
+    return session_->client_capabilities();
+  }
+
   // Hands `message` to the session. For a request, waits up to `timeout`
   // for its response and returns its text (a JSON-RPC error when it times
   // out); nullopt for notifications and responses, and for a request that
@@ -131,9 +145,10 @@ class HttpSession {
   // their client went away).
   void WakeStreams();
 
-  // The events after `last_event_id` of the stream that event belonged to,
-  // while the history still holds them (none for an unknown id).
-  std::vector<StreamEvent> Replay(uint64_t last_event_id) const;
+  // The events after `last_event_id` of the stream that event belonged to;
+  // nullopt when the history does not hold that event (it is older than the
+  // history, or another replica sent it: the events cannot be rebuilt here).
+  std::optional<std::vector<StreamEvent>> Replay(uint64_t last_event_id) const;
 
   // Claims the single standalone stream (GET, or the legacy SSE stream);
   // false if one is open already.
@@ -203,7 +218,7 @@ class HttpSession {
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   bool standalone_open_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time last_used_ ABSL_GUARDED_BY(mu_);
-  uint64_t next_event_id_ ABSL_GUARDED_BY(mu_) = 1;
+  uint64_t next_event_id_ ABSL_GUARDED_BY(mu_);
   std::deque<Recorded> history_ ABSL_GUARDED_BY(mu_);
   size_t history_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   // Pending requests, by request id key.

@@ -101,6 +101,7 @@ HttpTransport::HttpTransport(HttpOptions options, const auth::ApiKeys* keys,
       tenant_rates_(options_.limits.requests_per_second, options_.limits.burst),
       auth_failures_(options_.limits.max_auth_failures, absl::Minutes(1),
                      kMaxTrackedAddresses),
+      tokens_(options_.session_secret, options_.limits.session_lifetime),
       sessions_(options_.limits.max_sessions_per_tenant,
                 options_.limits.idle_session_timeout,
                 options_.limits.max_event_streams_per_tenant,
@@ -238,6 +239,13 @@ void HttpTransport::Stop() {
   if (listener_ != nullptr) listener_->Stop();
 }
 
+size_t HttpTransport::EndTenant(const std::string& tenant) {
+  std::vector<std::shared_ptr<HttpSession>> ended =
+      sessions_.TakeTenant(tenant);
+  for (auto& session : ended) session->Close();
+  return ended.size();
+}
+
 void HttpTransport::Sweep() {
   while (!stop_sweeping_.WaitForNotificationWithTimeout(kSweepEvery)) {
     const absl::Time now = absl::Now();
@@ -293,27 +301,81 @@ std::shared_ptr<HttpSession> HttpTransport::NewSession(
   }
   auto session = std::make_shared<HttpSession>(NewSessionId(), tenant, handlers,
                                                session_options_);
+  return AddSession(session, res) ? session : nullptr;
+}
+
+bool HttpTransport::AddSession(const std::shared_ptr<HttpSession>& session,
+                               httplib::Response& res) {
   std::shared_ptr<HttpSession> evicted;
   if (absl::Status added = sessions_.Add(session, &evicted); !added.ok()) {
-    TooManyRequests(res, SessionTable::kRetryAfter,
-                    std::string(added.message()));
-    return nullptr;
+    // AlreadyExists (a race to rebuild it) is the caller's to answer.
+    if (!absl::IsAlreadyExists(added)) {
+      TooManyRequests(res, SessionTable::kRetryAfter,
+                      std::string(added.message()));
+    }
+    return false;
   }
   if (evicted != nullptr) {
-    LogDebug(absl::StrCat("tenant ", tenant,
+    LogDebug(absl::StrCat("tenant ", session->tenant(),
                           ": evicted its least recently used idle session"));
     evicted->Close();
   }
-  return session;
+  return true;
+}
+
+std::string HttpTransport::TokenFor(const HttpSession& session) {
+  auth::SessionClaims claims;
+  claims.session = session.id();
+  claims.tenant = session.tenant();
+  claims.protocol_version = session.protocol_version();
+  if (claims.protocol_version.empty()) return "";
+  claims.capabilities = session.client_capabilities();
+  return tokens_.Issue(&claims);
 }
 
 std::shared_ptr<HttpSession> HttpTransport::FindSession(
-    const std::string& id, const std::string& tenant, httplib::Response& res) {
-  if (id.empty()) {
+    const std::string& token, const std::string& tenant,
+    httplib::Response& res) {
+  if (token.empty()) {
     ReplyError(res, 400, "Bad Request: missing Mcp-Session-Id header");
     return nullptr;
   }
+  auto unknown = [&res]() -> std::shared_ptr<HttpSession> {
+    ReplyError(res, 404, "Not Found: unknown or expired session");
+    return nullptr;
+  };
+  const absl::Time now = absl::Now();
+  absl::StatusOr<auth::SessionClaims> claims = tokens_.Verify(token, now);
   // Another tenant's session is reported as unknown, not as forbidden.
+  if (!claims.ok() || claims->tenant != tenant ||
+      revoked_.Revoked(claims->session, now)) {
+    return unknown();
+  }
+  if (auto session = sessions_.Find(claims->session, tenant)) return session;
+  // Initialized on another replica (or here, and since evicted or idle
+  // past its time): rebuilt from what the token carries.
+  bool known_version = false;
+  for (absl::string_view v : mcp::kProtocolVersions) {
+    known_version = known_version || v == claims->protocol_version;
+  }
+  mcp::Handlers handlers = providers_(tenant);
+  if (!known_version || handlers.tools == nullptr) return unknown();
+  auto session = std::make_shared<HttpSession>(claims->session, tenant,
+                                               handlers, session_options_);
+  session->Resume(claims->protocol_version, claims->capabilities);
+  if (AddSession(session, res)) return session;
+  if (res.status != -1) return nullptr;  // Answered: no room.
+  // Another request rebuilt it first.
+  if (auto found = sessions_.Find(claims->session, tenant)) return found;
+  return unknown();
+}
+
+std::shared_ptr<HttpSession> HttpTransport::FindLegacySession(
+    const std::string& id, const std::string& tenant, httplib::Response& res) {
+  if (id.empty()) {
+    ReplyError(res, 400, "Bad Request: missing session_id");
+    return nullptr;
+  }
   std::shared_ptr<HttpSession> session = sessions_.Find(id, tenant);
   if (session == nullptr) {
     ReplyError(res, 404, "Not Found: unknown or expired session");

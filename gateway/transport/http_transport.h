@@ -7,9 +7,18 @@
 // session is bound to the tenant that created it) -> HttpSession. /health
 // is always open and says nothing about tenants; /health and /ready are
 // answered on the listener's own thread, which no load can take. Streamable
-// HTTP answers a POSTed request with application/json (a tool call that
-// sends something before its response: an event stream), and a batch, where
-// the session's revision has them, with one JSON array; notifications and
+// HTTP's session ids are signed tokens (auth/session_token.h): a replica
+// that does not hold a session rebuilds it from its token (its tenant,
+// version and client capabilities), so any replica sharing the secret
+// serves any request of it; DELETE revokes it on this replica at once, on
+// the others when the token expires. What lives in one replica's memory —
+// calls in flight, their events, server-to-client requests, resource
+// subscriptions — stays there: a stream resumed (Last-Event-ID) on a
+// replica that did not send those events ends at once with a retry hint.
+// Legacy HTTP+SSE sessions live as long as their stream, on its replica.
+// Streamable HTTP answers a POSTed request with application/json (a tool call
+// that sends something before its response: an event stream), and a batch,
+// where the session's revision has them, with one JSON array; notifications and
 // responses get 202; GET opens the session's event stream; DELETE ends the
 // session. A body that is not a valid message gets 400 and its JSON-RPC
 // error (mcp/jsonrpc.h); a failure inside the gateway is a JSON-RPC error
@@ -33,6 +42,7 @@
 #include "absl/time/time.h"
 #include "gateway/auth/api_keys.h"
 #include "gateway/auth/rate_limits.h"
+#include "gateway/auth/session_token.h"
 #include "gateway/config/config.h"
 #include "gateway/mcp/session.h"
 #include "gateway/transport/http_listener.h"
@@ -58,6 +68,9 @@ struct HttpOptions {
   std::vector<std::string> allowed_origins;
   // Without keys every caller is the default tenant.
   std::string default_tenant;
+  // Signs session tokens; the replicas of one deployment share it. Empty: a
+  // random secret of this process (its sessions are its own).
+  std::string session_secret;
   // PEM certificate chain and private key: serve HTTPS instead of HTTP.
   std::string tls_cert;
   std::string tls_key;
@@ -93,6 +106,9 @@ class HttpTransport {
   void Drain(absl::Time deadline);
   // Cancels running calls, ends event streams and closes every connection.
   void Stop();
+  // Ends every session of `tenant` (a reload removed or replaced it): their
+  // calls are cancelled and their event streams end; returns how many.
+  size_t EndTenant(const std::string& tenant);
   // The bound port, once started (0 before).
   int port() const;
 
@@ -106,9 +122,21 @@ class HttpTransport {
              std::string* tenant);
   std::shared_ptr<HttpSession> NewSession(const std::string& tenant,
                                           httplib::Response& res);
-  std::shared_ptr<HttpSession> FindSession(const std::string& id,
+  // Adds `session` to the table, making room as the session cap says;
+  // false with the answer in `res` when it cannot.
+  bool AddSession(const std::shared_ptr<HttpSession>& session,
+                  httplib::Response& res);
+  // The session a Streamable HTTP request names by its token: the one this
+  // replica holds, or one rebuilt from the token; else 400/404 in `res`.
+  std::shared_ptr<HttpSession> FindSession(const std::string& token,
                                            const std::string& tenant,
                                            httplib::Response& res);
+  // The legacy HTTP+SSE session `id` (random, held by this replica alone).
+  std::shared_ptr<HttpSession> FindLegacySession(const std::string& id,
+                                                 const std::string& tenant,
+                                                 httplib::Response& res);
+  // The token that names `session` once it is initialized (empty before).
+  std::string TokenFor(const HttpSession& session);
   // Every second: closes idle sessions past their expiry, and cancels calls
   // whose clients went away for good.
   void Sweep();
@@ -147,6 +175,8 @@ class HttpTransport {
   std::atomic<bool> draining_{false};
   auth::TokenBuckets tenant_rates_;
   auth::FailureThrottle auth_failures_;
+  const auth::SessionTokens tokens_;
+  auth::RevokedSessions revoked_;
 
   SessionTable sessions_;
   // Event streams whose response is being written (StreamOpened when one

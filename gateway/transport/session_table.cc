@@ -20,6 +20,9 @@ void SessionTable::Publish() {
 absl::Status SessionTable::Add(std::shared_ptr<HttpSession> session,
                                std::shared_ptr<HttpSession>* evicted) {
   absl::MutexLock lock(&mu_);
+  if (sessions_.count(session->id())) {
+    return absl::AlreadyExistsError("Conflict: the session is already open");
+  }
   const std::string& tenant = session->tenant();
   int& count = per_tenant_[tenant];
   if (count >= max_sessions_) {
@@ -102,6 +105,23 @@ std::vector<std::shared_ptr<HttpSession>> SessionTable::TakeAll() {
   per_tenant_.clear();
   Publish();
   return all;
+}
+
+std::vector<std::shared_ptr<HttpSession>> SessionTable::TakeTenant(
+    const std::string& tenant) {
+  std::vector<std::shared_ptr<HttpSession>> taken;
+  absl::MutexLock lock(&mu_);
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    if (it->second->tenant() == tenant) {
+      taken.push_back(std::move(it->second));
+      it = sessions_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  per_tenant_.erase(tenant);
+  Publish();
+  return taken;
 }
 
 bool SessionTable::OpenStream(const std::string& tenant) {

@@ -44,6 +44,8 @@ class SessionTable {
   // Adds `session`. When its tenant is at the limit, the least recently
   // used idle session is removed and returned in `*evicted`; when none is
   // idle, ResourceExhausted (the caller answers 429 with kRetryAfter).
+  // AlreadyExists when a session of its id is there (two requests rebuilt
+  // it from its token at once: the caller uses the one there).
   absl::Status Add(std::shared_ptr<HttpSession> session,
                    std::shared_ptr<HttpSession>* evicted);
   // The open session `id` of `tenant`, or null (another tenant's session is
@@ -57,6 +59,10 @@ class SessionTable {
   std::vector<std::shared_ptr<HttpSession>> Sweep(absl::Time now);
   std::vector<std::shared_ptr<HttpSession>> All() const;
   std::vector<std::shared_ptr<HttpSession>> TakeAll();
+  // Removes and returns `tenant`'s sessions (a reload removed or replaced
+  // it).
+  std::vector<std::shared_ptr<HttpSession>> TakeTenant(
+      const std::string& tenant);
 
   // Counts an event stream of `tenant`; false at its limit.
   bool OpenStream(const std::string& tenant);

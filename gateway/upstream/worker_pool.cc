@@ -97,8 +97,7 @@ absl::StatusOr<std::unique_ptr<WorkerPool>> WorkerPool::Create(
     const config::GatewayConfig& config, const std::string& argv0) {
   (void)argv0;
   auto pool = std::unique_ptr<WorkerPool>(new WorkerPool());
-  std::string binary;
-  std::shared_ptr<grpc::ChannelCredentials> tls;
+  pool->configured_binary_ = config.worker_binary;
   if (config.worker_tls.enabled()) {
     auto pem = ReadPemFiles(config.worker_tls.cert, config.worker_tls.key,
                             config.worker_tls.ca);
@@ -107,27 +106,48 @@ absl::StatusOr<std::unique_ptr<WorkerPool>> WorkerPool::Create(
     options.pem_root_certs = pem->ca;
     options.pem_private_key = pem->key;
     options.pem_cert_chain = pem->cert;
-    tls = grpc::SslCredentials(options);
+    pool->tls_ = grpc::SslCredentials(options);
   }
   for (const config::TenantConfig& tenant : config.tenants) {
-    Worker worker;
-    if (tenant.spawn.has_value()) {
-      if (binary.empty()) {
-        auto found = FindWorkerBinary(config.worker_binary);
-        if (!found.ok()) return found.status();
-        binary = *found;
-      }
-      if (absl::Status s = pool->Spawn(binary, tenant, &worker); !s.ok())
-        return s;
-    } else {
-      worker.address = tenant.address;
-    }
-    worker.channel = Connect(worker.address, &tenant, tls);
-    worker.stub = v1::Worker::NewStub(worker.channel);
-    absl::MutexLock lock(&pool->mu_);
-    pool->workers_[tenant.name] = std::move(worker);
+    if (absl::Status added = pool->Add(tenant); !added.ok()) return added;
   }
   return pool;
+}
+
+absl::Status WorkerPool::Add(const config::TenantConfig& tenant) {
+  Remove(tenant.name);
+  Worker worker;
+  if (tenant.spawn.has_value()) {
+    auto binary = FindWorkerBinary(configured_binary_);
+    if (!binary.ok()) return binary.status();
+    if (absl::Status s = Spawn(*binary, tenant, &worker); !s.ok()) return s;
+  } else {
+    worker.address = tenant.address;
+  }
+  worker.channel = Connect(worker.address, &tenant, tls_);
+  worker.stub = v1::Worker::NewStub(worker.channel);
+  absl::MutexLock lock(&mu_);
+  workers_[tenant.name] = std::move(worker);
+  return absl::OkStatus();
+}
+
+void WorkerPool::Remove(const std::string& tenant) {
+  Worker removed;
+  {
+    absl::MutexLock lock(&mu_);
+    auto found = workers_.find(tenant);
+    if (found == workers_.end()) return;
+    removed = std::move(found->second);
+    workers_.erase(found);
+  }
+  Release(std::move(removed));
+}
+
+void WorkerPool::Release(Worker worker) {
+  // Waits up to its grace for the worker to exit; then the socket's
+  // directory goes.
+  if (worker.supervisor != nullptr) worker.supervisor->Stop();
+  worker.private_dir.reset();
 }
 
 absl::Status WorkerPool::Spawn(const std::string& binary,

@@ -30,6 +30,7 @@
 #include "gateway/config/config.h"
 #include "gateway/upstream/worker_supervisor.h"
 #include "grpcpp/channel.h"
+#include "grpcpp/security/credentials.h"
 #include "mfgate/v1/worker.grpc.pb.h"
 
 namespace mfgate::upstream {
@@ -76,6 +77,13 @@ class WorkerPool {
   // Stops spawned workers (SIGTERM, then SIGKILL) and removes their sockets.
   void StopAll();
 
+  // Connects to or spawns the worker of `tenant` (a reload's new tenant, or
+  // one whose worker changed: its old worker is removed first).
+  absl::Status Add(const config::TenantConfig& tenant);
+  // Stops `tenant`'s spawned worker and forgets its channel (calls already
+  // holding its stub fail); a no-op for an unknown tenant.
+  void Remove(const std::string& tenant);
+
   // Where the worker binary is: MFGATE_WORKER_BINARY or the configuration,
   // else beside the gateway, else in the Bazel output layout.
   static absl::StatusOr<std::string> FindWorkerBinary(
@@ -93,12 +101,18 @@ class WorkerPool {
   };
 
   WorkerPool() = default;
+  // Stops a removed worker's process, outside the lock.
+  static void Release(Worker worker);
   absl::Status Spawn(const std::string& binary,
                      const config::TenantConfig& tenant, Worker* worker);
   // The tenant's supervisor and channel (null supervisor: not spawned).
   absl::Status Find(const std::string& tenant,
                     std::shared_ptr<WorkerSupervisor>* supervisor,
                     std::shared_ptr<grpc::Channel>* channel) const;
+
+  // Set by Create, then read only.
+  std::string configured_binary_;
+  std::shared_ptr<grpc::ChannelCredentials> tls_;
 
   std::atomic<bool> stopping_{false};
   mutable absl::Mutex mu_;

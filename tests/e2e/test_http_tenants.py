@@ -206,7 +206,9 @@ def httpx_ready(url):
 
 def test_idle_sessions_make_room_and_expire(tmp_path_factory):
     """At the cap, a new session evicts the least recently used idle one; idle
-    sessions also expire on their own (test_http_sessions.py has the rest)."""
+    sessions also expire on their own (test_http_sessions.py has the rest).
+    Either way only the gateway's memory of them goes: their ids are signed
+    tokens, which rebuild them on their next request while valid."""
     server = limited_gateway(tmp_path_factory, {"idle_session_seconds": 1,
                                                 "max_sessions_per_tenant": 2})
     try:
@@ -214,11 +216,7 @@ def test_idle_sessions_make_room_and_expire(tmp_path_factory):
         first = server.initialize(auth)
         second = server.initialize(auth)
         server.initialize(auth)  # Evicts `first`, the least recently used.
-        assert server.post("/mcp", PING, {**auth, "Mcp-Session-Id": first}).status_code == 404
+        assert server.post("/mcp", PING, {**auth, "Mcp-Session-Id": first}).status_code == 200
         assert server.post("/mcp", PING, {**auth, "Mcp-Session-Id": second}).status_code == 200
-        # Idle for 1 s, swept within the next second (a request would touch
-        # it: let the time pass untouched).
-        time.sleep(3)
-        assert server.post("/mcp", PING, {**auth, "Mcp-Session-Id": second}).status_code == 404
     finally:
         server.close()

@@ -278,6 +278,8 @@ def test_the_gateway_accepts_its_rendered_configuration(rendered, tmp_path):
         assert (f"{tenant['name']}: worker at {tenant['worker']['address']}, 1 API key(s)"
                 in result.stdout), result.stdout
     assert "worker TLS: mutual" in result.stdout
+    # The replicas share the secret that signs session tokens.
+    assert "session secret: shared" in result.stdout
     # Without one tenant's digest file the configuration is refused, by name.
     missing = tenants[0]["api_key_sha256_file"]
     (root / missing.lstrip("/")).unlink()
