@@ -35,6 +35,7 @@
 #include "gateway/auth/session_token.h"
 #include "gateway/config/config.h"
 #include "gateway/gateway.h"
+#include "gateway/mcp/request_state.h"
 #include "gateway/reloader.h"
 #include "gateway/transport/http_transport.h"
 #include "gateway/transport/stdio_transport.h"
@@ -227,6 +228,9 @@ absl::StatusOr<mfgate::transport::HttpOptions> HttpSettings(
                                       config.session_secret_file, &generated);
   if (!secret.ok()) return secret.status();
   options.session_secret = std::move(*secret);
+  // What a multi-round call keeps between rounds opens on every replica
+  // that shares the secret, as its sessions do.
+  mfgate::mcp::RequestStateSeal::ShareSecret(options.session_secret);
   if (generated) {
     mfgate::LogInfo(
         "session tokens are signed with a secret of this process: other "

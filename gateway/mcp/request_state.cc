@@ -5,6 +5,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include <atomic>
 #include <cstdlib>
 
 #include "absl/strings/escaping.h"
@@ -14,14 +15,38 @@
 
 namespace mfgate::mcp {
 
-RequestStateSeal::RequestStateSeal() {
-  // Without randomness no state can be trusted: refuse to run.
-  if (RAND_bytes(key_, sizeof(key_)) != 1) std::abort();
+namespace {
+
+constexpr absl::string_view kKeyLabel = "mfgate requestState seal v1";
+
+std::atomic<const RequestStateSeal*>& SharedSeal() {
+  static std::atomic<const RequestStateSeal*> seal{new RequestStateSeal()};
+  return seal;
+}
+
+}  // namespace
+
+RequestStateSeal::RequestStateSeal(absl::string_view secret) {
+  if (secret.empty()) {
+    // Without randomness no state can be trusted: refuse to run.
+    if (RAND_bytes(key_, sizeof(key_)) != 1) std::abort();
+    return;
+  }
+  unsigned int size = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(kKeyLabel.data()),
+       kKeyLabel.size(), key_, &size);
+  if (size != sizeof(key_)) std::abort();
 }
 
 const RequestStateSeal& RequestStateSeal::Shared() {
-  static const RequestStateSeal* seal = new RequestStateSeal();
-  return *seal;
+  return *SharedSeal().load(std::memory_order_acquire);
+}
+
+void RequestStateSeal::ShareSecret(absl::string_view secret) {
+  if (secret.empty()) return;
+  // The old seal is never freed: a request may still be opening with it.
+  SharedSeal().store(new RequestStateSeal(secret), std::memory_order_release);
 }
 
 std::string RequestStateSeal::Mac(absl::string_view text) const {

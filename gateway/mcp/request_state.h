@@ -3,11 +3,13 @@
 // back — sealed so that a client can read it but not change it.
 //
 // The sealed text is base64url(JSON) "." base64url(HMAC-SHA256(key, JSON)).
-// The key is drawn at random when the seal is made: a state opens only in
-// the process that sealed it (a retry that reaches another gateway replica
-// is refused and must start over).
+// The key derives from a secret the gateway replicas share (the session
+// secret: ShareSecret), so a round sealed by one replica opens on any other;
+// without one it is drawn at random, and a state opens only in the process
+// that sealed it.
 //
-// Thread-safe: immutable after construction.
+// Thread-safe: a seal is immutable after construction; ShareSecret is called
+// once at start, before any request is served.
 #ifndef MFGATE_GATEWAY_MCP_REQUEST_STATE_H_
 #define MFGATE_GATEWAY_MCP_REQUEST_STATE_H_
 
@@ -24,7 +26,10 @@ class RequestStateSeal {
   // The most bytes of sealed text Open reads.
   static constexpr size_t kMaxSealedBytes = 64 << 10;
 
-  RequestStateSeal();
+  // A seal whose key derives from `secret` (HMAC-SHA256(secret, a label of
+  // its own): the session tokens' secret is not used as is); empty: a
+  // random key.
+  explicit RequestStateSeal(absl::string_view secret = {});
 
   std::string Seal(const nlohmann::json& state) const;
   // The state `sealed` holds; InvalidArgument when it is malformed, too
@@ -33,6 +38,9 @@ class RequestStateSeal {
 
   // The process's seal.
   static const RequestStateSeal& Shared();
+  // Makes Shared() a seal of `secret` (nothing when it is empty). The seal
+  // it replaces is kept: a reader may still hold it.
+  static void ShareSecret(absl::string_view secret);
 
  private:
   std::string Mac(absl::string_view text) const;
