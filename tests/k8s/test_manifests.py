@@ -92,6 +92,21 @@ def test_the_gateway_is_replicated_and_guarded(rendered):
     assert any(a.startswith("--metrics-listen=") for a in args)
 
 
+def test_the_gateway_pod_outlives_its_drain(rendered):
+    """Kubernetes kills the pod at its grace period: the preStop pause, the
+    drain and the send timeout the drain gives answers must fit in it."""
+    overlay, docs = rendered
+    spec = named(docs, "Deployment", "mfgate-gateway")["spec"]["template"]["spec"]
+    container = spec["containers"][0]
+    drain = [float(a.split("=", 1)[1]) for a in container["args"]
+             if a.startswith("--drain-seconds=")]
+    assert drain, "the drain is stated in the manifest, not left to a default"
+    pause = container["lifecycle"]["preStop"]["sleep"]["seconds"]
+    send_timeout = gateway_config(docs).get("limits", {}).get("send_timeout_seconds", 30)
+    assert pause >= 1
+    assert spec["terminationGracePeriodSeconds"] >= pause + drain[0] + send_timeout, overlay
+
+
 def test_each_tenant_has_an_isolated_worker(rendered):
     overlay, docs = rendered
     config = gateway_config(docs)
