@@ -11,32 +11,21 @@ thread, stops the one it is serving (warehouse_guard.Cancellation). Every
 exception becomes an ErrorDetail; nothing here writes to the frame stream.
 """
 
-import argparse
 import datetime
 import decimal
-import difflib
 import hashlib
 import importlib.metadata
 import os
 import pathlib
-import re
-import sys
 import traceback
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 
-from dbt.adapters.factory import (  # noqa: E402
-    get_adapter, get_adapter_by_type, register_adapter)
-from dbt.cli.main import dbtRunner  # noqa: E402
-from dbt.config.runtime import RuntimeConfig, load_profile, load_project  # noqa: E402
-from dbt.flags import set_from_args  # noqa: E402
-from dbt.mp_context import get_mp_context  # noqa: E402
-from dbt_common.context import set_invocation_context  # noqa: E402
+from dbt.adapters.factory import get_adapter_by_type  # noqa: E402
 from dbt_metricflow.cli.dbt_connectors.adapter_backed_client import (  # noqa: E402
     AdapterBackedSqlClient)
-from dbt_metricflow.cli.dbt_connectors.dbt_config_accessor import (  # noqa: E402
-    dbtArtifacts, dbtProjectMetadata)
+from dbt_metricflow.cli.dbt_connectors.dbt_config_accessor import dbtArtifacts  # noqa: E402
 from metricflow.engine.metricflow_engine import (  # noqa: E402
     MetricFlowEngine, MetricFlowQueryRequest)
 from metricflow_semantics.model.dbt_manifest_parser import (  # noqa: E402
@@ -53,14 +42,10 @@ from metricflow_semantics.errors.error_classes import InvalidQueryException  # n
 
 import engine_profile  # noqa: E402
 import warehouse_guard  # noqa: E402
+from mf_messages import close_names, suggestions_of, summary_of  # noqa: E402
+from project_loader import (  # noqa: E402
+    MANIFEST, fresh_manifest, load_project_metadata)
 
-MANIFEST = pathlib.Path("target") / "semantic_manifest.json"
-# Where dbt writes under the scratch directory: the project may be read-only
-# (a container image, a read-only volume), so nothing is written into it.
-SCRATCH_TARGET = pathlib.Path("dbt") / "target"
-SCRATCH_LOGS = pathlib.Path("dbt") / "logs"
-# Files of a project that never change its semantic manifest.
-IGNORED_DIRS = {"target", "logs", "dbt_packages", ".git", "__pycache__"}
 GRANULARITIES = ["nanosecond", "microsecond", "millisecond", "second", "minute",
                  "hour", "day", "week", "month", "quarter", "year"]
 # How many dimensions a metric lists unless show_all_dimensions (as `mf`).
@@ -70,100 +55,8 @@ DIMENSIONS_SHOWN = 5
 ENTITY_TYPE_RANK = {"PRIMARY": 0, "UNIQUE": 1, "NATURAL": 2, "FOREIGN": 3}
 
 
-def newest_source_mtime(project):
-    newest = 0.0
-    for root, dirs, files in os.walk(project):
-        dirs[:] = [d for d in dirs if d not in IGNORED_DIRS]
-        for name in files:
-            if name.endswith((".duckdb", ".duckdb.wal", ".log")):
-                continue
-            newest = max(newest, os.path.getmtime(os.path.join(root, name)))
-    return newest
-
-
-def fresh_manifest(project, profiles, target, scratch):
-    """The path of a current semantic manifest: the project's own when it is
-    newer than every source file (read, never written), else the one a
-    previous start parsed into the scratch directory, else one `dbt parse`
-    (in this process, with the handed-over profile) writes there now."""
-    newest = newest_source_mtime(project)
-    parsed = scratch / SCRATCH_TARGET / "semantic_manifest.json"
-    for candidate in (project / MANIFEST, parsed):
-        if candidate.exists() and candidate.stat().st_mtime >= newest:
-            return candidate
-    print(f"semantic manifest missing or stale; running dbt parse in {project} "
-          f"(writing to {scratch / 'dbt'})", file=sys.stderr)
-    command = ["parse", "--project-dir", str(project), "--profiles-dir", str(profiles),
-               "--target-path", str(scratch / SCRATCH_TARGET),
-               "--log-path", str(scratch / SCRATCH_LOGS)]
-    if target:
-        command += ["--target", target]
-    said = []
-    result = dbtRunner(callbacks=[failures_into(said)]).invoke(command)
-    if not result.success:
-        raise RuntimeError("dbt parse failed: " + (
-            " ".join(said)[:1500] or str(result.exception or "see the log above")))
-    return parsed
-
-
-def failures_into(said):
-    """A dbt event callback that keeps, on one line each, what dbt says about
-    a failure (its error events): the cause, not the progress."""
-    def keep(event):
-        if event.info.level == "error":
-            said.append(" ".join(event.info.msg.split()))
-    return keep
-
-
 def parse_time(text):
     return datetime.datetime.fromisoformat(text) if text else None
-
-
-def suggestions_of(message):
-    """The names MetricFlow lists under 'Suggestions:' in an error."""
-    block = re.search(r"Suggestions:\s*\[(.*?)\]", message, re.S)
-    return re.findall(r"['\"](.+?)['\"]\s*,", block.group(1) + ",") if block else []
-
-
-def close_names(message, pattern):
-    """The names MetricFlow lists after `pattern` (e.g. 'known saved
-    queries:'), closest first to the name it quotes in backticks."""
-    listed = re.search(re.escape(pattern) + r"\s*\[(.*?)\]", message, re.S)
-    given = re.search(r"`([^`]*)`", message)
-    if not listed or not given:
-        return []
-    known = re.findall(r"['\"](.+?)['\"]", listed.group(1))
-    return difflib.get_close_matches(given.group(1), known, n=3, cutoff=0.0)
-
-
-def summary_of(message):
-    """The 'Message:' paragraph of a MetricFlow error and its input, on one line."""
-    found = re.search(r"Message:\s*(.*?)(?:\n\s*Suggestions:|\n\s*Query Input:|$)", message, re.S)
-    text = " ".join((found.group(1) if found else message).split())
-    given = re.search(r"Query Input:\s*\n\s*(\S[^\n]*)", message)
-    return f"{text} (input: {given.group(1).strip()})" if given else text
-
-
-def load_project_metadata(project, profiles, target):
-    """dbt's view of the project with `target` (or the profile's default), its
-    adapter registered and its connection checked (what `dbt debug
-    --connection` does, without reading profiles.yml from disk)."""
-    set_invocation_context(os.environ)  # What env_var() in the profile reads.
-    args = argparse.Namespace(PROFILES_DIR=str(profiles), PROJECT_DIR=str(project),
-                              TARGET=target or None, THREADS=None, VARS={})
-    set_from_args(args, None)
-    profile = load_profile(project_root=str(project), cli_vars={},
-                           target_override=target or None)
-    project_config = load_project(str(project), version_check=False, profile=profile)
-    register_adapter(RuntimeConfig.from_parts(project_config, profile, args),
-                     get_mp_context())
-    adapter = get_adapter(RuntimeConfig.from_parts(project_config, profile, args))
-    try:
-        with adapter.connection_named("mfgate_connection_check"):
-            adapter.debug_query()
-    except Exception as error:
-        raise RuntimeError(f"cannot connect to the warehouse: {error}") from error
-    return dbtProjectMetadata(profile=profile, project=project_config, project_path=project)
 
 
 class Adapter:
