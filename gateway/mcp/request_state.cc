@@ -7,9 +7,11 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "common/json_parse.h"
 #include "common/json_text.h"
 
@@ -45,8 +47,13 @@ const RequestStateSeal& RequestStateSeal::Shared() {
 
 void RequestStateSeal::ShareSecret(absl::string_view secret) {
   if (secret.empty()) return;
-  // The old seal is never freed: a request may still be opening with it.
-  SharedSeal().store(new RequestStateSeal(secret), std::memory_order_release);
+  // The seal replaced is kept (a request may still be opening with it):
+  // ShareSecret is called once at start, so these are few.
+  static absl::Mutex mu(absl::kConstInit);
+  static auto* replaced = new std::vector<const RequestStateSeal*>();
+  absl::MutexLock lock(&mu);
+  replaced->push_back(SharedSeal().exchange(new RequestStateSeal(secret),
+                                            std::memory_order_acq_rel));
 }
 
 std::string RequestStateSeal::Mac(absl::string_view text) const {
