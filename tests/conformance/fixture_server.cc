@@ -12,8 +12,9 @@
 #include "gateway/transport/http_transport.h"
 #include "tests/conformance/fixtures.h"
 
-int main(int argc, char** argv) {
-  if (argc != 2) return 2;
+int main(int argc, char **argv) {
+  if (argc != 2)
+    return 2;
   signal(SIGPIPE, SIG_IGN);
   mfgate::SetLogProgramName("fixture-server");
   mfgate::conformance::FixtureTools tools;
@@ -22,18 +23,23 @@ int main(int argc, char** argv) {
   mfgate::transport::HttpOptions options;
   options.port = std::atoi(argv[1]);
   options.default_tenant = "fixtures";
+  // The suite sends its scenarios back to back, faster than the default
+  // per-tenant rate allows; the rate limiter has tests of its own.
+  options.limits.requests_per_second = 1e6;
+  options.limits.burst = 1e6;
   mfgate::auth::ApiKeys no_keys{mfgate::config::GatewayConfig()};
   mfgate::mcp::SessionOptions session;
   session.server_name = "mfgate-conformance-fixtures";
   session.server_version = "0.1.0";
   mfgate::transport::HttpTransport server(
       options, &no_keys,
-      [&](const std::string&) {
+      [&](const std::string &) {
         return mfgate::mcp::Handlers{&tools, &resources, &prompts, &prompts};
       },
-      session, [](const std::string&, nlohmann::json*) { return true; });
+      session, [](const std::string &, nlohmann::json *) { return true; });
   mfgate::StopSignal stop;
-  if (!server.Start().ok()) return 1;
+  if (!server.Start().ok())
+    return 1;
   stop.Wait();
   server.Stop();
   return 0;

@@ -16,6 +16,7 @@ below).
 """
 
 import contextlib
+import json
 import os
 import pathlib
 import re
@@ -112,18 +113,25 @@ def run_suite(url, workdir, suite, args):
 
 def run_all(start, tmp_path_factory, name):
     """Run name -> its summary; each run against a server of its own, started
-    by `start` (a context manager yielding its URL): a run's sessions and
+    by `start` (a context manager given a directory, yielding its URL): a run's sessions and
     event streams must not count against the next one's limits."""
     results = {}
     for run, (suite, args, _) in RUNS.items():
-        with start() as url:
+        with start(tmp_path_factory.mktemp(f"{name}-{run}-server")) as url:
             results[run] = run_suite(url, tmp_path_factory.mktemp(f"{name}-{run}"), suite, args)
     return results
 
 
 @contextlib.contextmanager
-def mfgate_server():
-    gateway = HttpGateway(gateway_env(demo_project()))
+def mfgate_server(tmp_path):
+    # The demo tenant, spawned, with the default limits but the rate: the
+    # suite sends its scenarios back to back, faster than the default
+    # per-tenant rate allows (a 429 is not what its scenarios check).
+    config = tmp_path / "gateway.json"
+    config.write_text(json.dumps({
+        "tenants": [{"name": "demo", "worker": {"spawn": {"project_dir": str(demo_project())}}}],
+        "limits": {"requests_per_second": 1e6, "burst": 1e6}}))
+    gateway = HttpGateway(gateway_env(demo_project()), ["--config", str(config)])
     try:
         yield gateway.url + "/mcp"
     finally:
@@ -131,7 +139,7 @@ def mfgate_server():
 
 
 @contextlib.contextmanager
-def fixture_server():
+def fixture_server(_):
     port = free_port()
     server = subprocess.Popen([str(FIXTURE_SERVER), str(port)], stdin=subprocess.DEVNULL,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

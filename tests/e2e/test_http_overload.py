@@ -3,6 +3,7 @@ cannot be flooded (bodies and headers are bounded as they arrive), starved
 (slow clients and event streams hold no thread /health needs) or split (a
 second gateway cannot take its port), and overload is answered at once."""
 
+import contextlib
 import json
 import socket
 import subprocess
@@ -244,8 +245,14 @@ def test_request_threads_and_their_queue_are_bounded(tmp_path):
         headers = {"Mcp-Session-Id": session}
         call = {"jsonrpc": "2.0", "id": 3, "method": "tools/call",
                 "params": {"name": "list_metrics", "arguments": {}}}
-        # The one thread waits for a worker that never comes.
-        waiting = threading.Thread(target=server.post, args=("/mcp", call, headers), daemon=True)
+        # The one thread waits for a worker that never comes. The call is
+        # sent again while the pings below hold the thread and it is refused.
+        def hold_the_thread():
+            with contextlib.suppress(httpx.HTTPError):  # The gateway stops.
+                while server.post("/mcp", call, headers).status_code == 503:
+                    pass
+
+        waiting = threading.Thread(target=hold_the_thread, daemon=True)
         waiting.start()
         deadline = time.monotonic() + 10
         while True:
