@@ -40,7 +40,7 @@ std::string SessionOf(const std::string& answer) {
 
 class HttpCallersTest : public tools::MetricFlowToolsTest {};
 
-TEST_F(HttpCallersTest, EachSessionIsOneCallerOfItsOwn) {
+TEST_F(HttpCallersTest, EachSessionAndEachStatelessClientIsOneCaller) {
   HttpOptions options;
   options.port = 0;
   options.default_tenant = "t";
@@ -73,9 +73,32 @@ TEST_F(HttpCallersTest, EachSessionIsOneCallerOfItsOwn) {
   query(a, 1);
   query(b, 2);
   query(a, 3);
+  // Two stateless (2026-07-28) calls of one client: no session, one name.
+  for (int limit : {4, 5}) {
+    const std::string body = absl::StrCat(
+        R"({"jsonrpc":"2.0","id":3,"method":"tools/call","params":)",
+        R"({"name":"query","arguments":{"metrics":["transactions"],)",
+        R"("limit":)", limit, R"(},"_meta":{)",
+        R"("io.modelcontextprotocol/protocolVersion":"2026-07-28",)",
+        R"("io.modelcontextprotocol/clientCapabilities":{}}}})");
+    const std::string answer = Ask(
+        transport.port(),
+        absl::StrCat("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                     "application/json\r\nAccept: application/json, "
+                     "text/event-stream\r\nMCP-Protocol-Version: "
+                     "2026-07-28\r\nMcp-Method: tools/call\r\nMcp-Name: "
+                     "query\r\nContent-Length: ",
+                     body.size(), "\r\n\r\n", body));
+    EXPECT_TRUE(absl::StartsWith(answer, "HTTP/1.1 200")) << answer;
+  }
   transport.Stop();
   absl::MutexLock lock(&worker_.mu);
-  ASSERT_EQ(worker_.callers.size(), 3u);
+  ASSERT_EQ(worker_.callers.size(), 5u);
+  // A stateless client is a caller of its own: not a session's.
+  EXPECT_EQ(worker_.callers[3], worker_.callers[4]);
+  EXPECT_FALSE(worker_.callers[3].empty());
+  EXPECT_NE(worker_.callers[3], worker_.callers[0]);
+  EXPECT_NE(worker_.callers[3], worker_.callers[1]);
   const std::string& first = worker_.callers[0];
   EXPECT_FALSE(first.empty());
   EXPECT_LE(first.size(), kMaxCallerBytes);
