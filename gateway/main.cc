@@ -37,6 +37,7 @@
 #include "gateway/gateway.h"
 #include "gateway/mcp/request_state.h"
 #include "gateway/reloader.h"
+#include "gateway/transport/caller_names.h"
 #include "gateway/transport/http_transport.h"
 #include "gateway/transport/stdio_transport.h"
 
@@ -174,8 +175,13 @@ int ServeStdio(const mfgate::config::GatewayConfig& config,
   if (handlers.tools == nullptr)
     return Fail(absl::StrCat("no tenant named '", tenant, "'"));
   gateway.open_sessions()->store(1);
-  absl::Status served = mfgate::transport::RunStdio(
-      STDIN_FILENO, STDOUT_FILENO, handlers, SessionOptions(config));
+  // The one session of this process, named at random (a worker it shares
+  // with other gateways tells their sessions apart).
+  mfgate::mcp::SessionOptions session_options = SessionOptions(config);
+  session_options.caller =
+      mfgate::transport::CallerNames("").ForSession("stdio");
+  absl::Status served = mfgate::transport::RunStdio(STDIN_FILENO, STDOUT_FILENO,
+                                                    handlers, session_options);
   gateway.open_sessions()->store(0);
   return served.ok() ? 0 : Fail(served.message());
 }

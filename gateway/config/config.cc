@@ -84,9 +84,11 @@ absl::StatusOr<std::string> String(const json& object, const char* key,
 
 absl::StatusOr<SpawnSpec> ParseSpawn(const json& spawn, const std::string& path,
                                      absl::string_view base_dir) {
-  if (absl::Status s = OnlyKeys(spawn, path,
-                                {"project_dir", "profiles_dir", "target",
-                                 "engine", "mf_path", "tmp_dir", "user"});
+  if (absl::Status s =
+          OnlyKeys(spawn, path,
+                   {"project_dir", "profiles_dir", "target", "engine",
+                    "mf_path", "tmp_dir", "user", "engines", "engine_queue",
+                    "engine_idle_seconds"});
       !s.ok()) {
     return s;
   }
@@ -108,6 +110,17 @@ absl::StatusOr<SpawnSpec> ParseSpawn(const json& spawn, const std::string& path,
     if (!value.ok()) return value.status();
     if (!value->empty())
       *field.out = field.is_path ? Resolve(*value, base_dir) : *value;
+  }
+  for (const SpawnPoolSetting& setting : kSpawnPoolSettings) {
+    if (!spawn.contains(setting.key)) continue;
+    const json& value = spawn[setting.key];
+    if (!value.is_number_integer() || value.get<long long>() < setting.min ||
+        value.get<long long>() > setting.max) {
+      return At(absl::StrCat(path, ".", setting.key),
+                absl::StrCat("must be an integer in [", setting.min, ", ",
+                             setting.max, "]"));
+    }
+    spec.*setting.value = value.get<long long>();
   }
   if (spec.profiles_dir.empty()) spec.profiles_dir = spec.project_dir;
   if (spec.engine != "persistent" && spec.engine != "cli") {

@@ -5,11 +5,12 @@
 //    whose worker the gateway spawns: DBT_PROJECT_DIR (required),
 //    DBT_PROFILES_DIR (default ~/.dbt), MF_PATH (the mf executable for the
 //    cli engine), MF_TMP_DIR (the worker's scratch directory), MFGATE_TARGET,
-//    MFGATE_ENGINE; MCP_API_KEY / MCP_REQUIRE_AUTH / MCP_HOST / MCP_PORT are
-//    read for the HTTP transport (only a SHA-256 of the key is kept); the
-//    tenant's tools and bounds come from DISABLE_TOOLS, ENABLE_TOOLS (or
-//    dbt-mcp's DBT_MCP_ENABLE_TOOLS), MFGATE_TOOL_NAMING,
-//    MFGATE_RESPONSE_BUDGET_CHARS, MFGATE_MAX_ROWS and
+//    MFGATE_ENGINE, MFGATE_ENGINES, MFGATE_ENGINE_QUEUE and
+//    MFGATE_ENGINE_IDLE_SECONDS (kSpawnPoolSettings); MCP_API_KEY /
+//    MCP_REQUIRE_AUTH / MCP_HOST / MCP_PORT are read for the HTTP transport
+//    (only a SHA-256 of the key is kept); the tenant's tools and bounds come
+//    from DISABLE_TOOLS, ENABLE_TOOLS (or dbt-mcp's DBT_MCP_ENABLE_TOOLS),
+//    MFGATE_TOOL_NAMING, MFGATE_RESPONSE_BUDGET_CHARS, MFGATE_MAX_ROWS and
 //    MFGATE_QUERY_TIMEOUT_SECONDS.
 //  - a JSON file (--config) listing tenants; see gateway/config/README.md.
 //    Every error names the JSON path at fault, e.g.
@@ -46,7 +47,30 @@ struct SpawnSpec {
   // The user the worker drops to. Empty: the gateway's own user, except
   // that a gateway running as root starts its workers as `nobody`.
   std::string user;
+  // The worker's engine pool (its --engines, --engine-queue and
+  // --engine-idle-seconds); unset: the worker's default.
+  std::optional<long long> engines;
+  std::optional<long long> engine_queue;
+  std::optional<long long> engine_idle_seconds;
   bool operator==(const SpawnSpec&) const = default;
+};
+
+// The engine-pool settings of a spawned worker, each once: its key in a
+// `spawn` block, its environment variable, the worker's flag it is passed
+// as, and the flag's range (the worker refuses to start outside it).
+struct SpawnPoolSetting {
+  const char* key;
+  const char* env;
+  const char* flag;
+  long long min, max;
+  std::optional<long long> SpawnSpec::*value;
+};
+inline constexpr SpawnPoolSetting kSpawnPoolSettings[] = {
+    {"engines", "MFGATE_ENGINES", "--engines", 0, 32, &SpawnSpec::engines},
+    {"engine_queue", "MFGATE_ENGINE_QUEUE", "--engine-queue", 1, 256,
+     &SpawnSpec::engine_queue},
+    {"engine_idle_seconds", "MFGATE_ENGINE_IDLE_SECONDS",
+     "--engine-idle-seconds", 0, 604800, &SpawnSpec::engine_idle_seconds},
 };
 
 // What a tenant's tools/list and tools/call serve ("tools" in the JSON

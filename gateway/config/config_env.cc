@@ -108,6 +108,18 @@ absl::StatusOr<GatewayConfig> LoadConfigFromEnv(const Environment& env) {
     return absl::InvalidArgumentError(
         "MFGATE_ENGINE must be \"persistent\" or \"cli\"");
   }
+  for (const SpawnPoolSetting& setting : kSpawnPoolSettings) {
+    const std::string value = Get(env, setting.env);
+    if (value.empty()) continue;
+    long long number = 0;
+    if (!absl::SimpleAtoi(value, &number) || number < setting.min ||
+        number > setting.max) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(setting.env, " must be an integer in [", setting.min,
+                       ", ", setting.max, "], not '", value, "'"));
+    }
+    spawn.*setting.value = number;
+  }
   TenantConfig tenant;
   tenant.name = "default";
   tenant.spawn = spawn;

@@ -5,6 +5,9 @@
 
 #include <fstream>
 #include <set>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -55,6 +58,62 @@ TEST_F(ConfigTest, EnvironmentGivesOneSpawnedTenant) {
   EXPECT_EQ(tenant.api_key_sha256[0], Sha256Hex("secret"));
   EXPECT_TRUE(config->require_auth);
   EXPECT_EQ(config->http_port, 9000);
+}
+
+// The engine pool's settings reach the spawn spec from either source, and
+// each is refused outside the worker's range for its flag.
+TEST_F(ConfigTest, SpawnPoolSettingsAndTheirRanges) {
+  auto spawned = [&](const std::string& pool) {
+    return Parse(
+        R"({"tenants":[{"name":"a","worker":{"spawn":{"project_dir":")" + dir_ +
+        "\"" + pool + "}}}]}");
+  };
+  auto config =
+      spawned(R"(,"engines":3,"engine_queue":7,"engine_idle_seconds":0)");
+  ASSERT_TRUE(config.ok()) << config.status();
+  const SpawnSpec& spec = *config->tenants[0].spawn;
+  EXPECT_EQ(spec.engines, 3);
+  EXPECT_EQ(spec.engine_queue, 7);
+  EXPECT_EQ(spec.engine_idle_seconds, 0);
+  config = spawned("");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_FALSE(config->tenants[0].spawn->engines.has_value());
+  EXPECT_FALSE(config->tenants[0].spawn->engine_queue.has_value());
+  EXPECT_FALSE(config->tenants[0].spawn->engine_idle_seconds.has_value());
+  for (const auto& [pool, message] :
+       std::vector<std::pair<std::string, std::string>>{
+           {R"(,"engines":33)", "spawn.engines: must be an integer in [0, 32]"},
+           {R"(,"engines":-1)", "spawn.engines"},
+           {R"(,"engines":1.5)", "spawn.engines"},
+           {R"(,"engines":"2")", "spawn.engines"},
+           {R"(,"engine_queue":0)", "spawn.engine_queue"},
+           {R"(,"engine_queue":257)", "spawn.engine_queue"},
+           {R"(,"engine_idle_seconds":604801)", "spawn.engine_idle_seconds"},
+           {R"(,"engine_idle_seconds":-1)", "spawn.engine_idle_seconds"},
+           {R"(,"engine_count":1)", "spawn.engine_count: unknown key"}}) {
+    config = spawned(pool);
+    EXPECT_FALSE(config.ok()) << pool;
+    EXPECT_THAT(config.status().message(), HasSubstr(message)) << pool;
+  }
+  // The environment's single tenant.
+  config = LoadConfigFromEnv({{"DBT_PROJECT_DIR", dir_},
+                              {"MFGATE_ENGINES", "2"},
+                              {"MFGATE_ENGINE_QUEUE", "256"},
+                              {"MFGATE_ENGINE_IDLE_SECONDS", "60"}});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->tenants[0].spawn->engines, 2);
+  EXPECT_EQ(config->tenants[0].spawn->engine_queue, 256);
+  EXPECT_EQ(config->tenants[0].spawn->engine_idle_seconds, 60);
+  for (const auto& [name, value] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"MFGATE_ENGINES", "33"},
+           {"MFGATE_ENGINES", "two"},
+           {"MFGATE_ENGINE_QUEUE", "0"},
+           {"MFGATE_ENGINE_IDLE_SECONDS", "1e9"}}) {
+    config = LoadConfigFromEnv({{"DBT_PROJECT_DIR", dir_}, {name, value}});
+    EXPECT_FALSE(config.ok()) << name << "=" << value;
+    EXPECT_THAT(config.status().message(), HasSubstr(name));
+  }
 }
 
 TEST_F(ConfigTest, EnvironmentErrors) {

@@ -77,6 +77,9 @@ struct SessionOptions {
   bool stateless_only = false;
   // Tool calls running at once; more are answered with kServerBusy.
   int max_concurrent_calls = 16;
+  // The opaque name the session's tool calls give the worker as their
+  // caller (tool_provider.h); empty: none.
+  std::string caller;
 };
 
 // One message the session sends, serialized once: transports write `text`

@@ -156,6 +156,7 @@ void Session::RunToolCall(const json& id, const std::string& name,
     ToolCallContext context;
     context.cancellation = token.get();
     context.client_capabilities = capabilities;
+    context.caller = options_.caller;
     context.report_progress = [this, id, progress_token, token](
                                   double progress, double total,
                                   const std::string& message) {

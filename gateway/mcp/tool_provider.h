@@ -86,6 +86,9 @@ struct ToolCallContext {
   // The `capabilities` the client declared (at initialize, or in a modern
   // request's _meta).
   nlohmann::json client_capabilities = nlohmann::json::object();
+  // Who asks, as the worker shares its engines among callers: an opaque,
+  // stable name of the session (SessionOptions::caller); empty: none.
+  std::string caller;
 
   // Multi-round-trip input, in a modern (2026-07-28) call only, where the
   // server sends its client no requests: a call that needs input from the

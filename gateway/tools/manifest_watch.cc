@@ -31,6 +31,11 @@ std::string ManifestWatch::EngineError() const {
   return engine_error_;
 }
 
+long long ManifestWatch::MaxRows() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return max_rows_;
+}
+
 bool ManifestWatch::Serving() const {
   const absl::Time now = absl::Now();
   absl::ReaderMutexLock lock(&mu_);
@@ -61,6 +66,8 @@ void ManifestWatch::Follow() {
       absl::MutexLock lock(&mu_);
       manifest_ = state.manifest_sha256();
       engine_error_ = state.engine_error();
+      // A worker that does not say (0) keeps what was said before.
+      if (state.max_rows() > 0) max_rows_ = state.max_rows();
       heard_ = now;
       lost_ = false;
       answered = true;

@@ -1,7 +1,8 @@
 // ManifestWatch: follows one worker's WatchManifest stream, so that a
 // metadata answer the gateway kept (kept_answers.h) can be served without a
 // call while the worker says its engine still serves the manifest the answer
-// was made under.
+// was made under, and so that the `limit` a query may ask for follows the
+// worker's row cap.
 //
 // A confirmation holds while the stream is open and its last message is
 // younger than `freshness`: the worker repeats its state every few seconds,
@@ -55,6 +56,12 @@ class ManifestWatch {
   // stream (empty while it starts or serves, or when it said nothing).
   std::string EngineError() const;
 
+  // The most rows a query of the worker may return, as the worker last
+  // said on a stream (its --max-rows); 0 until it has said. Kept when the
+  // stream ends: a worker's cap changes only when it restarts, and its next
+  // stream says so.
+  long long MaxRows() const;
+
  private:
   void Follow();
 
@@ -64,6 +71,7 @@ class ManifestWatch {
   mutable absl::Mutex mu_;
   std::string manifest_ ABSL_GUARDED_BY(mu_);  // Empty: none confirmed.
   std::string engine_error_ ABSL_GUARDED_BY(mu_);
+  long long max_rows_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Time heard_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   bool lost_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

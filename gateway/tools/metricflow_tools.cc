@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/call_headers.h"
 #include "common/field_error.h"
 #include "common/grpc_status.h"
 #include "common/manifest_headers.h"
@@ -86,6 +87,9 @@ absl::StatusOr<mcp::ToolResult> Invoke(
     rpc->set_wait_for_ready(attempt == 0 && !watch.WorkerLost());
     if (answer != nullptr)
       rpc->AddMetadata(kIfManifestHeader, answer->manifest);
+    // The worker shares its engines fairly among the sessions it names.
+    if (!context.caller.empty())
+      rpc->AddMetadata(kCallerHeader, context.caller);
     context.cancellation->OnCancel([rpc] { rpc->TryCancel(); });
     status = (call.stub->*method)(rpc.get(), request, &response);
     context.cancellation->OnCancel([] {});
@@ -199,7 +203,7 @@ const ToolSpec* MetricFlowTools::Find(const std::string& name) const {
 
 json MetricFlowTools::ListTools() const {
   ListingOptions listing;
-  listing.max_limit = options_.max_rows;
+  listing.max_limit = MaxRows();
   listing.max_response_chars = options_.max_budget_chars;
   listing.default_response_chars = options_.default_budget_chars;
   json tools = json::array();
@@ -215,6 +219,11 @@ json MetricFlowTools::ListTools() const {
   return tools;
 }
 
+long long MetricFlowTools::MaxRows() const {
+  const long long worker = manifest_watch_.MaxRows();
+  return worker > 0 ? std::min(options_.max_rows, worker) : options_.max_rows;
+}
+
 bool MetricFlowTools::HasTool(const std::string& name) const {
   return Find(name) != nullptr;
 }
@@ -224,7 +233,7 @@ bool MetricFlowTools::BriefAndQuiet(const std::string& name) const {
   return spec != nullptr && spec->metadata;
 }
 
-Vocabulary MetricFlowTools::Names() const {
+Vocabulary MetricFlowTools::Names(const std::string& caller) const {
   Stub* stub = worker_.get();
   // A correction is a courtesy: it waits for no engine that is starting.
   const absl::Duration timeout =
@@ -237,26 +246,28 @@ Vocabulary MetricFlowTools::Names() const {
   };
   auto asked = std::make_shared<Asked>();
   Vocabulary vocabulary;
-  vocabulary.metrics = [stub, timeout, asked] {
+  vocabulary.metrics = [stub, timeout, asked, caller] {
     if (!asked->metrics.has_value()) {
-      auto metrics = CallWorker(stub, &Stub::ListMetrics,
-                                v1::ListMetricsRequest(), timeout, false);
+      auto metrics =
+          CallWorker(stub, &Stub::ListMetrics, v1::ListMetricsRequest(),
+                     timeout, false, caller);
       asked->metrics =
           metrics.ok() ? MetricNames(*metrics) : std::vector<std::string>();
     }
     return *asked->metrics;
   };
-  vocabulary.dimensions = [stub, timeout,
-                           asked](const std::vector<std::string>& of) {
+  vocabulary.dimensions = [stub, timeout, asked,
+                           caller](const std::vector<std::string>& of) {
     auto found = asked->dimensions.find(of);
     if (found != asked->dimensions.end()) return found->second;
     v1::ListDimensionsRequest request;
     for (const std::string& metric : of) request.add_metrics(metric);
-    auto dimensions =
-        CallWorker(stub, &Stub::ListDimensions, request, timeout, false);
+    auto dimensions = CallWorker(stub, &Stub::ListDimensions, request, timeout,
+                                 false, caller);
     if (!dimensions.ok() && !of.empty()) {  // Unknown metrics: every name.
-      dimensions = CallWorker(stub, &Stub::ListDimensions,
-                              v1::ListDimensionsRequest(), timeout, false);
+      dimensions =
+          CallWorker(stub, &Stub::ListDimensions, v1::ListDimensionsRequest(),
+                     timeout, false, caller);
     }
     std::vector<std::string> names;
     if (dimensions.ok()) {
@@ -265,10 +276,11 @@ Vocabulary MetricFlowTools::Names() const {
     }
     return asked->dimensions[of] = names;
   };
-  vocabulary.saved_queries = [stub, timeout, asked] {
+  vocabulary.saved_queries = [stub, timeout, asked, caller] {
     if (!asked->saved_queries.has_value()) {
-      auto saved = CallWorker(stub, &Stub::ListSavedQueries,
-                              v1::ListSavedQueriesRequest(), timeout, false);
+      auto saved =
+          CallWorker(stub, &Stub::ListSavedQueries,
+                     v1::ListSavedQueriesRequest(), timeout, false, caller);
       asked->saved_queries.emplace();
       if (saved.ok()) {
         for (const v1::SavedQuery& q : saved->saved_queries())
@@ -287,16 +299,16 @@ mcp::ToolResult MetricFlowTools::CallTool(const std::string& name,
   if (spec == nullptr)
     return ErrorResult(absl::NotFoundError("unknown tool " + name));
   ArgBounds bounds;
-  bounds.max_rows = options_.max_rows;
+  bounds.max_rows = MaxRows();
   bounds.max_response_chars = options_.max_budget_chars;
   const absl::CivilDay today = TodayUtc();
   // A refusal: the error as the caller named things, and the call fixed.
   auto refuse = [&](const CheckedArgs& checked, const absl::Status& error) {
     const absl::Status named = AsWritten(*spec, checked, error);
-    return ErrorResult(
-        named,
-        CorrectedCall(*spec, arguments, checked, named, bounds, Names(), today),
-        name);
+    return ErrorResult(named,
+                       CorrectedCall(*spec, arguments, checked, named, bounds,
+                                     Names(context.caller), today),
+                       name);
   };
   absl::StatusOr<CheckedArgs> args =
       CheckArguments(*spec, arguments, bounds, today);

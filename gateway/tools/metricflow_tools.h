@@ -7,7 +7,9 @@
 // and cancelled through the call's CancellationToken -> result (results.h)
 // fitted to the response budget (budget.h); metadata results are kept and
 // revalidated by manifest hash (kept_answers.h), or served with no call
-// while the worker's manifest stream confirms them (manifest_watch.h). A
+// while the worker's manifest stream confirms them (manifest_watch.h); a
+// query's `limit` (its schema and its check) is bounded by the smaller of
+// the tenant's max_rows and the worker's cap that stream reports. A
 // refused call is answered with the argument named as the caller wrote it
 // and an example of the call corrected (corrections.h). Safe from any
 // thread.
@@ -48,7 +50,8 @@ struct MetricFlowToolsOptions {
   // set.
   long long default_budget_chars = kDefaultResponseChars;
   long long max_budget_chars = 100000;
-  // The most rows a query may ask for.
+  // The most rows a query may ask for (the tenant's); lowered to the
+  // worker's own cap once its manifest stream says it (MaxRows).
   long long max_rows = 10000;
 };
 
@@ -90,8 +93,11 @@ class MetricFlowTools final : public mcp::ToolProvider {
  private:
   // The tool `name` names, unless this tenant turned it off.
   const ToolSpec* Find(const std::string& name) const;
-  // The project's names, for correcting a refused call.
-  Vocabulary Names() const;
+  // The project's names, for correcting a refused call of `caller`.
+  Vocabulary Names(const std::string& caller) const;
+  // The largest `limit` a query may ask for now: the smaller of the
+  // tenant's bound and the worker's cap, once the worker has said it.
+  long long MaxRows() const;
 
   const std::shared_ptr<v1::Worker::StubInterface> worker_;
   const MetricFlowToolsOptions options_;

@@ -8,11 +8,13 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "common/call_headers.h"
 #include "common/field_error.h"
 #include "common/grpc_status.h"
 #include "common/manifest_headers.h"
@@ -32,6 +34,7 @@ class FakeWorker final : public v1::Worker::Service {
                      const v1::QueryRequest* request,
                      v1::QueryResponse* response) override {
     last_query = *request;
+    NoteCaller(*context);
     if (request->metrics_size() > 0 && request->metrics(0) == "transaction") {
       return ToGrpcStatus(
           NotFoundFieldError("metrics", "unknown metric", {"transactions"}));
@@ -60,6 +63,7 @@ class FakeWorker final : public v1::Worker::Service {
   grpc::Status ListMetrics(grpc::ServerContext* context,
                            const v1::ListMetricsRequest* request,
                            v1::ListMetricsResponse* response) override {
+    NoteCaller(*context);
     absl::MutexLock lock(&mu);
     ++list_calls;
     if (unavailable > 0) {
@@ -92,21 +96,34 @@ class FakeWorker final : public v1::Worker::Service {
       grpc::ServerContext* context, const v1::WatchManifestRequest*,
       grpc::ServerWriter<v1::ManifestState>* writer) override {
     std::string sent = "-";
+    long long sent_rows = -1;
     while (!context->IsCancelled()) {
       {
         absl::MutexLock lock(&mu);
         if (!watchable)
           return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "older");
-        if (manifest != sent) {
+        if (manifest != sent || max_rows != sent_rows) {
           sent = manifest;
+          sent_rows = max_rows;
           v1::ManifestState state;
           state.set_manifest_sha256(sent);
+          state.set_max_rows(sent_rows);
           writer->Write(state);
         }
       }
       absl::SleepFor(absl::Milliseconds(1));
     }
     return grpc::Status::CANCELLED;
+  }
+
+  // Records the caller a call names (kCallerHeader; "" without one).
+  void NoteCaller(const grpc::ServerContext& context) {
+    auto found = context.client_metadata().find(kCallerHeader);
+    absl::MutexLock lock(&mu);
+    callers.push_back(
+        found == context.client_metadata().end()
+            ? ""
+            : std::string(found->second.data(), found->second.size()));
   }
 
   v1::QueryRequest last_query;
@@ -121,6 +138,9 @@ class FakeWorker final : public v1::Worker::Service {
   // ListMetrics answers UNAVAILABLE this many times first.
   int unavailable ABSL_GUARDED_BY(mu) = 0;
   bool unavailable_from_worker ABSL_GUARDED_BY(mu) = false;
+  // The row cap the manifest stream reports (0: none, as an older worker).
+  long long max_rows ABSL_GUARDED_BY(mu) = 0;
+  std::vector<std::string> callers ABSL_GUARDED_BY(mu);
 };
 
 class MetricFlowToolsTest : public ::testing::Test {
@@ -140,11 +160,12 @@ class MetricFlowToolsTest : public ::testing::Test {
     server_->Shutdown();
   }
 
-  nlohmann::json Call(const std::string& name,
-                      const nlohmann::json& arguments) {
+  nlohmann::json Call(const std::string& name, const nlohmann::json& arguments,
+                      const std::string& caller = "") {
     mcp::CancellationToken token;
     mcp::ToolCallContext context;
     context.cancellation = &token;
+    context.caller = caller;
     return tools_->CallTool(name, arguments, context).ToJson();
   }
 

@@ -1,6 +1,8 @@
 #include "gateway/tools/metricflow_tools.h"
 
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "gateway/tools/metricflow_tools_fixture.h"
 #include "gmock/gmock.h"
@@ -116,6 +118,68 @@ TEST_F(MetricFlowToolsTest, KeptResultsNeedNoCallWhileTheWorkerConfirmsThem) {
     absl::SleepFor(absl::Milliseconds(5));
   }
   EXPECT_EQ(answer, "search=rev manifest=m2");
+}
+
+// Each call names its session to the worker (kCallerHeader), so that the
+// worker's engines are shared fairly among sessions. A call of no session
+// names none.
+TEST_F(MetricFlowToolsTest, CallsNameTheirSessionToTheWorker) {
+  Call("query", {{"metrics", {"transactions"}}}, "session-a");
+  Call("query", {{"metrics", {"transactions"}}}, "session-b");
+  Call("query", {{"metrics", {"transactions"}}, {"limit", 3}}, "session-a");
+  Call("list_metrics", {{"search", "x"}}, "session-b");
+  Call("query", {{"metrics", {"transactions"}}});
+  absl::MutexLock lock(&worker_.mu);
+  EXPECT_EQ(worker_.callers,
+            (std::vector<std::string>{"session-a", "session-b", "session-a",
+                                      "session-b", ""}));
+}
+
+// The `limit` a query may ask for follows the worker's row cap as its
+// manifest stream reports it: tools/list shows the smaller of the tenant's
+// bound and the worker's, and a larger limit is refused naming it.
+TEST_F(MetricFlowToolsTest, TheLimitFollowsTheWorkersRowCap) {
+  auto limit_schema = [this] {
+    for (const json& tool : tools_->ListTools()) {
+      if (tool["name"] == "query")
+        return tool["inputSchema"]["properties"]["limit"];
+    }
+    return json();
+  };
+  // Until the worker says, the tenant's bound.
+  EXPECT_EQ(limit_schema()["maximum"], 10000);
+  {
+    absl::MutexLock lock(&worker_.mu);
+    worker_.manifest = "m1";
+    worker_.max_rows = 50;
+    worker_.watchable = true;
+  }
+  tools_ = std::make_unique<MetricFlowTools>(
+      v1::Worker::NewStub(server_->InProcessChannel({})),
+      MetricFlowToolsOptions());
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (limit_schema()["maximum"] != 50 && absl::Now() < deadline)
+    absl::SleepFor(absl::Milliseconds(5));
+  EXPECT_EQ(limit_schema()["maximum"], 50);
+  EXPECT_EQ(limit_schema()["default"], 50);
+  json refused = Call("query", {{"metrics", {"transactions"}}, {"limit", 51}});
+  EXPECT_EQ(refused["isError"], true);
+  EXPECT_THAT(refused["content"][0]["text"].get<std::string>(),
+              HasSubstr("at most 50"));
+  worker_.last_query.Clear();
+  EXPECT_EQ(
+      Call("query", {{"metrics", {"transactions"}}, {"limit", 50}})["isError"],
+      false);
+  EXPECT_EQ(worker_.last_query.limit(), 50);
+  // A query that sets none asks for the cap, not the worker's default.
+  Call("query", {{"metrics", {"transactions"}}});
+  EXPECT_EQ(worker_.last_query.limit(), 50);
+  // A tenant bound below the worker's cap is the bound.
+  MetricFlowToolsOptions tight;
+  tight.max_rows = 20;
+  tools_ = std::make_unique<MetricFlowTools>(
+      v1::Worker::NewStub(server_->InProcessChannel({})), tight);
+  EXPECT_EQ(limit_schema()["maximum"], 20);
 }
 
 TEST_F(MetricFlowToolsTest, ACallTheConnectionDroppedIsSentOnceMore) {

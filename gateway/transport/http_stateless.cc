@@ -60,7 +60,10 @@ void HttpTransport::HandleStatelessPost(const std::string& tenant,
     ReplyError(res, 500, "no tools for this tenant");
     return;
   }
-  mcp::SessionOptions options = session_options_;
+  // No session to name: the client is named by what it cannot choose
+  // (caller_names.h).
+  mcp::SessionOptions options =
+      OptionsFor(callers_.ForClient(tenant, req.remote_addr));
   options.stateless_only = true;
   auto session = std::make_shared<HttpSession>("", tenant, handlers, options);
   if (Connection* connection = CurrentConnection(); connection != nullptr) {

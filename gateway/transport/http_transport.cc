@@ -102,6 +102,7 @@ HttpTransport::HttpTransport(HttpOptions options, const auth::ApiKeys* keys,
       auth_failures_(options_.limits.max_auth_failures, absl::Minutes(1),
                      kMaxTrackedAddresses),
       tokens_(options_.session_secret, options_.limits.session_lifetime),
+      callers_(options_.session_secret),
       sessions_(options_.limits.max_sessions_per_tenant,
                 options_.limits.idle_session_timeout,
                 options_.limits.max_event_streams_per_tenant,
@@ -299,9 +300,16 @@ std::shared_ptr<HttpSession> HttpTransport::NewSession(
     ReplyError(res, 500, "no tools for this tenant");
     return nullptr;
   }
-  auto session = std::make_shared<HttpSession>(NewSessionId(), tenant, handlers,
-                                               session_options_);
+  const std::string id = NewSessionId();
+  auto session = std::make_shared<HttpSession>(
+      id, tenant, handlers, OptionsFor(callers_.ForSession(id)));
   return AddSession(session, res) ? session : nullptr;
+}
+
+mcp::SessionOptions HttpTransport::OptionsFor(std::string caller) const {
+  mcp::SessionOptions options = session_options_;
+  options.caller = std::move(caller);
+  return options;
 }
 
 bool HttpTransport::AddSession(const std::shared_ptr<HttpSession>& session,
@@ -360,8 +368,9 @@ std::shared_ptr<HttpSession> HttpTransport::FindSession(
   }
   mcp::Handlers handlers = providers_(tenant);
   if (!known_version || handlers.tools == nullptr) return unknown();
-  auto session = std::make_shared<HttpSession>(claims->session, tenant,
-                                               handlers, session_options_);
+  auto session = std::make_shared<HttpSession>(
+      claims->session, tenant, handlers,
+      OptionsFor(callers_.ForSession(claims->session)));
   session->Resume(claims->protocol_version, claims->capabilities);
   if (AddSession(session, res)) return session;
   if (res.status != -1) return nullptr;  // Answered: no room.

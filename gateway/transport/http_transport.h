@@ -45,6 +45,7 @@
 #include "gateway/auth/session_token.h"
 #include "gateway/config/config.h"
 #include "gateway/mcp/session.h"
+#include "gateway/transport/caller_names.h"
 #include "gateway/transport/http_listener.h"
 #include "gateway/transport/http_session.h"
 #include "gateway/transport/session_table.h"
@@ -124,6 +125,9 @@ class HttpTransport {
                                           httplib::Response& res);
   // Adds `session` to the table, making room as the session cap says;
   // false with the answer in `res` when it cannot.
+  // The session options of a session whose worker calls name `caller`
+  // (caller_names.h).
+  mcp::SessionOptions OptionsFor(std::string caller) const;
   bool AddSession(const std::shared_ptr<HttpSession>& session,
                   httplib::Response& res);
   // The session a Streamable HTTP request names by its token: the one this
@@ -176,6 +180,7 @@ class HttpTransport {
   auth::TokenBuckets tenant_rates_;
   auth::FailureThrottle auth_failures_;
   const auth::SessionTokens tokens_;
+  const CallerNames callers_;
   auth::RevokedSessions revoked_;
 
   SessionTable sessions_;

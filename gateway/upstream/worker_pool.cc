@@ -171,6 +171,11 @@ absl::Status WorkerPool::Spawn(const std::string& binary,
     spawn.argv.insert(spawn.argv.end(), {"--mf-path", spec.mf_path});
   if (!spec.tmp_dir.empty())
     spawn.argv.insert(spawn.argv.end(), {"--tmp-dir", spec.tmp_dir});
+  for (const config::SpawnPoolSetting& setting : config::kSpawnPoolSettings) {
+    if (!(spec.*setting.value).has_value()) continue;
+    spawn.argv.insert(spawn.argv.end(),
+                      {setting.flag, absl::StrCat(*(spec.*setting.value))});
+  }
   std::string user = spec.user;
   if (user.empty() && geteuid() == 0) {
     // A gateway started as root has no need to hand root on: its worker

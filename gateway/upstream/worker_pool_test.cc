@@ -22,8 +22,8 @@ config::GatewayConfig OneSpawnedTenant(const std::string& engine_as_mode) {
   // The fake worker takes --engine as its mode: serve, exit or never-ready.
   config::TenantConfig tenant;
   tenant.name = "t";
-  tenant.spawn =
-      config::SpawnSpec{"/tmp", "/tmp", "", engine_as_mode, "", "", ""};
+  tenant.spawn = config::SpawnSpec{
+      "/tmp", "/tmp", "", engine_as_mode, "", "", "", {}, {}, {}};
   config.tenants.push_back(tenant);
   config.worker_binary = "gateway/upstream/fake_worker_as_mode.sh";
   return config;

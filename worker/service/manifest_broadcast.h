@@ -1,8 +1,8 @@
 // ManifestBroadcast: serves WatchManifest, telling every watcher the hash of
 // the semantic manifest the worker's engine serves (proto/mfgate/v1/
-// worker.proto): at once when it starts watching, on every change, and again
-// each `heartbeat` while nothing changes, so that a watcher can tell a quiet
-// stream from a dead one.
+// worker.proto), and the worker's row cap: at once when it starts watching,
+// on every change, and again each `heartbeat` while nothing changes, so that
+// a watcher can tell a quiet stream from a dead one.
 //
 // Whoever follows the engine (the worker's health loop) calls Publish often;
 // it costs a lock and a comparison when nothing is due. A watcher that is
@@ -16,6 +16,7 @@
 #define MFGATE_WORKER_SERVICE_MANIFEST_BROADCAST_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
@@ -29,8 +30,12 @@ namespace mfgate::service {
 
 class ManifestBroadcast {
  public:
-  explicit ManifestBroadcast(absl::Duration heartbeat = absl::Seconds(5))
-      : heartbeat_(heartbeat) {}
+  // Every state carries `max_rows`, the worker's row cap (0: none said).
+  explicit ManifestBroadcast(absl::Duration heartbeat = absl::Seconds(5),
+                             int64_t max_rows = 0)
+      : heartbeat_(heartbeat) {
+    current_.set_max_rows(max_rows);
+  }
   ~ManifestBroadcast() { Close(); }
 
   // Sets the engine's manifest hash (empty while it is not serving) and why

@@ -55,7 +55,10 @@ grpc::Status ToCaller(const absl::Status& status) {
 }  // namespace
 
 WorkerService::WorkerService(engine::Engine* engine, ServiceOptions options)
-    : engine_(engine), options_(std::move(options)) {}
+    : engine_(engine),
+      // The gateway bounds a query's `limit` by the cap the stream carries.
+      manifests_(absl::Seconds(5), options.max_rows),
+      options_(std::move(options)) {}
 
 absl::Time WorkerService::DeadlineOf(
     const grpc::CallbackServerContext* context) const {

@@ -301,10 +301,14 @@ TEST_F(WorkerServiceTest, WatchersLearnTheEngineManifestWhileItServes) {
   v1::ManifestState state;
   ASSERT_TRUE(reader->Read(&state));
   EXPECT_EQ(state.manifest_sha256(), "sha-1");
+  // Every state carries the worker's row cap (--max-rows), which the
+  // gateway's `limit` schema follows.
+  EXPECT_EQ(state.max_rows(), 3);
   // Not serving (restarting): the manifest it will load is unknown.
   service_->PublishManifest(false);
   ASSERT_TRUE(reader->Read(&state));
   EXPECT_EQ(state.manifest_sha256(), "");
+  EXPECT_EQ(state.max_rows(), 3);
   engine_.SetManifest("sha-2");
   service_->PublishManifest(true);
   ASSERT_TRUE(reader->Read(&state));

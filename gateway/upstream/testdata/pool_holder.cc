@@ -15,8 +15,8 @@ int main(int argc, char** argv) {
   mfgate::config::GatewayConfig config;
   mfgate::config::TenantConfig tenant;
   tenant.name = "t";
-  tenant.spawn =
-      mfgate::config::SpawnSpec{"/tmp", "/tmp", "", "serve", "", "", ""};
+  tenant.spawn = mfgate::config::SpawnSpec{"/tmp", "/tmp", "", "serve", "",
+                                           "",     "",     {}, {},      {}};
   config.tenants.push_back(tenant);
   config.worker_binary = argv[1];
   auto pool = mfgate::upstream::WorkerPool::Create(config, argv[0]);
