@@ -357,6 +357,7 @@ void EnginePool::FetchIndex(Slot* slot, const std::string& manifest) {
   if (response.ok() && response->has_semantic_index()) {
     index = std::make_shared<const v1::SemanticIndex>(
         std::move(*response->mutable_semantic_index()));
+    LogInfo("engines: metadata answered from the engine's semantic index");
   } else {
     LogWarning(absl::StrCat(
         "engines: no semantic index (metadata calls go to an engine): ",
