@@ -43,6 +43,9 @@ ABSL_FLAG(int64_t, engine_queue, 64,
 ABSL_FLAG(int64_t, engine_idle_seconds, 900,
           "stop the engines after this long without a call; the next call "
           "starts one (0: never; up to 604800)");
+ABSL_FLAG(bool, engine_start_on_demand, false,
+          "start no engine until a call needs one; metadata is answered "
+          "from the project's semantic manifest meanwhile");
 ABSL_FLAG(std::string, mf_path, "",
           "the mf executable for --engine=cli (default: $MF_PATH, else the "
           "venv's mf)");
@@ -242,6 +245,7 @@ int main(int argc, char** argv) {
   settings.engine_queue = static_cast<int>(absl::GetFlag(FLAGS_engine_queue));
   settings.engine_idle_stop =
       absl::Seconds(absl::GetFlag(FLAGS_engine_idle_seconds));
+  settings.engine_start_on_demand = absl::GetFlag(FLAGS_engine_start_on_demand);
   settings.host.sandbox = absl::GetFlag(FLAGS_sandbox);
   settings.confine = absl::GetFlag(FLAGS_confine_engine);
   settings.require_landlock = absl::GetFlag(FLAGS_require_landlock);

@@ -21,6 +21,7 @@
 #include "worker/engine/persistent_engine.h"
 #include "worker/engine/profile_bootstrap.h"
 #include "worker/engine/starting_engine.h"
+#include "worker/manifest/project_manifest.h"
 
 namespace mfgate::engine {
 namespace {
@@ -174,6 +175,22 @@ absl::StatusOr<BuiltEngine> BuildEngine(const EngineSettings& settings) {
   pool.size = settings.engines;
   pool.max_queue = settings.engine_queue;
   pool.idle_stop = settings.engine_idle_stop;
+  pool.start_on_demand = settings.engine_start_on_demand;
+  // Metadata is answered from the project's manifest before any engine has
+  // started (or when none ever does); a manifest that cannot be read only
+  // means metadata waits for an engine.
+  if (absl::StatusOr<manifest::ProjectIndex> read =
+          manifest::ReadProjectIndex(p.project, p.scratch);
+      read.ok()) {
+    LogInfo(absl::StrCat("metadata: answered from ", read->path,
+                         " until an engine computes its own"));
+    pool.manifest_index =
+        std::make_shared<const v1::SemanticIndex>(std::move(read->index));
+    pool.manifest_index_sha256 = read->manifest_sha256;
+  } else {
+    LogInfo(absl::StrCat("metadata: waits for an engine (",
+                         read.status().message(), ")"));
+  }
   PersistentEngineOptions& options = pool.engine;
   options.argv = p.confinement.launcher;
   for (const std::string& arg :

@@ -37,6 +37,8 @@ struct EngineSettings {
   int engines = 0;
   int engine_queue = 64;
   absl::Duration engine_idle_stop = absl::Minutes(15);
+  // Start no engine before a call needs one (engine_pool.h).
+  bool engine_start_on_demand = false;
   EngineHost host;  // Empty fields are located.
   absl::Duration startup_timeout = absl::Minutes(5);
   // Backoff of a preparation or engine start that failed (a broken project

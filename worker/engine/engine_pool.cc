@@ -40,7 +40,14 @@ int DefaultPoolSize(const std::string& adapter_type) {
 }
 
 EnginePool::EnginePool(EnginePoolOptions options)
-    : options_(std::move(options)), keeper_([this] { Keep(); }) {}
+    : options_(std::move(options)),
+      manifest_(options_.manifest_index != nullptr
+                    ? options_.manifest_index_sha256
+                    : ""),
+      index_(options_.manifest_index),
+      index_manifest_(manifest_),
+      stopped_(options_.start_on_demand),
+      keeper_([this] { Keep(); }) {}
 
 EnginePool::~EnginePool() {
   {
@@ -317,7 +324,8 @@ void EnginePool::KeepOnce() {
     // takes an engine for seconds, which a caller must not wait behind.
     const bool whole = size_ > 0 && static_cast<int>(slots_.size()) >= size_ &&
                        !starting && queue_.empty();
-    if (!manifest_.empty() && index_manifest_ != manifest_ && !fetching_ &&
+    if (!manifest_.empty() &&
+        (index_manifest_ != manifest_ || !index_from_engine_) && !fetching_ &&
         whole) {
       fetch = IdleSlot();
       if (fetch != nullptr) {
@@ -349,6 +357,7 @@ void EnginePool::FetchIndex(Slot* slot, const std::string& manifest) {
   if (response.ok() && response->has_semantic_index()) {
     index = std::make_shared<const v1::SemanticIndex>(
         std::move(*response->mutable_semantic_index()));
+    LogInfo("engines: metadata answered from the engine's semantic index");
   } else {
     LogWarning(absl::StrCat(
         "engines: no semantic index (metadata calls go to an engine): ",
@@ -358,16 +367,20 @@ void EnginePool::FetchIndex(Slot* slot, const std::string& manifest) {
   absl::MutexLock lock(&mu_);
   fetching_ = false;
   slot->in_use = false;
-  // Fetched once per manifest, whatever came of it.
+  // Fetched once per manifest, whatever came of it; the index read from
+  // that manifest stays when the engine's did not come.
+  if (index != nullptr || index_manifest_ != manifest)
+    index_ = std::move(index);
   index_manifest_ = manifest;
-  index_ = std::move(index);
+  index_from_engine_ = true;
   Grant();
 }
 
 bool EnginePool::Ready() const {
   absl::MutexLock lock(&mu_);
   if (shutdown_ || !failure_.empty()) return false;
-  if (started_once_) return true;  // Serving, or stopped while idle.
+  // Serving, or stopped while idle, or not started yet by design.
+  if (started_once_ || options_.start_on_demand) return true;
   return std::any_of(slots_.begin(), slots_.end(),
                      [](const auto& slot) { return slot->engine->Ready(); });
 }

@@ -21,6 +21,11 @@
 // of starving them. While the engines' starts fail, calls
 // are answered at once with the cause.
 //
+// With start_on_demand, the pool starts no engine until a call needs one.
+// Given an index read from the manifest (manifest_index), it serves that one
+// under the manifest's hash from the start, and fetches the engine's own
+// once an engine is up with that manifest: the engine's wins.
+//
 // After `idle_stop` with no call (counted from the last call or the last
 // engine up, never while one starts), every engine stops (the worker then
 // holds no Python process); the next call starts one and waits for it, and the
@@ -62,6 +67,14 @@ struct EnginePoolOptions {
   int max_queue = 64;
   // Engines stop after this long without a call; zero: never.
   absl::Duration idle_stop = absl::Minutes(15);
+  // No engine starts before the first call that needs one: the pool begins
+  // as if stopped while idle.
+  bool start_on_demand = false;
+  // An index read without an engine (worker/manifest/project_manifest.h)
+  // and the hash of the manifest it was read from: served until an engine
+  // with that manifest computes its own, which then replaces it.
+  std::shared_ptr<const v1::SemanticIndex> manifest_index;
+  std::string manifest_index_sha256;
 };
 
 // Engines for a warehouse (the `adapter_type` of an engine's `ready`).
@@ -153,6 +166,9 @@ class EnginePool final : public Engine {
   // The index, and the manifest it was fetched for (even when it failed).
   std::shared_ptr<const v1::SemanticIndex> index_ ABSL_GUARDED_BY(mu_);
   std::string index_manifest_ ABSL_GUARDED_BY(mu_);
+  // Whether index_manifest_'s index was asked of an engine (else it was
+  // read from the manifest, and an engine's is still to be fetched).
+  bool index_from_engine_ ABSL_GUARDED_BY(mu_) = false;
   std::string failure_ ABSL_GUARDED_BY(mu_);  // While starts fail.
   bool started_once_ ABSL_GUARDED_BY(mu_) = false;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;  // For idleness.

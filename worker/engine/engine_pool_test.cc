@@ -364,5 +364,35 @@ TEST(EnginePoolTest, TheIndexFollowsTheManifestAndOutlivesTheEngines) {
   std::remove(manifest.c_str());
 }
 
+// Started on demand with an index read from the manifest, the pool serves
+// that index with no engine; the first call starts one, and the engine's own
+// index for the same manifest then replaces the one read.
+TEST(EnginePoolTest, OnDemandTheManifestsIndexServesUntilTheEnginesReplacesIt) {
+  const std::string manifest =
+      absl::StrCat(testing::TempDir(), "/manifest-on-demand-", getpid());
+  WriteManifest(manifest, "aaa");
+  EnginePoolOptions options = Fakes(1, "none", manifest);
+  options.start_on_demand = true;
+  auto read = std::make_shared<v1::SemanticIndex>();
+  read->add_links()->set_metric("read");
+  options.manifest_index = read;
+  options.manifest_index_sha256 = "aaa";
+  EnginePool pool(options);
+  EXPECT_TRUE(pool.Ready());
+  EXPECT_EQ(pool.ManifestSha256(), "aaa");
+  ASSERT_NE(pool.Index(), nullptr);
+  EXPECT_EQ(pool.Index()->links(0).metric(), "read");
+  // No engine starts by itself: none after the keeper's first rounds (it
+  // runs at once, then every second).
+  absl::SleepFor(absl::Milliseconds(1500));
+  EXPECT_EQ(pool.Running(), 0) << pool.Describe();
+  EXPECT_GT(Answerer(pool.Call(Query(), In(absl::Seconds(10)), nullptr)), 0);
+  ASSERT_TRUE(WaitFor([&] {
+    auto index = pool.Index();
+    return index != nullptr && index->links(0).metric() == "m";
+  })) << pool.Describe();
+  std::remove(manifest.c_str());
+}
+
 }  // namespace
 }  // namespace mfgate::engine

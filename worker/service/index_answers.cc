@@ -33,7 +33,7 @@ std::optional<v1::EngineResponse> ListMetrics(
                          r->clear_search();
                          r->clear_show_all_dimensions();
                        }) ||
-      request.search_size() > 0) {
+      request.search_size() > 0 || !index.has_metrics()) {
     // The worker filters lists itself (list_filters.h) and sends none here.
     return std::nullopt;
   }
@@ -53,7 +53,7 @@ std::optional<v1::EngineResponse> ListMetrics(
 
 // list_dimensions and list_entities: the whole list, or one metric's.
 template <typename Request, typename List, typename Item>
-bool ForMetrics(const Request& request, const List& all,
+bool ForMetrics(const Request& request, const List* all,
                 const v1::SemanticIndex& index,
                 const google::protobuf::RepeatedField<int32_t>& (
                     v1::MetricLinks::*indices)() const,
@@ -64,7 +64,8 @@ bool ForMetrics(const Request& request, const List& all,
     return false;
   }
   if (request.metrics_size() == 0) {
-    *out = all;
+    if (all == nullptr) return false;  // Not in this index.
+    *out = *all;
     return true;
   }
   const v1::MetricLinks* links = LinksOf(index, request.metrics(0));
@@ -86,25 +87,33 @@ std::optional<v1::EngineResponse> AnswerFromIndex(
       return ListMetrics(request.list_metrics(), index);
     case v1::EngineRequest::kListDimensions:
       if (!ForMetrics(
-              request.list_dimensions(), index.dimensions().dimensions(), index,
-              &v1::MetricLinks::dimensions, index.dimension_table(),
+              request.list_dimensions(),
+              index.has_dimensions() ? &index.dimensions().dimensions()
+                                     : nullptr,
+              index, &v1::MetricLinks::dimensions, index.dimension_table(),
               response.mutable_list_dimensions()->mutable_dimensions())) {
         return std::nullopt;
       }
       return response;
     case v1::EngineRequest::kListEntities:
-      if (!ForMetrics(request.list_entities(), index.entities().entities(),
-                      index, &v1::MetricLinks::entities, index.entity_table(),
-                      response.mutable_list_entities()->mutable_entities())) {
+      if (!ForMetrics(
+              request.list_entities(),
+              index.has_entities() ? &index.entities().entities() : nullptr,
+              index, &v1::MetricLinks::entities, index.entity_table(),
+              response.mutable_list_entities()->mutable_entities())) {
         return std::nullopt;
       }
       return response;
     case v1::EngineRequest::kListSavedQueries:
-      if (request.list_saved_queries().ByteSizeLong() != 0) return std::nullopt;
+      if (request.list_saved_queries().ByteSizeLong() != 0 ||
+          !index.has_saved_queries()) {
+        return std::nullopt;
+      }
       *response.mutable_list_saved_queries() = index.saved_queries();
       return response;
     case v1::EngineRequest::kListSemanticModels:
-      if (request.list_semantic_models().ByteSizeLong() != 0) {
+      if (request.list_semantic_models().ByteSizeLong() != 0 ||
+          !index.has_semantic_models()) {
         return std::nullopt;
       }
       *response.mutable_list_semantic_models() = index.semantic_models();

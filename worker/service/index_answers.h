@@ -11,7 +11,10 @@
 // to the engine (nullopt): several metrics (MetricFlow computes their common
 // dimensions and entities on its semantic graph), an unknown metric (its
 // error carries MetricFlow's suggestions), a non-ASCII search, and any
-// request field this does not know. Stateless; safe from any thread.
+// request field this does not know, and a list the index does not hold (an
+// index read from the manifest leaves unset what it could not compute
+// exactly; worker/manifest/index_builder.h). Stateless; safe from any
+// thread.
 #ifndef MFGATE_WORKER_SERVICE_INDEX_ANSWERS_H_
 #define MFGATE_WORKER_SERVICE_INDEX_ANSWERS_H_
 

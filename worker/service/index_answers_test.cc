@@ -109,5 +109,37 @@ TEST(IndexAnswersTest, AMalformedIndexIsNotTrusted) {
   EXPECT_FALSE(AnswerFromIndex(request, index).has_value());
 }
 
+// An index read from the manifest leaves unset the lists it could not
+// compute exactly (worker/manifest/index_builder.h): those go to an engine,
+// never answered as empty.
+TEST(IndexAnswersTest, AListTheIndexDoesNotHoldGoesToTheEngine) {
+  v1::SemanticIndex partial = TwoMetrics();
+  partial.clear_metrics();
+  partial.clear_dimensions();
+  partial.clear_entities();
+  partial.clear_saved_queries();
+  v1::EngineRequest request;
+  request.mutable_list_metrics();
+  EXPECT_FALSE(AnswerFromIndex(request, partial).has_value());
+  request.mutable_list_dimensions();
+  EXPECT_FALSE(AnswerFromIndex(request, partial).has_value());
+  request.mutable_list_entities();
+  EXPECT_FALSE(AnswerFromIndex(request, partial).has_value());
+  request.mutable_list_saved_queries();
+  EXPECT_FALSE(AnswerFromIndex(request, partial).has_value());
+  request.mutable_list_semantic_models();
+  EXPECT_FALSE(AnswerFromIndex(request, partial).has_value());
+  // What it holds, it answers: one metric's dimensions (its links).
+  request.mutable_list_dimensions()->add_metrics("orders");
+  auto answer = AnswerFromIndex(request, partial);
+  ASSERT_TRUE(answer.has_value());
+  EXPECT_EQ(answer->list_dimensions().dimensions_size(), 2);
+  // An empty list the index holds is an answer.
+  v1::SemanticIndex empty;
+  empty.mutable_saved_queries();
+  request.mutable_list_saved_queries();
+  EXPECT_TRUE(AnswerFromIndex(request, empty).has_value());
+}
+
 }  // namespace
 }  // namespace mfgate::service

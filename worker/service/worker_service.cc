@@ -134,6 +134,7 @@ grpc::Status WorkerService::RunOnEngine(
   // prepared the engine's confinement (a second or two after binding): a call
   // that arrives first waits for it, as it would for the engine's start.
   engine::Engine* engine = engine_.load();
+  const bool waited = engine == nullptr;
   const absl::Time deadline = DeadlineOf(context);
   while (engine == nullptr && absl::Now() < deadline &&
          !context->IsCancelled()) {
@@ -143,6 +144,15 @@ grpc::Status WorkerService::RunOnEngine(
   if (engine == nullptr) {
     return ToCaller(
         absl::UnavailableError("the worker is still starting its engine"));
+  }
+  // Attached since the call came: what it holds (the index read from the
+  // manifest) may answer without starting an engine.
+  if (waited) {
+    if (std::optional<grpc::Status> answered =
+            AnswerWithoutEngine(context, request, cache_key, reply);
+        answered.has_value()) {
+      return *answered;
+    }
   }
   const std::string manifest = engine->ManifestSha256();
   const std::string version = CacheVersionOf(manifest);

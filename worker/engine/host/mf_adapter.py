@@ -253,6 +253,10 @@ class Adapter:
         self._list_entities(self._pb.ListEntitiesRequest(), out.entities, None)
         self._list_saved_queries(None, out.saved_queries, None)
         self._list_semantic_models(None, out.semantic_models, None)
+        # An empty list is an answer too: the worker answers only the lists
+        # an index holds (worker/service/index_answers.h).
+        for part in ("metrics", "dimensions", "entities", "saved_queries", "semantic_models"):
+            getattr(out, part).SetInParent()
         tables = {"dimension_table": {}, "entity_table": {}}
 
         def index_of(table, item):
