@@ -1,9 +1,10 @@
 // HttpTransport's stateless stage: a modern (2026-07-28) request POSTed
 // without a session. Its headers are checked against its body
-// (mcp_headers.h), its _meta establishes its context (mcp/stateless.h), and
-// it is served by a session that exists for this one request — registered
-// nowhere, so it takes no session slot and any replica can serve it — and
-// ends with its response.
+// (mcp_headers.h; for tools/call, the Mcp-Param-* headers its tool's
+// inputSchema declares too), its _meta establishes its context
+// (mcp/stateless.h), and it is served by a session that exists for this one
+// request — registered nowhere, so it takes no session slot and any replica can
+// serve it — and ends with its response.
 #include <memory>
 #include <string>
 #include <variant>
@@ -60,6 +61,11 @@ void HttpTransport::HandleStatelessPost(const std::string& tenant,
     ReplyError(res, 500, "no tools for this tenant");
     return;
   }
+  if (std::optional<json> mismatch =
+          CheckToolParamHeaders(*handlers.tools, message, headers)) {
+    Reply(res, 400, *mismatch);
+    return;
+  }
   mcp::SessionOptions options = session_options_;
   options.stateless_only = true;
   auto session = std::make_shared<HttpSession>("", tenant, handlers, options);
@@ -81,6 +87,24 @@ void HttpTransport::HandleStatelessPost(const std::string& tenant,
   }
   res.status = ModernHttpStatus(*response);
   res.set_content(std::move(*response), "application/json");
+}
+
+std::optional<json> HttpTransport::CheckToolParamHeaders(
+    const mcp::ToolProvider& tools, const mcp::Message& message,
+    const HeaderSource& headers) {
+  if (message.method != "tools/call" || !message.params.is_object()) {
+    return std::nullopt;
+  }
+  auto name = message.params.find("name");
+  if (name == message.params.end() || !name->is_string()) return std::nullopt;
+  // A tool called by an alias tools/list does not show declares nothing a
+  // client could have mirrored.
+  for (const json& tool : tools.ListTools()) {
+    if (tool.value("name", "") != *name) continue;
+    return CheckParamHeaders(message, tool.value("inputSchema", json()),
+                             headers);
+  }
+  return std::nullopt;
 }
 
 }  // namespace mfgate::transport
