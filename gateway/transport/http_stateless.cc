@@ -68,6 +68,9 @@ void HttpTransport::HandleStatelessPost(const std::string& tenant,
   }
   mcp::SessionOptions options = session_options_;
   options.stateless_only = true;
+  // Without keys every caller is the default tenant and sees the same;
+  // with keys, what a caller sees depends on its key.
+  options.shared_view = !keys_->enabled();
   auto session = std::make_shared<HttpSession>("", tenant, handlers, options);
   if (Connection* connection = CurrentConnection(); connection != nullptr) {
     connection->OnGone([session, id = message.id] { session->ClientGone(id); });
