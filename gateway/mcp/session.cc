@@ -352,9 +352,7 @@ void Session::ServeStateless(const Message& request, bool caller_waits) {
     }
   }
   if (context.method.empty()) {
-    Send(MakeError(id, kInvalidRequest,
-                   "Invalid Request: a request with this id is still running"),
-         nullptr);
+    Send(MakeError(id, kInvalidRequest, kIdInUseMessage), nullptr);
     return;
   }
   Serve(request, context, caller_waits);
