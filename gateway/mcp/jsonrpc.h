@@ -41,6 +41,10 @@ enum ErrorCode : int {
   kUnsupportedProtocolVersion = -32022,
 };
 
+// The message of the kInvalidRequest error answering a request whose id is
+// that of one still in flight, whatever the transport.
+inline constexpr char kIdInUseMessage[] = "Invalid Request: id already in use";
+
 struct Message {
   enum class Kind { kRequest, kNotification, kResponse };
   Kind kind;

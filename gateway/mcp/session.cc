@@ -37,7 +37,8 @@ void Session::Send(const json& message, const json& related) {
     if (modern.has_value()) {
       json decorated = message;
       if (decorated.contains("result")) {
-        DecorateModernResult(modern->method, &decorated["result"]);
+        DecorateModernResult(modern->method, options_.shared_view,
+                             &decorated["result"]);
       } else if (decorated.contains("error") &&
                  decorated["error"].contains("code") &&
                  decorated["error"]["code"].is_number_integer()) {
@@ -351,9 +352,7 @@ void Session::ServeStateless(const Message& request, bool caller_waits) {
     }
   }
   if (context.method.empty()) {
-    Send(MakeError(id, kInvalidRequest,
-                   "Invalid Request: a request with this id is still running"),
-         nullptr);
+    Send(MakeError(id, kInvalidRequest, kIdInUseMessage), nullptr);
     return;
   }
   Serve(request, context, caller_waits);

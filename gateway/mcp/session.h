@@ -75,6 +75,11 @@ struct SessionOptions {
   // Serves every request statelessly (stateless.h), as a session that
   // exists for one HTTP request does: nothing establishes a session.
   bool stateless_only = false;
+  // Whether every caller of this server sees the same tools, prompts and
+  // resources (no keys: one tenant for all): modern list and read results
+  // may then be kept by caches shared between callers (cacheScope
+  // "public"); else only per caller ("private").
+  bool shared_view = false;
   // Tool calls running at once; more are answered with kServerBusy.
   int max_concurrent_calls = 16;
   // The opaque name the session's tool calls give the worker as their

@@ -103,9 +103,7 @@ std::optional<json> Session::Admit(const Parsed& item,
                      "Invalid Request: initialize cannot be part of a batch");
   }
   if (batched_.count(key) || running_.count(key)) {
-    return MakeError(
-        request.id, kInvalidRequest,
-        "Invalid Request: a request with this id is still running");
+    return MakeError(request.id, kInvalidRequest, kIdInUseMessage);
   }
   batched_[key] = {batch, slot};
   ++*pending;

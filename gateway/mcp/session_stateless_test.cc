@@ -25,11 +25,34 @@ TEST_F(SessionTest, ModernRequestIsServedWithoutInitialize) {
   ASSERT_TRUE(listed.contains("result")) << listed;
   EXPECT_EQ(listed["result"]["tools"].size(), 2u);
   EXPECT_EQ(listed["result"]["resultType"], "complete");
-  EXPECT_EQ(listed["result"]["ttlMs"], 0);
+  EXPECT_EQ(listed["result"]["ttlMs"], kCacheTtlMs);
   EXPECT_EQ(listed["result"]["cacheScope"], "private");
   // It established no session: an older request still needs initialize.
   EXPECT_TRUE(session_->protocol_version().empty());
   EXPECT_EQ(Call(Request(2, "tools/list"))["error"]["code"], kInvalidRequest);
+}
+
+TEST(CachingHintsTest, ScopeFollowsWhetherEveryCallerSeesTheSame) {
+  for (bool shared : {false, true}) {
+    for (const char* method :
+         {"server/discover", "tools/list", "resources/list",
+          "resources/templates/list", "prompts/list", "resources/read"}) {
+      json result = {{"x", 1}};
+      DecorateModernResult(method, shared, &result);
+      EXPECT_EQ(result["ttlMs"], kCacheTtlMs) << method;
+      EXPECT_GT(result["ttlMs"].get<int>(), 0) << method;
+      EXPECT_EQ(result["cacheScope"], shared ? "public" : "private") << method;
+    }
+    // Not cacheable: tool results, and the interim answer of a multi-round
+    // request.
+    json called = json::object();
+    DecorateModernResult("tools/call", shared, &called);
+    EXPECT_FALSE(called.contains("ttlMs"));
+    json interim = {{"resultType", "input_required"}};
+    DecorateModernResult("resources/read", shared, &interim);
+    EXPECT_FALSE(interim.contains("ttlMs"));
+    EXPECT_FALSE(interim.contains("cacheScope"));
+  }
 }
 
 TEST_F(SessionTest, ModernToolResultCarriesResultType) {

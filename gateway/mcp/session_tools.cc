@@ -88,9 +88,7 @@ void Session::StartToolCall(const Message& request,
     if (closed_) {
       refusal = json();  // Ends the request without a response.
     } else if (running_.count(key)) {
-      refusal =
-          MakeError(id, kInvalidRequest,
-                    "Invalid Request: a request with this id is still running");
+      refusal = MakeError(id, kInvalidRequest, kIdInUseMessage);
     } else if (static_cast<int>(running_.size()) >=
                options_.max_concurrent_calls) {
       refusal = MakeError(id, kServerBusy,

@@ -18,8 +18,7 @@ constexpr absl::string_view kRemovedMethods[] = {
     "initialize", "ping", "logging/setLevel", "resources/subscribe",
     "resources/unsubscribe"};
 
-// Results that carry caching hints, and the scope each gets: what a tenant
-// sees depends on its key, so nothing is shared across callers.
+// Results that carry caching hints (the revision's cacheable results).
 constexpr absl::string_view kCachedMethods[] = {
     "server/discover",          "tools/list",   "resources/list",
     "resources/templates/list", "prompts/list", "resources/read"};
@@ -122,13 +121,17 @@ json DiscoverResult(const ServerIdentity& identity, const json& capabilities) {
   return result;
 }
 
-void DecorateModernResult(absl::string_view method, json* result) {
+void DecorateModernResult(absl::string_view method, bool shared_view,
+                          json* result) {
   if (!result->is_object()) return;
   if (!result->contains("resultType")) (*result)["resultType"] = "complete";
+  if ((*result)["resultType"] != "complete") return;
   for (absl::string_view cached : kCachedMethods) {
     if (cached != method) continue;
-    if (!result->contains("ttlMs")) (*result)["ttlMs"] = 0;
-    if (!result->contains("cacheScope")) (*result)["cacheScope"] = "private";
+    if (!result->contains("ttlMs")) (*result)["ttlMs"] = kCacheTtlMs;
+    if (!result->contains("cacheScope")) {
+      (*result)["cacheScope"] = shared_view ? "public" : "private";
+    }
   }
 }
 

@@ -85,9 +85,23 @@ struct ServerIdentity {
 nlohmann::json DiscoverResult(const ServerIdentity& identity,
                               const nlohmann::json& capabilities);
 
-// Adds what a modern result of `method` carries: resultType, and for list
-// and read results the caching hints (unless the handler set them).
-void DecorateModernResult(absl::string_view method, nlohmann::json* result);
+// How long a client may keep a list or read result (ttlMs). What these
+// results say changes only with the tenant's configuration (which the
+// gateway rereads within a second of a change) or its semantic manifest
+// (which the gateway hears of at once on the worker's manifest stream, and
+// which changes only when an engine starts again). Nothing tells a
+// stateless client of such a change, so the ttl is what bounds how long it
+// keeps a list or resource the change made stale: a few seconds — enough to
+// spare the repeated lists of one agent turn.
+inline constexpr int kCacheTtlMs = 5000;
+
+// Adds what a modern result of `method` carries: resultType, and for a
+// complete list or read result the caching hints (unless the handler set
+// them): kCacheTtlMs, and cacheScope "public" when `shared_view` (every
+// caller sees the same, SessionOptions::shared_view), else "private". An
+// interim (input_required) result carries none.
+void DecorateModernResult(absl::string_view method, bool shared_view,
+                          nlohmann::json* result);
 
 // The members DecorateModernResult adds to a tools/call result, as JSON text
 // to splice after the result's opening brace, before a comma (tool results

@@ -29,8 +29,8 @@ void AppendBounded(std::deque<T>* backlog, size_t* bytes, T item,
 
 // The answer to a request whose id is that of a request still pending.
 std::string IdInUse(const json& id) {
-  return JsonText(mcp::MakeError(id, mcp::kInvalidRequest,
-                                 "Invalid Request: id already in use"));
+  return JsonText(
+      mcp::MakeError(id, mcp::kInvalidRequest, mcp::kIdInUseMessage));
 }
 
 }  // namespace

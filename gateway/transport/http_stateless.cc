@@ -1,9 +1,10 @@
 // HttpTransport's stateless stage: a modern (2026-07-28) request POSTed
 // without a session. Its headers are checked against its body
-// (mcp_headers.h), its _meta establishes its context (mcp/stateless.h), and
-// it is served by a session that exists for this one request — registered
-// nowhere, so it takes no session slot and any replica can serve it — and
-// ends with its response.
+// (mcp_headers.h; for tools/call, the Mcp-Param-* headers its tool's
+// inputSchema declares too), its _meta establishes its context
+// (mcp/stateless.h), and it is served by a session that exists for this one
+// request — registered nowhere, so it takes no session slot and any replica can
+// serve it — and ends with its response.
 #include <memory>
 #include <string>
 #include <variant>
@@ -60,11 +61,19 @@ void HttpTransport::HandleStatelessPost(const std::string& tenant,
     ReplyError(res, 500, "no tools for this tenant");
     return;
   }
+  if (std::optional<json> mismatch =
+          CheckToolParamHeaders(*handlers.tools, message, headers)) {
+    Reply(res, 400, *mismatch);
+    return;
+  }
   // No session to name: the client is named by what it cannot choose
   // (caller_names.h).
   mcp::SessionOptions options =
       OptionsFor(callers_.ForClient(tenant, req.remote_addr));
   options.stateless_only = true;
+  // Without keys every caller is the default tenant and sees the same;
+  // with keys, what a caller sees depends on its key.
+  options.shared_view = !keys_->enabled();
   auto session = std::make_shared<HttpSession>("", tenant, handlers, options);
   if (Connection* connection = CurrentConnection(); connection != nullptr) {
     connection->OnGone([session, id = message.id] { session->ClientGone(id); });
@@ -84,6 +93,24 @@ void HttpTransport::HandleStatelessPost(const std::string& tenant,
   }
   res.status = ModernHttpStatus(*response);
   res.set_content(std::move(*response), "application/json");
+}
+
+std::optional<json> HttpTransport::CheckToolParamHeaders(
+    const mcp::ToolProvider& tools, const mcp::Message& message,
+    const HeaderSource& headers) {
+  if (message.method != "tools/call" || !message.params.is_object()) {
+    return std::nullopt;
+  }
+  auto name = message.params.find("name");
+  if (name == message.params.end() || !name->is_string()) return std::nullopt;
+  // A tool called by an alias tools/list does not show declares nothing a
+  // client could have mirrored.
+  for (const json& tool : tools.ListTools()) {
+    if (tool.value("name", "") != *name) continue;
+    return CheckParamHeaders(message, tool.value("inputSchema", json()),
+                             headers);
+  }
+  return std::nullopt;
 }
 
 }  // namespace mfgate::transport

@@ -32,6 +32,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -48,6 +49,7 @@
 #include "gateway/transport/caller_names.h"
 #include "gateway/transport/http_listener.h"
 #include "gateway/transport/http_session.h"
+#include "gateway/transport/mcp_headers.h"
 #include "gateway/transport/session_table.h"
 #include "nlohmann/json.hpp"
 
@@ -156,6 +158,11 @@ class HttpTransport {
   void HandleStatelessPost(const std::string& tenant,
                            const mcp::Message& message,
                            const httplib::Request& req, httplib::Response& res);
+  // The -32020 error answering tools/call `message` when its Mcp-Param-*
+  // headers disagree with the x-mcp-header parameters its tool declares.
+  static std::optional<nlohmann::json> CheckToolParamHeaders(
+      const mcp::ToolProvider& tools, const mcp::Message& message,
+      const HeaderSource& headers);
   // Answers a request as an event stream of what serving it sends.
   // `status_of` gives the HTTP status of a response sent as one JSON body
   // (200 when null).

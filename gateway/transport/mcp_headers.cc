@@ -3,7 +3,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/json_parse.h"
 #include "gateway/mcp/stateless.h"
 
@@ -37,6 +39,22 @@ bool ValidChars(absl::string_view value) {
   return true;
 }
 
+// Whether `body` is canonical Base64 (RFC 4648 section 4): the standard
+// alphabet, padded to a multiple of four, `=` only as padding.
+bool CanonicalBase64(absl::string_view body) {
+  if (body.size() % 4 != 0) return false;
+  size_t padding = 0;
+  while (padding < 2 && padding < body.size() &&
+         body[body.size() - 1 - padding] == '=') {
+    ++padding;
+  }
+  for (size_t i = 0; i + padding < body.size(); ++i) {
+    char c = body[i];
+    if (!(absl::ascii_isalnum(c) || c == '+' || c == '/')) return false;
+  }
+  return true;
+}
+
 // The value with optional whitespace trimmed and the Base64 sentinel form
 // decoded; nullopt when malformed.
 std::optional<std::string> Decode(absl::string_view raw, bool may_encode) {
@@ -51,8 +69,108 @@ std::optional<std::string> Decode(absl::string_view raw, bool may_encode) {
   absl::string_view body = absl::string_view(value).substr(
       kBase64Open.size(),
       value.size() - kBase64Open.size() - kBase64Close.size());
-  if (!absl::Base64Unescape(body, &decoded)) return std::nullopt;
+  if (!CanonicalBase64(body) || !absl::Base64Unescape(body, &decoded)) {
+    return std::nullopt;
+  }
   return decoded;
+}
+
+// RFC 9110 tchar.
+bool TokenChars(absl::string_view name) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    if (!absl::ascii_isalnum(c) && !absl::StrContains("!#$%&'*+-.^_`|~", c)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+constexpr absl::string_view kHeaderTypes[] = {"integer", "string", "boolean"};
+
+// Collects the x-mcp-header annotations of `schema`, at `path` from the
+// root; `reachable` while every step so far was a `properties` key. Depth is
+// bounded by the schema's own (parsed, hence bounded) depth.
+absl::Status Collect(const json& schema, std::vector<std::string>* path,
+                     bool reachable, std::vector<HeaderParam>* params) {
+  if (schema.is_array()) {
+    for (const json& item : schema) {
+      absl::Status status = Collect(item, path, false, params);
+      if (!status.ok()) return status;
+    }
+    return absl::OkStatus();
+  }
+  if (!schema.is_object()) return absl::OkStatus();
+  const std::string where =
+      path->empty() ? "the schema root" : absl::StrJoin(*path, ".");
+  if (auto header = schema.find("x-mcp-header"); header != schema.end()) {
+    if (!reachable || path->empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "x-mcp-header at ", where, " is not reachable through properties"));
+    }
+    if (!header->is_string() ||
+        !TokenChars(header->get_ref<const std::string&>())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("x-mcp-header of ", where, " is not an HTTP token"));
+    }
+    const json type = schema.value("type", json());
+    bool primitive = false;
+    for (absl::string_view allowed : kHeaderTypes) {
+      primitive = primitive || (type.is_string() &&
+                                type.get_ref<const std::string&>() == allowed);
+    }
+    if (!primitive) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "x-mcp-header of ", where, " is on a type other than integer, ",
+          "string or boolean"));
+    }
+    std::string name = header->get<std::string>();
+    for (const HeaderParam& other : *params) {
+      if (absl::EqualsIgnoreCase(other.header, name)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("x-mcp-header \"", name, "\" is declared twice"));
+      }
+    }
+    params->push_back({*path, std::move(name), type.get<std::string>()});
+  }
+  for (const auto& [key, value] : schema.items()) {
+    if (key == "properties" && value.is_object()) {
+      for (const auto& [property, sub] : value.items()) {
+        path->push_back(property);
+        absl::Status status = Collect(sub, path, reachable, params);
+        path->pop_back();
+        if (!status.ok()) return status;
+      }
+    } else if (value.is_structured()) {
+      absl::Status status = Collect(value, path, false, params);
+      if (!status.ok()) return status;
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The value at `path` in `arguments`; null when absent.
+json ValueAt(const json& arguments, const std::vector<std::string>& path) {
+  const json* at = &arguments;
+  for (const std::string& key : path) {
+    if (!at->is_object()) return nullptr;
+    auto found = at->find(key);
+    if (found == at->end()) return nullptr;
+    at = &*found;
+  }
+  return *at;
+}
+
+// Whether header value `text` (decoded) stands for body value `value`:
+// numbers compare as numbers, booleans as true/false, strings as they are.
+bool SameValue(const std::string& text, const json& value) {
+  if (value.is_string()) return text == value.get_ref<const std::string&>();
+  if (value.is_boolean()) return text == (value.get<bool>() ? "true" : "false");
+  if (value.is_number()) {
+    double parsed = 0;
+    return absl::SimpleAtod(text, &parsed) && parsed == value.get<double>();
+  }
+  return false;
 }
 
 }  // namespace
@@ -105,6 +223,54 @@ std::optional<json> CheckModernHeaders(const mcp::Message& request,
                       absl::StrCat("Mcp-Name header value does not match body "
                                    "value '",
                                    body, "'"));
+    }
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<std::vector<HeaderParam>> HeaderParams(
+    const json& input_schema) {
+  std::vector<HeaderParam> params;
+  std::vector<std::string> path;
+  absl::Status status = Collect(input_schema, &path, true, &params);
+  if (!status.ok()) return status;
+  return params;
+}
+
+std::optional<json> CheckParamHeaders(const mcp::Message& request,
+                                      const json& input_schema,
+                                      const HeaderSource& headers) {
+  absl::StatusOr<std::vector<HeaderParam>> params = HeaderParams(input_schema);
+  if (!params.ok()) return std::nullopt;
+  const json arguments = request.params.is_object()
+                             ? request.params.value("arguments", json())
+                             : json();
+  for (const HeaderParam& param : *params) {
+    const std::string header = absl::StrCat("Mcp-Param-", param.header);
+    const json value = ValueAt(arguments, param.path);
+    if (value.is_null()) {
+      if (headers.has(header.c_str())) {
+        return Mismatch(request, absl::StrCat(header,
+                                              " header given but the body "
+                                              "has no value for ",
+                                              absl::StrJoin(param.path, ".")));
+      }
+      continue;
+    }
+    if (!headers.has(header.c_str())) {
+      return Mismatch(request, absl::StrCat("missing ", header, " header"));
+    }
+    std::optional<std::string> text = Decode(headers.get(header.c_str()), true);
+    if (!text.has_value()) {
+      return Mismatch(request,
+                      absl::StrCat(header, " header value is malformed"));
+    }
+    if (!SameValue(*text, value)) {
+      return Mismatch(request,
+                      absl::StrCat(header,
+                                   " header value does not match body value "
+                                   "of ",
+                                   absl::StrJoin(param.path, ".")));
     }
   }
   return std::nullopt;

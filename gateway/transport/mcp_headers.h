@@ -8,7 +8,14 @@
 // whose headers are missing, malformed or disagree with it — else a proxy
 // and the server could act on different requests. Values are compared
 // after trimming optional whitespace, and after decoding the Base64
-// sentinel form (`=?base64?...?=`) where the name may use it.
+// sentinel form (`=?base64?...?=`, canonical padded Base64 only) where the
+// name may use it.
+//
+// A tool may also name parameters to mirror into `Mcp-Param-{Name}` headers
+// (`x-mcp-header` in its inputSchema): a tools/call whose arguments carry
+// such a parameter (not null) must carry its header with the same value
+// (integers compared as numbers, booleans as `true`/`false`), and one whose
+// arguments do not must not carry it.
 //
 // Stateless; pure functions, safe from any thread.
 #ifndef MFGATE_GATEWAY_TRANSPORT_MCP_HEADERS_H_
@@ -17,7 +24,9 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "gateway/mcp/jsonrpc.h"
 #include "nlohmann/json.hpp"
@@ -38,6 +47,32 @@ struct HeaderSource {
 // are missing, malformed or disagree with its body; nullopt when they agree.
 std::optional<nlohmann::json> CheckModernHeaders(const mcp::Message& request,
                                                  const HeaderSource& headers);
+
+// A parameter a tool mirrors into a header: the chain of `properties` keys
+// that reaches it from the schema root, the header's name part (the header
+// is `Mcp-Param-{header}`), and its JSON Schema type (integer, string or
+// boolean).
+struct HeaderParam {
+  std::vector<std::string> path;
+  std::string header;
+  std::string type;
+};
+
+// The parameters `input_schema` mirrors into headers, or InvalidArgument
+// when an `x-mcp-header` breaks the transport's rules: empty, not an HTTP
+// token, not case-insensitively unique, on a type other than integer,
+// string or boolean, or reachable other than through `properties` keys
+// alone (under items, anyOf, $ref, ...). A client drops a tool so declared.
+absl::StatusOr<std::vector<HeaderParam>> HeaderParams(
+    const nlohmann::json& input_schema);
+
+// The -32020 error answering tools/call `request`, whose tool has
+// `input_schema`, when its Mcp-Param-* headers are missing, malformed or
+// disagree with its arguments; nullopt when they agree (or the schema
+// declares none, or declares them invalidly: such a tool mirrors nothing).
+std::optional<nlohmann::json> CheckParamHeaders(
+    const mcp::Message& request, const nlohmann::json& input_schema,
+    const HeaderSource& headers);
 
 // The HTTP status of a modern response: 404 for an unknown method, 400 for
 // the errors the revision gives that status (HeaderMismatch, a missing

@@ -81,6 +81,125 @@ TEST(McpHeadersTest, MissingOrDifferentHeadersAreHeaderMismatch) {
   }
 }
 
+TEST(McpHeadersTest, Base64MustBeCanonical) {
+  mcp::Message call = Request("tools/call", {{"name", "query"}});
+  // "query" is cXVlcnk= : without its padding, or with a character outside
+  // the alphabet, the value is malformed.
+  for (const char* value : {"=?base64?cXVlcnk?=", "=?base64?cXV!cnk=?="}) {
+    EXPECT_EQ(CodeOf(Check(call, {{"MCP-Protocol-Version", "2026-07-28"},
+                                  {"Mcp-Method", "tools/call"},
+                                  {"Mcp-Name", value}})),
+              mcp::kHeaderMismatch)
+        << value;
+  }
+}
+
+// A tool schema mirroring three parameters, one nested, into headers.
+const json kRegionSchema = {
+    {"type", "object"},
+    {"properties",
+     {{"region", {{"type", "string"}, {"x-mcp-header", "Region"}}},
+      {"limit", {{"type", "integer"}, {"x-mcp-header", "Limit"}}},
+      {"options",
+       {{"type", "object"},
+        {"properties",
+         {{"dry", {{"type", "boolean"}, {"x-mcp-header", "Dry"}}}}}}},
+      {"query", {{"type", "string"}}}}}};
+
+std::optional<json> CheckParams(const json& arguments,
+                                std::map<std::string, std::string> given) {
+  mcp::Message call =
+      Request("tools/call", {{"name", "sql"}, {"arguments", arguments}});
+  std::map<std::string, std::string> lower;
+  for (auto& [name, value] : given) lower[absl::AsciiStrToLower(name)] = value;
+  HeaderSource headers{[&lower](const char* name) {
+                         return lower.count(absl::AsciiStrToLower(name)) > 0;
+                       },
+                       [&lower](const char* name) {
+                         auto found = lower.find(absl::AsciiStrToLower(name));
+                         return found == lower.end() ? std::string()
+                                                     : found->second;
+                       }};
+  return CheckParamHeaders(call, kRegionSchema, headers);
+}
+
+TEST(McpParamHeadersTest, MatchingParamHeadersPass) {
+  json arguments = {{"region", "us-west1"},
+                    {"limit", 42},
+                    {"options", {{"dry", true}}},
+                    {"query", "select 1"}};
+  EXPECT_FALSE(CheckParams(arguments, {{"Mcp-Param-Region", " us-west1 "},
+                                       {"mcp-param-limit", "42.0"},
+                                       {"MCP-PARAM-DRY", "true"}})
+                   .has_value());
+  // Base64 for what a plain value cannot carry; literal without the
+  // sentinel's both ends.
+  EXPECT_FALSE(
+      CheckParams({{"region", "Hello, \xe4\xb8\x96\xe7\x95\x8c"}},
+                  {{"Mcp-Param-Region", "=?base64?SGVsbG8sIOS4lueVjA==?="}})
+          .has_value());
+  EXPECT_FALSE(CheckParams({{"region", "=?base64?SGVsbG8="}},
+                           {{"Mcp-Param-Region", "=?base64?SGVsbG8="}})
+                   .has_value());
+  // No value (absent or null): no header expected.
+  EXPECT_FALSE(CheckParams({{"query", "q"}, {"region", nullptr}}, {}));
+}
+
+TEST(McpParamHeadersTest, MissingMalformedOrDifferentAreHeaderMismatch) {
+  const json arguments = {{"region", "Hello"}, {"limit", 7}};
+  const std::map<std::string, std::string> good = {
+      {"Mcp-Param-Region", "Hello"}, {"Mcp-Param-Limit", "7"}};
+  EXPECT_FALSE(CheckParams(arguments, good).has_value());
+  for (const char* missing : {"Mcp-Param-Region", "Mcp-Param-Limit"}) {
+    auto headers = good;
+    headers.erase(missing);
+    EXPECT_EQ(CodeOf(CheckParams(arguments, headers)), mcp::kHeaderMismatch)
+        << missing;
+  }
+  for (auto [name, value] : std::map<std::string, std::string>{
+           {"Mcp-Param-Region", "=?base64?SGVsbG8?="},
+           {"Mcp-Param-Region", "=?base64?SGVs!!!bG8=?="},
+           {"Mcp-Param-Region", "Hell\x01o"},
+           {"Mcp-Param-Region", "hello"},
+           {"Mcp-Param-Limit", "8"},
+           {"Mcp-Param-Limit", "seven"}}) {
+    auto headers = good;
+    headers[name] = value;
+    EXPECT_EQ(CodeOf(CheckParams(arguments, headers)), mcp::kHeaderMismatch)
+        << name << ": " << value;
+  }
+  // A header for a value the body does not carry disagrees with it.
+  EXPECT_EQ(
+      CodeOf(CheckParams({{"region", "Hello"}}, {{"Mcp-Param-Region", "Hello"},
+                                                 {"Mcp-Param-Limit", "7"}})),
+      mcp::kHeaderMismatch);
+}
+
+TEST(McpParamHeadersTest, DeclarationsFollowTheSchemaRules) {
+  EXPECT_TRUE(HeaderParams(kRegionSchema).ok());
+  EXPECT_EQ(HeaderParams(kRegionSchema)->size(), 3);
+  EXPECT_TRUE(HeaderParams({{"type", "object"}})->empty());
+  auto with = [](json property) {
+    return json{{"type", "object"},
+                {"properties",
+                 {{"a", {{"type", "string"}, {"x-mcp-header", "A"}}},
+                  {"b", property}}}};
+  };
+  for (const json& bad : {
+           with({{"type", "string"}, {"x-mcp-header", ""}}),
+           with({{"type", "string"}, {"x-mcp-header", "B C"}}),
+           with({{"type", "string"}, {"x-mcp-header", "a"}}),  // not unique
+           with({{"type", "number"}, {"x-mcp-header", "B"}}),
+           with({{"type", "array"}, {"x-mcp-header", "B"}}),
+           with({{"type", "string"}, {"x-mcp-header", 3}}),
+           with({{"type", "array"},
+                 {"items", {{"type", "string"}, {"x-mcp-header", "B"}}}}),
+           with({{"anyOf", {{{"type", "string"}, {"x-mcp-header", "B"}}}}}),
+       }) {
+    EXPECT_FALSE(HeaderParams(bad).ok()) << bad.dump();
+  }
+}
+
 TEST(McpHeadersTest, StatusOfModernErrors) {
   EXPECT_EQ(ModernHttpStatus(R"({"id":1,"jsonrpc":"2.0","result":{}})"), 200);
   EXPECT_EQ(

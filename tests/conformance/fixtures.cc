@@ -107,7 +107,12 @@ json FixtureTools::ListTools() const {
        Tool("test_input_required_result_multiple_inputs"),
        Tool("test_input_required_result_multi_round"),
        Tool("test_input_required_result_tampered_state"),
-       Tool("test_input_required_result_capabilities")});
+       Tool("test_input_required_result_capabilities"),
+       // Mirrors its region into an Mcp-Param-Region header (HTTP).
+       Tool("test_header_param",
+            {{"region", {{"type", "string"}, {"x-mcp-header", "Region"}}},
+             {"count", {{"type", "integer"}, {"x-mcp-header", "Count"}}}},
+            {"region"})});
 }
 
 bool FixtureTools::HasTool(const std::string& name) const {
@@ -145,6 +150,10 @@ mcp::ToolResult FixtureTools::CallTool(const std::string& name,
   if (std::optional<json> result = InputRequired(name, context)) {
     // Null: the call asked for input (the session answers for it).
     return result->is_null() ? Result({Text("input required")}) : *result;
+  }
+  if (name == "test_header_param") {
+    return Result(
+        {Text(absl::StrCat("region=", arguments.value("region", "")))});
   }
   if (name == "json_schema_2020_12_tool") {
     return Result({Text("ok")});
