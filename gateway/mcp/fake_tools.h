@@ -3,9 +3,10 @@
 // needs input from the client through that method, multi-round)
 // as structured content; `wait` reports progress, then blocks until its
 // request is cancelled (recording that it saw the cancel). Both are
-// BriefAndQuiet() when `brief_and_quiet` is set; `echo` records the thread it
-// ran on, and throws when `echo_throws` is set (a tool's bug). FakeCompletions
-// reads its argument as SemanticLayer does. Thread-safe.
+// BriefAndQuiet() when `brief_and_quiet` is set; both may run as tasks
+// (`echo` unless `echo_supports_tasks` is cleared); `echo` records the thread
+// it ran on, and throws when `echo_throws` is set (a tool's bug).
+// FakeCompletions reads its argument as SemanticLayer does. Thread-safe.
 #ifndef MFGATE_GATEWAY_MCP_FAKE_TOOLS_H_
 #define MFGATE_GATEWAY_MCP_FAKE_TOOLS_H_
 
@@ -34,6 +35,9 @@ class FakeTools : public ToolProvider {
   }
   bool BriefAndQuiet(const std::string&) const override {
     return brief_and_quiet;
+  }
+  bool SupportsTasks(const std::string& name) const override {
+    return name == "wait" || echo_supports_tasks;
   }
   ToolResult CallTool(const std::string& name, const nlohmann::json& arguments,
                       ToolCallContext& context) override {
@@ -89,6 +93,8 @@ class FakeTools : public ToolProvider {
   std::atomic<bool> serialize_echo{false};
   std::atomic<std::thread::id> echo_thread;
   std::atomic<bool> echo_throws{false};
+  // `echo` may run as a task (`wait` always may).
+  std::atomic<bool> echo_supports_tasks{true};
 };
 
 class FakeCompletions : public CompletionProvider {

@@ -231,6 +231,18 @@ json Session::Capabilities(const std::string& version) const {
     capabilities["prompts"] = {{"listChanged", false}};
   if (handlers_.completions != nullptr)
     capabilities["completions"] = json::object();
+  RequestContext context;
+  context.version = version;
+  if (TasksEnabled(context)) {
+    if (IsModernVersion(version)) {
+      capabilities["extensions"][kTasksExtension] = json::object();
+    } else {
+      capabilities["tasks"] = {
+          {"list", json::object()},
+          {"cancel", json::object()},
+          {"requests", {{"tools", {{"call", json::object()}}}}}};
+    }
+  }
   return capabilities;
 }
 
@@ -382,7 +394,9 @@ void Session::Serve(const Message& request, const RequestContext& context,
     return;
   }
   if (method == "tools/list") {
-    Send(MakeResult(id, json{{"tools", tools_->ListTools()}}), id);
+    json tools = tools_->ListTools();
+    AddTaskSupport(context, &tools);
+    Send(MakeResult(id, json{{"tools", std::move(tools)}}), id);
     return;
   }
   if (method == "tools/call") {
@@ -390,6 +404,7 @@ void Session::Serve(const Message& request, const RequestContext& context,
     return;
   }
   if (HandleCatalogRequest(request)) return;
+  if (HandleTaskRequest(request, context)) return;
   Send(MakeError(id, kMethodNotFound,
                  absl::StrCat("Method not found: ", method)),
        id);

@@ -53,6 +53,7 @@
 #include "gateway/mcp/jsonrpc.h"
 #include "gateway/mcp/providers.h"
 #include "gateway/mcp/stateless.h"
+#include "gateway/mcp/tasks.h"
 #include "gateway/mcp/tool_provider.h"
 #include "nlohmann/json.hpp"
 
@@ -218,6 +219,21 @@ class Session {
                    const nlohmann::json& progress_token,
                    const std::shared_ptr<CancellationToken>& token,
                    const RequestContext& context);
+  // Tasks (session_tasks.cc): whether requests of `context` may use them;
+  // who owns the tasks they create; tools/list's execution.taskSupport.
+  bool TasksEnabled(const RequestContext& context) const;
+  TaskOwner TaskOwnerOf(const RequestContext& context) const;
+  void AddTaskSupport(const RequestContext& context,
+                      nlohmann::json* tools) const;
+  // Runs tools/call `request` as a task when its client asked for one and
+  // answers it (true); false when it runs as a call.
+  bool StartTask(const Message& request, const RequestContext& context,
+                 const std::string& name, const nlohmann::json& arguments);
+  // tasks/*; false when `request` is none of this revision's.
+  bool HandleTaskRequest(const Message& request, const RequestContext& context);
+  // Answers tasks/result `id` once the task has ended.
+  void AwaitTaskResult(const nlohmann::json& id, const TaskOwner& owner,
+                       const std::string& task_id);
   // Forgets running call `key` if it is still the one of `token`.
   void EndToolCall(const std::string& key,
                    const std::shared_ptr<CancellationToken>& token);
@@ -247,6 +263,8 @@ class Session {
   // their results, logs and tool calls). At most one per request running.
   std::map<std::string, RequestContext> modern_ ABSL_GUARDED_BY(mu_);
   ClientRequests client_requests_;
+  // This session's identity for the tasks it creates (tasks.h).
+  const std::shared_ptr<const int> task_scope_ = std::make_shared<const int>(0);
 };
 
 }  // namespace mfgate::mcp

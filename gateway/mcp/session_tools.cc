@@ -42,6 +42,7 @@ void Session::StartToolCall(const Message& request,
       params.contains("arguments") && !params["arguments"].is_null()
           ? params["arguments"]
           : json::object();
+  if (StartTask(request, context, name, arguments)) return;
   json progress_token;
   if (params.contains("_meta") && params["_meta"].is_object() &&
       params["_meta"].contains("progressToken")) {

@@ -43,6 +43,8 @@ inline constexpr char kMetaClientCapabilities[] =
     "io.modelcontextprotocol/clientCapabilities";
 inline constexpr char kMetaLogLevel[] = "io.modelcontextprotocol/logLevel";
 inline constexpr char kMetaServerInfo[] = "io.modelcontextprotocol/serverInfo";
+// The tasks extension's name (capabilities.extensions).
+inline constexpr char kTasksExtension[] = "io.modelcontextprotocol/tasks";
 
 // What a request is served under: its revision, what its client can do,
 // and the least severe log message it wants (-1: none).

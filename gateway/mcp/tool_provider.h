@@ -128,6 +128,12 @@ class ToolProvider {
     return false;
   }
 
+  // Whether a call of `name` may run as a task (MCP tasks): a long call
+  // whose client polls for its result.
+  virtual bool SupportsTasks(const std::string& /*name*/) const {
+    return false;
+  }
+
   // Runs a tool and returns an MCP CallToolResult object: `content`, and
   // `structuredContent` / `isError` where they apply. Argument and execution
   // errors are results with isError=true (so a model can correct itself);

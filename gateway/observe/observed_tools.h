@@ -33,6 +33,9 @@ class ObservedTools final : public mcp::ToolProvider {
   bool BriefAndQuiet(const std::string& name) const override {
     return inner_->BriefAndQuiet(name);
   }
+  bool SupportsTasks(const std::string& name) const override {
+    return inner_->SupportsTasks(name);
+  }
   mcp::ToolResult CallTool(const std::string& name,
                            const nlohmann::json& arguments,
                            mcp::ToolCallContext& context) override;

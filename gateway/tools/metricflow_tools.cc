@@ -233,6 +233,11 @@ bool MetricFlowTools::BriefAndQuiet(const std::string& name) const {
   return spec != nullptr && spec->metadata;
 }
 
+bool MetricFlowTools::SupportsTasks(const std::string& name) const {
+  const ToolSpec* spec = Find(name);
+  return spec != nullptr && spec->name == "query";
+}
+
 Vocabulary MetricFlowTools::Names(const std::string& caller) const {
   Stub* stub = worker_.get();
   // A correction is a courtesy: it waits for no engine that is starting.

@@ -65,6 +65,8 @@ class MetricFlowTools final : public mcp::ToolProvider {
   // Every MetricFlow tool is quiet (it reports progress only); the metadata
   // tools are also brief (list_timeout; queries may run for minutes).
   bool BriefAndQuiet(const std::string& name) const override;
+  // `query` (and its aliases): it may run for minutes.
+  bool SupportsTasks(const std::string& name) const override;
   mcp::ToolResult CallTool(const std::string& name,
                            const nlohmann::json& arguments,
                            mcp::ToolCallContext& context) override;

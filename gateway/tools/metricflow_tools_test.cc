@@ -35,6 +35,15 @@ TEST_F(MetricFlowToolsTest, OnlyMetadataToolsAreBrief) {
   EXPECT_FALSE(tools_->BriefAndQuiet("no_such_tool"));
 }
 
+TEST_F(MetricFlowToolsTest, OnlyQueryRunsAsATask) {
+  EXPECT_TRUE(tools_->SupportsTasks("query"));
+  EXPECT_TRUE(tools_->SupportsTasks("query_metrics"));  // Aliases.
+  EXPECT_TRUE(tools_->SupportsTasks("query_tool"));
+  EXPECT_FALSE(tools_->SupportsTasks("compile_sql"));
+  EXPECT_FALSE(tools_->SupportsTasks("list_metrics"));
+  EXPECT_FALSE(tools_->SupportsTasks("no_such_tool"));
+}
+
 std::string FirstMetric(const json& result) {
   return result["structuredContent"]["metrics"][0]["name"];
 }

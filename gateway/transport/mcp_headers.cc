@@ -19,8 +19,11 @@ struct NamedMethod {
   absl::string_view method;
   const char* param;
 };
+// The tasks extension routes its methods by task id.
 constexpr NamedMethod kNamedMethods[] = {
-    {"tools/call", "name"}, {"prompts/get", "name"}, {"resources/read", "uri"}};
+    {"tools/call", "name"},     {"prompts/get", "name"},
+    {"resources/read", "uri"},  {"tasks/get", "taskId"},
+    {"tasks/update", "taskId"}, {"tasks/cancel", "taskId"}};
 
 constexpr absl::string_view kBase64Open = "=?base64?";
 constexpr absl::string_view kBase64Close = "?=";

@@ -54,6 +54,19 @@ TEST(McpHeadersTest, MatchingHeadersPass) {
                    .has_value());
 }
 
+TEST(McpHeadersTest, TaskMethodsNameTheirTask) {
+  for (const char* method : {"tasks/get", "tasks/update", "tasks/cancel"}) {
+    mcp::Message poll = Request(method, {{"taskId", "t1"}});
+    std::map<std::string, std::string> headers = {
+        {"MCP-Protocol-Version", "2026-07-28"}, {"Mcp-Method", method}};
+    EXPECT_EQ(CodeOf(Check(poll, headers)), mcp::kHeaderMismatch) << method;
+    headers["Mcp-Name"] = "t2";
+    EXPECT_EQ(CodeOf(Check(poll, headers)), mcp::kHeaderMismatch) << method;
+    headers["Mcp-Name"] = "t1";
+    EXPECT_FALSE(Check(poll, headers).has_value()) << method;
+  }
+}
+
 TEST(McpHeadersTest, MissingOrDifferentHeadersAreHeaderMismatch) {
   mcp::Message call = Request("tools/call", {{"name", "query"}});
   const std::map<std::string, std::string> good = {

@@ -1,0 +1,210 @@
+// Tasks through the session: 2026-07-28's tasks extension and 2025-11-25's
+// experimental tasks, over FakeTools (`echo` answers at once, `wait` runs
+// until cancelled).
+#include <memory>
+#include <string>
+
+#include "gateway/mcp/session_fixture.h"
+
+namespace mfgate::mcp {
+namespace {
+
+class SessionTasksTest : public SessionTest {
+ protected:
+  SessionTasksTest() { session_ = NewSession(tenant_); }
+
+  // A session of tenant `tenant` that records into sent_.
+  std::unique_ptr<Session> NewSession(std::shared_ptr<const void> tenant) {
+    Handlers handlers{&tools_};
+    handlers.owner = std::move(tenant);
+    SessionOptions options;
+    options.max_concurrent_calls = 4;
+    return std::make_unique<Session>(handlers, options,
+                                     [this](const Outgoing& m) {
+                                       absl::MutexLock lock(&mu_);
+                                       if (m.text != nullptr)
+                                         sent_.push_back(json::parse(*m.text));
+                                     });
+  }
+  json Modern(const json& id, const std::string& method, json params,
+              bool tasks = true) {
+    json capabilities = json::object();
+    if (tasks) {
+      capabilities["extensions"]["io.modelcontextprotocol/tasks"] =
+          json::object();
+    }
+    params["_meta"] = {
+        {"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
+        {"io.modelcontextprotocol/clientCapabilities", capabilities}};
+    return Request(id, method, params);
+  }
+  json CallOn(Session* session, const json& message) {
+    session->HandleText(message.dump());
+    return WaitFor(message["id"]);
+  }
+  // Polls tasks/get until the task has ended; its last answer.
+  json PollUntilEnded(const std::string& task_id, int first_id) {
+    for (int i = 0; i < 1000; ++i) {
+      json got = Call(Modern(first_id + i, "tasks/get", {{"taskId", task_id}}));
+      if (got["result"]["status"] != "working") return got;
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    return nullptr;
+  }
+
+  // Waits until `wait` has seen its cancel: its task's thread then no
+  // longer touches tools_.
+  bool WaitSawCancel() {
+    absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (!tools_.saw_cancel && absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+    return tools_.saw_cancel;
+  }
+
+  std::shared_ptr<const void> tenant_ = std::make_shared<int>(1);
+};
+
+TEST_F(SessionTasksTest, ModernCallRunsAsATaskWhenTheClientDeclaresTasks) {
+  json discover = Call(Modern(1, "server/discover", json::object()));
+  EXPECT_TRUE(discover["result"]["capabilities"]["extensions"].contains(
+      "io.modelcontextprotocol/tasks"));
+  EXPECT_FALSE(discover["result"]["capabilities"].contains("tasks"));
+
+  json created = Call(
+      Modern(2, "tools/call", {{"name", "echo"}, {"arguments", {{"x", 7}}}}));
+  const json& task = created["result"];
+  ASSERT_EQ(task["resultType"], "task") << created;
+  EXPECT_EQ(task["status"], "working");
+  EXPECT_GT(task["ttlMs"].get<int64_t>(), 0);
+  EXPECT_GT(task["pollIntervalMs"].get<int64_t>(), 0);
+  EXPECT_FALSE(task.contains("task"));
+  EXPECT_FALSE(task.contains("result"));
+
+  json done = PollUntilEnded(task["taskId"], 100);
+  EXPECT_EQ(done["result"]["status"], "completed") << done;
+  EXPECT_EQ(done["result"]["result"]["structuredContent"]["x"], 7);
+  EXPECT_EQ(done["result"]["resultType"], "complete");
+
+  // Without the extension the same call is answered at once.
+  json sync = Call(Modern(3, "tools/call", {{"name", "echo"}}, false));
+  EXPECT_EQ(sync["result"]["resultType"], "complete") << sync;
+  EXPECT_FALSE(sync["result"].contains("taskId"));
+  EXPECT_EQ(sync["result"]["content"][0]["text"], "echo");
+}
+
+TEST_F(SessionTasksTest, ModernTaskMethodsNeedTheExtension) {
+  for (const char* method : {"tasks/get", "tasks/cancel", "tasks/update"}) {
+    json refused =
+        Call(Modern(std::string(method), method, {{"taskId", "x"}}, false));
+    EXPECT_EQ(refused["error"]["code"], -32021) << refused;
+    EXPECT_TRUE(
+        refused["error"]["data"]["requiredCapabilities"]["extensions"].contains(
+            "io.modelcontextprotocol/tasks"));
+  }
+  json unknown = Call(Modern(4, "tasks/get", {{"taskId", "nope"}}));
+  EXPECT_EQ(unknown["error"]["code"], -32602) << unknown;
+}
+
+TEST_F(SessionTasksTest, ModernCancelAcksAndCancelsTheCall) {
+  json created = Call(Modern(1, "tools/call", {{"name", "wait"}}));
+  const std::string task_id = created["result"]["taskId"];
+  ASSERT_FALSE(task_id.empty()) << created;
+  json ack = Call(Modern(2, "tasks/cancel", {{"taskId", task_id}}));
+  EXPECT_EQ(ack["result"], json({{"resultType", "complete"}})) << ack;
+  json got = Call(Modern(3, "tasks/get", {{"taskId", task_id}}));
+  EXPECT_EQ(got["result"]["status"], "cancelled");
+  // The tool's own cancellation token fired: the worker call is cancelled.
+  EXPECT_TRUE(WaitSawCancel());
+  // Cancelling an ended task is the same acknowledgement.
+  json again = Call(Modern(4, "tasks/cancel", {{"taskId", task_id}}));
+  EXPECT_EQ(again["result"], json({{"resultType", "complete"}}));
+}
+
+TEST_F(SessionTasksTest, AnotherTenantsTaskIsNotFound) {
+  json created = Call(Modern(1, "tools/call", {{"name", "wait"}}));
+  const std::string task_id = created["result"]["taskId"];
+  ASSERT_FALSE(task_id.empty()) << created;
+  // A stateless request of the same tenant, on another session, sees it.
+  auto same_tenant = NewSession(tenant_);
+  json seen =
+      CallOn(same_tenant.get(), Modern(2, "tasks/get", {{"taskId", task_id}}));
+  EXPECT_EQ(seen["result"]["taskId"], task_id) << seen;
+  auto other = NewSession(std::make_shared<int>(2));
+  for (const char* method : {"tasks/get", "tasks/cancel", "tasks/update"}) {
+    json refused = CallOn(other.get(), Modern(std::string("o") + method, method,
+                                              {{"taskId", task_id}}));
+    EXPECT_EQ(refused["error"]["code"], -32602) << refused;
+  }
+  json still = Call(Modern(3, "tasks/get", {{"taskId", task_id}}));
+  EXPECT_EQ(still["result"]["status"], "working");
+  Call(Modern(4, "tasks/cancel", {{"taskId", task_id}}));
+  EXPECT_TRUE(WaitSawCancel());
+}
+
+TEST_F(SessionTasksTest, SessionTasksOf20251125) {
+  Initialize("2025-11-25");
+  json listed = Call(Request(1, "tools/list"));
+  EXPECT_EQ(listed["result"]["tools"][0]["execution"]["taskSupport"],
+            "optional");
+  json created = Call(Request(2, "tools/call",
+                              {{"name", "echo"},
+                               {"arguments", {{"x", 1}}},
+                               {"task", {{"ttl", 60000}}}}));
+  const json& task = created["result"]["task"];
+  ASSERT_EQ(task["status"], "working") << created;
+  EXPECT_EQ(task["ttl"], 60000);
+  const std::string task_id = task["taskId"];
+  json result = Call(Request(3, "tasks/result", {{"taskId", task_id}}));
+  EXPECT_EQ(result["result"]["structuredContent"]["x"], 1) << result;
+  EXPECT_EQ(result["result"]["_meta"]["io.modelcontextprotocol/related-task"]
+                  ["taskId"],
+            task_id);
+  json list = Call(Request(4, "tasks/list"));
+  ASSERT_EQ(list["result"]["tasks"].size(), 1u) << list;
+  EXPECT_EQ(list["result"]["tasks"][0]["status"], "completed");
+  json cancel = Call(Request(5, "tasks/cancel", {{"taskId", task_id}}));
+  EXPECT_EQ(cancel["error"]["code"], -32602) << cancel;
+
+  // Another session of the tenant does not see this session's task.
+  auto other = NewSession(tenant_);
+  CallOn(other.get(), Request(10, "initialize",
+                              {{"protocolVersion", "2025-11-25"},
+                               {"capabilities", json::object()}}));
+  json hidden =
+      CallOn(other.get(), Request(11, "tasks/get", {{"taskId", task_id}}));
+  EXPECT_EQ(hidden["error"]["code"], -32602) << hidden;
+
+  tools_.echo_supports_tasks = false;
+  json forbidden = Call(
+      Request(6, "tools/call", {{"name", "echo"}, {"task", json::object()}}));
+  EXPECT_EQ(forbidden["error"]["code"], -32601) << forbidden;
+}
+
+TEST_F(SessionTasksTest, SessionCancelOf20251125) {
+  Initialize("2025-11-25");
+  json init_caps = Sent().front()["result"]["capabilities"];
+  EXPECT_TRUE(init_caps["tasks"]["requests"]["tools"].contains("call"))
+      << init_caps;
+  json created = Call(
+      Request(1, "tools/call", {{"name", "wait"}, {"task", json::object()}}));
+  const std::string task_id = created["result"]["task"]["taskId"];
+  // tasks/result waits; the cancel answers with the cancelled task, and
+  // the waiting tasks/result then gets its error.
+  session_->HandleText(
+      Request(2, "tasks/result", {{"taskId", task_id}}).dump());
+  json cancel = Call(Request(3, "tasks/cancel", {{"taskId", task_id}}));
+  EXPECT_EQ(cancel["result"]["status"], "cancelled") << cancel;
+  json result = WaitFor(2);
+  EXPECT_EQ(result["error"]["code"], -32602) << result;
+  EXPECT_TRUE(WaitSawCancel());
+}
+
+TEST_F(SessionTasksTest, NoTasksWithoutATenant) {
+  session_ = NewSession(nullptr);
+  json created = Call(Modern(1, "tools/call", {{"name", "echo"}}));
+  EXPECT_EQ(created["result"]["resultType"], "complete") << created;
+}
+
+}  // namespace
+}  // namespace mfgate::mcp

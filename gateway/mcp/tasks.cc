@@ -1,0 +1,212 @@
+#include "gateway/mcp/tasks.h"
+
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <utility>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+
+namespace mfgate::mcp {
+namespace {
+
+using json = nlohmann::json;
+
+// Whether two weak pointers name the same object (or are both empty),
+// compared by control block: it outlives the object while a weak pointer
+// to it exists, so it cannot be reused meanwhile.
+bool Same(const std::weak_ptr<const void>& a,
+          const std::weak_ptr<const void>& b) {
+  return !a.owner_before(b) && !b.owner_before(a);
+}
+
+bool SameOwner(const TaskOwner& a, const TaskOwner& b) {
+  return Same(a.tenant, b.tenant) && Same(a.session, b.session);
+}
+
+std::string NewTaskId() {
+  unsigned char bytes[16];
+  // Guessable ids would let a caller probe for tasks: refuse to run.
+  if (RAND_bytes(bytes, sizeof(bytes)) != 1) std::abort();
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(bytes), sizeof(bytes)));
+}
+
+}  // namespace
+
+absl::string_view TaskStatusName(TaskStatus status) {
+  switch (status) {
+    case TaskStatus::kWorking:
+      return "working";
+    case TaskStatus::kCompleted:
+      return "completed";
+    case TaskStatus::kFailed:
+      return "failed";
+    case TaskStatus::kCancelled:
+      return "cancelled";
+  }
+  return "working";
+}
+
+TaskStore::TaskStore(TaskLimits limits) : limits_(limits) {}
+
+TaskStore& TaskStore::Shared() {
+  static TaskStore* const store = new TaskStore();
+  return *store;
+}
+
+void TaskStore::Sweep(absl::Time now) {
+  for (auto it = tasks_.begin(); it != tasks_.end();) {
+    const TaskView& view = it->second.view;
+    if (view.terminal() && now >= view.created + view.ttl) {
+      it = tasks_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+TaskStore::Task* TaskStore::Find(const TaskOwner& owner,
+                                 const std::string& id) {
+  auto found = tasks_.find(id);
+  if (found == tasks_.end() || !SameOwner(found->second.owner, owner)) {
+    return nullptr;
+  }
+  return &found->second;
+}
+
+absl::StatusOr<TaskView> TaskStore::Create(
+    const TaskOwner& owner, absl::Duration ttl,
+    std::shared_ptr<CancellationToken> token) {
+  const absl::Time now = absl::Now();
+  absl::MutexLock lock(&mu_);
+  Sweep(now);
+  if (static_cast<int>(tasks_.size()) >= limits_.total) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("too many tasks in the gateway (limit ", limits_.total,
+                     "); retry when some have ended"));
+  }
+  const int of_tenant = static_cast<int>(
+      std::count_if(tasks_.begin(), tasks_.end(), [&](const auto& entry) {
+        return Same(entry.second.owner.tenant, owner.tenant);
+      }));
+  if (of_tenant >= limits_.per_tenant) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("too many tasks for this tenant (limit ",
+                     limits_.per_tenant, "); retry when some have ended"));
+  }
+  Task task;
+  task.owner = owner;
+  task.token = std::move(token);
+  task.view.id = NewTaskId();
+  task.view.created = now;
+  task.view.updated = now;
+  task.view.ttl =
+      ttl <= absl::ZeroDuration() ? limits_.ttl : std::min(ttl, limits_.ttl);
+  TaskView view = task.view;
+  tasks_.emplace(view.id, std::move(task));
+  return view;
+}
+
+void TaskStore::Finish(const std::string& id, TaskStatus status, json result,
+                       json error) {
+  absl::MutexLock lock(&mu_);
+  auto found = tasks_.find(id);
+  if (found == tasks_.end() || found->second.view.terminal()) return;
+  TaskView& view = found->second.view;
+  view.status = status;
+  view.updated = absl::Now();
+  view.result = std::move(result);
+  view.error = std::move(error);
+  found->second.token.reset();
+}
+
+void TaskStore::Remove(const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  tasks_.erase(id);
+}
+
+absl::StatusOr<TaskView> TaskStore::Get(const TaskOwner& owner,
+                                        const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  Sweep(absl::Now());
+  const Task* task = Find(owner, id);
+  if (task == nullptr) return absl::NotFoundError("unknown task id");
+  return task->view;
+}
+
+absl::StatusOr<TaskView> TaskStore::Cancel(const TaskOwner& owner,
+                                           const std::string& id) {
+  std::shared_ptr<CancellationToken> token;
+  TaskView view;
+  {
+    absl::MutexLock lock(&mu_);
+    Sweep(absl::Now());
+    Task* task = Find(owner, id);
+    if (task == nullptr) return absl::NotFoundError("unknown task id");
+    if (task->view.terminal()) {
+      view = task->view;
+      view.was_terminal = true;
+      return view;
+    }
+    task->view.status = TaskStatus::kCancelled;
+    task->view.updated = absl::Now();
+    token = std::move(task->token);
+    view = task->view;
+  }
+  // The token's callback cancels the worker call: never under our lock.
+  if (token != nullptr) token->Cancel();
+  return view;
+}
+
+absl::StatusOr<TaskView> TaskStore::Await(const TaskOwner& owner,
+                                          const std::string& id,
+                                          absl::Time deadline,
+                                          CancellationToken* stop) {
+  // A cancel takes the lock once, so that the wait below looks again.
+  stop->OnCancel([this] { absl::MutexLock lock(&mu_); });
+  absl::MutexLock lock(&mu_);
+  if (Find(owner, id) == nullptr) return absl::NotFoundError("unknown task id");
+  auto ended = [this, &owner, &id, stop]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const Task* task = Find(owner, id);
+    return task == nullptr || task->view.terminal() || stop->cancelled();
+  };
+  mu_.AwaitWithDeadline(absl::Condition(&ended), deadline);
+  const Task* task = Find(owner, id);
+  if (task == nullptr) return absl::NotFoundError("unknown task id");
+  return task->view;
+}
+
+std::vector<TaskView> TaskStore::List(const TaskOwner& owner) {
+  absl::MutexLock lock(&mu_);
+  Sweep(absl::Now());
+  std::vector<TaskView> views;
+  for (const auto& [id, task] : tasks_) {
+    if (SameOwner(task.owner, owner)) views.push_back(task.view);
+  }
+  std::sort(views.begin(), views.end(),
+            [](const TaskView& a, const TaskView& b) {
+              return a.created < b.created;
+            });
+  return views;
+}
+
+void TaskStore::CancelAll() {
+  std::vector<std::shared_ptr<CancellationToken>> tokens;
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto& [id, task] : tasks_) {
+      if (task.view.terminal()) continue;
+      task.view.status = TaskStatus::kCancelled;
+      task.view.updated = absl::Now();
+      tokens.push_back(std::move(task.token));
+    }
+  }
+  for (const auto& token : tokens) {
+    if (token != nullptr) token->Cancel();
+  }
+}
+
+}  // namespace mfgate::mcp

@@ -1,0 +1,122 @@
+#include "gateway/mcp/tasks.h"
+
+#include <memory>
+#include <thread>
+
+#include "gtest/gtest.h"
+
+namespace mfgate::mcp {
+namespace {
+
+using json = nlohmann::json;
+
+class TaskStoreTest : public ::testing::Test {
+ protected:
+  TaskOwner Tenant(const std::shared_ptr<const void>& tenant,
+                   const std::shared_ptr<const void>& session = nullptr) {
+    return TaskOwner{tenant, session};
+  }
+  std::shared_ptr<const void> a_ = std::make_shared<int>(1);
+  std::shared_ptr<const void> b_ = std::make_shared<int>(2);
+};
+
+TEST_F(TaskStoreTest, AnotherTenantsTaskIsNotFound) {
+  TaskStore store;
+  auto created = store.Create(Tenant(a_), absl::ZeroDuration(),
+                              std::make_shared<CancellationToken>());
+  ASSERT_TRUE(created.ok());
+  EXPECT_TRUE(store.Get(Tenant(a_), created->id).ok());
+  EXPECT_TRUE(absl::IsNotFound(store.Get(Tenant(b_), created->id).status()));
+  EXPECT_TRUE(absl::IsNotFound(store.Cancel(Tenant(b_), created->id).status()));
+  EXPECT_TRUE(store.List(Tenant(b_)).empty());
+  // A session's task is its session's alone, even within its tenant.
+  auto session = std::make_shared<int>(3);
+  auto of_session = store.Create(Tenant(a_, session), absl::ZeroDuration(),
+                                 std::make_shared<CancellationToken>());
+  ASSERT_TRUE(of_session.ok());
+  EXPECT_TRUE(absl::IsNotFound(store.Get(Tenant(a_), of_session->id).status()));
+  EXPECT_TRUE(store.Get(Tenant(a_, session), of_session->id).ok());
+  EXPECT_EQ(store.List(Tenant(a_)).size(), 1u);
+}
+
+TEST_F(TaskStoreTest, BoundedPerTenantAndInAll) {
+  TaskLimits limits;
+  limits.per_tenant = 2;
+  limits.total = 3;
+  TaskStore store(limits);
+  auto token = std::make_shared<CancellationToken>();
+  ASSERT_TRUE(store.Create(Tenant(a_), absl::ZeroDuration(), token).ok());
+  ASSERT_TRUE(store.Create(Tenant(a_), absl::ZeroDuration(), token).ok());
+  absl::Status third =
+      store.Create(Tenant(a_), absl::ZeroDuration(), token).status();
+  EXPECT_TRUE(absl::IsResourceExhausted(third));
+  EXPECT_NE(third.message().find("tenant (limit 2)"), std::string::npos);
+  ASSERT_TRUE(store.Create(Tenant(b_), absl::ZeroDuration(), token).ok());
+  absl::Status fourth =
+      store.Create(Tenant(b_), absl::ZeroDuration(), token).status();
+  EXPECT_TRUE(absl::IsResourceExhausted(fourth));
+  EXPECT_NE(fourth.message().find("gateway (limit 3)"), std::string::npos);
+}
+
+TEST_F(TaskStoreTest, EndedTaskIsDroppedAfterItsTtl) {
+  TaskStore store;
+  auto created = store.Create(Tenant(a_), absl::Milliseconds(50),
+                              std::make_shared<CancellationToken>());
+  ASSERT_TRUE(created.ok());
+  EXPECT_EQ(created->ttl, absl::Milliseconds(50));
+  // A running task outlives its ttl.
+  absl::SleepFor(absl::Milliseconds(60));
+  EXPECT_TRUE(store.Get(Tenant(a_), created->id).ok());
+  store.Finish(created->id, TaskStatus::kCompleted, json{{"content", 1}},
+               nullptr);
+  EXPECT_TRUE(absl::IsNotFound(store.Get(Tenant(a_), created->id).status()));
+}
+
+TEST_F(TaskStoreTest, CancelCancelsTheCallAndStaysCancelled) {
+  TaskStore store;
+  auto token = std::make_shared<CancellationToken>();
+  auto created = store.Create(Tenant(a_), absl::ZeroDuration(), token);
+  ASSERT_TRUE(created.ok());
+  auto cancelled = store.Cancel(Tenant(a_), created->id);
+  ASSERT_TRUE(cancelled.ok());
+  EXPECT_FALSE(cancelled->was_terminal);
+  EXPECT_TRUE(token->cancelled());
+  store.Finish(created->id, TaskStatus::kCompleted, json{{"content", 1}},
+               nullptr);
+  auto after = store.Get(Tenant(a_), created->id);
+  EXPECT_EQ(after->status, TaskStatus::kCancelled);
+  EXPECT_TRUE(after->result.is_null());
+  EXPECT_TRUE(store.Cancel(Tenant(a_), created->id)->was_terminal);
+}
+
+TEST_F(TaskStoreTest, AwaitReturnsWhenTheTaskEndsOrItsWaitIsCancelled) {
+  TaskStore store;
+  auto created = store.Create(Tenant(a_), absl::ZeroDuration(),
+                              std::make_shared<CancellationToken>());
+  ASSERT_TRUE(created.ok());
+  CancellationToken stop;
+  std::thread finisher([&] {
+    store.Finish(created->id, TaskStatus::kCompleted, json{{"content", 2}},
+                 nullptr);
+  });
+  auto ended = store.Await(Tenant(a_), created->id,
+                           absl::Now() + absl::Seconds(30), &stop);
+  finisher.join();
+  ASSERT_TRUE(ended.ok());
+  EXPECT_EQ(ended->status, TaskStatus::kCompleted);
+  EXPECT_EQ(ended->result["content"], 2);
+
+  auto running = store.Create(Tenant(a_), absl::ZeroDuration(),
+                              std::make_shared<CancellationToken>());
+  ASSERT_TRUE(running.ok());
+  std::thread canceller([&] { stop.Cancel(); });
+  const absl::Time start = absl::Now();
+  auto waited = store.Await(Tenant(a_), running->id,
+                            absl::Now() + absl::Seconds(30), &stop);
+  canceller.join();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(20));
+  EXPECT_EQ(waited->status, TaskStatus::kWorking);
+}
+
+}  // namespace
+}  // namespace mfgate::mcp
