@@ -16,6 +16,7 @@
 #include <string>
 #include <thread>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "gateway/mcp/providers.h"
@@ -53,6 +54,10 @@ class FakeTools : public ToolProvider {
                             {"isError", true}};
     }
     echo_thread = std::this_thread::get_id();
+    {
+      absl::MutexLock lock(&mu_);
+      echo_caller_ = context.caller;
+    }
     if (echo_throws) throw std::runtime_error("echo broke");
     if (arguments.contains("need")) {  // Needs input through that method.
       if (!context.input_responses.contains("answer")) {
@@ -95,6 +100,16 @@ class FakeTools : public ToolProvider {
   std::atomic<bool> echo_throws{false};
   // `echo` may run as a task (`wait` always may).
   std::atomic<bool> echo_supports_tasks{true};
+
+  // The caller (ToolCallContext::caller) of the last `echo`.
+  std::string echo_caller() const {
+    absl::MutexLock lock(&mu_);
+    return echo_caller_;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::string echo_caller_ ABSL_GUARDED_BY(mu_);
 };
 
 class FakeCompletions : public CompletionProvider {

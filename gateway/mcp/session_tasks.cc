@@ -123,11 +123,13 @@ bool Session::StartTask(const Message& request, const RequestContext& context,
   const std::string task_id = created->id;
   const bool modern = context.stateless;
   auto run = [handlers = handlers_, &store, task_id, name, arguments, token,
-              modern, capabilities = context.client_capabilities] {
+              modern, capabilities = context.client_capabilities,
+              caller = options_.caller] {
     try {
       ToolCallContext call;
       call.cancellation = token.get();
       call.client_capabilities = capabilities;
+      call.caller = caller;
       // A task has no request to send on: progress and logs are dropped,
       // and it cannot ask its client for input.
       call.report_progress = [](double, double, const std::string&) {};

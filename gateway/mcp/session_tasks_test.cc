@@ -14,11 +14,13 @@ class SessionTasksTest : public SessionTest {
   SessionTasksTest() { session_ = NewSession(tenant_); }
 
   // A session of tenant `tenant` that records into sent_.
-  std::unique_ptr<Session> NewSession(std::shared_ptr<const void> tenant) {
+  std::unique_ptr<Session> NewSession(std::shared_ptr<const void> tenant,
+                                      const std::string& caller = "") {
     Handlers handlers{&tools_};
     handlers.owner = std::move(tenant);
     SessionOptions options;
     options.max_concurrent_calls = 4;
+    options.caller = caller;
     return std::make_unique<Session>(handlers, options,
                                      [this](const Outgoing& m) {
                                        absl::MutexLock lock(&mu_);
@@ -91,6 +93,17 @@ TEST_F(SessionTasksTest, ModernCallRunsAsATaskWhenTheClientDeclaresTasks) {
   EXPECT_EQ(sync["result"]["resultType"], "complete") << sync;
   EXPECT_FALSE(sync["result"].contains("taskId"));
   EXPECT_EQ(sync["result"]["content"][0]["text"], "echo");
+}
+
+TEST_F(SessionTasksTest, ATasksCallNamesTheSessionsCallerToTheWorker) {
+  // The worker shares its engines fairly among callers: a task's call is
+  // its session's, like the session's other calls.
+  session_ = NewSession(tenant_, "caller-7");
+  json created = Call(Modern(1, "tools/call", {{"name", "echo"}}));
+  ASSERT_EQ(created["result"]["resultType"], "task") << created;
+  json done = PollUntilEnded(created["result"]["taskId"], 100);
+  EXPECT_EQ(done["result"]["status"], "completed") << done;
+  EXPECT_EQ(tools_.echo_caller(), "caller-7");
 }
 
 TEST_F(SessionTasksTest, ModernTaskMethodsNeedTheExtension) {
