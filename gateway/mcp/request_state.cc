@@ -1,12 +1,8 @@
 #include "gateway/mcp/request_state.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
 
 #include <atomic>
-#include <cstdlib>
 #include <vector>
 
 #include "absl/strings/escaping.h"
@@ -28,18 +24,8 @@ std::atomic<const RequestStateSeal*>& SharedSeal() {
 
 }  // namespace
 
-RequestStateSeal::RequestStateSeal(absl::string_view secret) {
-  if (secret.empty()) {
-    // Without randomness no state can be trusted: refuse to run.
-    if (RAND_bytes(key_, sizeof(key_)) != 1) std::abort();
-    return;
-  }
-  unsigned int size = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char*>(kKeyLabel.data()),
-       kKeyLabel.size(), key_, &size);
-  if (size != sizeof(key_)) std::abort();
-}
+RequestStateSeal::RequestStateSeal(absl::string_view secret)
+    : key_(secret, kKeyLabel) {}
 
 const RequestStateSeal& RequestStateSeal::Shared() {
   return *SharedSeal().load(std::memory_order_acquire);
@@ -56,19 +42,10 @@ void RequestStateSeal::ShareSecret(absl::string_view secret) {
                                             std::memory_order_acq_rel));
 }
 
-std::string RequestStateSeal::Mac(absl::string_view text) const {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  HMAC(EVP_sha256(), key_, sizeof(key_),
-       reinterpret_cast<const unsigned char*>(text.data()), text.size(), mac,
-       &size);
-  return std::string(reinterpret_cast<char*>(mac), size);
-}
-
 std::string RequestStateSeal::Seal(const nlohmann::json& state) const {
   const std::string text = JsonText(state);
   return absl::StrCat(absl::WebSafeBase64Escape(text), ".",
-                      absl::WebSafeBase64Escape(Mac(text)));
+                      absl::WebSafeBase64Escape(key_.Mac(text)));
 }
 
 absl::StatusOr<nlohmann::json> RequestStateSeal::Open(
@@ -84,7 +61,7 @@ absl::StatusOr<nlohmann::json> RequestStateSeal::Open(
       !absl::WebSafeBase64Unescape(sealed.substr(dot + 1), &mac)) {
     return invalid;
   }
-  const std::string expected = Mac(text);
+  const std::string expected = key_.Mac(text);
   if (mac.size() != expected.size() ||
       CRYPTO_memcmp(mac.data(), expected.data(), mac.size()) != 0) {
     return invalid;

@@ -17,6 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/hmac_key.h"
 #include "nlohmann/json.hpp"
 
 namespace mfgate::mcp {
@@ -43,9 +44,7 @@ class RequestStateSeal {
   static void ShareSecret(absl::string_view secret);
 
  private:
-  std::string Mac(absl::string_view text) const;
-
-  unsigned char key_[32];
+  const HmacKey key_;
 };
 
 }  // namespace mfgate::mcp

@@ -1,11 +1,5 @@
 #include "gateway/transport/caller_names.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
-
-#include <cstdlib>
-
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/call_headers.h"
@@ -20,17 +14,7 @@ static_assert(kNameDigits + 1 <= kMaxCallerBytes);
 
 }  // namespace
 
-CallerNames::CallerNames(absl::string_view secret) {
-  if (secret.empty()) {
-    if (RAND_bytes(key_, sizeof(key_)) != 1) std::abort();
-    return;
-  }
-  unsigned int size = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char*>(kKeyLabel.data()),
-       kKeyLabel.size(), key_, &size);
-  if (size != sizeof(key_)) std::abort();
-}
+CallerNames::CallerNames(absl::string_view secret) : key_(secret, kKeyLabel) {}
 
 std::string CallerNames::ForSession(absl::string_view session) const {
   return Name('s', session);
@@ -43,13 +27,7 @@ std::string CallerNames::ForClient(absl::string_view tenant,
 }
 
 std::string CallerNames::Name(char kind, absl::string_view text) const {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  HMAC(EVP_sha256(), key_, sizeof(key_),
-       reinterpret_cast<const unsigned char*>(text.data()), text.size(), mac,
-       &size);
-  const std::string hex = absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(mac), size));
+  const std::string hex = absl::BytesToHexString(key_.Mac(text));
   return std::string(1, kind) + hex.substr(0, kNameDigits);
 }
 

@@ -24,6 +24,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "common/hmac_key.h"
 
 namespace mfgate::transport {
 
@@ -41,7 +42,7 @@ class CallerNames {
  private:
   std::string Name(char kind, absl::string_view text) const;
 
-  unsigned char key_[32];
+  const HmacKey key_;
 };
 
 }  // namespace mfgate::transport
