@@ -234,6 +234,11 @@ class Session {
   // Answers tasks/result `id` once the task has ended.
   void AwaitTaskResult(const nlohmann::json& id, const TaskOwner& owner,
                        const std::string& task_id);
+  // Counts request `id` (under `key`) as a running call with `token`; false
+  // when it is refused (its id in use, too many calls): the refusal is sent
+  // (none for a closed session).
+  bool BeginCall(const nlohmann::json& id, const std::string& key,
+                 const std::shared_ptr<CancellationToken>& token);
   // Forgets running call `key` if it is still the one of `token`.
   void EndToolCall(const std::string& key,
                    const std::shared_ptr<CancellationToken>& token);

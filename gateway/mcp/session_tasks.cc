@@ -265,28 +265,7 @@ void Session::AwaitTaskResult(const json& id, const TaskOwner& owner,
   // notifications/cancelled ends the wait.
   auto token = std::make_shared<CancellationToken>();
   const std::string key = IdKey(id);
-  std::optional<json> refusal;
-  {
-    absl::MutexLock lock(&mu_);
-    if (closed_) {
-      refusal = json();
-    } else if (running_.count(key)) {
-      refusal =
-          MakeError(id, kInvalidRequest,
-                    "Invalid Request: a request with this id is still running");
-    } else if (static_cast<int>(running_.size()) >=
-               options_.max_concurrent_calls) {
-      refusal = MakeError(id, kServerBusy,
-                          absl::StrCat("too many concurrent requests (limit ",
-                                       options_.max_concurrent_calls, ")"));
-    } else {
-      running_[key] = token;
-    }
-  }
-  if (refusal.has_value()) {
-    Send(*refusal, id);
-    return;
-  }
+  if (!BeginCall(id, key, token)) return;
   auto wait = [this, id, key, owner, task_id, token] {
     try {
       TaskStore& store = TaskStore::Shared();

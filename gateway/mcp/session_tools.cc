@@ -83,26 +83,7 @@ void Session::StartToolCall(const Message& request,
   }
   auto token = std::make_shared<CancellationToken>();
   const std::string key = IdKey(id);
-  std::optional<json> refusal;  // Sent after the lock is released.
-  {
-    absl::MutexLock lock(&mu_);
-    if (closed_) {
-      refusal = json();  // Ends the request without a response.
-    } else if (running_.count(key)) {
-      refusal = MakeError(id, kInvalidRequest, kIdInUseMessage);
-    } else if (static_cast<int>(running_.size()) >=
-               options_.max_concurrent_calls) {
-      refusal = MakeError(id, kServerBusy,
-                          absl::StrCat("too many concurrent requests (limit ",
-                                       options_.max_concurrent_calls, ")"));
-    } else {
-      running_[key] = token;
-    }
-  }
-  if (refusal.has_value()) {
-    Send(*refusal, id);
-    return;
-  }
+  if (!BeginCall(id, key, token)) return;
   const bool on_caller =
       caller_waits && progress_token.is_null() && tools_->BriefAndQuiet(name);
   auto run = [this, id, key, name, arguments = std::move(arguments),
@@ -248,6 +229,29 @@ void Session::RunToolCall(const json& id, const std::string& name,
     LogError(
         absl::StrCat("session: cannot answer tool ", name, ": ", error.what()));
   }
+}
+
+bool Session::BeginCall(const json& id, const std::string& key,
+                        const std::shared_ptr<CancellationToken>& token) {
+  std::optional<json> refusal;  // Sent after the lock is released.
+  {
+    absl::MutexLock lock(&mu_);
+    if (closed_) {
+      refusal = json();  // Ends the request without a response.
+    } else if (running_.count(key)) {
+      refusal = MakeError(id, kInvalidRequest, kIdInUseMessage);
+    } else if (static_cast<int>(running_.size()) >=
+               options_.max_concurrent_calls) {
+      refusal = MakeError(id, kServerBusy,
+                          absl::StrCat("too many concurrent requests (limit ",
+                                       options_.max_concurrent_calls, ")"));
+    } else {
+      running_[key] = token;
+    }
+  }
+  if (!refusal.has_value()) return true;
+  Send(*refusal, id);
+  return false;
 }
 
 void Session::EndToolCall(const std::string& key,
