@@ -5,7 +5,8 @@
 # skipping what is already there: the pinned Debian packages
 # (tools/apt-packages*.txt), a repo-local Python environment, .venv, with
 # the pinned engine and test packages, (--test) the pinned npm packages of
-# the TypeScript client tests, and (--k8s) the pinned Kubernetes tools in
+# the TypeScript client tests and .venv-mcp2026 (the 2026-era Python SDK),
+# and (--k8s) the pinned Kubernetes tools in
 # .k8s-build/bin.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,15 +54,33 @@ install_venv() {
   echo "$want" > "$stamp"
 }
 
-# The official MCP TypeScript SDK client for the tests (tests/ts_client,
-# pinned by its package-lock.json).
-install_node_client() {
-  local stamp=tests/ts_client/node_modules/.mfgate-lock
+# The official MCP Python SDK of the 2026 era (mcp 2.x, which speaks
+# 2026-07-28) for its e2e tests, in an environment of its own so that .venv
+# keeps the 1.x client its other tests use.
+install_venv_mcp2026() {
+  local stamp=.venv-mcp2026/.mfgate-requirements
   local want
-  want=$(sha256sum tests/ts_client/package-lock.json)
+  want=$(sha256sum tools/python-requirements-mcp2026.txt)
   if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then return 0; fi
-  log "installing the MCP TypeScript SDK client (tests/ts_client)"
-  npm ci --prefix tests/ts_client --no-audit --no-fund --loglevel=error >&2
+  log "creating .venv-mcp2026 (pinned mcp 2.x)"
+  rm -rf .venv-mcp2026
+  /usr/bin/python3 -m venv .venv-mcp2026
+  .venv-mcp2026/bin/pip install -q --disable-pip-version-check \
+    -r tools/python-requirements-mcp2026.txt
+  echo "$want" > "$stamp"
+}
+
+# The official MCP TypeScript SDK clients for the tests, each pinned by its
+# package-lock.json: tests/ts_client (@modelcontextprotocol/sdk 1.x) and
+# tests/ts_client2026 (@modelcontextprotocol/client 2.x, 2026-07-28).
+install_node_client() {
+  local dir=$1
+  local stamp=$dir/node_modules/.mfgate-lock
+  local want
+  want=$(sha256sum "$dir/package-lock.json")
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then return 0; fi
+  log "installing the MCP TypeScript client ($dir)"
+  npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >&2
   echo "$want" > "$stamp"
 }
 
@@ -144,7 +163,9 @@ install_k8s_tools() {
 install_apt "${1:-}"
 install_venv
 if [[ "${1:-}" == "--test" || "${1:-}" == "--k8s" ]]; then
-  install_node_client
+  install_node_client tests/ts_client
+  install_node_client tests/ts_client2026
+  install_venv_mcp2026
   install_kustomize
 fi
 [[ "${1:-}" == "--k8s" ]] && install_k8s_tools

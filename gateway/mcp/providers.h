@@ -39,6 +39,15 @@ class PromptProvider {
   // (checked by the session).
   virtual absl::StatusOr<nlohmann::json> GetPrompt(
       const std::string& name, const nlohmann::json& arguments) const = 0;
+  // The same, for a prompt that may need input from its client over several
+  // rounds (a modern request's InputRound, tool_provider.h: what it asks
+  // for with round.require_input turns the result into an
+  // InputRequiredResult). By default the prompt needs none.
+  virtual absl::StatusOr<nlohmann::json> GetPromptWithInput(
+      const std::string& name, const nlohmann::json& arguments,
+      InputRound& /*round*/) const {
+    return GetPrompt(name, arguments);
+  }
 };
 
 class CompletionProvider {

@@ -403,7 +403,7 @@ void Session::Serve(const Message& request, const RequestContext& context,
     StartToolCall(request, context, caller_waits);
     return;
   }
-  if (HandleCatalogRequest(request)) return;
+  if (HandleCatalogRequest(request, context)) return;
   if (HandleTaskRequest(request, context)) return;
   Send(MakeError(id, kMethodNotFound,
                  absl::StrCat("Method not found: ", method)),

@@ -207,7 +207,10 @@ class Session {
       const nlohmann::json& related) const;
   // resources/*, prompts/*, completion/complete (session_catalog.cc); false
   // when `request` is none of them.
-  bool HandleCatalogRequest(const Message& request);
+  bool HandleCatalogRequest(const Message& request,
+                            const RequestContext& context);
+  // prompts/get, in one round or several (session_catalog.cc).
+  void GetPrompt(const Message& request, const RequestContext& context);
   void HandleNotification(const Message& notification);
   nlohmann::json Initialize(const nlohmann::json& params);
   // tools/call (session_tools.cc).

@@ -2,6 +2,7 @@
 // answered from the session's optional providers (providers.h). The types
 // of their params were checked before (params.h).
 #include "absl/strings/str_cat.h"
+#include "gateway/mcp/input_round.h"
 #include "gateway/mcp/session.h"
 
 namespace mfgate::mcp {
@@ -24,7 +25,8 @@ const std::string& StringParam(const json& params, const char* name) {
 
 }  // namespace
 
-bool Session::HandleCatalogRequest(const Message& request) {
+bool Session::HandleCatalogRequest(const Message& request,
+                                   const RequestContext& context) {
   const std::string& method = request.method;
   const json& id = request.id;
   const json& params = request.params;
@@ -83,16 +85,7 @@ bool Session::HandleCatalogRequest(const Message& request) {
       return true;
     }
     if (method == "prompts/get") {
-      json arguments =
-          params.contains("arguments") && !params["arguments"].is_null()
-              ? params["arguments"]
-              : json::object();
-      absl::StatusOr<json> prompt =
-          handlers_.prompts->GetPrompt(StringParam(params, "name"), arguments);
-      Send(prompt.ok() ? MakeResult(id, *prompt)
-                       : MakeError(id, kInvalidParams,
-                                   std::string(prompt.status().message())),
-           id);
+      GetPrompt(request, context);
       return true;
     }
   }
@@ -104,6 +97,46 @@ bool Session::HandleCatalogRequest(const Message& request) {
     return true;
   }
   return false;
+}
+
+void Session::GetPrompt(const Message& request, const RequestContext& context) {
+  const json& id = request.id;
+  const json& params = request.params;
+  const std::string& name = StringParam(params, "name");
+  json arguments =
+      params.contains("arguments") && !params["arguments"].is_null()
+          ? params["arguments"]
+          : json::object();
+  // A modern request may take several rounds (input_round.h), as tools/call.
+  InputRound round;
+  InputRequests inputs(context.client_capabilities);
+  if (context.stateless) {
+    absl::Status read = ReadInputRound(params, "prompt", name,
+                                       &round.input_responses, &round.state);
+    if (!read.ok()) {
+      Send(MakeError(id, kInvalidParams, std::string(read.message())), id);
+      return;
+    }
+    round.multi_round = true;
+    round.require_input =
+        [&inputs](const std::string& key, const std::string& method,
+                  const json& input) { inputs.Require(key, method, input); };
+  } else {
+    round.require_input = [](const std::string&, const std::string&,
+                             const json&) {};
+  }
+  absl::StatusOr<json> prompt =
+      handlers_.prompts->GetPromptWithInput(name, arguments, round);
+  if (!inputs.missing().empty()) {
+    Send(MissingCapabilityError(id, inputs.missing()), id);
+  } else if (prompt.ok() && !inputs.empty()) {
+    Send(MakeResult(id, inputs.Result("prompt", name, round.state)), id);
+  } else {
+    Send(prompt.ok() ? MakeResult(id, *prompt)
+                     : MakeError(id, kInvalidParams,
+                                 std::string(prompt.status().message())),
+         id);
+  }
 }
 
 }  // namespace mfgate::mcp

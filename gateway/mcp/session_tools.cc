@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "common/thread_cache.h"
-#include "gateway/mcp/request_state.h"
+#include "gateway/mcp/input_round.h"
 #include "gateway/mcp/session.h"
 
 namespace mfgate::mcp {
@@ -20,9 +20,6 @@ using json = nlohmann::json;
 // How long a tool may wait for the client to answer a sampling or
 // elicitation request (a person may be answering).
 constexpr absl::Duration kClientRequestTimeout = absl::Minutes(10);
-
-// Inputs one round of a multi-round call may ask for.
-constexpr size_t kMaxInputRequests = 16;
 
 }  // namespace
 
@@ -52,33 +49,11 @@ void Session::StartToolCall(const Message& request,
   // previous round kept (request_state.h).
   RequestContext round = context;
   if (context.stateless) {
-    if (params.contains("inputResponses")) {
-      if (!params["inputResponses"].is_object()) {
-        Send(MakeError(id, kInvalidParams,
-                       "Invalid params: \"inputResponses\" must be an object"),
-             id);
-        return;
-      }
-      round.input_responses = params["inputResponses"];
-    }
-    if (params.contains("requestState")) {
-      absl::StatusOr<json> state =
-          params["requestState"].is_string()
-              ? RequestStateSeal::Shared().Open(
-                    params["requestState"].get_ref<const std::string&>())
-              : absl::InvalidArgumentError("\"requestState\" must be a string");
-      if (state.ok() && state->value("tool", "") != name) {
-        state = absl::InvalidArgumentError(
-            "requestState belongs to another request");
-      }
-      if (!state.ok()) {
-        Send(MakeError(
-                 id, kInvalidParams,
-                 absl::StrCat("Invalid params: ", state.status().message())),
-             id);
-        return;
-      }
-      round.state = (*state)["state"];
+    absl::Status read = ReadInputRound(params, "tool", name,
+                                       &round.input_responses, &round.state);
+    if (!read.ok()) {
+      Send(MakeError(id, kInvalidParams, std::string(read.message())), id);
+      return;
     }
   }
   auto token = std::make_shared<CancellationToken>();
@@ -130,7 +105,7 @@ void Session::RunToolCall(const json& id, const std::string& name,
   // client did not declare: the call is answered -32021 naming it.
   auto missing = std::make_shared<std::string>();
   // The inputs a multi-round call asked for, and the state it keeps.
-  json inputs = json::object();
+  InputRequests inputs(capabilities);
   json kept_state;
   try {
     ToolCallContext context;
@@ -179,22 +154,14 @@ void Session::RunToolCall(const json& id, const std::string& name,
     context.multi_round = request_context.stateless;
     context.input_responses = request_context.input_responses;
     context.state = request_context.state;
-    context.require_input = [&inputs, missing, capabilities,
-                             stateless = request_context.stateless](
+    context.require_input = [&inputs, stateless = request_context.stateless](
                                 const std::string& key,
                                 const std::string& method, const json& params) {
-      if (!stateless) return;
-      std::string needed = method.substr(0, method.find('/'));
-      if (!capabilities.contains(needed)) {
-        *missing = needed;
-        return;
-      }
-      if (inputs.size() < kMaxInputRequests) {
-        inputs[key] = {{"method", method}, {"params", params}};
-      }
+      if (stateless) inputs.Require(key, method, params);
     };
     result = tools_->CallTool(name, arguments, context);
     kept_state = context.state;
+    if (missing->empty()) *missing = inputs.missing();
   } catch (const std::exception& error) {
     failure = error.what();
   } catch (...) {
@@ -208,18 +175,9 @@ void Session::RunToolCall(const json& id, const std::string& name,
     if (token->cancelled()) {
       Send(nullptr, id);
     } else if (!missing->empty()) {
-      Send(MakeError(
-               id, kMissingClientCapability,
-               absl::StrCat("Missing required client capability: ", *missing),
-               json{{"requiredCapabilities", {{*missing, json::object()}}}}),
-           id);
+      Send(MissingCapabilityError(id, *missing), id);
     } else if (result.has_value() && !inputs.empty()) {
-      Send(MakeResult(id, json{{"resultType", "input_required"},
-                               {"inputRequests", std::move(inputs)},
-                               {"requestState",
-                                RequestStateSeal::Shared().Seal(
-                                    {{"tool", name}, {"state", kept_state}})}}),
-           id);
+      Send(MakeResult(id, inputs.Result("tool", name, kept_state)), id);
     } else if (result.has_value()) {
       SendToolResponse(id, *result);
     } else {

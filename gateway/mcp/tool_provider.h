@@ -63,10 +63,29 @@ class CancellationToken {
   std::function<void()> on_cancel_ ABSL_GUARDED_BY(mu_);
 };
 
+// Multi-round-trip input (SEP-2322; input_round.h): what a request that
+// needs input from its client sees of its round. `multi_round` is false outside
+// a modern request, where the server sends its client no requests: there
+// require_input does nothing. `input_responses`: this round's answers by
+// key (an object, empty in the first round). `state`: what the request kept
+// from its previous round (null in the first); what the handler leaves
+// there is kept for its next, sealed. A request whose round asked for input
+// is answered with an InputRequiredResult asking for all of it (what the
+// handler returned is dropped). A client that lacks the capability an input
+// needs gets -32021 instead.
+struct InputRound {
+  bool multi_round = false;
+  nlohmann::json input_responses = nlohmann::json::object();
+  nlohmann::json state;
+  std::function<void(const std::string& key, const std::string& method,
+                     const nlohmann::json& params)>
+      require_input;
+};
+
 // What a tool call knows of the request that carries it. The callbacks are
 // always set (no-ops where they do not apply) and may be called from the
 // tool's thread only while CallTool runs.
-struct ToolCallContext {
+struct ToolCallContext : InputRound {
   // Cancelled when the client cancels this request. Never null.
   CancellationToken* cancellation = nullptr;
   // Sends notifications/progress when the request carried a progressToken;
@@ -89,23 +108,6 @@ struct ToolCallContext {
   // Who asks, as the worker shares its engines among callers: an opaque,
   // stable name of the session (SessionOptions::caller); empty: none.
   std::string caller;
-
-  // Multi-round-trip input, in a modern (2026-07-28) call only, where the
-  // server sends its client no requests: a call that needs input from the
-  // client records it with require_input and returns; the call is then
-  // answered with an InputRequiredResult asking for everything recorded
-  // (what CallTool returned is dropped), and the client retries the request
-  // with the answers. `input_responses`: this round's answers by key (an
-  // object, empty in the first round). `state`: what the call kept from
-  // its previous round (null in the first); what it leaves there is kept
-  // for its next, sealed (request_state.h). A client that lacks the
-  // capability an input needs gets -32021 instead.
-  bool multi_round = false;
-  nlohmann::json input_responses = nlohmann::json::object();
-  nlohmann::json state;
-  std::function<void(const std::string& key, const std::string& method,
-                     const nlohmann::json& params)>
-      require_input;
 };
 
 class ToolProvider {

@@ -20,8 +20,14 @@ json Obj(json properties, json required = json::array()) {
 const json kString = {{"type", "string"}};
 const json kInteger = {{"type", "integer"}};
 const json kBoolean = {{"type", "boolean"}};
-const json kCell = {
-    {"type", {"string", "number", "integer", "boolean", "null"}}};
+// A result cell: any scalar. A union of single-type branches, not a `type`
+// array, which single-type schema dialects (and strict linters) reject; an
+// integer is a number.
+const json kCell = {{"anyOf",
+                     {{{"type", "string"}},
+                      {{"type", "number"}},
+                      {{"type", "boolean"}},
+                      {{"type", "null"}}}}};
 
 // What every result says of the budget and of its paging (budget.h).
 json WithPaging(json schema) {

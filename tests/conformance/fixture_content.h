@@ -32,6 +32,11 @@ inline json ElicitationRequest(const std::string& message, json properties,
 std::optional<json> InputRequired(const std::string& name,
                                   mcp::ToolCallContext& context);
 
+// The multi-round prompt (test_input_required_result_prompt): its messages
+// once the client said what context to use; until then it asks (and the
+// result is dropped). A legacy request, which cannot answer, is refused.
+absl::StatusOr<json> InputRequiredPrompt(mcp::InputRound& round);
+
 }  // namespace mfgate::conformance
 
 #endif  // MFGATE_TESTS_CONFORMANCE_FIXTURE_CONTENT_H_

@@ -330,7 +330,19 @@ json FixturePrompts::ListPrompts() const {
         {"arguments",
          {argument("resourceUri", "URI of the resource to embed")}}},
        {{"name", "test_prompt_with_image"},
-        {"description", "A prompt with an image"}}});
+        {"description", "A prompt with an image"}},
+       {{"name", "test_input_required_result_prompt"},
+        {"description",
+         "A prompt that asks the client for its context first (2026-07-28)"}}});
+}
+
+absl::StatusOr<json> FixturePrompts::GetPromptWithInput(
+    const std::string& name, const json& arguments,
+    mcp::InputRound& round) const {
+  if (name == "test_input_required_result_prompt") {
+    return InputRequiredPrompt(round);
+  }
+  return GetPrompt(name, arguments);
 }
 
 absl::StatusOr<json> FixturePrompts::GetPrompt(const std::string& name,

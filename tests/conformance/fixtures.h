@@ -34,6 +34,9 @@ class FixturePrompts : public mcp::PromptProvider,
   nlohmann::json ListPrompts() const override;
   absl::StatusOr<nlohmann::json> GetPrompt(
       const std::string& name, const nlohmann::json& arguments) const override;
+  absl::StatusOr<nlohmann::json> GetPromptWithInput(
+      const std::string& name, const nlohmann::json& arguments,
+      mcp::InputRound& round) const override;
   nlohmann::json Complete(const nlohmann::json& ref,
                           const nlohmann::json& argument) const override;
 };

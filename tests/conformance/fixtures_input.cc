@@ -19,7 +19,7 @@ json SamplingInput(const std::string& text, int max_tokens) {
 }
 
 // An answer of this round that is an object (nullptr when absent or not).
-const json* Answer(const mcp::ToolCallContext& context, const char* key) {
+const json* Answer(const mcp::InputRound& context, const char* key) {
   auto found = context.input_responses.find(key);
   return found != context.input_responses.end() && found->is_object() ? &*found
                                                                       : nullptr;
@@ -135,6 +135,23 @@ std::optional<json> InputRequired(const std::string& name,
     return Result({Text("nothing to ask this client")});
   }
   return std::nullopt;
+}
+
+absl::StatusOr<json> InputRequiredPrompt(mcp::InputRound& round) {
+  if (!round.multi_round) {
+    return absl::InvalidArgumentError(
+        "test_input_required_result_prompt needs a 2026-07-28 request");
+  }
+  const std::string context = Field(Answer(round, "user_context"), "context");
+  if (context.empty()) {
+    round.require_input(
+        "user_context", "elicitation/create",
+        NameInput("What context should the prompt use?", "context"));
+    return json::object();
+  }
+  return json{{"messages",
+               {{{"role", "user"},
+                 {"content", Text("Prompt with context: " + context)}}}}};
 }
 
 }  // namespace mfgate::conformance

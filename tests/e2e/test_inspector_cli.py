@@ -1,7 +1,8 @@
 """The MCP Inspector's CLI (@modelcontextprotocol/inspector, pinned below)
 against the real gateway, in both protocol eras, over stdio and Streamable
 HTTP: connect, list tools (with --strict's schema portability report) and
-call one. Needs Node 22, which npx fetches from the npm registry."""
+call one; --strict's linter must find nothing to report. Needs Node 22,
+which npx fetches from the npm registry."""
 
 import json
 import os
@@ -34,7 +35,8 @@ def config(keyed_http, tmp_path_factory):
     return path
 
 
-def inspector(config, server, *args):
+def run_inspector(config, server, *args):
+    """The Inspector's exit, stdout and stderr, once it exited 0."""
     done = subprocess.run(
         ["npx", "-y", "-p", NODE, "-p", INSPECTOR, "--", "mcp-inspector", "--cli",
          "--config", str(config), "--server", server, "--format", "json", *args],
@@ -42,7 +44,11 @@ def inspector(config, server, *args):
         env=dict(os.environ, npm_config_update_notifier="false",
                  MCP_INSPECTOR_SECRET_STORE="memory"))
     assert done.returncode == 0, f"exit {done.returncode}:\n{done.stdout}\n{done.stderr[-3000:]}"
-    return json.loads(done.stdout)
+    return done
+
+
+def inspector(config, server, *args):
+    return json.loads(run_inspector(config, server, *args).stdout)
 
 
 @pytest.mark.parametrize("transport", ["stdio", "http"])
@@ -58,3 +64,17 @@ def test_inspector_lists_and_calls(config, transport, era):
                        "--tool-name", "list_metrics")["result"]
     assert not called.get("isError"), called
     assert "revenue" in json.dumps(called)
+
+
+@pytest.mark.parametrize("transport", ["stdio", "http"])
+@pytest.mark.parametrize("era", list(ERAS))
+def test_inspector_strict_reports_nothing(config, transport, era):
+    """--strict lints every inputSchema and outputSchema: no error and no
+    warning either (it exits 0 on warnings alone, such as a `type` array)."""
+    done = run_inspector(config, f"{transport}-{era}", "--method", "tools/list", "--strict")
+    listed = json.loads(done.stdout)
+    assert len(listed["result"]["tools"]) >= 8
+    assert "schemaFindings" not in listed, json.dumps(listed["schemaFindings"], indent=1)
+    reported = [line for line in done.stderr.splitlines()
+                if line.startswith(("Warning:", "Error:", "Schema portability"))]
+    assert reported == [], done.stderr[-3000:]
