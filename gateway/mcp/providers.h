@@ -16,6 +16,8 @@
 
 namespace mfgate::mcp {
 
+class ChangeFeed;
+
 class ResourceProvider {
  public:
   virtual ~ResourceProvider() = default;
@@ -61,6 +63,9 @@ struct Handlers {
   ResourceProvider* resources = nullptr;
   PromptProvider* prompts = nullptr;
   CompletionProvider* completions = nullptr;
+  // Where changes of what these serve are published (listen.h); null: they
+  // never change while a session lasts.
+  ChangeFeed* changes = nullptr;
   std::shared_ptr<const void> owner = nullptr;
 };
 
