@@ -63,10 +63,10 @@ struct Handlers {
   ResourceProvider* resources = nullptr;
   PromptProvider* prompts = nullptr;
   CompletionProvider* completions = nullptr;
+  std::shared_ptr<const void> owner = nullptr;
   // Where changes of what these serve are published (listen.h); null: they
   // never change while a session lasts.
   ChangeFeed* changes = nullptr;
-  std::shared_ptr<const void> owner = nullptr;
 };
 
 }  // namespace mfgate::mcp
