@@ -7,11 +7,12 @@ hash on the worker's manifest stream and every listen of the tenant is sent
 notifications/resources/list_changed and notifications/resources/updated for
 the resources it named, each tagged with its subscription id, and
 resources/list then shows the new metric. A listen past the tenant's
-event-stream limit is refused as a GET stream is (429). A drain ends the
-listen with its response. Over stdio a listen shares the channel and a
+event-stream limit is refused as a GET stream is (429). A drain, and a
+reload that removes the listen's tenant, end the listen with its response. Over stdio a listen shares the channel and a
 notifications/cancelled ends it.
 """
 
+import hashlib
 import json
 import os
 import queue
@@ -53,16 +54,17 @@ def listen_body(request_id):
 class Listener:
     """One subscriptions/listen over HTTP, its SSE messages read into a queue."""
 
-    def __init__(self, url, request_id):
+    def __init__(self, url, request_id, extra=None):
         self.messages = queue.Queue()
         self.status = queue.Queue()
+        self.extra = extra or {}
         self.thread = threading.Thread(target=self._run, args=(url, request_id),
                                        daemon=True)
         self.thread.start()
 
     def _run(self, url, request_id):
         base = {"Content-Type": "application/json",
-                "Accept": "application/json, text/event-stream"}
+                "Accept": "application/json, text/event-stream", **self.extra}
         try:
             with httpx.stream("POST", url + "/mcp", headers=dict(base, **headers(
                     "subscriptions/listen")), content=json.dumps(listen_body(request_id)),
@@ -156,6 +158,38 @@ def test_a_changed_project_notifies_every_listen_of_its_tenant(tmp_path):
         if gateway is not None:
             gateway.close()
         worker.stop()
+
+
+def test_a_reload_that_removes_the_tenant_ends_its_listens(tmp_path):
+    absent = {"address": "unix:/nonexistent/mfgate-listen-test.sock"}
+    config_path = tmp_path / "gateway.json"
+
+    def config(*names):
+        return json.dumps({"tenants": [
+            {"name": name, "worker": absent,
+             "api_key_sha256": [hashlib.sha256(f"{name}-key".encode()).hexdigest()]}
+            for name in names]})
+    config_path.write_text(config("gone", "kept"))
+    gateway = HttpGateway(gateway_env(demo_project()), ["--config", str(config_path)])
+    try:
+        gone = Listener(gateway.url, 1, {"Authorization": "Bearer gone-key"})
+        kept = Listener(gateway.url, 2, {"Authorization": "Bearer kept-key"})
+        for listener in (gone, kept):
+            ack, _ = listener.wait_for(lambda m: "method" in m, 60)
+            assert ack["method"] == "notifications/subscriptions/acknowledged", ack
+        temporary = config_path.with_name("gateway.json.new")
+        temporary.write_text(config("kept"))
+        os.replace(temporary, config_path)
+        closed, _ = gone.wait_for(lambda m: "id" in m, 60)
+        assert closed == {"jsonrpc": "2.0", "id": 1,
+                          "result": {"resultType": "complete", "_meta": {SUB: 1}}}
+        assert gone.next(time.monotonic() + 30) is None
+        # The other tenant's listen stayed open: a drain ends it now.
+        gateway.process.send_signal(signal.SIGTERM)
+        closed, seen = kept.wait_for(lambda m: "id" in m, 60)
+        assert closed["id"] == 2 and len(seen) == 1, seen
+    finally:
+        gateway.close()
 
 
 def test_stdio_listen_is_acknowledged_and_cancelled(tmp_path):
