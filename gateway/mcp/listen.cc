@@ -36,7 +36,10 @@ constexpr ListSpec kLists[] = {
      "notifications/resources/list_changed"},
 };
 
-json Tagged(const json& id) { return json{{kMetaSubscriptionId, id}}; }
+// A listen's messages carry its id; a followed session's carry nothing.
+json Tagged(const json& id) {
+  return id.is_null() ? json::object() : json{{kMetaSubscriptionId, id}};
+}
 
 json FilterJson(const ListenFilter& filter) {
   json out = json::object();
@@ -216,13 +219,42 @@ bool Listens::Cancel(const json& id) {
   return true;
 }
 
+void Listens::Follow(std::function<std::vector<std::string>()> subscribed) {
+  if (feed_ == nullptr) return;
+  {
+    absl::MutexLock lock(&mu_);
+    if (closed_ || following_ != 0) return;
+  }
+  ListenFilter every;
+  const Changes served = Served();
+  for (const FlagSpec& flag : kFlags)
+    every.*flag.member = served.*flag.supported;
+  const uint64_t subscription =
+      feed_->Subscribe([this, every, subscribed = std::move(subscribed)](
+                           const Changes& changes) {
+        ListenFilter filter = every;
+        if (changes.resource_contents) filter.uris = subscribed();
+        Notify(nullptr, filter, changes);
+      });
+  bool ended = false;
+  {
+    absl::MutexLock lock(&mu_);
+    ended = closed_ || following_ != 0;
+    if (!ended) following_ = subscription;
+  }
+  if (ended && subscription != 0) feed_->Unsubscribe(subscription);
+}
+
 void Listens::CloseAll() {
   std::map<std::string, Open_> open;
+  uint64_t following = 0;
   {
     absl::MutexLock lock(&mu_);
     closed_ = true;
     open.swap(open_);
+    std::swap(following, following_);
   }
+  if (following != 0) feed_->Unsubscribe(following);
   for (auto& [key, listen] : open) {
     if (listen.subscription != 0) feed_->Unsubscribe(listen.subscription);
     // Ended by the server: its response says so (a graceful end).

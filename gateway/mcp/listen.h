@@ -118,8 +118,15 @@ class Listens {
   // Ends listen `id` with no response (its client cancelled it); false
   // when no such listen is open.
   bool Cancel(const nlohmann::json& id);
-  // Ends every listen with its response; later Opens are refused.
+  // Ends every listen with its response, and stops following; later Opens
+  // are refused.
   void CloseAll();
+
+  // A session of an older revision (no listen): sends it the list_changed
+  // notifications of what is served, and notifications/resources/updated
+  // for each URI `subscribed` returns (its resources/subscribe), untagged,
+  // until CloseAll. Once per session; later calls do nothing.
+  void Follow(std::function<std::vector<std::string>()> subscribed);
 
  private:
   struct Open_ {
@@ -135,6 +142,7 @@ class Listens {
   absl::Mutex mu_;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   std::map<std::string, Open_> open_ ABSL_GUARDED_BY(mu_);
+  uint64_t following_ ABSL_GUARDED_BY(mu_) = 0;  // Follow's subscription.
 };
 
 }  // namespace mfgate::mcp

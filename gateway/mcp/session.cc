@@ -117,9 +117,12 @@ json Session::client_capabilities() const {
 
 void Session::Resume(const std::string& protocol_version,
                      const json& capabilities) {
-  absl::MutexLock lock(&mu_);
-  version_ = protocol_version;
-  if (capabilities.is_object()) client_capabilities_ = capabilities;
+  {
+    absl::MutexLock lock(&mu_);
+    version_ = protocol_version;
+    if (capabilities.is_object()) client_capabilities_ = capabilities;
+  }
+  FollowChanges();
 }
 
 void Session::Close() {
@@ -226,9 +229,10 @@ void Session::HandleNotification(const Message& notification) {
 }
 
 json Session::Capabilities(const std::string& version) const {
-  // Only the modern revision's subscriptions/listen tells of changes.
+  // A modern client hears of changes on subscriptions/listen; a session of
+  // an older revision on its own channel (Listens::Follow).
   const bool modern = IsModernVersion(version);
-  const Changes served = modern ? listens_.Served() : Changes{};
+  const Changes served = listens_.Served();
   json capabilities{{"tools", {{"listChanged", served.tools}}},
                     {"logging", json::object()}};
   if (handlers_.resources != nullptr) {
@@ -272,6 +276,7 @@ json Session::Initialize(const json& params) {
       client_capabilities_ = params["capabilities"];
     }
   }
+  FollowChanges();
   json server_info{{"name", options_.server_name},
                    {"version", options_.server_version}};
   if (chosen >= "2025-06-18") server_info["title"] = options_.server_title;

@@ -211,6 +211,9 @@ class Session {
   bool HandleCatalogRequest(const Message& request);
   void HandleNotification(const Message& notification);
   nlohmann::json Initialize(const nlohmann::json& params);
+  // Sends this session (of an older revision) the changes of what it
+  // serves, with the resources it subscribed to (Listens::Follow).
+  void FollowChanges();
   // tools/call (session_tools.cc).
   void StartToolCall(const Message& request, const RequestContext& context,
                      bool caller_waits);

@@ -106,4 +106,13 @@ bool Session::HandleCatalogRequest(const Message& request) {
   return false;
 }
 
+void Session::FollowChanges() {
+  if (options_.stateless_only) return;
+  listens_.Follow([this] {
+    absl::MutexLock lock(&mu_);
+    return std::vector<std::string>(subscriptions_.begin(),
+                                    subscriptions_.end());
+  });
+}
+
 }  // namespace mfgate::mcp
