@@ -36,9 +36,13 @@ constexpr ListSpec kLists[] = {
      "notifications/resources/list_changed"},
 };
 
-// A listen's messages carry its id; a followed session's carry nothing.
-json Tagged(const json& id) {
-  return id.is_null() ? json::object() : json{{kMetaSubscriptionId, id}};
+json Tagged(const json& id) { return json{{kMetaSubscriptionId, id}}; }
+
+// The params of a notification of listen `id` with `members`: a listen's
+// carry its id in _meta; a followed session's (null id) nothing more.
+json NotificationParams(const json& id, json members) {
+  if (!id.is_null()) members["_meta"] = Tagged(id);
+  return members;
 }
 
 json FilterJson(const ListenFilter& filter) {
@@ -193,14 +197,14 @@ void Listens::Notify(const json& id, const ListenFilter& filter,
     if (!(filter.*list.wanted) || !(changes.*list.changed)) continue;
     send_(json{{"jsonrpc", "2.0"},
                {"method", list.method},
-               {"params", {{"_meta", Tagged(id)}}}},
+               {"params", NotificationParams(id, json::object())}},
           id);
   }
   if (!changes.resource_contents) return;
   for (const std::string& uri : filter.uris) {
     send_(json{{"jsonrpc", "2.0"},
                {"method", "notifications/resources/updated"},
-               {"params", {{"_meta", Tagged(id)}, {"uri", uri}}}},
+               {"params", NotificationParams(id, {{"uri", uri}})}},
           id);
   }
 }

@@ -169,6 +169,37 @@ TEST_F(ListenTest, OlderRevisionsHaveNoListen) {
   EXPECT_EQ(reply["error"]["code"], kMethodNotFound);
 }
 
+TEST_F(ListenTest, OlderSessionsAreToldOnTheirOwnChannel) {
+  Initialize("2025-06-18");
+  json init = WaitFor(0);
+  EXPECT_EQ(init["result"]["capabilities"]["resources"]["listChanged"], true);
+  EXPECT_EQ(init["result"]["capabilities"]["tools"]["listChanged"], false);
+  ASSERT_TRUE(Call(Request(2, "resources/subscribe",
+                           {{"uri", "metricflow://metric/a"}}))
+                  .contains("result"));
+  feed_.Publish(ManifestChanges());
+  json changed = WaitUntil([](const json& m) {
+    return m.value("method", "") == "notifications/resources/list_changed";
+  });
+  ASSERT_TRUE(changed.is_object());
+  EXPECT_EQ(changed["params"], json::object());  // Untagged: no listen.
+  json updated = WaitUntil([](const json& m) {
+    return m.value("method", "") == "notifications/resources/updated";
+  });
+  ASSERT_TRUE(updated.is_object());
+  EXPECT_EQ(updated["params"], (json{{"uri", "metricflow://metric/a"}}));
+  // Closed: told no more.
+  session_->Close();
+  feed_.Publish(ManifestChanges());
+  EXPECT_EQ(Count("notifications/resources/list_changed"), 1);
+}
+
+TEST_F(ListenTest, AStatelessRequestFollowsNothing) {
+  Call(Request(9, "server/discover", {{"_meta", Meta()}}));
+  feed_.Publish(ManifestChanges());
+  EXPECT_EQ(Count("notifications/resources/list_changed"), 0);
+}
+
 TEST(ChangeFeedTest, BoundsListeners) {
   ChangeFeed feed(Changes{});
   for (size_t i = 0; i < ChangeFeed::kMaxListeners; ++i) {

@@ -5,7 +5,8 @@ changes (a metric added to its YAML) and the worker's engine starts again,
 parses the project and serves the new manifest, the gateway hears the new
 hash on the worker's manifest stream and every listen of the tenant is sent
 notifications/resources/list_changed and notifications/resources/updated for
-the resources it named, each tagged with its subscription id, and
+the resources it named, each tagged with its subscription id; a session of
+an older revision is sent the same, untagged, on its GET stream; and
 resources/list then shows the new metric. A listen past the tenant's
 event-stream limit is refused as a GET stream is (429). A drain, and a
 reload that removes the listen's tenant, end the listen with its response. Over stdio a listen shares the channel and a
@@ -54,10 +55,11 @@ def listen_body(request_id):
 class Listener:
     """One subscriptions/listen over HTTP, its SSE messages read into a queue."""
 
-    def __init__(self, url, request_id, extra=None):
+    def __init__(self, url, request_id, extra=None, get=False):
         self.messages = queue.Queue()
         self.status = queue.Queue()
         self.extra = extra or {}
+        self.get = get  # An older session's GET stream instead.
         self.thread = threading.Thread(target=self._run, args=(url, request_id),
                                        daemon=True)
         self.thread.start()
@@ -66,9 +68,11 @@ class Listener:
         base = {"Content-Type": "application/json",
                 "Accept": "application/json, text/event-stream", **self.extra}
         try:
-            with httpx.stream("POST", url + "/mcp", headers=dict(base, **headers(
-                    "subscriptions/listen")), content=json.dumps(listen_body(request_id)),
-                              timeout=httpx.Timeout(10, read=600)) as reply:
+            request = (dict(method="GET", headers=base) if self.get else
+                       dict(method="POST", headers=dict(base, **headers("subscriptions/listen")),
+                            content=json.dumps(listen_body(request_id))))
+            with httpx.stream(url=url + "/mcp", timeout=httpx.Timeout(10, read=600),
+                              **request) as reply:
                 self.status.put(reply.status_code)
                 for line in reply.iter_lines():
                     if line.startswith("data:"):
@@ -104,7 +108,7 @@ def test_a_changed_project_notifies_every_listen_of_its_tenant(tmp_path):
         config = tmp_path / "gateway.json"
         config.write_text(json.dumps({
             "tenants": [{"name": "t", "worker": {"address": f"unix:{socket_path}"}}],
-            "limits": {"max_event_streams_per_tenant": 2}}))
+            "limits": {"max_event_streams_per_tenant": 3}}))
         gateway = HttpGateway(gateway_env(project), ["--config", config])
         discover = gateway.post("/mcp", {"jsonrpc": "2.0", "id": 1, "method": "server/discover",
                                          "params": {"_meta": META}},
@@ -112,6 +116,18 @@ def test_a_changed_project_notifies_every_listen_of_its_tenant(tmp_path):
         assert discover["result"]["capabilities"]["resources"]["listChanged"] is True
         assert discover["result"]["capabilities"]["tools"]["listChanged"] is False
 
+        # A session of an older revision, subscribed to a resource, on its
+        # GET stream.
+        session = gateway.initialize({})
+        older = {"Mcp-Session-Id": session, "MCP-Protocol-Version": "2025-06-18"}
+        assert gateway.post("/mcp", {"jsonrpc": "2.0", "method": "notifications/initialized"},
+                            older).status_code == 202
+        subscribed = gateway.post("/mcp", {"jsonrpc": "2.0", "id": 3,
+                                           "method": "resources/subscribe",
+                                           "params": {"uri": URI}}, older)
+        assert "result" in subscribed.json(), subscribed.text
+        get_stream = Listener(gateway.url, None, older, get=True)
+        assert get_stream.status.get(timeout=30) == 200
         listeners = [Listener(gateway.url, 7), Listener(gateway.url, "b")]
         for listener, request_id in zip(listeners, (7, "b")):
             ack, _ = listener.wait_for(lambda m: "method" in m, 60)
@@ -141,6 +157,13 @@ def test_a_changed_project_notifies_every_listen_of_its_tenant(tmp_path):
             updated, _ = listener.wait_for(
                 lambda m: m.get("method") == "notifications/resources/updated", 30)
             assert updated["params"] == {"_meta": {SUB: request_id}, "uri": URI}
+        # The older session, untagged, on its own stream.
+        changed, _ = get_stream.wait_for(
+            lambda m: m.get("method") == "notifications/resources/list_changed", 30)
+        assert "_meta" not in changed.get("params", {}), changed
+        updated, _ = get_stream.wait_for(
+            lambda m: m.get("method") == "notifications/resources/updated", 30)
+        assert updated["params"] == {"uri": URI}
         listed = gateway.post("/mcp", {"jsonrpc": "2.0", "id": 2, "method": "resources/list",
                                        "params": {"_meta": META}},
                               headers=headers("resources/list"), timeout=300).json()
