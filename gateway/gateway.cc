@@ -67,6 +67,11 @@ absl::Status Gateway::AddTenant(const config::TenantConfig& config) {
   options.default_budget_chars = config.response_budget.default_chars;
   options.max_budget_chars = config.response_budget.max_chars;
   options.max_rows = config.query_limits.max_rows;
+  // The tenant outlives its tools, whose watch calls this.
+  options.on_manifest_change = [changes = &tenant->changes] {
+    changes->Publish(
+        mcp::Changes{.resources = true, .resource_contents = true});
+  };
   tenant->tools = std::make_unique<tools::MetricFlowTools>(*stub, options);
   tenant->observed = std::make_unique<observe::ObservedTools>(
       tenant->tools.get(), config.name, metrics_.get());
@@ -156,7 +161,9 @@ mcp::Handlers Gateway::Handlers(const std::string& tenant) const {
     found = it->second;
   }
   tools::SemanticLayer* layer = found->semantic_layer.get();
-  return mcp::Handlers{found->observed.get(), layer, layer, layer, found};
+  mcp::Handlers handlers{found->observed.get(), layer, layer, layer, found};
+  handlers.changes = &found->changes;
+  return handlers;
 }
 
 uint64_t Gateway::ToolCalls() const {

@@ -28,6 +28,7 @@
 #include "common/idle_trimmer.h"
 #include "common/metrics.h"
 #include "gateway/config/config.h"
+#include "gateway/mcp/listen.h"
 #include "gateway/mcp/providers.h"
 #include "gateway/observe/observed_tools.h"
 #include "gateway/tools/metricflow_tools.h"
@@ -79,6 +80,11 @@ class Gateway {
   // One tenant's providers, shared with the sessions that use them.
   struct Tenant {
     config::TenantConfig config;
+    // Before the tools, whose watch publishes to it. A new manifest changes the
+    // semantic layer's resources (their list and contents); tools and prompts
+    // do not follow the manifest.
+    mcp::ChangeFeed changes{
+        mcp::Changes{.resources = true, .resource_contents = true}};
     std::unique_ptr<tools::MetricFlowTools> tools;
     std::unique_ptr<observe::ObservedTools> observed;
     std::unique_ptr<tools::SemanticLayer> semantic_layer;

@@ -16,6 +16,8 @@
 
 namespace mfgate::mcp {
 
+class ChangeFeed;
+
 class ResourceProvider {
  public:
   virtual ~ResourceProvider() = default;
@@ -71,6 +73,9 @@ struct Handlers {
   PromptProvider* prompts = nullptr;
   CompletionProvider* completions = nullptr;
   std::shared_ptr<const void> owner = nullptr;
+  // Where changes of what these serve are published (listen.h); null: they
+  // never change while a session lasts.
+  ChangeFeed* changes = nullptr;
 };
 
 }  // namespace mfgate::mcp

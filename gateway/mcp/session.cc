@@ -97,7 +97,11 @@ Session::Session(Handlers handlers, SessionOptions options, Outbox outbox)
     : handlers_(handlers),
       tools_(handlers.tools),
       options_(std::move(options)),
-      outbox_(std::move(outbox)) {}
+      outbox_(std::move(outbox)),
+      listens_(handlers.changes,
+               [this](const json& message, const json& related) {
+                 Send(message, related);
+               }) {}
 
 Session::~Session() { Close(); }
 
@@ -113,12 +117,17 @@ json Session::client_capabilities() const {
 
 void Session::Resume(const std::string& protocol_version,
                      const json& capabilities) {
-  absl::MutexLock lock(&mu_);
-  version_ = protocol_version;
-  if (capabilities.is_object()) client_capabilities_ = capabilities;
+  {
+    absl::MutexLock lock(&mu_);
+    version_ = protocol_version;
+    if (capabilities.is_object()) client_capabilities_ = capabilities;
+  }
+  FollowChanges();
 }
 
 void Session::Close() {
+  // Listens end at once, with their responses (they are no running calls).
+  listens_.CloseAll();
   client_requests_.CancelAll();
   absl::MutexLock lock(&mu_);
   closed_ = true;
@@ -212,6 +221,7 @@ void Session::HandleNotification(const Message& notification) {
     return;
   }
   if (notification.method != "notifications/cancelled") return;
+  if (listens_.Cancel(notification.params["requestId"])) return;
   const std::string key = IdKey(notification.params["requestId"]);
   absl::MutexLock lock(&mu_);
   auto running = running_.find(key);
@@ -219,16 +229,19 @@ void Session::HandleNotification(const Message& notification) {
 }
 
 json Session::Capabilities(const std::string& version) const {
-  json capabilities{{"tools", {{"listChanged", false}}},
+  // A modern client hears of changes on subscriptions/listen; a session of
+  // an older revision on its own channel (Listens::Follow).
+  const bool modern = IsModernVersion(version);
+  const Changes served = listens_.Served();
+  json capabilities{{"tools", {{"listChanged", served.tools}}},
                     {"logging", json::object()}};
   if (handlers_.resources != nullptr) {
     // The modern revision has no resources/subscribe.
-    capabilities["resources"] = {{"listChanged", false}};
-    if (!IsModernVersion(version))
-      capabilities["resources"]["subscribe"] = true;
+    capabilities["resources"] = {{"listChanged", served.resources}};
+    if (!modern) capabilities["resources"]["subscribe"] = true;
   }
   if (handlers_.prompts != nullptr)
-    capabilities["prompts"] = {{"listChanged", false}};
+    capabilities["prompts"] = {{"listChanged", served.prompts}};
   if (handlers_.completions != nullptr)
     capabilities["completions"] = json::object();
   RequestContext context;
@@ -263,6 +276,7 @@ json Session::Initialize(const json& params) {
       client_capabilities_ = params["capabilities"];
     }
   }
+  FollowChanges();
   json server_info{{"name", options_.server_name},
                    {"version", options_.server_version}};
   if (chosen >= "2025-06-18") server_info["title"] = options_.server_title;
@@ -401,6 +415,13 @@ void Session::Serve(const Message& request, const RequestContext& context,
   }
   if (method == "tools/call") {
     StartToolCall(request, context, caller_waits);
+    return;
+  }
+  if (method == "subscriptions/listen" && context.stateless) {
+    // Stays open: answered when it ends (Listens), if the server ends it.
+    if (std::optional<json> refused = listens_.Open(id, params)) {
+      Send(*refused, id);
+    }
     return;
   }
   if (HandleCatalogRequest(request, context)) return;

@@ -51,6 +51,7 @@
 #include "absl/time/time.h"
 #include "gateway/mcp/client_requests.h"
 #include "gateway/mcp/jsonrpc.h"
+#include "gateway/mcp/listen.h"
 #include "gateway/mcp/providers.h"
 #include "gateway/mcp/stateless.h"
 #include "gateway/mcp/tasks.h"
@@ -213,6 +214,9 @@ class Session {
   void GetPrompt(const Message& request, const RequestContext& context);
   void HandleNotification(const Message& notification);
   nlohmann::json Initialize(const nlohmann::json& params);
+  // Sends this session (of an older revision) the changes of what it
+  // serves, with the resources it subscribed to (Listens::Follow).
+  void FollowChanges();
   // tools/call (session_tools.cc).
   void StartToolCall(const Message& request, const RequestContext& context,
                      bool caller_waits);
@@ -271,6 +275,8 @@ class Session {
   // their results, logs and tool calls). At most one per request running.
   std::map<std::string, RequestContext> modern_ ABSL_GUARDED_BY(mu_);
   ClientRequests client_requests_;
+  // Open subscriptions/listen requests (listen.h).
+  Listens listens_;
   // This session's identity for the tasks it creates (tasks.h).
   const std::shared_ptr<const int> task_scope_ = std::make_shared<const int>(0);
 };

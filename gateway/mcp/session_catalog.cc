@@ -139,4 +139,13 @@ void Session::GetPrompt(const Message& request, const RequestContext& context) {
   }
 }
 
+void Session::FollowChanges() {
+  if (options_.stateless_only) return;
+  listens_.Follow([this] {
+    absl::MutexLock lock(&mu_);
+    return std::vector<std::string>(subscriptions_.begin(),
+                                    subscriptions_.end());
+  });
+}
+
 }  // namespace mfgate::mcp

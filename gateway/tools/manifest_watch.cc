@@ -5,10 +5,12 @@
 namespace mfgate::tools {
 
 ManifestWatch::ManifestWatch(std::shared_ptr<v1::Worker::StubInterface> worker,
-                             absl::Duration freshness, absl::Duration retry)
+                             absl::Duration freshness, absl::Duration retry,
+                             OnChange on_change)
     : worker_(std::move(worker)),
       freshness_(freshness),
       retry_(retry),
+      on_change_(std::move(on_change)),
       thread_([this] { Follow(); }) {}
 
 ManifestWatch::~ManifestWatch() {
@@ -63,14 +65,24 @@ void ManifestWatch::Follow() {
     bool answered = false;
     while (reader->Read(&state)) {
       const absl::Time now = absl::Now();
-      absl::MutexLock lock(&mu_);
-      manifest_ = state.manifest_sha256();
-      engine_error_ = state.engine_error();
-      // A worker that does not say (0) keeps what was said before.
-      if (state.max_rows() > 0) max_rows_ = state.max_rows();
-      heard_ = now;
-      lost_ = false;
-      answered = true;
+      bool changed = false;
+      {
+        absl::MutexLock lock(&mu_);
+        if (const std::string& served = state.manifest_sha256();
+            !served.empty() && served != last_served_) {
+          changed = !last_served_.empty();
+          last_served_ = served;
+        }
+        manifest_ = state.manifest_sha256();
+        engine_error_ = state.engine_error();
+        // A worker that does not say (0) keeps what was said before.
+        if (state.max_rows() > 0) max_rows_ = state.max_rows();
+        heard_ = now;
+        lost_ = false;
+        answered = true;
+      }
+      // Outside the lock: the callback may send.
+      if (changed && on_change_ != nullptr) on_change_();
     }
     {
       absl::MutexLock lock(&mu_);

@@ -16,6 +16,7 @@
 #ifndef MFGATE_GATEWAY_TOOLS_MANIFEST_WATCH_H_
 #define MFGATE_GATEWAY_TOOLS_MANIFEST_WATCH_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -30,9 +31,15 @@ namespace mfgate::tools {
 
 class ManifestWatch {
  public:
+  // Called, on the watch's thread and outside its lock, when the worker
+  // says its engine serves a manifest other than the one it served before
+  // (not on the first one heard, nor when the same one comes back).
+  using OnChange = std::function<void()>;
+
   explicit ManifestWatch(std::shared_ptr<v1::Worker::StubInterface> worker,
                          absl::Duration freshness = absl::Seconds(15),
-                         absl::Duration retry = absl::Seconds(1));
+                         absl::Duration retry = absl::Seconds(1),
+                         OnChange on_change = nullptr);
   ~ManifestWatch();
   ManifestWatch(const ManifestWatch&) = delete;
   ManifestWatch& operator=(const ManifestWatch&) = delete;
@@ -68,9 +75,12 @@ class ManifestWatch {
   const std::shared_ptr<v1::Worker::StubInterface> worker_;
   const absl::Duration freshness_;
   const absl::Duration retry_;
+  const OnChange on_change_;
   mutable absl::Mutex mu_;
   std::string manifest_ ABSL_GUARDED_BY(mu_);  // Empty: none confirmed.
   std::string engine_error_ ABSL_GUARDED_BY(mu_);
+  // The last manifest served, kept across streams (OnChange).
+  std::string last_served_ ABSL_GUARDED_BY(mu_);
   long long max_rows_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Time heard_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   bool lost_ ABSL_GUARDED_BY(mu_) = false;

@@ -102,6 +102,40 @@ TEST_F(ManifestWatchTest, ConfirmsOnlyTheManifestTheWorkerServesNow) {
   EXPECT_FALSE(watch_->Confirms("m1"));
 }
 
+TEST_F(ManifestWatchTest, TellsOfEachNewManifestButNotTheFirstNorARepeat) {
+  Serve(&worker_);
+  absl::Mutex mu;
+  int changes = 0;
+  watch_ = std::make_unique<ManifestWatch>(stub_, absl::Seconds(15),
+                                           absl::Milliseconds(10), [&] {
+                                             absl::MutexLock lock(&mu);
+                                             ++changes;
+                                           });
+  auto changed = [&] {
+    absl::MutexLock lock(&mu);
+    return changes;
+  };
+  worker_.Send("m1");
+  ASSERT_TRUE(Eventually([&] { return watch_->Confirms("m1"); }));
+  worker_.Send("");  // Restarting, then the same manifest again.
+  worker_.Send("m1");
+  worker_.Send("m1");
+  ASSERT_TRUE(Eventually([&] { return watch_->Confirms("m1"); }));
+  worker_.Send("m2");  // A new manifest: told once.
+  ASSERT_TRUE(Eventually([&] { return watch_->Confirms("m2"); }));
+  {
+    absl::MutexLock lock(&worker_.mu);
+    worker_.end = true;  // A new stream repeats m2: no change.
+  }
+  worker_.Send("m2");
+  worker_.Send("m3");
+  worker_.Send("m4");
+  // One thread tells of changes in order: once m4's is in, every earlier
+  // one is (m2, m3).
+  ASSERT_TRUE(Eventually([&] { return changed() >= 3; }));
+  EXPECT_EQ(changed(), 3);
+}
+
 TEST_F(ManifestWatchTest, AnEndedStreamWithdrawsTheConfirmationAndIsReopened) {
   Serve(&worker_);
   watch_ = std::make_unique<ManifestWatch>(stub_, absl::Seconds(15),

@@ -193,7 +193,8 @@ MetricFlowTools::MetricFlowTools(std::shared_ptr<Stub> worker,
                                  MetricFlowToolsOptions options)
     : worker_(std::move(worker)),
       options_(std::move(options)),
-      manifest_watch_(worker_) {}
+      manifest_watch_(worker_, absl::Seconds(15), absl::Seconds(1),
+                      options_.on_manifest_change) {}
 
 const ToolSpec* MetricFlowTools::Find(const std::string& name) const {
   const ToolSpec* spec = FindTool(name);

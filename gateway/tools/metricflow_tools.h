@@ -53,6 +53,9 @@ struct MetricFlowToolsOptions {
   // The most rows a query may ask for (the tenant's); lowered to the
   // worker's own cap once its manifest stream says it (MaxRows).
   long long max_rows = 10000;
+  // When set, called when the worker's engine serves a new manifest
+  // (ManifestWatch::OnChange).
+  std::function<void()> on_manifest_change;
 };
 
 class MetricFlowTools final : public mcp::ToolProvider {

@@ -272,7 +272,8 @@ void HttpTransport::HandleSsePost(const httplib::Request& req,
 void HttpTransport::StreamRequest(std::shared_ptr<HttpSession> session,
                                   const mcp::Message& request,
                                   httplib::Response& res,
-                                  int (*status_of)(absl::string_view)) {
+                                  int (*status_of)(absl::string_view),
+                                  std::function<void()> on_closed) {
   std::shared_ptr<RequestStream> stream = session->Start(request);
   // A call whose first event is its response (nothing to stream before it)
   // is answered as one JSON body: one write instead of a chunked stream.
@@ -280,6 +281,7 @@ void HttpTransport::StreamRequest(std::shared_ptr<HttpSession> session,
   if (first.has_value() && first->data != nullptr && stream->finished()) {
     res.status = status_of != nullptr ? status_of(*first->data) : 200;
     res.set_content(*first->data, "application/json");
+    if (on_closed != nullptr) on_closed();
     return;
   }
   res.set_header("Cache-Control", "no-cache");
@@ -309,9 +311,11 @@ void HttpTransport::StreamRequest(std::shared_ptr<HttpSession> session,
             event.has_value() ? SseEvent(*event) : ": keep-alive\n\n";
         return sink.write(text.data(), text.size());
       },
-      [this, session, id = request.id](bool success) {
+      [this, session, id = request.id,
+       on_closed = std::move(on_closed)](bool success) {
         // The client went away mid-call (a write failed).
         if (!success) session->ClientGone(id);
+        if (on_closed != nullptr) on_closed();
         StreamClosed();
       });
 }

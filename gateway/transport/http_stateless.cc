@@ -78,6 +78,10 @@ void HttpTransport::HandleStatelessPost(const std::string& tenant,
   if (Connection* connection = CurrentConnection(); connection != nullptr) {
     connection->OnGone([session, id = message.id] { session->ClientGone(id); });
   }
+  if (message.method == "subscriptions/listen") {
+    StreamListen(session, tenant, message, req, res);
+    return;
+  }
   if (message.method == "tools/call" &&
       absl::StrContains(absl::AsciiStrToLower(req.get_header_value("Accept")),
                         "text/event-stream")) {

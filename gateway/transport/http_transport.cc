@@ -151,6 +151,12 @@ int HttpTransport::port() const {
 }
 
 HttpListener::Lane HttpTransport::LaneOf(const RequestHead& head) const {
+  // A listen holds its thread as long as it stays open, like a GET stream
+  // (its Mcp-Method header must agree with its body: mcp_headers.h).
+  if (head.method == "POST" && head.path == "/mcp" &&
+      head.mcp_method == "subscriptions/listen") {
+    return HttpListener::Lane::kStream;
+  }
   for (const LaneRoute& route : kLaneRoutes) {
     if (head.method == route.method && head.path == route.path) {
       return route.lane;
@@ -197,6 +203,8 @@ absl::Status HttpTransport::Start() {
 void HttpTransport::Drain(absl::Time deadline) {
   draining_ = true;  // /ready says 503 from now on.
   if (listener_ != nullptr) listener_->StopAccepting();
+  // Listens are no calls to finish: they end now, with their responses.
+  EndListens(nullptr);
   // Calls in flight finish until the deadline, then are cancelled; Stop
   // then waits for their answers to be written.
   for (auto& session : sessions_.All()) session->Drain(deadline);
@@ -235,6 +243,7 @@ void HttpTransport::Stop() {
   if (!stop_sweeping_.HasBeenNotified()) stop_sweeping_.Notify();
   if (sweeper_.joinable()) sweeper_.join();
   server_->EndStreams();
+  EndListens(nullptr);
   // Cancels running calls, ends event streams.
   for (auto& session : sessions_.TakeAll()) session->Close();
   if (listener_ != nullptr) listener_->Stop();
@@ -244,6 +253,7 @@ size_t HttpTransport::EndTenant(const std::string& tenant) {
   std::vector<std::shared_ptr<HttpSession>> ended =
       sessions_.TakeTenant(tenant);
   for (auto& session : ended) session->Close();
+  EndListens(&tenant);
   return ended.size();
 }
 

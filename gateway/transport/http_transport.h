@@ -166,9 +166,19 @@ class HttpTransport {
   // Answers a request as an event stream of what serving it sends.
   // `status_of` gives the HTTP status of a response sent as one JSON body
   // (200 when null).
+  // `on_closed` (if set) runs once the answer is written or abandoned.
   void StreamRequest(std::shared_ptr<HttpSession> session,
                      const mcp::Message& request, httplib::Response& res,
-                     int (*status_of)(absl::string_view) = nullptr);
+                     int (*status_of)(absl::string_view) = nullptr,
+                     std::function<void()> on_closed = nullptr);
+  // Answers subscriptions/listen `message` of `tenant` as an event stream,
+  // counted against the tenant's event streams (http_listen.cc).
+  void StreamListen(std::shared_ptr<HttpSession> session,
+                    const std::string& tenant, const mcp::Message& message,
+                    const httplib::Request& req, httplib::Response& res);
+  // Ends the open listens (of `tenant`; every one when null): each is sent
+  // its response and its stream ends.
+  void EndListens(const std::string* tenant);
   // Streams the session's messages as server-sent events, after
   // `first_event`, counted against its tenant's streams (OpenStream first);
   // with `owns_session` the session ends with the stream.
@@ -198,6 +208,10 @@ class HttpTransport {
   void StreamClosed();
   // Whether every stream ended by `deadline`.
   bool AwaitStreamsEnded(absl::Time deadline);
+  // The sessions of open listens, by tenant.
+  absl::Mutex listens_mu_;
+  std::multimap<std::string, std::weak_ptr<HttpSession>> listens_
+      ABSL_GUARDED_BY(listens_mu_);
   absl::Mutex streams_mu_;
   int open_streams_ ABSL_GUARDED_BY(streams_mu_) = 0;
   absl::Notification stop_sweeping_;

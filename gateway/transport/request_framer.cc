@@ -209,6 +209,8 @@ RequestFramer::State RequestFramer::ParseHeader(absl::string_view line,
       if (absl::EqualsIgnoreCase(option, "close")) head_.keep_alive = false;
       if (absl::EqualsIgnoreCase(option, "keep-alive")) head_.keep_alive = true;
     }
+  } else if (absl::EqualsIgnoreCase(name, "Mcp-Method")) {
+    head_.mcp_method = std::string(value);
   } else if (absl::EqualsIgnoreCase(name, "Expect")) {
     head_.expect_continue = absl::EqualsIgnoreCase(value, "100-continue");
   }

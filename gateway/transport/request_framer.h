@@ -37,6 +37,8 @@ struct RequestHead {
   std::string path;  // The target without its query.
   bool keep_alive = true;
   bool expect_continue = false;  // Expect: 100-continue, with a body.
+  // The Mcp-Method header (a modern MCP request's method), for the lane.
+  std::string mcp_method;
 };
 
 class RequestFramer {
