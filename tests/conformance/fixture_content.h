@@ -32,6 +32,14 @@ inline json ElicitationRequest(const std::string& message, json properties,
 std::optional<json> InputRequired(const std::string& name,
                                   mcp::ToolCallContext& context);
 
+// The tasks fixtures (fixtures_tasks.cc): their tools/list entries, which
+// of them may run as tasks, and the result of tool `name` (nullopt when
+// `name` is not one of them).
+json TaskTools();
+bool IsTaskTool(const std::string& name);
+std::optional<json> CallTaskTool(const std::string& name, const json& arguments,
+                                 mcp::ToolCallContext& context);
+
 }  // namespace mfgate::conformance
 
 #endif  // MFGATE_TESTS_CONFORMANCE_FIXTURE_CONTENT_H_

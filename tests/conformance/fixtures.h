@@ -15,6 +15,7 @@ class FixtureTools : public mcp::ToolProvider {
  public:
   nlohmann::json ListTools() const override;
   bool HasTool(const std::string& name) const override;
+  bool SupportsTasks(const std::string& name) const override;
   mcp::ToolResult CallTool(const std::string& name,
                            const nlohmann::json& arguments,
                            mcp::ToolCallContext& context) override;

@@ -1,0 +1,80 @@
+// The 2026 suite's tasks fixtures (SEP-2663): greet runs at once;
+// slow_compute, failing_job and protocol_error_job run as tasks of the
+// gateway's TaskStore (gateway/mcp/tasks.h) when the client declared the
+// tasks extension, and at once otherwise.
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "tests/conformance/fixture_content.h"
+
+namespace mfgate::conformance {
+namespace {
+
+// Waits `duration`, or less when the call is cancelled; whether it was.
+bool Cancelled(mcp::ToolCallContext& context, absl::Duration duration) {
+  auto woken = std::make_shared<absl::Notification>();
+  context.cancellation->OnCancel([woken] { woken->Notify(); });
+  woken->WaitForNotificationWithTimeout(duration);
+  return context.cancellation->cancelled();
+}
+
+json Schema(json properties, json required) {
+  return {{"type", "object"},
+          {"properties", std::move(properties)},
+          {"required", std::move(required)}};
+}
+
+}  // namespace
+
+json TaskTools() {
+  auto tool = [](const char* name, const char* description, json schema) {
+    return json{{"name", name},
+                {"description", description},
+                {"inputSchema", std::move(schema)}};
+  };
+  json integer = {{"type", "integer"}, {"minimum", 0}, {"maximum", 600}};
+  json text = {{"type", "string"}};
+  return json::array(
+      {tool("greet", "Says hello to a name",
+            Schema({{"name", text}}, {"name"})),
+       tool("slow_compute", "Sleeps `seconds`, then answers (a task)",
+            Schema({{"seconds", integer}, {"label", text}}, {"seconds"})),
+       tool("failing_job", "Reports a tool error after a second (a task)",
+            Schema(json::object(), json::array())),
+       tool("protocol_error_job", "Fails with a protocol error (a task)",
+            Schema(json::object(), json::array()))});
+}
+
+bool IsTaskTool(const std::string& name) {
+  return name == "slow_compute" || name == "failing_job" ||
+         name == "protocol_error_job";
+}
+
+std::optional<json> CallTaskTool(const std::string& name, const json& arguments,
+                                 mcp::ToolCallContext& context) {
+  if (name == "greet") {
+    return Result({Text("Hello, " + arguments.value("name", "") + "!")});
+  }
+  if (name == "slow_compute") {
+    const int seconds = arguments.value("seconds", 0);
+    if (Cancelled(context, absl::Seconds(seconds))) {
+      return json{{"content", {Text("cancelled")}}, {"isError", true}};
+    }
+    return Result({Text("computed " + arguments.value("label", "") + " in " +
+                        std::to_string(seconds) + "s")});
+  }
+  if (name == "failing_job") {
+    Cancelled(context, absl::Seconds(1));
+    return json{{"content", {Text("the job failed")}}, {"isError", true}};
+  }
+  if (name == "protocol_error_job") {
+    // Escapes CallTool: the session reports an internal error.
+    throw std::runtime_error("protocol_error_job always fails");
+  }
+  return std::nullopt;
+}
+
+}  // namespace mfgate::conformance
