@@ -197,13 +197,20 @@ void TaskStore::CancelAll() {
   std::vector<std::shared_ptr<CancellationToken>> tokens;
   {
     absl::MutexLock lock(&mu_);
-    for (auto& [id, task] : tasks_) {
-      if (task.view.terminal()) continue;
+    const absl::Time now = absl::Now();
+    for (auto it = tasks_.begin(); it != tasks_.end();) {
+      Task& task = it->second;
+      if (task.view.terminal()) {
+        it = tasks_.erase(it);
+        continue;
+      }
       task.view.status = TaskStatus::kCancelled;
-      task.view.updated = absl::Now();
+      task.view.updated = now;
       tokens.push_back(std::move(task.token));
+      ++it;
     }
   }
+  // Their callbacks cancel the worker calls: never under our lock.
   for (const auto& token : tokens) {
     if (token != nullptr) token->Cancel();
   }

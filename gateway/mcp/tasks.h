@@ -107,7 +107,9 @@ class TaskStore {
                                  absl::Time deadline, CancellationToken* stop);
   // The tasks of `owner`, oldest first.
   std::vector<TaskView> List(const TaskOwner& owner);
-  // Cancels every working task (the process is draining).
+  // The process is draining: cancels every working task and its call (a
+  // poll sees it cancelled; its call's result, when it returns, is not
+  // kept) and drops every ended task, result and all.
   void CancelAll();
 
  private:

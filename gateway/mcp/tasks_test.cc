@@ -89,6 +89,34 @@ TEST_F(TaskStoreTest, CancelCancelsTheCallAndStaysCancelled) {
   EXPECT_TRUE(store.Cancel(Tenant(a_), created->id)->was_terminal);
 }
 
+// Draining: every running call is cancelled and stays cancelled when it
+// returns; what ended before is dropped, result and all.
+TEST_F(TaskStoreTest, CancelAllCancelsRunningTasksAndDropsEndedOnes) {
+  TaskStore store;
+  auto running_token = std::make_shared<CancellationToken>();
+  auto running = store.Create(Tenant(a_), absl::ZeroDuration(), running_token);
+  auto done = store.Create(Tenant(b_), absl::ZeroDuration(),
+                           std::make_shared<CancellationToken>());
+  ASSERT_TRUE(running.ok() && done.ok());
+  store.Finish(done->id, TaskStatus::kCompleted, json{{"content", "secret"}},
+               nullptr);
+
+  store.CancelAll();
+
+  EXPECT_TRUE(running_token->cancelled());
+  auto after = store.Get(Tenant(a_), running->id);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->status, TaskStatus::kCancelled);
+  store.Finish(running->id, TaskStatus::kCompleted, json{{"content", "late"}},
+               nullptr);
+  after = store.Get(Tenant(a_), running->id);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->status, TaskStatus::kCancelled);
+  EXPECT_TRUE(after->result.is_null());
+  EXPECT_TRUE(absl::IsNotFound(store.Get(Tenant(b_), done->id).status()));
+  EXPECT_TRUE(store.List(Tenant(b_)).empty());
+}
+
 TEST_F(TaskStoreTest, AwaitReturnsWhenTheTaskEndsOrItsWaitIsCancelled) {
   TaskStore store;
   auto created = store.Create(Tenant(a_), absl::ZeroDuration(),
