@@ -14,6 +14,7 @@
 #include "absl/strings/strip.h"
 #include "common/log.h"
 #include "common/loopback.h"
+#include "gateway/mcp/tasks.h"
 #include "gateway/transport/http_replies.h"
 #include "httplib.h"
 
@@ -197,6 +198,9 @@ absl::Status HttpTransport::Start() {
 void HttpTransport::Drain(absl::Time deadline) {
   draining_ = true;  // /ready says 503 from now on.
   if (listener_ != nullptr) listener_->StopAccepting();
+  // Tasks run apart from sessions, and no request may poll them from now
+  // on: their calls are cancelled at once and what ended is dropped.
+  mcp::TaskStore::Shared().CancelAll();
   // Calls in flight finish until the deadline, then are cancelled; Stop
   // then waits for their answers to be written.
   for (auto& session : sessions_.All()) session->Drain(deadline);
