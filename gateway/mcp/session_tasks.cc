@@ -48,6 +48,16 @@ json TaskObject(const TaskView& task, bool modern, const TaskLimits& limits) {
   return out;
 }
 
+// -32021: the request must declare the tasks extension.
+json MissingTasksExtension(const json& id) {
+  return MakeError(
+      id, kMissingClientCapability,
+      absl::StrCat("Missing required client capability: extensions.",
+                   kTasksExtension),
+      json{{"requiredCapabilities",
+            {{"extensions", {{kTasksExtension, json::object()}}}}}});
+}
+
 json TaskError(const json& id, const absl::Status& status) {
   if (absl::IsResourceExhausted(status)) {
     return MakeError(id, kServerBusy, std::string(status.message()));
@@ -78,9 +88,11 @@ void Session::AddTaskSupport(const RequestContext& context, json* tools) const {
         !tool["name"].is_string()) {
       continue;
     }
+    const std::string name = tool["name"].get<std::string>();
     tool["execution"]["taskSupport"] =
-        tools_->SupportsTasks(tool["name"].get<std::string>()) ? "optional"
-                                                               : "forbidden";
+        !tools_->SupportsTasks(name) ? "forbidden"
+        : tools_->RequiresTask(name) ? "required"
+                                     : "optional";
   }
 }
 
@@ -89,16 +101,26 @@ bool Session::StartTask(const Message& request, const RequestContext& context,
   const json& id = request.id;
   const json& params = request.params;
   absl::Duration ttl = absl::ZeroDuration();
+  if (!TasksEnabled(context)) return false;  // A task hint is ignored.
   if (context.stateless) {
     // The server decides: a tool that supports tasks runs as one for a
-    // client that declared the extension, at once otherwise.
-    if (!TasksEnabled(context) || !tools_->SupportsTasks(name) ||
-        !DeclaresTasksExtension(context.client_capabilities)) {
-      return false;
+    // client that declared the extension, at once otherwise (unless it
+    // runs only as a task).
+    if (!tools_->SupportsTasks(name)) return false;
+    if (!DeclaresTasksExtension(context.client_capabilities)) {
+      if (!tools_->RequiresTask(name)) return false;
+      Send(MissingTasksExtension(id), id);
+      return true;
     }
   } else {
-    if (!params.contains("task") || params["task"].is_null()) return false;
-    if (!TasksEnabled(context)) return false;  // Ignored, as the spec says.
+    if (!params.contains("task") || params["task"].is_null()) {
+      if (!tools_->RequiresTask(name)) return false;
+      Send(MakeError(id, kMethodNotFound,
+                     absl::StrCat("Method not found: tool ", name,
+                                  " runs only as a task (with \"task\")")),
+           id);
+      return true;
+    }
     if (!tools_->SupportsTasks(name)) {
       Send(MakeError(id, kMethodNotFound,
                      absl::StrCat("Method not found: tool ", name,
@@ -194,14 +216,7 @@ bool Session::HandleTaskRequest(const Message& request,
   if (!known || !TasksEnabled(context)) return false;
   const json& id = request.id;
   if (modern && !DeclaresTasksExtension(context.client_capabilities)) {
-    Send(MakeError(
-             id, kMissingClientCapability,
-             absl::StrCat("Missing required client capability: "
-                          "extensions.",
-                          kTasksExtension),
-             json{{"requiredCapabilities",
-                   {{"extensions", {{kTasksExtension, json::object()}}}}}}),
-         id);
+    Send(MissingTasksExtension(id), id);
     return true;
   }
   TaskStore& store = TaskStore::Shared();

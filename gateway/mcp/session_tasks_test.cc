@@ -200,6 +200,32 @@ TEST_F(SessionTasksTest, SessionCancelOf20251125) {
   EXPECT_TRUE(WaitSawCancel());
 }
 
+// A tool whose task support is "required" runs for no client that cannot
+// run it as a task: 2026-07-28's -32021 naming the extension, 2025-11-25's
+// -32601 for a call without `task`.
+TEST_F(SessionTasksTest, RequiredTaskSupportRefusesACallThatIsNoTask) {
+  tools_.echo_requires_task = true;
+  json refused =
+      Call(Modern(1, "tools/call", {{"name", "echo"}}, /*tasks=*/false));
+  EXPECT_EQ(refused["error"]["code"], kMissingClientCapability) << refused;
+  EXPECT_TRUE(
+      refused["error"]["data"]["requiredCapabilities"]["extensions"].contains(
+          "io.modelcontextprotocol/tasks"))
+      << refused;
+  json created = Call(Modern(2, "tools/call", {{"name", "echo"}}));
+  EXPECT_EQ(created["result"]["resultType"], "task") << created;
+
+  Initialize("2025-11-25");
+  json listed = Call(Request(3, "tools/list"));
+  EXPECT_EQ(listed["result"]["tools"][0]["execution"]["taskSupport"],
+            "required");
+  json plain = Call(Request(4, "tools/call", {{"name", "echo"}}));
+  EXPECT_EQ(plain["error"]["code"], -32601) << plain;
+  json task = Call(
+      Request(5, "tools/call", {{"name", "echo"}, {"task", json::object()}}));
+  EXPECT_EQ(task["result"]["task"]["status"], "working") << task;
+}
+
 TEST_F(SessionTasksTest, NoTasksWithoutATenant) {
   session_ = NewSession(nullptr);
   json created = Call(Modern(1, "tools/call", {{"name", "echo"}}));

@@ -32,11 +32,9 @@ inline json ElicitationRequest(const std::string& message, json properties,
 std::optional<json> InputRequired(const std::string& name,
                                   mcp::ToolCallContext& context);
 
-// The tasks fixtures (fixtures_tasks.cc): their tools/list entries, which
-// of them may run as tasks, and the result of tool `name` (nullopt when
-// `name` is not one of them).
+// The tasks fixtures (fixtures_tasks.cc): their tools/list entries, and
+// the result of tool `name` (nullopt when `name` is not one of them).
 json TaskTools();
-bool IsTaskTool(const std::string& name);
 std::optional<json> CallTaskTool(const std::string& name, const json& arguments,
                                  mcp::ToolCallContext& context);
 

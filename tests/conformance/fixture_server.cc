@@ -14,8 +14,7 @@
 #include "tests/conformance/fixtures.h"
 
 int main(int argc, char **argv) {
-  if (argc != 2)
-    return 2;
+  if (argc != 2) return 2;
   signal(SIGPIPE, SIG_IGN);
   mfgate::SetLogProgramName("fixture-server");
   mfgate::conformance::FixtureTools tools;
@@ -42,8 +41,7 @@ int main(int argc, char **argv) {
       },
       session, [](const std::string &, nlohmann::json *) { return true; });
   mfgate::StopSignal stop;
-  if (!server.Start().ok())
-    return 1;
+  if (!server.Start().ok()) return 1;
   stop.Wait();
   server.Stop();
   return 0;

@@ -124,10 +124,6 @@ bool FixtureTools::HasTool(const std::string& name) const {
   return false;
 }
 
-bool FixtureTools::SupportsTasks(const std::string& name) const {
-  return IsTaskTool(name);
-}
-
 mcp::ToolResult FixtureTools::CallTool(const std::string& name,
                                        const json& arguments,
                                        mcp::ToolCallContext& context) {

@@ -1,7 +1,8 @@
 // The 2026 suite's tasks fixtures (SEP-2663): greet runs at once;
 // slow_compute, failing_job and protocol_error_job run as tasks of the
 // gateway's TaskStore (gateway/mcp/tasks.h) when the client declared the
-// tasks extension, and at once otherwise.
+// tasks extension, and at once otherwise (failing_job, which runs only as
+// a task, is then refused).
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -9,6 +10,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "tests/conformance/fixture_content.h"
+#include "tests/conformance/fixtures.h"
 
 namespace mfgate::conformance {
 namespace {
@@ -48,9 +50,15 @@ json TaskTools() {
             Schema(json::object(), json::array()))});
 }
 
-bool IsTaskTool(const std::string& name) {
+bool FixtureTools::SupportsTasks(const std::string& name) const {
   return name == "slow_compute" || name == "failing_job" ||
          name == "protocol_error_job";
+}
+
+// As the suite registers it: its call without the tasks extension is
+// refused (-32021) before it runs.
+bool FixtureTools::RequiresTask(const std::string& name) const {
+  return name == "failing_job";
 }
 
 std::optional<json> CallTaskTool(const std::string& name, const json& arguments,
