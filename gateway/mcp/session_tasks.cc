@@ -5,8 +5,11 @@
 // 2026-07-28's tasks/update) serve it. A task's call runs on the process's
 // ThreadCache like any call, apart from any session: it keeps its tenant's
 // handlers alive, sends nothing while it runs, and its result waits in the
-// TaskStore for a poll.
+// TaskStore for a poll. A 2026-07-28 task whose call needs input from its
+// client is input_required until tasks/update answers; its call then runs
+// again with the answers (as a multi-round call would).
 #include <exception>
+#include <stdexcept>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -22,6 +25,11 @@ using json = nlohmann::json;
 
 // The _meta key that ties a tasks/result answer to its task.
 constexpr char kRelatedTaskMeta[] = "io.modelcontextprotocol/related-task";
+
+// A task's call may ask its client for input this many times, this many
+// requests at a time.
+constexpr int kMaxTaskRounds = 16;
+constexpr size_t kMaxTaskInputs = 16;
 
 // The one revision with experimental tasks in the session.
 constexpr absl::string_view kTasksRevision = "2025-11-25";
@@ -159,9 +167,35 @@ bool Session::StartTask(const Message& request, const RequestContext& context,
         return absl::UnavailableError(
             absl::StrCat("a task cannot send ", method, " to its client"));
       };
-      call.require_input = [](const std::string&, const std::string&,
-                              const json&) {};
+      // Under 2026-07-28 a call that needs input parks its task
+      // input_required until tasks/update answers, then runs its next round.
+      json inputs;
+      call.multi_round = modern;
+      call.require_input = [&inputs, modern](const std::string& key,
+                                             const std::string& method,
+                                             const json& params) {
+        if (modern && inputs.size() < kMaxTaskInputs) {
+          inputs[key] = {{"method", method}, {"params", params}};
+        }
+      };
       ToolResult result = handlers.tools->CallTool(name, arguments, call);
+      for (int round = 1; !inputs.is_null(); ++round) {
+        if (round > kMaxTaskRounds) {
+          throw std::runtime_error("too many rounds of input");
+        }
+        absl::StatusOr<json> answers =
+            store.AwaitInput(task_id, std::exchange(inputs, json()),
+                             absl::Now() + store.limits().ttl);
+        if (!answers.ok()) {
+          // Cancelled: the task says so. Unanswered: it failed.
+          store.Finish(task_id, TaskStatus::kFailed, nullptr,
+                       {{"code", kInvalidRequest},
+                        {"message", std::string(answers.status().message())}});
+          return;
+        }
+        call.input_responses = std::move(*answers);
+        result = handlers.tools->CallTool(name, arguments, call);
+      }
       // 2025-11-25 fails a task whose tool reported an error; 2026-07-28
       // completes it (its result says isError).
       const TaskStatus status = !modern && result.is_error()
@@ -256,8 +290,18 @@ bool Session::HandleTaskRequest(const Message& request,
     return true;
   }
   if (method == "tasks/update") {
-    // No task of this server waits for input: answers are ignored.
-    Send(MakeResult(id, json::object()), id);
+    // Answers to keys the task does not (or no longer) wait for are
+    // ignored.
+    const json& params = request.params;
+    absl::Status updated = store.Update(owner, task_id,
+                                        params.contains("inputResponses")
+                                            ? params["inputResponses"]
+                                            : json::object());
+    if (!updated.ok()) {
+      Send(TaskError(id, updated), id);
+    } else {
+      Send(MakeResult(id, json::object()), id);
+    }
     return true;
   }
   json result = TaskObject(*task, modern, store.limits());
@@ -266,6 +310,9 @@ bool Session::HandleTaskRequest(const Message& request,
   }
   if (modern && task->status == TaskStatus::kFailed) {
     result["error"] = task->error;
+  }
+  if (modern && task->status == TaskStatus::kInputRequired) {
+    result["inputRequests"] = task->input_requests;
   }
   Send(MakeResult(id, std::move(result)), id);
   return true;

@@ -6,6 +6,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
@@ -47,12 +48,17 @@ json TaskTools() {
        tool("failing_job", "Reports a tool error after a second (a task)",
             Schema(json::object(), json::array())),
        tool("protocol_error_job", "Fails with a protocol error (a task)",
+            Schema(json::object(), json::array())),
+       tool("confirm_delete", "Asks the client to confirm (a task)",
+            Schema({{"filename", text}}, json::array())),
+       tool("multi_input", "Asks the client two things at once (a task)",
             Schema(json::object(), json::array()))});
 }
 
 bool FixtureTools::SupportsTasks(const std::string& name) const {
   return name == "slow_compute" || name == "failing_job" ||
-         name == "protocol_error_job";
+         name == "protocol_error_job" || name == "confirm_delete" ||
+         name == "multi_input";
 }
 
 // As the suite registers it: its call without the tasks extension is
@@ -77,6 +83,29 @@ std::optional<json> CallTaskTool(const std::string& name, const json& arguments,
   if (name == "failing_job") {
     Cancelled(context, absl::Seconds(1));
     return json{{"content", {Text("the job failed")}}, {"isError", true}};
+  }
+  if (name == "confirm_delete" || name == "multi_input") {
+    // Asks until every answer is in (the task waits for them, input_required).
+    const bool both = name == "multi_input";
+    std::vector<std::string> keys = {"confirm"};
+    if (both) keys = {"first_name", "second_name"};
+    bool answered = true;
+    for (const std::string& key : keys) {
+      if (!context.input_responses.contains(key)) {
+        answered = false;
+        context.require_input(
+            key, "elicitation/create",
+            ElicitationRequest(
+                both ? "Your name?"
+                     : "Delete " + arguments.value("filename", "") + "?",
+                {{both ? "name" : "confirm",
+                  {{"type", both ? "string" : "boolean"}}}},
+                json::array()));
+      }
+    }
+    if (!answered) return Result({Text("input required")});
+    return Result({Text(both ? "both answered"
+                             : "deleted " + arguments.value("filename", ""))});
   }
   if (name == "protocol_error_job") {
     // Escapes CallTool: the session reports an internal error.
