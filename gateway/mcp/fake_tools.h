@@ -4,7 +4,8 @@
 // as structured content; `wait` reports progress, then blocks until its
 // request is cancelled (recording that it saw the cancel). Both are
 // BriefAndQuiet() when `brief_and_quiet` is set; both may run as tasks
-// (`echo` unless `echo_supports_tasks` is cleared); `echo` records the thread
+// (`echo` unless `echo_supports_tasks` is cleared; only as one when
+// `echo_requires_task` is set); `echo` records the thread
 // it ran on, and throws when `echo_throws` is set (a tool's bug).
 // FakeCompletions reads its argument as SemanticLayer does. Thread-safe.
 #ifndef MFGATE_GATEWAY_MCP_FAKE_TOOLS_H_
@@ -39,6 +40,9 @@ class FakeTools : public ToolProvider {
   }
   bool SupportsTasks(const std::string& name) const override {
     return name == "wait" || echo_supports_tasks;
+  }
+  bool RequiresTask(const std::string& name) const override {
+    return name == "echo" && echo_requires_task;
   }
   ToolResult CallTool(const std::string& name, const nlohmann::json& arguments,
                       ToolCallContext& context) override {
@@ -100,6 +104,8 @@ class FakeTools : public ToolProvider {
   std::atomic<bool> echo_throws{false};
   // `echo` may run as a task (`wait` always may).
   std::atomic<bool> echo_supports_tasks{true};
+  // `echo` runs only as a task (its task support is "required").
+  std::atomic<bool> echo_requires_task{false};
 
   // The caller (ToolCallContext::caller) of the last `echo`.
   std::string echo_caller() const {

@@ -5,8 +5,11 @@
 // 2026-07-28's tasks/update) serve it. A task's call runs on the process's
 // ThreadCache like any call, apart from any session: it keeps its tenant's
 // handlers alive, sends nothing while it runs, and its result waits in the
-// TaskStore for a poll.
+// TaskStore for a poll. A 2026-07-28 task whose call needs input from its
+// client is input_required until tasks/update answers; its call then runs
+// again with the answers (as a multi-round call would).
 #include <exception>
+#include <stdexcept>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -22,6 +25,11 @@ using json = nlohmann::json;
 
 // The _meta key that ties a tasks/result answer to its task.
 constexpr char kRelatedTaskMeta[] = "io.modelcontextprotocol/related-task";
+
+// A task's call may ask its client for input this many times, this many
+// requests at a time.
+constexpr int kMaxTaskRounds = 16;
+constexpr size_t kMaxTaskInputs = 16;
 
 // The one revision with experimental tasks in the session.
 constexpr absl::string_view kTasksRevision = "2025-11-25";
@@ -46,6 +54,16 @@ json TaskObject(const TaskView& task, bool modern, const TaskLimits& limits) {
   out[modern ? "pollIntervalMs" : "pollInterval"] =
       absl::ToInt64Milliseconds(limits.poll_interval);
   return out;
+}
+
+// -32021: the request must declare the tasks extension.
+json MissingTasksExtension(const json& id) {
+  return MakeError(
+      id, kMissingClientCapability,
+      absl::StrCat("Missing required client capability: extensions.",
+                   kTasksExtension),
+      json{{"requiredCapabilities",
+            {{"extensions", {{kTasksExtension, json::object()}}}}}});
 }
 
 json TaskError(const json& id, const absl::Status& status) {
@@ -78,9 +96,11 @@ void Session::AddTaskSupport(const RequestContext& context, json* tools) const {
         !tool["name"].is_string()) {
       continue;
     }
+    const std::string name = tool["name"].get<std::string>();
     tool["execution"]["taskSupport"] =
-        tools_->SupportsTasks(tool["name"].get<std::string>()) ? "optional"
-                                                               : "forbidden";
+        !tools_->SupportsTasks(name) ? "forbidden"
+        : tools_->RequiresTask(name) ? "required"
+                                     : "optional";
   }
 }
 
@@ -89,16 +109,26 @@ bool Session::StartTask(const Message& request, const RequestContext& context,
   const json& id = request.id;
   const json& params = request.params;
   absl::Duration ttl = absl::ZeroDuration();
+  if (!TasksEnabled(context)) return false;  // A task hint is ignored.
   if (context.stateless) {
     // The server decides: a tool that supports tasks runs as one for a
-    // client that declared the extension, at once otherwise.
-    if (!TasksEnabled(context) || !tools_->SupportsTasks(name) ||
-        !DeclaresTasksExtension(context.client_capabilities)) {
-      return false;
+    // client that declared the extension, at once otherwise (unless it
+    // runs only as a task).
+    if (!tools_->SupportsTasks(name)) return false;
+    if (!DeclaresTasksExtension(context.client_capabilities)) {
+      if (!tools_->RequiresTask(name)) return false;
+      Send(MissingTasksExtension(id), id);
+      return true;
     }
   } else {
-    if (!params.contains("task") || params["task"].is_null()) return false;
-    if (!TasksEnabled(context)) return false;  // Ignored, as the spec says.
+    if (!params.contains("task") || params["task"].is_null()) {
+      if (!tools_->RequiresTask(name)) return false;
+      Send(MakeError(id, kMethodNotFound,
+                     absl::StrCat("Method not found: tool ", name,
+                                  " runs only as a task (with \"task\")")),
+           id);
+      return true;
+    }
     if (!tools_->SupportsTasks(name)) {
       Send(MakeError(id, kMethodNotFound,
                      absl::StrCat("Method not found: tool ", name,
@@ -139,9 +169,35 @@ bool Session::StartTask(const Message& request, const RequestContext& context,
         return absl::UnavailableError(
             absl::StrCat("a task cannot send ", method, " to its client"));
       };
-      call.require_input = [](const std::string&, const std::string&,
-                              const json&) {};
+      // Under 2026-07-28 a call that needs input parks its task
+      // input_required until tasks/update answers, then runs its next round.
+      json inputs;
+      call.multi_round = modern;
+      call.require_input = [&inputs, modern](const std::string& key,
+                                             const std::string& method,
+                                             const json& params) {
+        if (modern && inputs.size() < kMaxTaskInputs) {
+          inputs[key] = {{"method", method}, {"params", params}};
+        }
+      };
       ToolResult result = handlers.tools->CallTool(name, arguments, call);
+      for (int round = 1; !inputs.is_null(); ++round) {
+        if (round > kMaxTaskRounds) {
+          throw std::runtime_error("too many rounds of input");
+        }
+        absl::StatusOr<json> answers =
+            store.AwaitInput(task_id, std::exchange(inputs, json()),
+                             absl::Now() + store.limits().ttl);
+        if (!answers.ok()) {
+          // Cancelled: the task says so. Unanswered: it failed.
+          store.Finish(task_id, TaskStatus::kFailed, nullptr,
+                       {{"code", kInvalidRequest},
+                        {"message", std::string(answers.status().message())}});
+          return;
+        }
+        call.input_responses = std::move(*answers);
+        result = handlers.tools->CallTool(name, arguments, call);
+      }
       // 2025-11-25 fails a task whose tool reported an error; 2026-07-28
       // completes it (its result says isError).
       const TaskStatus status = !modern && result.is_error()
@@ -196,14 +252,7 @@ bool Session::HandleTaskRequest(const Message& request,
   if (!known || !TasksEnabled(context)) return false;
   const json& id = request.id;
   if (modern && !DeclaresTasksExtension(context.client_capabilities)) {
-    Send(MakeError(
-             id, kMissingClientCapability,
-             absl::StrCat("Missing required client capability: "
-                          "extensions.",
-                          kTasksExtension),
-             json{{"requiredCapabilities",
-                   {{"extensions", {{kTasksExtension, json::object()}}}}}}),
-         id);
+    Send(MissingTasksExtension(id), id);
     return true;
   }
   TaskStore& store = TaskStore::Shared();
@@ -243,8 +292,18 @@ bool Session::HandleTaskRequest(const Message& request,
     return true;
   }
   if (method == "tasks/update") {
-    // No task of this server waits for input: answers are ignored.
-    Send(MakeResult(id, json::object()), id);
+    // Answers to keys the task does not (or no longer) wait for are
+    // ignored.
+    const json& params = request.params;
+    absl::Status updated = store.Update(owner, task_id,
+                                        params.contains("inputResponses")
+                                            ? params["inputResponses"]
+                                            : json::object());
+    if (!updated.ok()) {
+      Send(TaskError(id, updated), id);
+    } else {
+      Send(MakeResult(id, json::object()), id);
+    }
     return true;
   }
   json result = TaskObject(*task, modern, store.limits());
@@ -253,6 +312,9 @@ bool Session::HandleTaskRequest(const Message& request,
   }
   if (modern && task->status == TaskStatus::kFailed) {
     result["error"] = task->error;
+  }
+  if (modern && task->status == TaskStatus::kInputRequired) {
+    result["inputRequests"] = task->input_requests;
   }
   Send(MakeResult(id, std::move(result)), id);
   return true;

@@ -213,6 +213,66 @@ TEST_F(SessionTasksTest, SessionCancelOf20251125) {
   EXPECT_TRUE(WaitSawCancel());
 }
 
+// A tool whose task support is "required" runs for no client that cannot
+// run it as a task: 2026-07-28's -32021 naming the extension, 2025-11-25's
+// -32601 for a call without `task`.
+TEST_F(SessionTasksTest, RequiredTaskSupportRefusesACallThatIsNoTask) {
+  tools_.echo_requires_task = true;
+  json refused =
+      Call(Modern(1, "tools/call", {{"name", "echo"}}, /*tasks=*/false));
+  EXPECT_EQ(refused["error"]["code"], kMissingClientCapability) << refused;
+  EXPECT_TRUE(
+      refused["error"]["data"]["requiredCapabilities"]["extensions"].contains(
+          "io.modelcontextprotocol/tasks"))
+      << refused;
+  json created = Call(Modern(2, "tools/call", {{"name", "echo"}}));
+  EXPECT_EQ(created["result"]["resultType"], "task") << created;
+
+  Initialize("2025-11-25");
+  json listed = Call(Request(3, "tools/list"));
+  EXPECT_EQ(listed["result"]["tools"][0]["execution"]["taskSupport"],
+            "required");
+  json plain = Call(Request(4, "tools/call", {{"name", "echo"}}));
+  EXPECT_EQ(plain["error"]["code"], -32601) << plain;
+  json task = Call(
+      Request(5, "tools/call", {{"name", "echo"}, {"task", json::object()}}));
+  EXPECT_EQ(task["result"]["task"]["status"], "working") << task;
+}
+
+// A 2026-07-28 task whose call needs input is input_required with its
+// requests; tasks/update answers them and the call runs again with them.
+TEST_F(SessionTasksTest, ModernTaskWaitsForInputUntilTasksUpdate) {
+  json created = Call(Modern(
+      1, "tools/call",
+      {{"name", "echo"}, {"arguments", {{"need", "elicitation/create"}}}}));
+  ASSERT_EQ(created["result"]["resultType"], "task") << created;
+  const std::string task_id = created["result"]["taskId"];
+  json parked;
+  for (int i = 0; i < 1000; ++i) {
+    parked = Call(Modern(100 + i, "tasks/get", {{"taskId", task_id}}));
+    if (parked["result"]["status"] != "working") break;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  ASSERT_EQ(parked["result"]["status"], "input_required") << parked;
+  EXPECT_EQ(parked["result"]["inputRequests"]["answer"]["method"],
+            "elicitation/create")
+      << parked;
+  json ack = Call(Modern(
+      2, "tasks/update",
+      {{"taskId", task_id}, {"inputResponses", {{"answer", {{"ok", true}}}}}}));
+  EXPECT_EQ(ack["result"], json({{"resultType", "complete"}})) << ack;
+  json done;
+  for (int i = 0; i < 1000; ++i) {
+    done = Call(Modern(2000 + i, "tasks/get", {{"taskId", task_id}}));
+    if (done["result"]["status"] == "completed") break;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  ASSERT_EQ(done["result"]["status"], "completed") << done;
+  EXPECT_EQ(done["result"]["result"]["structuredContent"]["answer"],
+            json({{"ok", true}}))
+      << done;
+}
+
 TEST_F(SessionTasksTest, NoTasksWithoutATenant) {
   session_ = NewSession(nullptr);
   json created = Call(Modern(1, "tools/call", {{"name", "echo"}}));

@@ -40,6 +40,8 @@ absl::string_view TaskStatusName(TaskStatus status) {
   switch (status) {
     case TaskStatus::kWorking:
       return "working";
+    case TaskStatus::kInputRequired:
+      return "input_required";
     case TaskStatus::kCompleted:
       return "completed";
     case TaskStatus::kFailed:
@@ -120,7 +122,62 @@ void TaskStore::Finish(const std::string& id, TaskStatus status, json result,
   view.updated = absl::Now();
   view.result = std::move(result);
   view.error = std::move(error);
+  view.input_requests = nullptr;
   found->second.token.reset();
+}
+
+absl::StatusOr<json> TaskStore::AwaitInput(const std::string& id, json requests,
+                                           absl::Time deadline) {
+  absl::MutexLock lock(&mu_);
+  auto found = tasks_.find(id);
+  if (found == tasks_.end() || found->second.view.terminal()) {
+    return absl::CancelledError("the task has ended");
+  }
+  Task* task = &found->second;
+  task->view.status = TaskStatus::kInputRequired;
+  task->view.updated = absl::Now();
+  task->view.input_requests = std::move(requests);
+  task->responses = json::object();
+  // Found again on each look: the map never moves a node, but the task
+  // may have been dropped (CancelAll).
+  auto settled = [this, &id]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    auto it = tasks_.find(id);
+    return it == tasks_.end() || it->second.view.terminal() ||
+           it->second.view.input_requests.empty();
+  };
+  mu_.AwaitWithDeadline(absl::Condition(&settled), deadline);
+  found = tasks_.find(id);
+  if (found == tasks_.end() || found->second.view.terminal()) {
+    return absl::CancelledError("the task was cancelled");
+  }
+  task = &found->second;
+  if (!task->view.input_requests.empty()) {
+    return absl::DeadlineExceededError(
+        "the client did not answer the task's input requests in time");
+  }
+  task->view.status = TaskStatus::kWorking;
+  task->view.updated = absl::Now();
+  task->view.input_requests = nullptr;
+  return std::exchange(task->responses, json());
+}
+
+absl::Status TaskStore::Update(const TaskOwner& owner, const std::string& id,
+                               const json& responses) {
+  absl::MutexLock lock(&mu_);
+  Task* task = Find(owner, id);
+  if (task == nullptr) return absl::NotFoundError("unknown task id");
+  if (!responses.is_object()) {
+    return absl::InvalidArgumentError("\"inputResponses\" must be an object");
+  }
+  json& pending = task->view.input_requests;
+  if (task->view.status != TaskStatus::kInputRequired || !pending.is_object()) {
+    return absl::OkStatus();
+  }
+  for (const auto& [key, answer] : responses.items()) {
+    if (pending.erase(key) > 0) task->responses[key] = answer;
+  }
+  task->view.updated = absl::Now();
+  return absl::OkStatus();
 }
 
 void TaskStore::Remove(const std::string& id) {
@@ -153,6 +210,7 @@ absl::StatusOr<TaskView> TaskStore::Cancel(const TaskOwner& owner,
     }
     task->view.status = TaskStatus::kCancelled;
     task->view.updated = absl::Now();
+    task->view.input_requests = nullptr;
     token = std::move(task->token);
     view = task->view;
   }
@@ -197,13 +255,21 @@ void TaskStore::CancelAll() {
   std::vector<std::shared_ptr<CancellationToken>> tokens;
   {
     absl::MutexLock lock(&mu_);
-    for (auto& [id, task] : tasks_) {
-      if (task.view.terminal()) continue;
+    const absl::Time now = absl::Now();
+    for (auto it = tasks_.begin(); it != tasks_.end();) {
+      Task& task = it->second;
+      if (task.view.terminal()) {
+        it = tasks_.erase(it);
+        continue;
+      }
       task.view.status = TaskStatus::kCancelled;
-      task.view.updated = absl::Now();
+      task.view.updated = now;
+      task.view.input_requests = nullptr;
       tokens.push_back(std::move(task.token));
+      ++it;
     }
   }
+  // Their callbacks cancel the worker calls: never under our lock.
   for (const auto& token : tokens) {
     if (token != nullptr) token->Cancel();
   }

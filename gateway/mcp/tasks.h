@@ -50,9 +50,16 @@ struct TaskOwner {
   std::weak_ptr<const void> session;
 };
 
-enum class TaskStatus { kWorking, kCompleted, kFailed, kCancelled };
+enum class TaskStatus {
+  kWorking,
+  kInputRequired,
+  kCompleted,
+  kFailed,
+  kCancelled
+};
 
-// The status's wire name: working, completed, failed, cancelled.
+// The status's wire name: working, input_required, completed, failed,
+// cancelled.
 absl::string_view TaskStatusName(TaskStatus status);
 
 // A task as it is at one moment.
@@ -66,10 +73,16 @@ struct TaskView {
   // JSON-RPC error object; null otherwise.
   nlohmann::json result;
   nlohmann::json error;
+  // An input_required task's unanswered requests to its client, by key
+  // ({method, params} each); null otherwise.
+  nlohmann::json input_requests;
   // Whether the task had ended before this call (Cancel).
   bool was_terminal = false;
 
-  bool terminal() const { return status != TaskStatus::kWorking; }
+  bool terminal() const {
+    return status != TaskStatus::kWorking &&
+           status != TaskStatus::kInputRequired;
+  }
 };
 
 class TaskStore {
@@ -92,6 +105,19 @@ class TaskStore {
   // under 2025-11-25), `error` its JSON-RPC error (failed).
   void Finish(const std::string& id, TaskStatus status, nlohmann::json result,
               nlohmann::json error);
+  // The task's call needs `requests` (an object of {method, params} by
+  // key) answered by its client: the task is input_required until
+  // Update has answered every key, `deadline` passes (DeadlineExceeded) or
+  // it is cancelled (Cancelled). Returns the answers by key; the task is
+  // working again. Called from the task's own call only.
+  absl::StatusOr<nlohmann::json> AwaitInput(const std::string& id,
+                                            nlohmann::json requests,
+                                            absl::Time deadline);
+  // Answers what an input_required task of `owner` asks: each key of
+  // `responses` it still waits for (others are ignored, as are answers to
+  // a task that asks nothing). NotFound unless `owner` owns task `id`.
+  absl::Status Update(const TaskOwner& owner, const std::string& id,
+                      const nlohmann::json& responses);
   // Forgets task `id` (it could not be started).
   void Remove(const std::string& id);
 
@@ -107,7 +133,9 @@ class TaskStore {
                                  absl::Time deadline, CancellationToken* stop);
   // The tasks of `owner`, oldest first.
   std::vector<TaskView> List(const TaskOwner& owner);
-  // Cancels every working task (the process is draining).
+  // The process is draining: cancels every working task and its call (a
+  // poll sees it cancelled; its call's result, when it returns, is not
+  // kept) and drops every ended task, result and all.
   void CancelAll();
 
  private:
@@ -115,6 +143,8 @@ class TaskStore {
     TaskOwner owner;
     TaskView view;
     std::shared_ptr<CancellationToken> token;
+    // The answers received so far to view.input_requests.
+    nlohmann::json responses;
   };
 
   void Sweep(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

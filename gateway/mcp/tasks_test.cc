@@ -89,6 +89,99 @@ TEST_F(TaskStoreTest, CancelCancelsTheCallAndStaysCancelled) {
   EXPECT_TRUE(store.Cancel(Tenant(a_), created->id)->was_terminal);
 }
 
+// Draining: every running call is cancelled and stays cancelled when it
+// returns; what ended before is dropped, result and all.
+TEST_F(TaskStoreTest, CancelAllCancelsRunningTasksAndDropsEndedOnes) {
+  TaskStore store;
+  auto running_token = std::make_shared<CancellationToken>();
+  auto running = store.Create(Tenant(a_), absl::ZeroDuration(), running_token);
+  auto done = store.Create(Tenant(b_), absl::ZeroDuration(),
+                           std::make_shared<CancellationToken>());
+  ASSERT_TRUE(running.ok() && done.ok());
+  store.Finish(done->id, TaskStatus::kCompleted, json{{"content", "secret"}},
+               nullptr);
+
+  store.CancelAll();
+
+  EXPECT_TRUE(running_token->cancelled());
+  auto after = store.Get(Tenant(a_), running->id);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->status, TaskStatus::kCancelled);
+  store.Finish(running->id, TaskStatus::kCompleted, json{{"content", "late"}},
+               nullptr);
+  after = store.Get(Tenant(a_), running->id);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->status, TaskStatus::kCancelled);
+  EXPECT_TRUE(after->result.is_null());
+  EXPECT_TRUE(absl::IsNotFound(store.Get(Tenant(b_), done->id).status()));
+  EXPECT_TRUE(store.List(Tenant(b_)).empty());
+}
+
+// A task that needs input is input_required, showing only what is still
+// unanswered, until every key is answered; its call then gets the answers.
+TEST_F(TaskStoreTest, InputRequiredUntilEveryRequestIsAnswered) {
+  TaskStore store;
+  auto created = store.Create(Tenant(a_), absl::ZeroDuration(),
+                              std::make_shared<CancellationToken>());
+  ASSERT_TRUE(created.ok());
+  const std::string id = created->id;
+  absl::StatusOr<json> answers;
+  std::thread call([&] {
+    answers =
+        store.AwaitInput(id,
+                         json{{"one", {{"method", "elicitation/create"}}},
+                              {"two", {{"method", "elicitation/create"}}}},
+                         absl::Now() + absl::Seconds(30));
+  });
+  // The call's thread parks the task: wait (bounded) until it has.
+  absl::StatusOr<TaskView> view;
+  for (int i = 0; i < 3000; ++i) {
+    view = store.Get(Tenant(a_), id);
+    if (view.ok() && view->status == TaskStatus::kInputRequired) break;
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  ASSERT_TRUE(view.ok());
+  ASSERT_EQ(view->status, TaskStatus::kInputRequired);
+  EXPECT_FALSE(view->terminal());
+  EXPECT_EQ(view->input_requests.size(), 2u);
+  EXPECT_TRUE(absl::IsNotFound(
+      store.Update(Tenant(b_), id, json{{"one", 1}, {"two", 2}})));
+  ASSERT_TRUE(
+      store.Update(Tenant(a_), id, json{{"one", 1}, {"unknown", 0}}).ok());
+  view = store.Get(Tenant(a_), id);
+  EXPECT_EQ(view->status, TaskStatus::kInputRequired);
+  EXPECT_EQ(view->input_requests,
+            json({{"two", {{"method", "elicitation/create"}}}}));
+  ASSERT_TRUE(store.Update(Tenant(a_), id, json{{"two", 2}}).ok());
+  call.join();
+  ASSERT_TRUE(answers.ok()) << answers.status();
+  EXPECT_EQ(*answers, json({{"one", 1}, {"two", 2}}));
+  EXPECT_EQ(store.Get(Tenant(a_), id)->status, TaskStatus::kWorking);
+}
+
+TEST_F(TaskStoreTest, CancelEndsAWaitForInput) {
+  TaskStore store;
+  auto created = store.Create(Tenant(a_), absl::ZeroDuration(),
+                              std::make_shared<CancellationToken>());
+  ASSERT_TRUE(created.ok());
+  absl::StatusOr<json> answers;
+  std::thread call([&] {
+    answers = store.AwaitInput(created->id, json{{"one", json::object()}},
+                               absl::Now() + absl::Seconds(30));
+  });
+  for (int i = 0; i < 3000; ++i) {
+    if (store.Get(Tenant(a_), created->id)->status ==
+        TaskStatus::kInputRequired) {
+      break;
+    }
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  ASSERT_TRUE(store.Cancel(Tenant(a_), created->id).ok());
+  call.join();
+  EXPECT_TRUE(absl::IsCancelled(answers.status())) << answers.status();
+  EXPECT_EQ(store.Get(Tenant(a_), created->id)->status, TaskStatus::kCancelled);
+}
+
 TEST_F(TaskStoreTest, AwaitReturnsWhenTheTaskEndsOrItsWaitIsCancelled) {
   TaskStore store;
   auto created = store.Create(Tenant(a_), absl::ZeroDuration(),

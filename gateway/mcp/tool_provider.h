@@ -135,6 +135,10 @@ class ToolProvider {
   virtual bool SupportsTasks(const std::string& /*name*/) const {
     return false;
   }
+  // Whether a call of `name` runs only as a task (its task support is
+  // "required"; implies SupportsTasks): under a revision with tasks, a
+  // call that is not one is refused (older revisions run it at once).
+  virtual bool RequiresTask(const std::string& /*name*/) const { return false; }
 
   // Runs a tool and returns an MCP CallToolResult object: `content`, and
   // `structuredContent` / `isError` where they apply. Argument and execution

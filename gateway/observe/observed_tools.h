@@ -36,6 +36,9 @@ class ObservedTools final : public mcp::ToolProvider {
   bool SupportsTasks(const std::string& name) const override {
     return inner_->SupportsTasks(name);
   }
+  bool RequiresTask(const std::string& name) const override {
+    return inner_->RequiresTask(name);
+  }
   mcp::ToolResult CallTool(const std::string& name,
                            const nlohmann::json& arguments,
                            mcp::ToolCallContext& context) override;

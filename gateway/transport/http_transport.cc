@@ -14,6 +14,7 @@
 #include "absl/strings/strip.h"
 #include "common/log.h"
 #include "common/loopback.h"
+#include "gateway/mcp/tasks.h"
 #include "gateway/transport/http_replies.h"
 #include "httplib.h"
 
@@ -205,6 +206,9 @@ void HttpTransport::Drain(absl::Time deadline) {
   if (listener_ != nullptr) listener_->StopAccepting();
   // Listens are no calls to finish: they end now, with their responses.
   EndListens(nullptr);
+  // Tasks run apart from sessions, and no request may poll them from now
+  // on: their calls are cancelled at once and what ended is dropped.
+  mcp::TaskStore::Shared().CancelAll();
   // Calls in flight finish until the deadline, then are cancelled; Stop
   // then waits for their answers to be written.
   for (auto& session : sessions_.All()) session->Drain(deadline);

@@ -103,9 +103,10 @@ class HttpTransport {
   // Binds and serves, on threads of its own.
   absl::Status Start();
   // Stops cleanly: /ready answers 503 first, then new connections are
-  // refused and new requests answered 503; calls in flight may finish until
-  // `deadline` (then they are cancelled), their answers are written (up to
-  // the send timeout longer), then Stop.
+  // refused and new requests answered 503; the process's tasks are
+  // cancelled and their results dropped (TaskStore::CancelAll); calls in
+  // flight may finish until `deadline` (then they are cancelled), their
+  // answers are written (up to the send timeout longer), then Stop.
   void Drain(absl::Time deadline);
   // Cancels running calls, ends event streams and closes every connection.
   void Stop();

@@ -11,6 +11,7 @@
 #include "common/json_text.h"
 #include "common/log.h"
 #include "gateway/mcp/jsonrpc.h"
+#include "gateway/mcp/tasks.h"
 
 namespace mfgate::transport {
 namespace {
@@ -71,6 +72,7 @@ absl::Status RunStdio(int in_fd, int out_fd, mcp::Handlers handlers,
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       session.Close();
+      mcp::TaskStore::Shared().CancelAll();
       return absl::InternalError(absl::StrCat("stdin: ", strerror(errno)));
     }
     if (n == 0) break;
@@ -102,6 +104,9 @@ absl::Status RunStdio(int in_fd, int out_fd, mcp::Handlers handlers,
   }
   if (!discarding) finish_line();  // A last message without a newline.
   session.Drain(absl::Now() + options.drain_timeout);
+  // The tasks too: no request can poll them now. They run apart from the
+  // session, which has no part in ending them.
+  mcp::TaskStore::Shared().CancelAll();
   return absl::OkStatus();
 }
 

@@ -4,8 +4,10 @@
 // one line on `out_fd` (stdout carries protocol data only: logs go to
 // stderr). A line longer than `max_line_bytes` is answered with an error and
 // discarded as it streams in, never buffered whole. At end of input, running
-// calls may finish for `drain_timeout`, then are cancelled, and RunStdio
-// returns. Runs on the calling thread; writes are serialized internally.
+// calls may finish for `drain_timeout`, then are cancelled, the process's
+// tasks are cancelled and their results dropped (TaskStore::CancelAll), and
+// RunStdio returns. Runs on the calling thread; writes are serialized
+// internally.
 #ifndef MFGATE_GATEWAY_TRANSPORT_STDIO_TRANSPORT_H_
 #define MFGATE_GATEWAY_TRANSPORT_STDIO_TRANSPORT_H_
 

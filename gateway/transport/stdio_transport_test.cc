@@ -2,12 +2,15 @@
 
 #include <unistd.h>
 
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_split.h"
 #include "gateway/mcp/fake_tools.h"
+#include "gateway/mcp/stateless.h"
+#include "gateway/mcp/tasks.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -16,8 +19,10 @@ namespace {
 
 using json = nlohmann::json;
 
-// Runs the transport over pipes on `input` and returns the lines it wrote.
-std::vector<json> RunOver(const std::string& input, StdioOptions options = {}) {
+// Runs the transport over pipes on `input` and returns the lines it wrote;
+// `handlers` default to FakeTools of their own.
+std::vector<json> RunOver(const std::string& input, StdioOptions options = {},
+                          mcp::Handlers handlers = {}) {
   int in[2], out[2];
   EXPECT_EQ(pipe(in), 0);
   EXPECT_EQ(pipe(out), 0);
@@ -38,8 +43,9 @@ std::vector<json> RunOver(const std::string& input, StdioOptions options = {}) {
     while ((n = read(out[0], buffer, sizeof(buffer))) > 0)
       output.append(buffer, n);
   });
-  absl::Status status = RunStdio(in[0], out[1], mcp::Handlers{&tools},
-                                 mcp::SessionOptions(), options);
+  if (handlers.tools == nullptr) handlers.tools = &tools;
+  absl::Status status =
+      RunStdio(in[0], out[1], handlers, mcp::SessionOptions(), options);
   EXPECT_TRUE(status.ok()) << status;
   writer.join();
   close(out[1]);
@@ -101,6 +107,44 @@ TEST(StdioTransportTest, EndOfInputCancelsRunningCalls) {
           "\n",
       options);
   ASSERT_EQ(messages.size(), 1u);
+}
+
+TEST(StdioTransportTest, EndOfInputCancelsRunningTasks) {
+  // A 2026-07-28 call of `wait` runs as a task, apart from the session: the
+  // end of input cancels it all the same (its client can poll no more).
+  // The tools outlive the test: the task's thread may still use them.
+  static mcp::FakeTools* const tools = new mcp::FakeTools();
+  auto tenant = std::make_shared<int>(0);
+  StdioOptions options;
+  options.drain_timeout = absl::Milliseconds(50);
+  const json call = {
+      {"jsonrpc", "2.0"},
+      {"id", 4},
+      {"method", "tools/call"},
+      {"params",
+       {{"name", "wait"},
+        {"arguments", json::object()},
+        {"_meta",
+         {{"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
+          {"io.modelcontextprotocol/clientCapabilities",
+           {{"extensions", {{mcp::kTasksExtension, json::object()}}}}}}}}}};
+  auto messages =
+      RunOver(call.dump() + "\n", options,
+              mcp::Handlers{tools, nullptr, nullptr, nullptr, tenant});
+  ASSERT_EQ(messages.size(), 1u);
+  ASSERT_EQ(messages[0]["result"]["resultType"], "task") << messages[0];
+  const std::string id = messages[0]["result"]["taskId"];
+  absl::StatusOr<mcp::TaskView> task =
+      mcp::TaskStore::Shared().Get(mcp::TaskOwner{tenant, {}}, id);
+  ASSERT_TRUE(task.ok()) << task.status();
+  EXPECT_EQ(task->status, mcp::TaskStatus::kCancelled);
+  // The call itself was cancelled: `wait` returns at once, well before its
+  // own ten seconds.
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (!tools->saw_cancel && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_TRUE(tools->saw_cancel);
 }
 
 }  // namespace

@@ -37,6 +37,12 @@ std::optional<json> InputRequired(const std::string& name,
 // result is dropped). A legacy request, which cannot answer, is refused.
 absl::StatusOr<json> InputRequiredPrompt(mcp::InputRound& round);
 
+// The tasks fixtures (fixtures_tasks.cc): their tools/list entries, and
+// the result of tool `name` (nullopt when `name` is not one of them).
+json TaskTools();
+std::optional<json> CallTaskTool(const std::string& name, const json& arguments,
+                                 mcp::ToolCallContext& context);
+
 }  // namespace mfgate::conformance
 
 #endif  // MFGATE_TESTS_CONFORMANCE_FIXTURE_CONTENT_H_

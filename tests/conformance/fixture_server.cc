@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <cstdlib>
+#include <memory>
 
 #include "common/log.h"
 #include "common/stop_signal.h"
@@ -13,8 +14,7 @@
 #include "tests/conformance/fixtures.h"
 
 int main(int argc, char **argv) {
-  if (argc != 2)
-    return 2;
+  if (argc != 2) return 2;
   signal(SIGPIPE, SIG_IGN);
   mfgate::SetLogProgramName("fixture-server");
   mfgate::conformance::FixtureTools tools;
@@ -31,15 +31,17 @@ int main(int argc, char **argv) {
   mfgate::mcp::SessionOptions session;
   session.server_name = "mfgate-conformance-fixtures";
   session.server_version = "0.1.0";
+  // The tenant's identity, which owns its tasks (gateway/mcp/tasks.h).
+  auto tenant = std::make_shared<int>(0);
   mfgate::transport::HttpTransport server(
       options, &no_keys,
       [&](const std::string &) {
-        return mfgate::mcp::Handlers{&tools, &resources, &prompts, &prompts};
+        return mfgate::mcp::Handlers{&tools, &resources, &prompts, &prompts,
+                                     tenant};
       },
       session, [](const std::string &, nlohmann::json *) { return true; });
   mfgate::StopSignal stop;
-  if (!server.Start().ok())
-    return 1;
+  if (!server.Start().ok()) return 1;
   stop.Wait();
   server.Stop();
   return 0;

@@ -88,7 +88,7 @@ json JsonSchema2020Tool() {
 
 json FixtureTools::ListTools() const {
   json text = {{"type", "string"}};
-  return json::array(
+  json tools = json::array(
       {Tool("test_simple_text"), Tool("test_image_content"),
        Tool("test_audio_content"), Tool("test_embedded_resource"),
        Tool("test_multiple_content_types"), Tool("test_tool_with_logging"),
@@ -113,6 +113,8 @@ json FixtureTools::ListTools() const {
             {{"region", {{"type", "string"}, {"x-mcp-header", "Region"}}},
              {"count", {{"type", "integer"}, {"x-mcp-header", "Count"}}}},
             {"region"})});
+  for (json& tool : TaskTools()) tools.push_back(std::move(tool));
+  return tools;
 }
 
 bool FixtureTools::HasTool(const std::string& name) const {
@@ -146,6 +148,9 @@ mcp::ToolResult FixtureTools::CallTool(const std::string& name,
                      {{"uri", "test://mixed-content-resource"},
                       {"mimeType", "application/json"},
                       {"text", R"({"test":"data","value":123})"}}}}});
+  }
+  if (std::optional<json> result = CallTaskTool(name, arguments, context)) {
+    return *result;
   }
   if (std::optional<json> result = InputRequired(name, context)) {
     // Null: the call asked for input (the session answers for it).

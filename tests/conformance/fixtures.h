@@ -15,6 +15,9 @@ class FixtureTools : public mcp::ToolProvider {
  public:
   nlohmann::json ListTools() const override;
   bool HasTool(const std::string& name) const override;
+  // The tasks fixtures' (fixtures_tasks.cc).
+  bool SupportsTasks(const std::string& name) const override;
+  bool RequiresTask(const std::string& name) const override;
   mcp::ToolResult CallTool(const std::string& name,
                            const nlohmann::json& arguments,
                            mcp::ToolCallContext& context) override;
