@@ -260,9 +260,14 @@ void HttpSession::ClientGone(const json& id) {
     auto pending = pending_.find(key);
     if (pending == pending_.end()) return;  // Answered already.
     auto stream = request_streams_.find(key);
-    if (stream != request_streams_.end() && stream->second->delivered()) {
-      // The client holds some of the stream's events and may come back for
-      // the rest, which go to the standalone stream from now on.
+    // A session's client holds some of the stream's events and may come
+    // back for the rest, which go to the standalone stream from now on; a
+    // stateless request (no session id) has nowhere to come back to.
+    if (stream != request_streams_.end() && stream->second->delivered() &&
+        !id_.empty()) {
+      // The stream's writer has no client left: it ends now, not at its
+      // next keep-alive write (a drain waits for it).
+      stream->second->Push(StreamEvent{}, true);
       request_streams_.erase(stream);
       if (!standalone_open_) pending->second.detached = absl::Now();
       return;

@@ -115,6 +115,12 @@ TEST_F(HttpSessionTest, AClientThatMayResumeKeepsItsCallForAGrace) {
   ASSERT_TRUE(stream->Next(absl::Seconds(5)).has_value());  // The progress.
   stream->MarkDelivered();
   session_.ClientGone(9);
+  // The stream's writer has no client left: it ends at once (a drain waits
+  // for it), though the call keeps running for a while.
+  std::optional<StreamEvent> ended = stream->Next(absl::Seconds(5));
+  ASSERT_TRUE(ended.has_value());
+  EXPECT_EQ(ended->data, nullptr);
+  EXPECT_TRUE(stream->finished());
   EXPECT_EQ(session_.ExpireDetached(absl::Now()), 0);  // It may come back...
   EXPECT_EQ(session_.ExpireDetached(absl::Now() + HttpSession::kResumeGrace),
             1);
@@ -122,6 +128,37 @@ TEST_F(HttpSessionTest, AClientThatMayResumeKeepsItsCallForAGrace) {
     absl::SleepFor(absl::Milliseconds(1));
   }
   EXPECT_TRUE(tools_.saw_cancel);  // ... but did not.
+}
+
+TEST(StatelessHttpSessionTest, AClientGoneAfterSomeEventsCancelsItsCall) {
+  // A stateless (2026-07-28) request has no session to come back to.
+  mcp::FakeTools tools;
+  mcp::SessionOptions options;
+  options.stateless_only = true;
+  HttpSession session("", "tenant", mcp::Handlers{&tools}, options);
+  json params = {
+      {"name", "wait"},
+      {"arguments", json::object()},
+      {"_meta",
+       {{"progressToken", "p"},
+        {"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
+        {"io.modelcontextprotocol/clientCapabilities", json::object()}}}};
+  auto stream = session.Start(Parse({{"jsonrpc", "2.0"},
+                                     {"id", 3},
+                                     {"method", "tools/call"},
+                                     {"params", params}}));
+  ASSERT_TRUE(stream->Next(absl::Seconds(5)).has_value());  // The progress.
+  stream->MarkDelivered();
+  session.ClientGone(3);
+  for (int i = 0; i < 5000 && !tools.saw_cancel; ++i) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  EXPECT_TRUE(tools.saw_cancel);
+  // Cancelled: it ends with no response.
+  std::optional<StreamEvent> ended = stream->Next(absl::Seconds(5));
+  ASSERT_TRUE(ended.has_value());
+  EXPECT_EQ(ended->data, nullptr);
+  EXPECT_TRUE(stream->finished());
 }
 
 TEST_F(HttpSessionTest, AClientThatComesBackKeepsTheCall) {
