@@ -220,7 +220,7 @@ std::optional<json> Listens::Open(const json& id, const json& params) {
              {"method", "notifications/subscriptions/acknowledged"},
              {"params",
               {{"_meta", Tagged(id)}, {"notifications", FilterJson(filter)}}}},
-        id);
+        id, /*change=*/false);
   acknowledged->store(true);
   return std::nullopt;
 }
@@ -232,14 +232,14 @@ void Listens::Notify(const json& id, const ListenFilter& filter,
     send_(json{{"jsonrpc", "2.0"},
                {"method", list.method},
                {"params", NotificationParams(id, json::object())}},
-          id);
+          id, /*change=*/true);
   }
   if (!changes.resource_contents) return;
   for (const std::string& uri : filter.uris) {
     send_(json{{"jsonrpc", "2.0"},
                {"method", "notifications/resources/updated"},
                {"params", NotificationParams(id, {{"uri", uri}})}},
-          id);
+          id, /*change=*/true);
   }
 }
 
@@ -253,7 +253,7 @@ bool Listens::Cancel(const json& id) {
     open_.erase(open);
   }
   if (subscription != 0) feed_->Unsubscribe(subscription);
-  send_(nullptr, id);
+  send_(nullptr, id, /*change=*/false);
   return true;
 }
 
@@ -300,7 +300,7 @@ void Listens::CloseAll() {
                {"id", listen.id},
                {"result",
                 {{"resultType", "complete"}, {"_meta", Tagged(listen.id)}}}},
-          listen.id);
+          listen.id, /*change=*/false);
   }
 }
 

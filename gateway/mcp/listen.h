@@ -99,9 +99,10 @@ std::variant<ListenFilter, std::string> ParseListenFilter(
 class Listens {
  public:
   // Sends a message of the listen `related` (a null message: it ended with
-  // no response).
+  // no response). `change`: a change notification, sent on the feed's
+  // publishing thread, which the sender must not keep waiting.
   using Send = std::function<void(const nlohmann::json& message,
-                                  const nlohmann::json& related)>;
+                                  const nlohmann::json& related, bool change)>;
   // Listens open at once in one session.
   static constexpr size_t kMaxListens = 16;
 
