@@ -1,7 +1,10 @@
 #include "gateway/mcp/listen.h"
 
+#include <atomic>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
 #include "gateway/mcp/jsonrpc.h"
 
 namespace mfgate::mcp {
@@ -57,13 +60,26 @@ json FilterJson(const ListenFilter& filter) {
 }  // namespace
 
 uint64_t ChangeFeed::Subscribe(Listener listener) {
-  absl::MutexLock lock(&mu_);
-  if (entries_.size() >= kMaxListeners) return 0;
-  auto entry = std::make_shared<Entry>();
-  entry->listener = std::move(listener);
-  const uint64_t id = next_id_++;
-  entries_.emplace(id, std::move(entry));
-  return id;
+  {
+    absl::MutexLock lock(&mu_);
+    if (entries_.size() < kMaxListeners) {
+      full_logged_ = false;
+      auto entry = std::make_shared<Entry>();
+      entry->listener = std::move(listener);
+      const uint64_t id = next_id_++;
+      entries_.emplace(id, std::move(entry));
+      return id;
+    }
+    if (full_logged_) return 0;
+    full_logged_ = true;
+  }
+  // Once each time the feed fills: a refused listen is told so, but a
+  // session of an older revision is not followed, and only this says so.
+  LogWarning(absl::StrCat("change feed: ", kMaxListeners,
+                          " listeners already; further listens are refused "
+                          "and further older-revision sessions not told of "
+                          "changes until some end"));
+  return 0;
 }
 
 void ChangeFeed::Unsubscribe(uint64_t id) {
@@ -165,29 +181,47 @@ std::optional<json> Listens::Open(const json& id, const json& params) {
     }
     open_.emplace(key, Open_{id, 0});
   }
-  // First on the subscription: its acknowledgment; only then can a change
-  // be sent on it.
-  send_(json{{"jsonrpc", "2.0"},
-             {"method", "notifications/subscriptions/acknowledged"},
-             {"params",
-              {{"_meta", Tagged(id)}, {"notifications", FilterJson(filter)}}}},
-        id);
-  if (feed_ == nullptr) return std::nullopt;
-  const uint64_t subscription =
-      feed_->Subscribe([this, id, filter](const Changes& changes) {
-        Notify(id, filter, changes);
-      });
+  // Subscribed before it is acknowledged, so that a full feed refuses it
+  // rather than leave it acknowledged and deaf. It tells nothing until its
+  // acknowledgment is sent (first on the subscription): the listen starts
+  // there, and what the client reads after it already includes an earlier
+  // change.
+  auto acknowledged = std::make_shared<std::atomic<bool>>(false);
+  uint64_t subscription = 0;
+  if (feed_ != nullptr) {
+    subscription = feed_->Subscribe(
+        [this, id, filter, acknowledged](const Changes& changes) {
+          if (acknowledged->load()) Notify(id, filter, changes);
+        });
+  }
   bool ended = false;
   {
     absl::MutexLock lock(&mu_);
     auto open = open_.find(key);
     if (open == open_.end()) {
       ended = true;  // Cancelled or closed meanwhile.
+    } else if (feed_ != nullptr && subscription == 0) {
+      open_.erase(open);
     } else {
       open->second.subscription = subscription;
     }
   }
-  if (ended && subscription != 0) feed_->Unsubscribe(subscription);
+  if (feed_ != nullptr && subscription == 0) {
+    return MakeError(id, kServerBusy,
+                     "too many listeners of this tenant's changes (" +
+                         std::to_string(ChangeFeed::kMaxListeners) +
+                         "); listen again later");
+  }
+  if (ended) {
+    if (subscription != 0) feed_->Unsubscribe(subscription);
+    return std::nullopt;
+  }
+  send_(json{{"jsonrpc", "2.0"},
+             {"method", "notifications/subscriptions/acknowledged"},
+             {"params",
+              {{"_meta", Tagged(id)}, {"notifications", FilterJson(filter)}}}},
+        id, /*change=*/false);
+  acknowledged->store(true);
   return std::nullopt;
 }
 
@@ -198,14 +232,14 @@ void Listens::Notify(const json& id, const ListenFilter& filter,
     send_(json{{"jsonrpc", "2.0"},
                {"method", list.method},
                {"params", NotificationParams(id, json::object())}},
-          id);
+          id, /*change=*/true);
   }
   if (!changes.resource_contents) return;
   for (const std::string& uri : filter.uris) {
     send_(json{{"jsonrpc", "2.0"},
                {"method", "notifications/resources/updated"},
                {"params", NotificationParams(id, {{"uri", uri}})}},
-          id);
+          id, /*change=*/true);
   }
 }
 
@@ -219,7 +253,7 @@ bool Listens::Cancel(const json& id) {
     open_.erase(open);
   }
   if (subscription != 0) feed_->Unsubscribe(subscription);
-  send_(nullptr, id);
+  send_(nullptr, id, /*change=*/false);
   return true;
 }
 
@@ -266,7 +300,7 @@ void Listens::CloseAll() {
                {"id", listen.id},
                {"result",
                 {{"resultType", "complete"}, {"_meta", Tagged(listen.id)}}}},
-          listen.id);
+          listen.id, /*change=*/false);
   }
 }
 

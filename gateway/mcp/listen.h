@@ -58,7 +58,8 @@ class ChangeFeed {
   explicit ChangeFeed(Changes supported) : supported_(supported) {}
   const Changes& supported() const { return supported_; }
 
-  // Registers `listener`; 0 when the feed has kMaxListeners already.
+  // Registers `listener`; 0 when the feed has kMaxListeners already (a
+  // warning is logged the first time, each time the feed fills).
   uint64_t Subscribe(Listener listener);
   // Forgets listener `id`, once no call of it is running.
   void Unsubscribe(uint64_t id);
@@ -73,6 +74,8 @@ class ChangeFeed {
   const Changes supported_;
   absl::Mutex mu_;
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
+  // The feed was found full since it last had room (logged once).
+  bool full_logged_ ABSL_GUARDED_BY(mu_) = false;
   std::map<uint64_t, std::shared_ptr<Entry>> entries_ ABSL_GUARDED_BY(mu_);
 };
 
@@ -96,9 +99,10 @@ std::variant<ListenFilter, std::string> ParseListenFilter(
 class Listens {
  public:
   // Sends a message of the listen `related` (a null message: it ended with
-  // no response).
+  // no response). `change`: a change notification, sent on the feed's
+  // publishing thread, which the sender must not keep waiting.
   using Send = std::function<void(const nlohmann::json& message,
-                                  const nlohmann::json& related)>;
+                                  const nlohmann::json& related, bool change)>;
   // Listens open at once in one session.
   static constexpr size_t kMaxListens = 16;
 
@@ -112,7 +116,8 @@ class Listens {
   // Opens listen `id` with `params` (checked by the caller to be an
   // object): acknowledges it and returns nullopt, or returns the error
   // response that refuses it (invalid filter, too many listens, the session
-  // closed, the id in use).
+  // closed, the id in use, or -32000 when the feed has
+  // ChangeFeed::kMaxListeners already).
   std::optional<nlohmann::json> Open(const nlohmann::json& id,
                                      const nlohmann::json& params);
   // Ends listen `id` with no response (its client cancelled it); false
@@ -125,7 +130,8 @@ class Listens {
   // A session of an older revision (no listen): sends it the list_changed
   // notifications of what is served, and notifications/resources/updated
   // for each URI `subscribed` returns (its resources/subscribe), untagged,
-  // until CloseAll. Once per session; later calls do nothing.
+  // until CloseAll. Once per session; later calls do nothing. When the feed
+  // is full the session is not followed (ChangeFeed logs it).
   void Follow(std::function<std::vector<std::string>()> subscribed);
 
  private:

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "gateway/mcp/session_fixture.h"
 
@@ -153,6 +154,30 @@ TEST_F(ListenTest, RefusesBadFiltersAndTooManyListens) {
   }
   Listen(999, json::object());
   EXPECT_EQ(WaitFor(999)["error"]["code"], kInvalidRequest);
+}
+
+TEST_F(ListenTest, AListenPastTheFeedsBoundIsRefusedNotLeftDeaf) {
+  std::vector<uint64_t> others;
+  for (size_t i = 0; i < ChangeFeed::kMaxListeners; ++i) {
+    others.push_back(feed_.Subscribe([](const Changes&) {}));
+  }
+  Listen(11, {{"resourcesListChanged", true}});
+  json refused = WaitFor(11);
+  ASSERT_TRUE(refused.contains("error")) << refused;
+  EXPECT_EQ(refused["error"]["code"], kServerBusy);
+  EXPECT_NE(refused["error"]["message"].get<std::string>().find(
+                std::to_string(ChangeFeed::kMaxListeners)),
+            std::string::npos)
+      << refused;
+  EXPECT_EQ(Count("notifications/subscriptions/acknowledged"), 0);
+  // A slot freed: a listen is followed again.
+  feed_.Unsubscribe(others.back());
+  Listen(12, {{"resourcesListChanged", true}});
+  ASSERT_TRUE(
+      Method("notifications/subscriptions/acknowledged", 12).is_object());
+  feed_.Publish(ManifestChanges());
+  EXPECT_TRUE(Method("notifications/resources/list_changed", 12).is_object());
+  for (size_t i = 0; i + 1 < others.size(); ++i) feed_.Unsubscribe(others[i]);
 }
 
 TEST_F(ListenTest, ModernCapabilitiesSayWhatListensTell) {

@@ -23,9 +23,10 @@ bool IsSupported(const std::string& version) {
 
 }  // namespace
 
-void Session::Send(const json& message, const json& related) {
+void Session::Send(const json& message, const json& related, bool change) {
   Outgoing out;
   out.related = related;
+  out.change = change;
   const bool is_response =
       message.is_null() || (message.is_object() && message.contains("id") &&
                             !message.contains("method"));
@@ -99,8 +100,8 @@ Session::Session(Handlers handlers, SessionOptions options, Outbox outbox)
       options_(std::move(options)),
       outbox_(std::move(outbox)),
       listens_(handlers.changes,
-               [this](const json& message, const json& related) {
-                 Send(message, related);
+               [this](const json& message, const json& related, bool change) {
+                 Send(message, related, change);
                }) {}
 
 Session::~Session() { Close(); }

@@ -105,6 +105,10 @@ struct Outgoing {
   // notification or request sent while serving it), or null; HTTP uses it
   // to pick the stream.
   nlohmann::json related;
+  // A change notification (listen.h), sent on the change feed's publishing
+  // thread: the outbox must not wait to take it (it may drop it and end the
+  // listen `related`, Session::EndListen).
+  bool change = false;
 };
 
 // Receives every message the session sends.
@@ -144,6 +148,9 @@ class Session {
   void HandleBatch(const std::vector<Parsed>& batch);
 
   // Cancels running calls and waits until they have finished.
+  // Ends listen `id` as a cancellation does (no response is sent: the
+  // transport sends the one that says why); false when it is not open.
+  bool EndListen(const nlohmann::json& id) { return listens_.Cancel(id); }
   void Close();
 
   // Lets running calls finish until `deadline`, then closes.
@@ -171,7 +178,7 @@ class Session {
   // Serializes and sends `message`; a null message says request `related`
   // ended without a response.
   void Send(const nlohmann::json& message,
-            const nlohmann::json& related = nullptr);
+            const nlohmann::json& related = nullptr, bool change = false);
   // Sends the response to tool call `id`, splicing a serialized result in.
   void SendToolResponse(const nlohmann::json& id, const ToolResult& result);
   // Hands `out` to the outbox, or to the batch its request belongs to.

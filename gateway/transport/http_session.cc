@@ -33,6 +33,16 @@ std::string IdInUse(const json& id) {
       mcp::MakeError(id, mcp::kInvalidRequest, mcp::kIdInUseMessage));
 }
 
+// The error that ends the stream of request `id` its client did not read.
+std::string StreamOverrun(const json& id) {
+  return JsonText(mcp::MakeError(
+      id, mcp::kServerBusy,
+      "the client read this stream too slowly: " +
+          std::to_string(HttpSession::kMaxBacklog) + " events or " +
+          std::to_string(HttpSession::kMaxBacklogBytes) +
+          " bytes were waiting (the limit); the stream ended"));
+}
+
 }  // namespace
 
 std::optional<StreamEvent> RequestStream::Next(absl::Duration wait) {
@@ -44,6 +54,7 @@ std::optional<StreamEvent> RequestStream::Next(absl::Duration wait) {
   if (events_.empty()) return std::nullopt;
   StreamEvent event = std::move(events_.front());
   events_.pop_front();
+  if (event.data != nullptr) bytes_ -= event.data->size();
   return event;
 }
 
@@ -65,8 +76,15 @@ bool RequestStream::delivered() const {
 void RequestStream::Push(StreamEvent event, bool last) {
   absl::MutexLock lock(&mu_);
   if (ended_) return;
+  if (event.data != nullptr) bytes_ += event.data->size();
   events_.push_back(std::move(event));
   ended_ = last;
+}
+
+bool RequestStream::Full() const {
+  absl::MutexLock lock(&mu_);
+  return !ended_ && (events_.size() >= HttpSession::kMaxBacklog ||
+                     bytes_ >= HttpSession::kMaxBacklogBytes);
 }
 
 HttpSession::HttpSession(std::string id, std::string tenant,
@@ -129,6 +147,16 @@ void HttpSession::Route(const mcp::Outgoing& message) {
     if (stream != request_streams_.end()) {
       const bool last = message.text == nullptr ||
                         (message.is_response && message.id == message.related);
+      if (!last && stream->second->Full()) {
+        // Its client reads too slowly: the stream ends here, with an error
+        // that says why (later messages of the request are dropped with
+        // it). Its writer then ends the request: a listen is closed, and its
+        // client may listen again.
+        stream->second->Push(Record(key, std::make_shared<const std::string>(
+                                             StreamOverrun(message.related))),
+                             /*last=*/true);
+        return;
+      }
       stream->second->Push(
           message.text == nullptr ? StreamEvent{} : Record(key, message.text),
           last);

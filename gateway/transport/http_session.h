@@ -51,6 +51,10 @@ struct StreamEvent {
 };
 
 // The events of one request answered as a stream; ends with its response.
+// Its queue holds at most HttpSession::kMaxBacklog events and
+// kMaxBacklogBytes: a client that reads slower than its request sends has
+// its stream ended with an error (HttpSession::Route), never a queue that
+// grows nor a sender that waits.
 class RequestStream {
  public:
   // The next event, waiting up to `wait`; nullopt on timeout or once the
@@ -64,9 +68,12 @@ class RequestStream {
  private:
   friend class HttpSession;
   void Push(StreamEvent event, bool last);
+  // Not ended, and its queue at its bound: one more event would pass it.
+  bool Full() const;
 
   mutable absl::Mutex mu_;
   std::deque<StreamEvent> events_ ABSL_GUARDED_BY(mu_);
+  size_t bytes_ ABSL_GUARDED_BY(mu_) = 0;    // Of the events queued.
   bool ended_ ABSL_GUARDED_BY(mu_) = false;  // The last event was pushed.
   bool delivered_ ABSL_GUARDED_BY(mu_) = false;
 };

@@ -1,5 +1,6 @@
 #include "gateway/transport/http_session.h"
 
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -237,6 +238,47 @@ TEST_F(HttpBatchTest, ABatchIsAnsweredAsOneArray) {
       R"([{"jsonrpc":"2.0","method":"notifications/initialized"}])");
   EXPECT_EQ(session_.ExchangeBatch(notes.items, absl::Seconds(10)),
             std::nullopt);
+}
+
+// A listen whose client never reads: its queue stops at the bound and the
+// stream ends with an error that names it, rather than growing with every
+// change; the publisher never waits.
+TEST(RequestStreamTest, AStreamItsClientDoesNotReadEndsAtItsBound) {
+  mcp::Changes kinds;
+  kinds.resources = true;
+  mcp::ChangeFeed feed(kinds);
+  mcp::FakeTools tools;
+  mcp::Handlers handlers{&tools};
+  handlers.changes = &feed;
+  auto session = std::make_unique<HttpSession>("s", "tenant", handlers,
+                                               mcp::SessionOptions());
+  std::shared_ptr<RequestStream> stream = session->Start(Parse(
+      {{"jsonrpc", "2.0"},
+       {"id", 5},
+       {"method", "subscriptions/listen"},
+       {"params",
+        {{"_meta",
+          {{"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
+           {"io.modelcontextprotocol/clientCapabilities", json::object()}}},
+         {"notifications", {{"resourcesListChanged", true}}}}}}));
+  for (size_t i = 0; i < 3 * HttpSession::kMaxBacklog; ++i) feed.Publish(kinds);
+  size_t events = 0;
+  json last;
+  while (std::optional<StreamEvent> event =
+             stream->Next(absl::ZeroDuration())) {
+    ++events;
+    ASSERT_NE(event->data, nullptr);
+    last = json::parse(*event->data);
+  }
+  EXPECT_LE(events, HttpSession::kMaxBacklog + 1);
+  EXPECT_TRUE(stream->finished());
+  EXPECT_EQ(last["id"], 5) << last;
+  EXPECT_EQ(last["error"]["code"], mcp::kServerBusy) << last;
+  EXPECT_NE(last["error"]["message"].get<std::string>().find(
+                std::to_string(HttpSession::kMaxBacklog)),
+            std::string::npos)
+      << last;
+  session.reset();  // Before the feed it listens to.
 }
 
 }  // namespace

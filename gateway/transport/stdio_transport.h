@@ -6,8 +6,10 @@
 // discarded as it streams in, never buffered whole. At end of input, running
 // calls may finish for `drain_timeout`, then are cancelled, the process's
 // tasks are cancelled and their results dropped (TaskStore::CancelAll), and
-// RunStdio returns. Runs on the calling thread; writes are serialized
-// internally.
+// RunStdio returns. Runs on the calling thread; one more thread writes stdout
+// from a bounded outbox (1,000 lines, 1 MiB): a response or request waits for
+// room, a change notification of a listen never does — past the bound it is
+// dropped and its listen ended with a -32000 error.
 #ifndef MFGATE_GATEWAY_TRANSPORT_STDIO_TRANSPORT_H_
 #define MFGATE_GATEWAY_TRANSPORT_STDIO_TRANSPORT_H_
 

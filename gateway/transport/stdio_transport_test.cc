@@ -1,13 +1,16 @@
 #include "gateway/transport/stdio_transport.h"
 
+#include <poll.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/notification.h"
 #include "gateway/mcp/fake_tools.h"
 #include "gateway/mcp/stateless.h"
 #include "gateway/mcp/tasks.h"
@@ -145,6 +148,89 @@ TEST(StdioTransportTest, EndOfInputCancelsRunningTasks) {
     absl::SleepFor(absl::Milliseconds(10));
   }
   EXPECT_TRUE(tools->saw_cancel);
+}
+
+// A client that does not read while changes are published: the publisher
+// (the tenant's manifest watch) never waits for it, so another listener of
+// the same feed hears every change; the unread listen ends with -32000.
+TEST(StdioTransportTest, AClientThatDoesNotReadNeverBlocksThePublisher) {
+  mcp::Changes kinds;
+  kinds.resources = true;
+  mcp::ChangeFeed feed(kinds);
+  mcp::FakeTools tools;
+  mcp::Handlers handlers{&tools};
+  handlers.changes = &feed;
+  int in[2], out[2];
+  ASSERT_EQ(pipe(in), 0);
+  ASSERT_EQ(pipe(out), 0);
+  std::thread server([&] {
+    EXPECT_TRUE(RunStdio(in[0], out[1], handlers, mcp::SessionOptions()).ok());
+  });
+  const std::string listen =
+      json{{"jsonrpc", "2.0"},
+           {"id", 3},
+           {"method", "subscriptions/listen"},
+           {"params",
+            {{"_meta",
+              {{"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
+               {"io.modelcontextprotocol/clientCapabilities", json::object()}}},
+             {"notifications", {{"resourcesListChanged", true}}}}}}
+          .dump() +
+      "\n";
+  ASSERT_EQ(write(in[1], listen.data(), listen.size()),
+            static_cast<ssize_t>(listen.size()));
+  // Up to its acknowledgment; then the client reads no more.
+  std::string output;
+  char c;
+  while (output.find('\n') == std::string::npos && read(out[0], &c, 1) == 1)
+    output.push_back(c);
+  ASSERT_NE(output.find("acknowledged"), std::string::npos) << output;
+
+  std::atomic<int> heard{0};
+  const uint64_t other =
+      feed.Subscribe([&heard](const mcp::Changes&) { ++heard; });
+  constexpr int kChanges = 4000;  // Far more than a pipe and the outbox hold.
+  absl::Notification published;
+  std::thread publisher([&] {
+    for (int i = 0; i < kChanges; ++i) feed.Publish(kinds);
+    published.Notify();
+  });
+  const bool in_time =
+      published.WaitForNotificationWithTimeout(absl::Seconds(20));
+  EXPECT_TRUE(in_time) << "the publisher waited for the client";
+  EXPECT_EQ(heard.load(), in_time ? kChanges : heard.load());
+  // Now the client reads: what was queued, then the listen's end.
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (output.find("-32000") == std::string::npos && absl::Now() < deadline) {
+    pollfd readable{out[0], POLLIN, 0};
+    if (poll(&readable, 1, 100) <= 0) continue;
+    char buffer[4096];
+    ssize_t n = read(out[0], buffer, sizeof(buffer));
+    if (n <= 0) break;
+    output.append(buffer, n);
+  }
+  close(in[1]);  // End of input: the transport finishes.
+  std::thread reader([&] {
+    char buffer[4096];
+    ssize_t n;
+    while ((n = read(out[0], buffer, sizeof(buffer))) > 0)
+      output.append(buffer, n);
+  });
+  publisher.join();
+  server.join();
+  close(out[1]);
+  reader.join();
+  feed.Unsubscribe(other);
+  close(in[0]);
+  close(out[0]);
+  json ended;
+  for (absl::string_view line :
+       absl::StrSplit(output, '\n', absl::SkipEmpty())) {
+    json message = json::parse(line);
+    if (message.contains("id")) ended = message;
+  }
+  EXPECT_EQ(ended["id"], 3) << ended;
+  EXPECT_EQ(ended["error"]["code"], mcp::kServerBusy) << ended;
 }
 
 }  // namespace
