@@ -18,6 +18,10 @@
 namespace mfgate::engine {
 namespace {
 
+// As the worker's main does: an engine a test killed shows as EPIPE on the
+// next write, not as a SIGPIPE that ends the test process.
+const auto kIgnoreSigpipe = signal(SIGPIPE, SIG_IGN);
+
 // A pool of fake engines (testdata/fake_engine.cc, mode "commands").
 EnginePoolOptions Fakes(int size, const std::string& adapter = "none",
                         const std::string& manifest_file = "") {

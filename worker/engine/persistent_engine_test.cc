@@ -11,6 +11,10 @@
 namespace mfgate::engine {
 namespace {
 
+// As the worker's main does: an engine a test killed shows as EPIPE on the
+// next write, not as a SIGPIPE that ends the test process.
+const auto kIgnoreSigpipe = signal(SIGPIPE, SIG_IGN);
+
 PersistentEngineOptions FakeEngine(const std::string& mode) {
   PersistentEngineOptions options;
   options.argv = {"worker/engine/fake_engine", mode};
