@@ -107,6 +107,16 @@ class FakeTools : public ToolProvider {
   // `echo` runs only as a task (its task support is "required").
   std::atomic<bool> echo_requires_task{false};
 
+  // Whether `wait` saw its cancel within `timeout` (then its thread no
+  // longer touches this provider).
+  bool AwaitSawCancel(absl::Duration timeout) const {
+    const absl::Time deadline = absl::Now() + timeout;
+    while (!saw_cancel && absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+    return saw_cancel;
+  }
+
   // The caller (ToolCallContext::caller) of the last `echo`.
   std::string echo_caller() const {
     absl::MutexLock lock(&mu_);

@@ -56,13 +56,7 @@ class SessionTasksTest : public SessionTest {
 
   // Waits until `wait` has seen its cancel: its task's thread then no
   // longer touches tools_.
-  bool WaitSawCancel() {
-    absl::Time deadline = absl::Now() + absl::Seconds(10);
-    while (!tools_.saw_cancel && absl::Now() < deadline) {
-      absl::SleepFor(absl::Milliseconds(5));
-    }
-    return tools_.saw_cancel;
-  }
+  bool WaitSawCancel() { return tools_.AwaitSawCancel(absl::Seconds(10)); }
 
   std::shared_ptr<const void> tenant_ = std::make_shared<int>(1);
 };

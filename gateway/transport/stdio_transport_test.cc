@@ -143,11 +143,7 @@ TEST(StdioTransportTest, EndOfInputCancelsRunningTasks) {
   EXPECT_EQ(task->status, mcp::TaskStatus::kCancelled);
   // The call itself was cancelled: `wait` returns at once, well before its
   // own ten seconds.
-  const absl::Time deadline = absl::Now() + absl::Seconds(5);
-  while (!tools->saw_cancel && absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  EXPECT_TRUE(tools->saw_cancel);
+  EXPECT_TRUE(tools->AwaitSawCancel(absl::Seconds(5)));
 }
 
 // A client that does not read while changes are published: the publisher
