@@ -46,7 +46,9 @@ bazel test --nocache_test_results --test_env=MFGATE_DEMO_PROJECT="$demo_project"
   --test_env=MFGATE_REPO="$PWD" "${targets[@]}" || status=1
 testlogs=$(bazel info bazel-testlogs 2>/dev/null)
 
-bazel build //tests/conformance:fixture_server || status=1
+# Programs the pytest suites run beside the two binaries.
+bazel build //tests/conformance:fixture_server \
+  //worker/manifest:mfgate-manifest-index || status=1
 
 # 2. Engine-host, end-to-end (the official MCP Python client over stdio, SSE
 #    and Streamable HTTP) and MCP conformance tests (pytest).

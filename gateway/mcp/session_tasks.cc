@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "common/thread_cache.h"
@@ -155,6 +156,8 @@ bool Session::StartTask(const Message& request, const RequestContext& context,
   auto run = [handlers = handlers_, &store, task_id, name, arguments, token,
               modern, capabilities = context.client_capabilities,
               caller = options_.caller] {
+    // Counted from Create: whoever owns the tools waits for this.
+    absl::Cleanup ended = [&store] { store.CallEnded(); };
     try {
       ToolCallContext call;
       call.cancellation = token.get();

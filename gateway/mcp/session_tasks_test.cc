@@ -5,6 +5,7 @@
 #include <string>
 
 #include "gateway/mcp/session_fixture.h"
+#include "gateway/mcp/tasks.h"
 
 namespace mfgate::mcp {
 namespace {
@@ -12,6 +13,13 @@ namespace {
 class SessionTasksTest : public SessionTest {
  protected:
   SessionTasksTest() { session_ = NewSession(tenant_); }
+  // A task's call runs on a thread of its own and uses tools_: every one
+  // must have ended before tools_ goes.
+  ~SessionTasksTest() override {
+    TaskStore::Shared().CancelAll();
+    EXPECT_TRUE(
+        TaskStore::Shared().AwaitCallsEnded(absl::Now() + absl::Seconds(10)));
+  }
 
   // A session of tenant `tenant` that records into sent_.
   std::unique_ptr<Session> NewSession(std::shared_ptr<const void> tenant,

@@ -109,6 +109,7 @@ absl::StatusOr<TaskView> TaskStore::Create(
       ttl <= absl::ZeroDuration() ? limits_.ttl : std::min(ttl, limits_.ttl);
   TaskView view = task.view;
   tasks_.emplace(view.id, std::move(task));
+  ++calls_running_;
   return view;
 }
 
@@ -183,6 +184,20 @@ absl::Status TaskStore::Update(const TaskOwner& owner, const std::string& id,
 void TaskStore::Remove(const std::string& id) {
   absl::MutexLock lock(&mu_);
   tasks_.erase(id);
+  --calls_running_;
+}
+
+void TaskStore::CallEnded() {
+  absl::MutexLock lock(&mu_);
+  --calls_running_;
+}
+
+bool TaskStore::AwaitCallsEnded(absl::Time deadline) {
+  absl::MutexLock lock(&mu_);
+  auto ended = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return calls_running_ <= 0;
+  };
+  return mu_.AwaitWithDeadline(absl::Condition(&ended), deadline);
 }
 
 absl::StatusOr<TaskView> TaskStore::Get(const TaskOwner& owner,

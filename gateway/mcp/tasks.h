@@ -98,6 +98,8 @@ class TaskStore {
 
   // Registers a working task of `owner` kept for `ttl` (clamped to the
   // limit's); Cancel cancels `token`. ResourceExhausted past a bound.
+  // The task's call counts as running from here until CallEnded (or
+  // Remove, when it could not be started).
   absl::StatusOr<TaskView> Create(const TaskOwner& owner, absl::Duration ttl,
                                   std::shared_ptr<CancellationToken> token);
   // Ends a working task with `status` (a cancelled one stays cancelled):
@@ -118,8 +120,15 @@ class TaskStore {
   // a task that asks nothing). NotFound unless `owner` owns task `id`.
   absl::Status Update(const TaskOwner& owner, const std::string& id,
                       const nlohmann::json& responses);
-  // Forgets task `id` (it could not be started).
+  // Forgets task `id` (it could not be started): its call never ran.
   void Remove(const std::string& id);
+  // The call of a task Create registered has returned, from its thread;
+  // that thread touches nothing of the caller's after this.
+  void CallEnded();
+  // Blocks until no task's call is running or `deadline` passes; whether
+  // none is. Whoever owns what task calls use (the tools) waits here, after
+  // CancelAll, before destroying it.
+  bool AwaitCallsEnded(absl::Time deadline);
 
   // NotFound unless `owner` owns task `id`.
   absl::StatusOr<TaskView> Get(const TaskOwner& owner, const std::string& id);
@@ -154,6 +163,8 @@ class TaskStore {
   const TaskLimits limits_;
   absl::Mutex mu_;
   std::map<std::string, Task> tasks_ ABSL_GUARDED_BY(mu_);
+  // Calls of tasks running on their threads (Create .. CallEnded).
+  int calls_running_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace mfgate::mcp

@@ -211,5 +211,24 @@ TEST_F(TaskStoreTest, AwaitReturnsWhenTheTaskEndsOrItsWaitIsCancelled) {
   EXPECT_EQ(waited->status, TaskStatus::kWorking);
 }
 
+// A task's call counts as running from Create until its thread says it
+// ended (or Remove says it never ran): only then may the tools go.
+TEST_F(TaskStoreTest, CallsRunFromCreateUntilTheirThreadEnds) {
+  TaskStore store;
+  EXPECT_TRUE(store.AwaitCallsEnded(absl::Now()));
+  auto first = store.Create(Tenant(a_), absl::ZeroDuration(),
+                            std::make_shared<CancellationToken>());
+  auto second = store.Create(Tenant(a_), absl::ZeroDuration(),
+                             std::make_shared<CancellationToken>());
+  ASSERT_TRUE(first.ok() && second.ok());
+  store.Remove(second->id);
+  // Finished or cancelled, a task's call may still be returning.
+  store.CancelAll();
+  EXPECT_FALSE(store.AwaitCallsEnded(absl::Now() + absl::Milliseconds(20)));
+  std::thread call([&store] { store.CallEnded(); });
+  EXPECT_TRUE(store.AwaitCallsEnded(absl::Now() + absl::Seconds(10)));
+  call.join();
+}
+
 }  // namespace
 }  // namespace mfgate::mcp

@@ -222,6 +222,10 @@ void HttpTransport::Drain(absl::Time deadline) {
         "drain: event streams still open past the send timeout; "
         "ending them");
   }
+  // The tasks' calls, cancelled above, use the tools, which go after this.
+  if (!mcp::TaskStore::Shared().AwaitCallsEnded(flushed_by)) {
+    LogWarning("drain: a cancelled task's call has not returned");
+  }
   Stop();
 }
 

@@ -180,6 +180,16 @@ class LineOutbox {
   std::thread thread_;  // Last: it uses the members above.
 };
 
+// No request can poll the tasks once input has ended: each is cancelled,
+// and its call, which uses the tools the caller destroys after RunStdio
+// returns, is awaited until `deadline`.
+void EndTasks(absl::Time deadline) {
+  mcp::TaskStore::Shared().CancelAll();
+  if (!mcp::TaskStore::Shared().AwaitCallsEnded(deadline)) {
+    LogWarning("stdio: a cancelled task's call has not returned");
+  }
+}
+
 }  // namespace
 
 absl::Status RunStdio(int in_fd, int out_fd, mcp::Handlers handlers,
@@ -220,7 +230,7 @@ absl::Status RunStdio(int in_fd, int out_fd, mcp::Handlers handlers,
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       session.Close();
-      mcp::TaskStore::Shared().CancelAll();
+      EndTasks(absl::Now() + options.drain_timeout);
       return absl::InternalError(absl::StrCat("stdin: ", strerror(errno)));
     }
     if (n == 0) break;
@@ -254,7 +264,7 @@ absl::Status RunStdio(int in_fd, int out_fd, mcp::Handlers handlers,
   session.Drain(absl::Now() + options.drain_timeout);
   // The tasks too: no request can poll them now. They run apart from the
   // session, which has no part in ending them.
-  mcp::TaskStore::Shared().CancelAll();
+  EndTasks(absl::Now() + options.drain_timeout);
   return absl::OkStatus();
 }
 
