@@ -1,7 +1,8 @@
 // FakeTools: a ToolProvider for protocol tests. `echo` returns its arguments
 // (or, given `ask`, asks the client through that method; given `need`,
 // needs input from the client through that method, multi-round)
-// as structured content; `wait` reports progress, then blocks until its
+// as structured content; `wait` reports progress (once, or
+// arguments.progress times), then blocks until its
 // request is cancelled (recording that it saw the cancel). Both are
 // BriefAndQuiet() when `brief_and_quiet` is set; both may run as tasks
 // (`echo` unless `echo_supports_tasks` is cleared; only as one when
@@ -47,7 +48,12 @@ class FakeTools : public ToolProvider {
   ToolResult CallTool(const std::string& name, const nlohmann::json& arguments,
                       ToolCallContext& context) override {
     if (name == "wait") {
-      context.report_progress(1, 2, "started");
+      // {"progress": N}: N progress reports before the wait (default 1).
+      const int reports =
+          arguments.is_object() ? arguments.value("progress", 1) : 1;
+      for (int i = 0; i < reports; ++i) {
+        context.report_progress(1, 2, "started");
+      }
       started = true;
       // Shared: the token may be cancelled after the wait has given up.
       auto cancelled = std::make_shared<absl::Notification>();

@@ -313,8 +313,13 @@ void HttpTransport::StreamRequest(std::shared_ptr<HttpSession> session,
       },
       [this, session, id = request.id,
        on_closed = std::move(on_closed)](bool success) {
-        // The client went away mid-call (a write failed).
-        if (!success) session->ClientGone(id);
+        // The client went away mid-call (a write failed), or the stream
+        // ended, perhaps before its call did (overrun).
+        if (success) {
+          session->StreamEnded(id);
+        } else {
+          session->ClientGone(id);
+        }
         if (on_closed != nullptr) on_closed();
         StreamClosed();
       });

@@ -45,48 +45,6 @@ std::string StreamOverrun(const json& id) {
 
 }  // namespace
 
-std::optional<StreamEvent> RequestStream::Next(absl::Duration wait) {
-  absl::MutexLock lock(&mu_);
-  auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return ended_ || !events_.empty();
-  };
-  mu_.AwaitWithTimeout(absl::Condition(&ready), wait);
-  if (events_.empty()) return std::nullopt;
-  StreamEvent event = std::move(events_.front());
-  events_.pop_front();
-  if (event.data != nullptr) bytes_ -= event.data->size();
-  return event;
-}
-
-bool RequestStream::finished() const {
-  absl::MutexLock lock(&mu_);
-  return ended_ && events_.empty();
-}
-
-void RequestStream::MarkDelivered() {
-  absl::MutexLock lock(&mu_);
-  delivered_ = true;
-}
-
-bool RequestStream::delivered() const {
-  absl::MutexLock lock(&mu_);
-  return delivered_;
-}
-
-void RequestStream::Push(StreamEvent event, bool last) {
-  absl::MutexLock lock(&mu_);
-  if (ended_) return;
-  if (event.data != nullptr) bytes_ += event.data->size();
-  events_.push_back(std::move(event));
-  ended_ = last;
-}
-
-bool RequestStream::Full() const {
-  absl::MutexLock lock(&mu_);
-  return !ended_ && (events_.size() >= HttpSession::kMaxBacklog ||
-                     bytes_ >= HttpSession::kMaxBacklogBytes);
-}
-
 HttpSession::HttpSession(std::string id, std::string tenant,
                          mcp::Handlers handlers,
                          const mcp::SessionOptions& options)
@@ -150,11 +108,14 @@ void HttpSession::Route(const mcp::Outgoing& message) {
       if (!last && stream->second->Full()) {
         // Its client reads too slowly: the stream ends here, with an error
         // that says why (later messages of the request are dropped with
-        // it). Its writer then ends the request: a listen is closed, and its
-        // client may listen again.
+        // it). Its writer then ends the request (StreamEnded): a call is
+        // cancelled, since its result can reach no one; a listen is closed,
+        // and its client may listen again.
         stream->second->Push(Record(key, std::make_shared<const std::string>(
                                              StreamOverrun(message.related))),
                              /*last=*/true);
+        auto pending = pending_.find(key);
+        if (pending != pending_.end()) pending->second.cancel_requested = true;
         return;
       }
       stream->second->Push(
@@ -292,7 +253,7 @@ void HttpSession::ClientGone(const json& id) {
     // back for the rest, which go to the standalone stream from now on; a
     // stateless request (no session id) has nowhere to come back to.
     if (stream != request_streams_.end() && stream->second->delivered() &&
-        !id_.empty()) {
+        !id_.empty() && !pending->second.cancel_requested) {
       // The stream's writer has no client left: it ends now, not at its
       // next keep-alive write (a drain waits for it).
       stream->second->Push(StreamEvent{}, true);
@@ -303,6 +264,10 @@ void HttpSession::ClientGone(const json& id) {
     pending->second.cancel_requested = true;
   }
   CancelCall(id);
+}
+
+void HttpSession::StreamEnded(const json& id) {
+  CancelIfRequested(mcp::IdKey(id));
 }
 
 int HttpSession::ExpireDetached(absl::Time now) {

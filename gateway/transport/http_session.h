@@ -37,53 +37,17 @@
 #include "gateway/mcp/jsonrpc.h"
 #include "gateway/mcp/providers.h"
 #include "gateway/mcp/session.h"
+#include "gateway/transport/request_stream.h"
 #include "nlohmann/json.hpp"
 
 namespace mfgate::transport {
-
-// One server-sent event: its id and its message, serialized once and shared
-// by the stream that sends it and the history that may replay it. A null
-// `data` ends a request stream whose request was cancelled (no response
-// follows).
-struct StreamEvent {
-  uint64_t id = 0;
-  std::shared_ptr<const std::string> data;
-};
-
-// The events of one request answered as a stream; ends with its response.
-// Its queue holds at most HttpSession::kMaxBacklog events and
-// kMaxBacklogBytes: a client that reads slower than its request sends has
-// its stream ended with an error (HttpSession::Route), never a queue that
-// grows nor a sender that waits.
-class RequestStream {
- public:
-  // The next event, waiting up to `wait`; nullopt on timeout or once the
-  // stream has ended (see finished()).
-  std::optional<StreamEvent> Next(absl::Duration wait);
-  bool finished() const;
-  // The client was sent an event of this stream: it may resume from it.
-  void MarkDelivered();
-  bool delivered() const;
-
- private:
-  friend class HttpSession;
-  void Push(StreamEvent event, bool last);
-  // Not ended, and its queue at its bound: one more event would pass it.
-  bool Full() const;
-
-  mutable absl::Mutex mu_;
-  std::deque<StreamEvent> events_ ABSL_GUARDED_BY(mu_);
-  size_t bytes_ ABSL_GUARDED_BY(mu_) = 0;    // Of the events queued.
-  bool ended_ ABSL_GUARDED_BY(mu_) = false;  // The last event was pushed.
-  bool delivered_ ABSL_GUARDED_BY(mu_) = false;
-};
 
 class HttpSession {
  public:
   // Events kept for a standalone stream no client reads, and for replay: at
   // most this many, and (the newest always kept) this many bytes in all.
-  static constexpr size_t kMaxBacklog = 1000;
-  static constexpr size_t kMaxBacklogBytes = 256 << 10;
+  static constexpr size_t kMaxBacklog = kStreamBacklog;
+  static constexpr size_t kMaxBacklogBytes = kStreamBacklogBytes;
   // How long a call keeps running after the client of its stream went away
   // having been sent some of its events, for a client to come back for the
   // rest (on the standalone stream).
@@ -133,6 +97,9 @@ class HttpSession {
   // The client waiting for request `id` went away: its call is cancelled,
   // unless the client may resume the call's stream (see above).
   void ClientGone(const nlohmann::json& id);
+  // The writer of request `id`'s stream wrote its last event: a call whose
+  // stream its client read too slowly (ended with an error) is cancelled.
+  void StreamEnded(const nlohmann::json& id);
   // Cancels the calls whose client went away more than kResumeGrace before
   // `now` with no client come back for the rest of their events; returns
   // how many.

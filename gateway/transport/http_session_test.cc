@@ -234,6 +234,32 @@ TEST_F(HttpBatchTest, ABatchIsAnsweredAsOneArray) {
             std::nullopt);
 }
 
+// A call whose client reads its stream too slowly: the stream ends at its
+// bound with an error, and once its writer has written that, the call is
+// cancelled (its result could reach no one) rather than run to its end.
+TEST_F(HttpSessionTest, ACallWhoseStreamOverranIsCancelledWhenItsWriterEnds) {
+  auto stream = session_.Start(
+      Parse({{"jsonrpc", "2.0"},
+             {"id", 9},
+             {"method", "tools/call"},
+             {"params",
+              {{"name", "wait"},
+               {"arguments", {{"progress", 2 * HttpSession::kMaxBacklog}}},
+               {"_meta", {{"progressToken", "p"}}}}}}));
+  while (!tools_.started) absl::SleepFor(absl::Milliseconds(1));
+  json last;
+  while (std::optional<StreamEvent> event = stream->Next(absl::Seconds(10))) {
+    ASSERT_NE(event->data, nullptr);
+    last = json::parse(*event->data);
+  }
+  ASSERT_TRUE(stream->finished());
+  EXPECT_EQ(last["id"], 9) << last;
+  EXPECT_EQ(last["error"]["code"], mcp::kServerBusy) << last;
+  EXPECT_FALSE(tools_.saw_cancel);
+  session_.StreamEnded(9);
+  EXPECT_TRUE(tools_.AwaitSawCancel(absl::Seconds(5)));
+}
+
 // A listen whose client never reads: its queue stops at the bound and the
 // stream ends with an error that names it, rather than growing with every
 // change; the publisher never waits.

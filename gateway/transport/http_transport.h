@@ -121,16 +121,17 @@ class HttpTransport {
 
   void Routes();
   HttpListener::Lane LaneOf(const RequestHead& head) const;
+  // Admission and sessions (http_admission.cc).
   // The tenant of the request, or an HTTP error written into `res`.
   bool Admit(const httplib::Request& req, httplib::Response& res,
              std::string* tenant);
   std::shared_ptr<HttpSession> NewSession(const std::string& tenant,
                                           httplib::Response& res);
-  // Adds `session` to the table, making room as the session cap says;
-  // false with the answer in `res` when it cannot.
   // The session options of a session whose worker calls name `caller`
   // (caller_names.h).
   mcp::SessionOptions OptionsFor(std::string caller) const;
+  // Adds `session` to the table, making room as the session cap says;
+  // false with the answer in `res` when it cannot.
   bool AddSession(const std::shared_ptr<HttpSession>& session,
                   httplib::Response& res);
   // The session a Streamable HTTP request names by its token: the one this
