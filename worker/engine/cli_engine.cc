@@ -241,9 +241,9 @@ absl::StatusOr<std::pair<std::string, int>> CliEngine::Run(
                         exit.signaled ? 128 + exit.signal : exit.exit_code);
 }
 
-absl::StatusOr<v1::EngineResponse> CliEngine::Call(
-    const v1::EngineRequest& request, absl::Time deadline,
-    const std::function<bool()>& cancelled) {
+absl::StatusOr<v1::EngineResponse> CliEngine::CallFor(
+    const std::string& /*caller*/, const v1::EngineRequest& request,
+    absl::Time deadline, const std::function<bool()>& cancelled) {
   const std::string csv_path =
       absl::StrCat(options_.tmp_dir, "/mf-query-", getpid(), "-",
                    g_csv_counter.fetch_add(1), ".csv");

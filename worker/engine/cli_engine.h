@@ -33,9 +33,9 @@ class CliEngine final : public Engine {
  public:
   explicit CliEngine(CliEngineOptions options);
 
-  absl::StatusOr<v1::EngineResponse> Call(
-      const v1::EngineRequest& request, absl::Time deadline,
-      const std::function<bool()>& cancelled) override;
+  absl::StatusOr<v1::EngineResponse> CallFor(
+      const std::string& caller, const v1::EngineRequest& request,
+      absl::Time deadline, const std::function<bool()>& cancelled) override;
   bool Ready() const override { return true; }
   std::string Describe() const override;
 

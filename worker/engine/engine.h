@@ -40,21 +40,22 @@ class Engine {
  public:
   virtual ~Engine() = default;
 
-  // Runs `request`. An EngineResponse carrying an ErrorDetail (MetricFlow
-  // refused the request) is a successful call: the caller interprets it.
-  // Errors: DeadlineExceeded at `deadline`, Cancelled when `cancelled`
-  // returns true, Unavailable when the engine is down or restarting.
-  virtual absl::StatusOr<v1::EngineResponse> Call(
-      const v1::EngineRequest& request, absl::Time deadline,
-      const std::function<bool()>& cancelled) = 0;
-
-  // Call on behalf of `caller` (who asks: a session of the gateway; empty
-  // when unknown), for engines that share themselves fairly among callers.
+  // Runs `request` on behalf of `caller` (who asks: a session of the
+  // gateway; empty when unknown), by which an engine that shares itself
+  // among callers (EnginePool) queues it fairly; others ignore it. An
+  // EngineResponse carrying an ErrorDetail (MetricFlow refused the request)
+  // is a successful call: the caller interprets it. Errors:
+  // DeadlineExceeded at `deadline`, Cancelled when `cancelled` returns
+  // true, Unavailable when the engine is down or restarting.
   virtual absl::StatusOr<v1::EngineResponse> CallFor(
       const std::string& caller, const v1::EngineRequest& request,
-      absl::Time deadline, const std::function<bool()>& cancelled) {
-    (void)caller;
-    return Call(request, deadline, cancelled);
+      absl::Time deadline, const std::function<bool()>& cancelled) = 0;
+
+  // CallFor with no caller named.
+  absl::StatusOr<v1::EngineResponse> Call(
+      const v1::EngineRequest& request, absl::Time deadline,
+      const std::function<bool()>& cancelled) {
+    return CallFor("", request, deadline, cancelled);
   }
 
   // Whether a request sent now would be served without waiting for a start

@@ -63,12 +63,6 @@ EnginePool::~EnginePool() {
   slots.clear();  // Each engine stops its process; without the lock.
 }
 
-absl::StatusOr<v1::EngineResponse> EnginePool::Call(
-    const v1::EngineRequest& request, absl::Time deadline,
-    const std::function<bool()>& cancelled) {
-  return CallFor("", request, deadline, cancelled);
-}
-
 absl::StatusOr<v1::EngineResponse> EnginePool::CallFor(
     const std::string& caller, const v1::EngineRequest& request,
     absl::Time deadline, const std::function<bool()>& cancelled) {

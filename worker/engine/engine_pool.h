@@ -86,9 +86,6 @@ class EnginePool final : public Engine {
   // Stops the keeper, then every engine.
   ~EnginePool() override;
 
-  absl::StatusOr<v1::EngineResponse> Call(
-      const v1::EngineRequest& request, absl::Time deadline,
-      const std::function<bool()>& cancelled) override;
   absl::StatusOr<v1::EngineResponse> CallFor(
       const std::string& caller, const v1::EngineRequest& request,
       absl::Time deadline, const std::function<bool()>& cancelled) override;

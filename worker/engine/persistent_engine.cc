@@ -135,9 +135,9 @@ void PersistentEngine::StopRequest(uint64_t id, int to_engine) {
   drain_deadline_ = absl::Now() + options_.cancel_grace;
 }
 
-absl::StatusOr<v1::EngineResponse> PersistentEngine::Call(
-    const v1::EngineRequest& request, absl::Time deadline,
-    const std::function<bool()>& cancelled) {
+absl::StatusOr<v1::EngineResponse> PersistentEngine::CallFor(
+    const std::string& /*caller*/, const v1::EngineRequest& request,
+    absl::Time deadline, const std::function<bool()>& cancelled) {
   // Every engine request is read-only, so one that lost its process (killed
   // from outside, say) is sent once more to the restarted one. A request that
   // kills the engine twice fails.

@@ -88,9 +88,9 @@ class PersistentEngine final : public Engine {
   // Stops the supervisor and the process.
   ~PersistentEngine() override;
 
-  absl::StatusOr<v1::EngineResponse> Call(
-      const v1::EngineRequest& request, absl::Time deadline,
-      const std::function<bool()>& cancelled) override;
+  absl::StatusOr<v1::EngineResponse> CallFor(
+      const std::string& caller, const v1::EngineRequest& request,
+      absl::Time deadline, const std::function<bool()>& cancelled) override;
   bool Ready() const override;
   std::string Describe() const override;
   std::string ManifestSha256() const override;

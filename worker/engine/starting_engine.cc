@@ -54,12 +54,6 @@ void StartingEngine::BuildUntilBuilt() {
   }
 }
 
-absl::StatusOr<v1::EngineResponse> StartingEngine::Call(
-    const v1::EngineRequest& request, absl::Time deadline,
-    const std::function<bool()>& cancelled) {
-  return CallFor("", request, deadline, cancelled);
-}
-
 absl::StatusOr<v1::EngineResponse> StartingEngine::CallFor(
     const std::string& caller, const v1::EngineRequest& request,
     absl::Time deadline, const std::function<bool()>& cancelled) {

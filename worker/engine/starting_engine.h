@@ -46,9 +46,6 @@ class StartingEngine final : public Engine {
                  absl::Duration max_backoff);
   ~StartingEngine() override;
 
-  absl::StatusOr<v1::EngineResponse> Call(
-      const v1::EngineRequest& request, absl::Time deadline,
-      const std::function<bool()>& cancelled) override;
   absl::StatusOr<v1::EngineResponse> CallFor(
       const std::string& caller, const v1::EngineRequest& request,
       absl::Time deadline, const std::function<bool()>& cancelled) override;

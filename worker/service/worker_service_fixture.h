@@ -24,16 +24,8 @@ class FakeEngine : public engine::Engine {
       const std::string& caller, const v1::EngineRequest& request,
       absl::Time deadline, const std::function<bool()>& cancelled) override {
     {
-      absl::MutexLock lock(&mu);
-      last_caller = caller;
-    }
-    return Call(request, deadline, cancelled);
-  }
-  absl::StatusOr<v1::EngineResponse> Call(
-      const v1::EngineRequest& request, absl::Time deadline,
-      const std::function<bool()>& cancelled) override {
-    {
       absl::MutexLock lock(&mu);  // Calls come from many threads at once.
+      last_caller = caller;
       last_request = request;
       last_deadline = deadline;
     }
