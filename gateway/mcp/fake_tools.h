@@ -6,7 +6,8 @@
 // request is cancelled (recording that it saw the cancel). Both are
 // BriefAndQuiet() when `brief_and_quiet` is set; both may run as tasks
 // (`echo` unless `echo_supports_tasks` is cleared; only as one when
-// `echo_requires_task` is set); `echo` records the thread
+// `echo_requires_task` is set; its input in rounds before it becomes one
+// when `echo_gathers_input_first` is set); `echo` records the thread
 // it ran on, and throws when `echo_throws` is set (a tool's bug).
 // FakeCompletions reads its argument as SemanticLayer does. Thread-safe.
 #ifndef MFGATE_GATEWAY_MCP_FAKE_TOOLS_H_
@@ -44,6 +45,9 @@ class FakeTools : public ToolProvider {
   }
   bool RequiresTask(const std::string& name) const override {
     return name == "echo" && echo_requires_task;
+  }
+  bool GathersInputFirst(const std::string& name) const override {
+    return name == "echo" && echo_gathers_input_first;
   }
   ToolResult CallTool(const std::string& name, const nlohmann::json& arguments,
                       ToolCallContext& context) override {
@@ -112,6 +116,8 @@ class FakeTools : public ToolProvider {
   std::atomic<bool> echo_supports_tasks{true};
   // `echo` runs only as a task (its task support is "required").
   std::atomic<bool> echo_requires_task{false};
+  // `echo` gathers its input in rounds before it runs as a task.
+  std::atomic<bool> echo_gathers_input_first{false};
 
   // Whether `wait` saw its cancel within `timeout` (then its thread no
   // longer touches this provider).

@@ -240,7 +240,9 @@ class Session {
   void AddTaskSupport(const RequestContext& context,
                       nlohmann::json* tools) const;
   // Runs tools/call `request` as a task when its client asked for one and
-  // answers it (true); false when it runs as a call.
+  // answers it (true); false when it runs as a call. `context` holds the
+  // request's round (its answers and state), which the task's call starts
+  // with.
   bool StartTask(const Message& request, const RequestContext& context,
                  const std::string& name, const nlohmann::json& arguments);
   // tasks/*; false when `request` is none of this revision's.

@@ -7,7 +7,11 @@
 // handlers alive, sends nothing while it runs, and its result waits in the
 // TaskStore for a poll. A 2026-07-28 task whose call needs input from its
 // client is input_required until tasks/update answers; its call then runs
-// again with the answers (as a multi-round call would).
+// again with the answers (as a multi-round call would). A later round of a
+// multi-round call (input_round.h) that may run as a task runs as one,
+// starting with that round's answers and state: so does a call that
+// gathers its input before it becomes a task (GathersInputFirst), whose
+// first round runs as a call.
 #include <exception>
 #include <stdexcept>
 #include <utility>
@@ -121,6 +125,12 @@ bool Session::StartTask(const Message& request, const RequestContext& context,
       Send(MissingTasksExtension(id), id);
       return true;
     }
+    // A call that gathers its input first runs its first round as a call;
+    // its later round, which carries the answers, becomes the task.
+    if (tools_->GathersInputFirst(name) && context.input_responses.empty() &&
+        context.state.is_null()) {
+      return false;
+    }
   } else {
     if (!params.contains("task") || params["task"].is_null()) {
       if (!tools_->RequiresTask(name)) return false;
@@ -155,7 +165,8 @@ bool Session::StartTask(const Message& request, const RequestContext& context,
   const bool modern = context.stateless;
   auto run = [handlers = handlers_, &store, task_id, name, arguments, token,
               modern, capabilities = context.client_capabilities,
-              caller = options_.caller] {
+              caller = options_.caller, round_answers = context.input_responses,
+              round_state = context.state] {
     // Counted from Create: whoever owns the tools waits for this.
     absl::Cleanup ended = [&store] { store.CallEnded(); };
     try {
@@ -174,8 +185,12 @@ bool Session::StartTask(const Message& request, const RequestContext& context,
       };
       // Under 2026-07-28 a call that needs input parks its task
       // input_required until tasks/update answers, then runs its next round.
+      // A later round's task starts with the answers and state of the
+      // rounds before it.
       json inputs;
       call.multi_round = modern;
+      call.input_responses = round_answers;
+      call.state = round_state;
       call.require_input = [&inputs, modern](const std::string& key,
                                              const std::string& method,
                                              const json& params) {

@@ -52,6 +52,18 @@ class SessionTasksTest : public SessionTest {
     session->HandleText(message.dump());
     return WaitFor(message["id"]);
   }
+  // A tools/call of `echo` that needs an answer to elicitation/create, from
+  // a client that declared elicitation and the tasks extension; `round`
+  // (inputResponses, requestState) is merged into its params.
+  json NeedsInput(const json& id, const json& round) {
+    json params = {{"name", "echo"},
+                   {"arguments", {{"need", "elicitation/create"}}}};
+    params.update(round);
+    json call = Modern(id, "tools/call", std::move(params));
+    call["params"]["_meta"]["io.modelcontextprotocol/clientCapabilities"]
+        ["elicitation"] = json::object();
+    return call;
+  }
   // Polls tasks/get until the task has ended; its last answer.
   json PollUntilEnded(const std::string& task_id, int first_id) {
     for (int i = 0; i < 1000; ++i) {
@@ -273,6 +285,49 @@ TEST_F(SessionTasksTest, ModernTaskWaitsForInputUntilTasksUpdate) {
   EXPECT_EQ(done["result"]["result"]["structuredContent"]["answer"],
             json({{"ok", true}}))
       << done;
+}
+
+// A call that gathers its input first: its first round is an
+// InputRequiredResult (no task), its later round, with the answers, is the
+// task, and the task's result has the answers and the state the first
+// round kept.
+TEST_F(SessionTasksTest, ModernCallGathersInputThenBecomesATask) {
+  tools_.echo_gathers_input_first = true;
+  json first = Call(NeedsInput(1, json::object()));
+  const json& asked = first["result"];
+  ASSERT_EQ(asked["resultType"], "input_required") << first;
+  EXPECT_FALSE(asked.contains("taskId")) << first;
+  EXPECT_EQ(asked["inputRequests"]["answer"]["method"], "elicitation/create")
+      << first;
+  ASSERT_TRUE(asked["requestState"].is_string()) << first;
+
+  json tampered = Call(NeedsInput(
+      2, {{"inputResponses", {{"answer", "Alice"}}}, {"requestState", "x"}}));
+  EXPECT_EQ(tampered["error"]["code"], kInvalidParams) << tampered;
+
+  json second = Call(NeedsInput(3, {{"inputResponses", {{"answer", "Alice"}}},
+                                    {"requestState", asked["requestState"]}}));
+  const json& task = second["result"];
+  ASSERT_EQ(task["resultType"], "task") << second;
+  EXPECT_EQ(task["status"], "working") << second;
+  EXPECT_FALSE(task.contains("requestState")) << second;
+  EXPECT_FALSE(task.contains("inputRequests")) << second;
+  json done = PollUntilEnded(task["taskId"].get<std::string>(), 100);
+  ASSERT_EQ(done["result"]["status"], "completed") << done;
+  EXPECT_EQ(done["result"]["result"]["structuredContent"],
+            json({{"answer", "Alice"}, {"state", 1}}))
+      << done;
+}
+
+// Any later round of a call that may run as a task runs as one with its
+// answers: the task does not ask for them again.
+TEST_F(SessionTasksTest, ModernLaterRoundRunsAsATaskWithItsAnswers) {
+  json created = Call(NeedsInput(1, {{"inputResponses", {{"answer", 5}}}}));
+  ASSERT_EQ(created["result"]["resultType"], "task") << created;
+  json done =
+      PollUntilEnded(created["result"]["taskId"].get<std::string>(), 100);
+  ASSERT_EQ(done["result"]["status"], "completed") << done;
+  EXPECT_EQ(done["result"]["result"]["structuredContent"]["answer"], 5) << done;
 }
 
 TEST_F(SessionTasksTest, NoTasksWithoutATenant) {

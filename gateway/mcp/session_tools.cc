@@ -39,14 +39,8 @@ void Session::StartToolCall(const Message& request,
       params.contains("arguments") && !params["arguments"].is_null()
           ? params["arguments"]
           : json::object();
-  if (StartTask(request, context, name, arguments)) return;
-  json progress_token;
-  if (params.contains("_meta") && params["_meta"].is_object() &&
-      params["_meta"].contains("progressToken")) {
-    progress_token = params["_meta"]["progressToken"];
-  }
   // A later round of a multi-round call: its answers, and the state its
-  // previous round kept (request_state.h).
+  // previous round kept (request_state.h), for the call or its task.
   RequestContext round = context;
   if (context.stateless) {
     absl::Status read = ReadInputRound(params, "tool", name,
@@ -55,6 +49,12 @@ void Session::StartToolCall(const Message& request,
       Send(MakeError(id, kInvalidParams, std::string(read.message())), id);
       return;
     }
+  }
+  if (StartTask(request, round, name, arguments)) return;
+  json progress_token;
+  if (params.contains("_meta") && params["_meta"].is_object() &&
+      params["_meta"].contains("progressToken")) {
+    progress_token = params["_meta"]["progressToken"];
   }
   auto token = std::make_shared<CancellationToken>();
   const std::string key = IdKey(id);

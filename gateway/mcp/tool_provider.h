@@ -139,6 +139,17 @@ class ToolProvider {
   // "required"; implies SupportsTasks): under a revision with tasks, a
   // call that is not one is refused (older revisions run it at once).
   virtual bool RequiresTask(const std::string& /*name*/) const { return false; }
+  // Whether a call of `name` gathers its client's input in the rounds of
+  // its request (SEP-2322) before it becomes a task (implies SupportsTasks):
+  // for a 2026-07-28 client that declared the tasks extension, its first
+  // round runs as a call, answered with an InputRequiredResult when it
+  // needs input (or with its result when it needs none), and the later
+  // round that carries the answers runs as the task. Any other tool that
+  // supports tasks runs as one from its first round, and asks through the
+  // task for the input it needs (input_required).
+  virtual bool GathersInputFirst(const std::string& /*name*/) const {
+    return false;
+  }
 
   // Runs a tool and returns an MCP CallToolResult object: `content`, and
   // `structuredContent` / `isError` where they apply. Argument and execution

@@ -18,6 +18,7 @@ class FixtureTools : public mcp::ToolProvider {
   // The tasks fixtures' (fixtures_tasks.cc).
   bool SupportsTasks(const std::string& name) const override;
   bool RequiresTask(const std::string& name) const override;
+  bool GathersInputFirst(const std::string& name) const override;
   mcp::ToolResult CallTool(const std::string& name,
                            const nlohmann::json& arguments,
                            mcp::ToolCallContext& context) override;

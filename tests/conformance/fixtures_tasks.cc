@@ -1,8 +1,10 @@
 // The 2026 suite's tasks fixtures (SEP-2663): greet runs at once;
 // slow_compute, failing_job and protocol_error_job run as tasks of the
 // gateway's TaskStore (gateway/mcp/tasks.h) when the client declared the
-// tasks extension, and at once otherwise (failing_job, which runs only as
-// a task, is then refused).
+// tasks extension, and at once otherwise (failing_job and
+// test_tool_with_task, which run only as tasks, are then refused).
+// test_tool_with_task asks for a name in the rounds of its request, and
+// becomes a task on the round that answers.
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -52,19 +54,26 @@ json TaskTools() {
        tool("confirm_delete", "Asks the client to confirm (a task)",
             Schema({{"filename", text}}, json::array())),
        tool("multi_input", "Asks the client two things at once (a task)",
+            Schema(json::object(), json::array())),
+       tool("test_tool_with_task",
+            "Asks the client's name, then greets it (a task)",
             Schema(json::object(), json::array()))});
 }
 
 bool FixtureTools::SupportsTasks(const std::string& name) const {
   return name == "slow_compute" || name == "failing_job" ||
          name == "protocol_error_job" || name == "confirm_delete" ||
-         name == "multi_input";
+         name == "multi_input" || name == "test_tool_with_task";
 }
 
 // As the suite registers it: its call without the tasks extension is
 // refused (-32021) before it runs.
 bool FixtureTools::RequiresTask(const std::string& name) const {
-  return name == "failing_job";
+  return name == "failing_job" || name == "test_tool_with_task";
+}
+
+bool FixtureTools::GathersInputFirst(const std::string& name) const {
+  return name == "test_tool_with_task";
 }
 
 std::optional<json> CallTaskTool(const std::string& name, const json& arguments,
@@ -106,6 +115,23 @@ std::optional<json> CallTaskTool(const std::string& name, const json& arguments,
     if (!answered) return Result({Text("input required")});
     return Result({Text(both ? "both answered"
                              : "deleted " + arguments.value("filename", ""))});
+  }
+  if (name == "test_tool_with_task") {
+    const json& answer = context.input_responses.contains("user_name")
+                             ? context.input_responses["user_name"]
+                             : json();
+    if (!answer.is_object() || answer.value("action", "") != "accept" ||
+        !answer.contains("content") || !answer["content"].is_object() ||
+        !answer["content"].contains("name") ||
+        !answer["content"]["name"].is_string()) {
+      context.require_input(
+          "user_name", "elicitation/create",
+          ElicitationRequest("Your name?", {{"name", {{"type", "string"}}}},
+                             {"name"}));
+      return Result({Text("input required")});
+    }
+    return Result(
+        {Text("Hello, " + answer["content"]["name"].get<std::string>() + "!")});
   }
   if (name == "protocol_error_job") {
     // Escapes CallTool: the session reports an internal error.
