@@ -102,6 +102,9 @@ class EnginePool final : public Engine {
   int Size() const;
   // Calls holding an engine or waiting for one.
   int Pending() const;
+  // Blocks until the keeper has finished `rounds` rounds since the pool was
+  // made, or `deadline`; whether it has. What a round decides is then seen.
+  bool AwaitKeeperRounds(int rounds, absl::Time deadline) const;
 
  private:
   struct Slot {
@@ -173,6 +176,7 @@ class EnginePool final : public Engine {
   absl::Time last_active_ ABSL_GUARDED_BY(mu_) = absl::Now();
   int retired_restarts_ ABSL_GUARDED_BY(mu_) = 0;
   bool keeper_due_ ABSL_GUARDED_BY(mu_) = true;
+  int keeper_rounds_ ABSL_GUARDED_BY(mu_) = 0;
   bool fetching_ ABSL_GUARDED_BY(mu_) = false;
   bool shutdown_ ABSL_GUARDED_BY(mu_) = false;
   std::thread keeper_;  // Last: starts once the rest is built.

@@ -386,9 +386,9 @@ TEST(EnginePoolTest, OnDemandTheManifestsIndexServesUntilTheEnginesReplacesIt) {
   EXPECT_EQ(pool.ManifestSha256(), "aaa");
   ASSERT_NE(pool.Index(), nullptr);
   EXPECT_EQ(pool.Index()->links(0).metric(), "read");
-  // No engine starts by itself: none after the keeper's first rounds (it
-  // runs at once, then every second).
-  absl::SleepFor(absl::Milliseconds(1500));
+  // No engine starts by itself: none after the keeper's first two rounds
+  // (the first runs at once; a start would be decided in it).
+  ASSERT_TRUE(pool.AwaitKeeperRounds(2, In(absl::Seconds(10))));
   EXPECT_EQ(pool.Running(), 0) << pool.Describe();
   EXPECT_GT(Answerer(pool.Call(Query(), In(absl::Seconds(10)), nullptr)), 0);
   ASSERT_TRUE(WaitFor([&] {
