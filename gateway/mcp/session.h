@@ -199,6 +199,8 @@ class Session {
   void Fail(const Message& message, absl::string_view why);
   void Dispatch(const Message& message, bool caller_waits);
   void HandleRequest(const Message& request, bool caller_waits);
+  // Revisions (session_revision.cc): ServeStateless, SessionContext,
+  // Capabilities, ModernContext, Initialize.
   // Establishes a modern request's context from its _meta (stateless.h)
   // and serves it, or answers the error that refuses it.
   void ServeStateless(const Message& request, bool caller_waits);

@@ -10,7 +10,10 @@
 // `explore_metric` and `compare_periods`, which walk an analyst through the
 // tools, call by call. Completions:
 // metric names for prompt arguments and resource templates, dimension names for
-// `dimension` arguments. Stateless per call; safe from any thread.
+// `dimension` arguments. Every worker call here is metadata, which the
+// worker answers from its semantic index without an engine, so none names a
+// caller for the engines' fair queue (a worker with no index yet queues
+// them as one unnamed caller). Stateless per call; safe from any thread.
 #ifndef MFGATE_GATEWAY_TOOLS_SEMANTIC_LAYER_H_
 #define MFGATE_GATEWAY_TOOLS_SEMANTIC_LAYER_H_
 
