@@ -376,7 +376,7 @@ async def pool_bench(work, demo, seconds):
     lines += ["", "PostgreSQL, 4 engines: two clients' queries while a third caller's query "
               "(sleeping at the warehouse) runs every second and either finishes after 1 s or "
               f"is cancelled after 1 s: p50 {f50:.1f} / p99 {f99:.1f} ms finishing, "
-              f"p50 {c50:.1f} / p99 {c99:.1f} ms cancelled (+{c99 - f99:.1f} ms p99).",
+              f"p50 {c50:.1f} / p99 {c99:.1f} ms cancelled ({c99 - f99:+.1f} ms p99).",
               "", f"Memory (DuckDB, 2 engines): worker {running[0]:.1f} MB and engines "
               f"{running[1]:.1f} MB running; worker {idle:.1f} MB with the engines stopped "
               f"while idle (none running). list_metrics then: {metadata_ms:.1f} ms with "

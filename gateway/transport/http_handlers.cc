@@ -353,6 +353,12 @@ void HttpTransport::StreamEvents(std::shared_ptr<HttpSession> session,
         };
         std::optional<StreamEvent> next =
             session->NextStreamEvent(kKeepAlive, gone);
+        if (!next.has_value() && session->standalone_overrun()) {
+          // Its client read too slowly: it resumes from its last event.
+          WriteRetryHint(sink);
+          sink.done();
+          return true;
+        }
         if (!next.has_value() && (session->closed() || gone())) {
           // A drain closes it: the client reconnects (to another replica).
           if (draining_ && !gone()) WriteRetryHint(sink);

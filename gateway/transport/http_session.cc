@@ -14,17 +14,21 @@ namespace {
 
 // Appends `item` to a backlog kept within kMaxBacklog entries and
 // kMaxBacklogBytes of serialized events (`*bytes` is their running total),
-// dropping the oldest entries first but never the one just added.
+// dropping the oldest entries first but never the one just added; whether
+// it dropped any.
 template <typename T, typename SizeOf>
-void AppendBounded(std::deque<T>* backlog, size_t* bytes, T item,
+bool AppendBounded(std::deque<T>* backlog, size_t* bytes, T item,
                    SizeOf size_of) {
   *bytes += size_of(item);
   backlog->push_back(std::move(item));
+  bool dropped = false;
   while (backlog->size() > 1 && (backlog->size() > HttpSession::kMaxBacklog ||
                                  *bytes > HttpSession::kMaxBacklogBytes)) {
     *bytes -= size_of(backlog->front());
     backlog->pop_front();
+    dropped = true;
   }
+  return dropped;
 }
 
 // The answer to a request whose id is that of a request still pending.
@@ -126,8 +130,21 @@ void HttpSession::Route(const mcp::Outgoing& message) {
     }
   }
   if (closed_ || message.text == nullptr) return;
-  AppendBounded(&stream_, &stream_bytes_, Record("", message.text),
-                [](const StreamEvent& e) { return e.data->size(); });
+  QueueStandalone(Record("", message.text));
+}
+
+void HttpSession::QueueStandalone(StreamEvent event) {
+  const bool dropped =
+      AppendBounded(&stream_, &stream_bytes_, std::move(event),
+                    [](const StreamEvent& e) { return e.data->size(); });
+  if (dropped && standalone_open_) {
+    // Its client reads too slowly. Its stream ends rather than go on with a
+    // gap: the client, resuming from the last event it got, is sent the
+    // rest from the history, or told they are gone (Replay).
+    standalone_overrun_ = true;
+    stream_.clear();
+    stream_bytes_ = 0;
+  }
 }
 
 bool HttpSession::Begin(const std::string& key, const json& id, bool awaited) {
@@ -303,10 +320,8 @@ bool HttpSession::Admit(const json& id) {
   absl::MutexLock lock(&mu_);
   if (Begin(mcp::IdKey(id), id, /*awaited=*/false)) return true;
   // Answered on the stream the answer would have taken.
-  AppendBounded(&stream_, &stream_bytes_,
-                Record("", std::make_shared<const std::string>(
-                               IdInUse(id.is_array() ? json() : id))),
-                [](const StreamEvent& e) { return e.data->size(); });
+  QueueStandalone(Record("", std::make_shared<const std::string>(
+                                 IdInUse(id.is_array() ? json() : id))));
   return false;
 }
 
@@ -314,10 +329,11 @@ std::optional<StreamEvent> HttpSession::NextStreamEvent(
     absl::Duration wait, const std::function<bool()>& stop) {
   absl::MutexLock lock(&mu_);
   auto ready = [this, &stop]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return closed_ || !stream_.empty() || (stop != nullptr && stop());
+    return closed_ || standalone_overrun_ || !stream_.empty() ||
+           (stop != nullptr && stop());
   };
   mu_.AwaitWithTimeout(absl::Condition(&ready), wait);
-  if (stream_.empty()) return std::nullopt;
+  if (stream_.empty() || standalone_overrun_) return std::nullopt;
   StreamEvent event = std::move(stream_.front());
   stream_.pop_front();
   stream_bytes_ -= event.data->size();
@@ -350,6 +366,7 @@ bool HttpSession::OpenStandaloneStream() {
   absl::MutexLock lock(&mu_);
   if (standalone_open_) return false;
   standalone_open_ = true;
+  standalone_overrun_ = false;
   // A client is back to take what detached calls send.
   for (auto& [key, pending] : pending_) {
     pending.detached = absl::InfiniteFuture();
@@ -360,6 +377,11 @@ bool HttpSession::OpenStandaloneStream() {
 void HttpSession::CloseStandaloneStream() {
   absl::MutexLock lock(&mu_);
   standalone_open_ = false;
+}
+
+bool HttpSession::standalone_overrun() const {
+  absl::MutexLock lock(&mu_);
+  return standalone_overrun_;
 }
 
 bool HttpSession::idle() const {

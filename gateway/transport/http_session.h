@@ -111,7 +111,8 @@ class HttpSession {
   void PostBatch(const std::vector<mcp::Parsed>& batch);
 
   // The next standalone-stream event, waiting up to `wait`; nullopt on
-  // timeout, when the session is closed, or once `stop` (if set) is true.
+  // timeout, when the session is closed, once its stream overran
+  // (standalone_overrun), or once `stop` (if set) is true.
   // `stop` is checked again when WakeStreams is called.
   std::optional<StreamEvent> NextStreamEvent(
       absl::Duration wait, const std::function<bool()>& stop = nullptr);
@@ -123,6 +124,12 @@ class HttpSession {
   // nullopt when the history does not hold that event (it is older than the
   // history, or another replica sent it: the events cannot be rebuilt here).
   std::optional<std::vector<StreamEvent>> Replay(uint64_t last_event_id) const;
+
+  // The open standalone stream's client read so slowly that events would
+  // have been dropped: NextStreamEvent gives no more, and the stream must
+  // end (a Streamable HTTP client resumes it with Last-Event-ID; a legacy
+  // SSE session ends with it). Until the stream is opened again.
+  bool standalone_overrun() const;
 
   // Claims the single standalone stream (GET, or the legacy SSE stream);
   // false if one is open already.
@@ -183,6 +190,10 @@ class HttpSession {
   StreamEvent Record(const std::string& stream,
                      std::shared_ptr<const std::string> text)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Queues `event` for the standalone stream, within kMaxBacklog events
+  // and kMaxBacklogBytes: with no stream open the oldest are dropped (the
+  // history keeps them for a resume); an open one overruns.
+  void QueueStandalone(StreamEvent event) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Touch();
 
   const std::string id_;
@@ -191,6 +202,8 @@ class HttpSession {
   mutable absl::Mutex mu_;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   bool standalone_open_ ABSL_GUARDED_BY(mu_) = false;
+  // The open standalone stream's client read too slowly (events dropped).
+  bool standalone_overrun_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time last_used_ ABSL_GUARDED_BY(mu_);
   uint64_t next_event_id_ ABSL_GUARDED_BY(mu_);
   std::deque<Recorded> history_ ABSL_GUARDED_BY(mu_);
