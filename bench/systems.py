@@ -151,11 +151,14 @@ class InProcess:
         self._request = MetricFlowQueryRequest
         metadata = mf_adapter.load_project_metadata(project, project, "")
         artifacts = mf_adapter.dbtArtifacts.load_from_project_metadata(metadata)
-        self._adapter = mf_adapter.Adapter(artifacts, None, project / mf_adapter.MANIFEST)
+        self._adapter = mf_adapter.Adapter(artifacts, None,
+                                           (project / mf_adapter.MANIFEST).read_bytes())
         self.samples = {}
 
     def run(self, label, arguments):
+        """Times `label`; returns the engine's answer to a query or compile."""
         mf = self._adapter.mf
+        result = None
         begin = time.perf_counter()
         if label == "list_metrics":
             mf.list_metrics()
@@ -169,5 +172,7 @@ class InProcess:
                 metric_names=arguments["metrics"], group_by_names=arguments["group_by"],
                 where_constraints=[arguments["where"]] if "where" in arguments else None,
                 order_by_names=arguments.get("order"), limit=arguments.get("limit", 100))
-            (mf.explain if label.startswith("compile_sql") else mf.query)(mf_request=request)
+            result = (mf.explain if label.startswith("compile_sql") else mf.query)(
+                mf_request=request)
         self.samples.setdefault(label, []).append((time.perf_counter() - begin) * 1000)
+        return result
