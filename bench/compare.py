@@ -15,8 +15,8 @@ RSS of (b) and (c) (gateway, worker and engine apart).
 Then, alone on the machine, (e) one more mfgate over Streamable HTTP
 (throughput.py) under bench/load_http with 1, 8 and 64 clients calling
 list_metrics. Ends with the verdict against the targets; then (f), the
-engine pool on DuckDB and PostgreSQL (pool.py), with its own. Run with
-`make bench`.
+engine pool on DuckDB and PostgreSQL (pool.py), and (g), a query of 100,000
+rows end to end (large.py), each with its own. Run with `make bench`.
 """
 
 import argparse
@@ -38,12 +38,16 @@ from layout import GATEWAY, MM_VENV, REPO
 from procfs import format_rss, mfgate_tree, peak_rss_mib, processes, rss_mb
 from systems import (CALLS, UNSEEN_COMPILE, InProcess, McpSystem, RawStdio, copy_project,
                      percentile, vary)
+from large import HEADING as LARGE_HEADING
+from large import large_bench
+from pool import HEADING as POOL_HEADING
 from pool import pool_bench
 from throughput import (free_port, throughput, throughput_lines, throughput_targets,
                         wait_ready)
 
 OVERHEAD_TARGET_MS = 0.5  # Or 5%, whichever is larger.
 POOL_TARGETS = ["", "### The engine pool against its targets (this run)", ""]
+LARGE_TARGETS = ["", "### Large results against their target (this run)", ""]
 
 
 def within_overhead_target(diff_ms, ratio):
@@ -70,6 +74,8 @@ async def main(args):
     demo = pathlib.Path(args.project_dir).resolve()
     if args.pool_only:
         return await pool_only(args, work, demo)
+    if args.large_only:
+        return await large_only(args, work, demo)
     projects = {k: copy_project(demo, work / k) for k in ["a", "b", "c", "d", "e", "r"]}
     lines = [f"# mfgate benchmark ({time.strftime('%Y-%m-%d')})", "",
              f"Machine: {platform.machine()}, {os.cpu_count()} cores, Linux "
@@ -89,24 +95,50 @@ async def main(args):
     lines += targets[:2] + throughput_targets(runs, idle, idle_after_load) + targets[2:]
     pool_lines, pool_targets = await pool_bench(work / "pool", demo, args.pool_seconds)
     lines += pool_lines + POOL_TARGETS + pool_targets
+    large_lines, large_targets = await large_bench(work / "large", demo, args.large_runs)
+    lines += large_lines + LARGE_TARGETS + large_targets
     report = "\n".join(lines) + "\n"
     print(report)
     if args.write:
         (REPO / "bench" / "RESULTS.md").write_text(report)
 
 
-async def pool_only(args, work, demo):
-    """(f) alone: replaces the pool's section (the report's last) in
-    bench/RESULTS.md, and leaves the rest as it was."""
-    pool_lines, pool_targets = await pool_bench(work / "pool", demo, args.pool_seconds)
-    section = "\n".join(pool_lines + ["", f"(f) measured on {time.strftime('%Y-%m-%d')} "
-                                      f"by bench/compare.py --pool-only."] +
-                        POOL_TARGETS + pool_targets) + "\n"
+def replace_section(heading, section):
+    """bench/RESULTS.md with the section under `heading` (to the next "## "
+    heading, or the end) replaced by `section`, or `section` appended when
+    there is none; the rest as it was."""
+    path = REPO / "bench" / "RESULTS.md"
+    text = path.read_text()
+    start = text.find("\n" + heading + "\n")
+    if start < 0:
+        path.write_text(text.rstrip("\n") + "\n" + section)
+        return
+    end = text.find("\n## ", start + 1)
+    rest = "" if end < 0 else text[end:]
+    path.write_text(text[:start].rstrip("\n") + "\n" + section.rstrip("\n") + "\n" + rest)
+
+
+def only_section(args, heading, option, lines, targets, target_heading):
+    """Prints one section of the report measured alone and, with --write,
+    puts it in bench/RESULTS.md in place of its last run, the rest kept."""
+    section = "\n".join(lines + ["", f"{heading.split()[-1]} measured on "
+                                 f"{time.strftime('%Y-%m-%d')} by bench/compare.py {option}."]
+                         + target_heading + targets) + "\n"
     print(section)
     if args.write:
-        path = REPO / "bench" / "RESULTS.md"
-        kept = path.read_text().split("\n## Engine pool (f)")[0].rstrip("\n") + "\n"
-        path.write_text(kept + section)
+        replace_section(heading, section)
+
+
+async def pool_only(args, work, demo):
+    """(f) alone: the engine pool."""
+    only_section(args, POOL_HEADING, "--pool-only",
+                 *await pool_bench(work / "pool", demo, args.pool_seconds), POOL_TARGETS)
+
+
+async def large_only(args, work, demo):
+    """(g) alone: the 100,000-row query."""
+    only_section(args, LARGE_HEADING, "--large-only",
+                 *await large_bench(work / "large", demo, args.large_runs), LARGE_TARGETS)
 
 
 async def latency(args, work, projects):
@@ -257,5 +289,10 @@ if __name__ == "__main__":
                         help="measured seconds of each engine-pool load (f)")
     parser.add_argument("--pool-only", action="store_true",
                         help="only (f), the engine pool: replaces its section of RESULTS.md")
+    parser.add_argument("--large-runs", type=int, default=5,
+                        help="measured runs of each system in (g), after a warm-up")
+    parser.add_argument("--large-only", action="store_true",
+                        help="only (g), the 100,000-row query: replaces its section of "
+                        "RESULTS.md")
     parser.add_argument("--write", action="store_true", help="write bench/RESULTS.md")
     asyncio.run(main(parser.parse_args()))

@@ -38,6 +38,7 @@ WAREHOUSE_SECONDS = 0.1
 CANCEL_P99_TARGET_MS = 50
 IDLE_WORKER_TARGET_MB = 30
 PG_PASSWORD = "bench-pg-password"
+HEADING = "## Engine pool (f)"
 
 
 def rss_mb(pids):
@@ -57,9 +58,10 @@ def descendants(pid):
 
 
 class Tenant:
-    """A worker with `flags` on `project` and a stdio gateway for it."""
+    """A worker with `flags` on `project` and a stdio gateway for it;
+    `tenant` adds to the tenant's entry of the gateway's configuration."""
 
-    def __init__(self, work, name, project, flags, env):
+    def __init__(self, work, name, project, flags, env, tenant=None):
         self.dir = work / name
         self.dir.mkdir(parents=True)
         socket = self.dir / "w.sock"
@@ -69,7 +71,8 @@ class Tenant:
              "--profiles-dir", str(project), "--user", "root", *flags],
             stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log, env=env)
         (self.dir / "gateway.json").write_text(json.dumps(
-            {"tenants": [{"name": name, "worker": {"address": f"unix:{socket}"}}]}))
+            {"tenants": [dict({"name": name, "worker": {"address": f"unix:{socket}"}},
+                              **(tenant or {}))]}))
         self.env, self.sessions = env, []
 
     def log_text(self):
@@ -356,7 +359,7 @@ async def pool_bench(work, demo, seconds):
     running, idle, first_ms, metadata_ms, metadata_engines = await memory(work, duck)
     many_total, many_max = await many_tenants(work, demo)
 
-    lines = ["", "## Engine pool (f)", "",
+    lines = ["", HEADING, "",
              f"One tenant, {seconds:g} s per cell, distinct queries (none cached): queries/s "
              "for N concurrent clients (calls in flight) and pool sizes (--engines), on "
              f"{os.cpu_count()} cores. DuckDB and PostgreSQL: queries that take the warehouse "
