@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -52,15 +53,34 @@ constexpr absl::Duration kMaxExchange = absl::Seconds(10);
 
 HttpTransport* transport = nullptr;
 
+// Loopback addresses the harness's connections come from, in turn. Each
+// connection the harness closes first stays in TIME_WAIT for a minute on its
+// (source address, port); from one address, a few hundred inputs a second
+// would use up the ephemeral ports (connect: EADDRNOTAVAIL).
+constexpr uint32_t kSourceAddresses = 64;
+
 int Connect() {
+  static uint32_t next_source = 0;
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in source{};
+  source.sin_family = AF_INET;
+  source.sin_addr.s_addr =
+      htonl(INADDR_LOOPBACK + 1 + next_source++ % kSourceAddresses);
+  if (fd >= 0 &&
+      bind(fd, reinterpret_cast<sockaddr*>(&source), sizeof(source)) != 0) {
+    std::cerr << "http_fuzzer: cannot bind a loopback source address: "
+              << strerror(errno) << "\n";
+    std::abort();
+  }
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(static_cast<uint16_t>(transport->port()));
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&address),
                         sizeof(address)) != 0) {
-    std::cerr << "http_fuzzer: cannot connect to the transport\n";
+    std::cerr << "http_fuzzer: cannot "
+              << (fd < 0 ? "open a socket" : "connect")
+              << " to the transport: " << strerror(errno) << "\n";
     std::abort();
   }
   return fd;
