@@ -1,13 +1,11 @@
 #include "gateway/mcp/tasks.h"
 
-#include <openssl/rand.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <utility>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/random_hex.h"
 
 namespace mfgate::mcp {
 namespace {
@@ -24,14 +22,6 @@ bool Same(const std::weak_ptr<const void>& a,
 
 bool SameOwner(const TaskOwner& a, const TaskOwner& b) {
   return Same(a.tenant, b.tenant) && Same(a.session, b.session);
-}
-
-std::string NewTaskId() {
-  unsigned char bytes[16];
-  // Guessable ids would let a caller probe for tasks: refuse to run.
-  if (RAND_bytes(bytes, sizeof(bytes)) != 1) std::abort();
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(bytes), sizeof(bytes)));
 }
 
 }  // namespace
@@ -102,7 +92,7 @@ absl::StatusOr<TaskView> TaskStore::Create(
   Task task;
   task.owner = owner;
   task.token = std::move(token);
-  task.view.id = NewTaskId();
+  task.view.id = RandomHex(16);  // Unguessable: no probing for tasks.
   task.view.created = now;
   task.view.updated = now;
   task.view.ttl =

@@ -1,14 +1,13 @@
 // HttpTransport's admission of a request (origin, Host, API key, rate) and
 // the sessions it names: created, found, or rebuilt from a session token
 // issued by any replica.
-#include <openssl/rand.h>
 
 #include <utility>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "common/loopback.h"
+#include "common/random_hex.h"
 #include "gateway/transport/http_replies.h"
 #include "gateway/transport/http_transport.h"
 #include "httplib.h"
@@ -18,13 +17,6 @@ namespace {
 
 using internal::ReplyError;
 using internal::TooManyRequests;
-
-std::string NewSessionId() {
-  unsigned char bytes[16];
-  RAND_bytes(bytes, sizeof(bytes));
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<char*>(bytes), 16));
-}
 
 // True when `wait` is zero; otherwise answers 429 with Retry-After.
 bool Within(absl::Duration wait, httplib::Response& res) {
@@ -80,7 +72,7 @@ std::shared_ptr<HttpSession> HttpTransport::NewSession(
     ReplyError(res, 500, "no tools for this tenant");
     return nullptr;
   }
-  const std::string id = NewSessionId();
+  const std::string id = RandomHex(16);
   auto session = std::make_shared<HttpSession>(
       id, tenant, handlers, OptionsFor(callers_.ForSession(id)));
   return AddSession(session, res) ? session : nullptr;
