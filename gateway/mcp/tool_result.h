@@ -28,12 +28,14 @@ class ToolResult {
       : value_(std::move(value)) {}
 
   // A result already serialized: `text` must be one JSON object (a
-  // CallToolResult), as nlohmann::json::dump writes it.
+  // CallToolResult), as nlohmann::json::dump writes it; `rows`, the rows
+  // of a query result it holds (-1: none said).
   static ToolResult Serialized(std::shared_ptr<const std::string> text,
-                               bool is_error) {
+                               bool is_error, long long rows = -1) {
     ToolResult result(nullptr);
     result.text_ = std::move(text);
     result.is_error_ = is_error;
+    result.rows_ = rows;
     return result;
   }
 
@@ -41,6 +43,8 @@ class ToolResult {
   bool is_error() const {
     return serialized() ? is_error_ : value_.value("isError", false);
   }
+  // The rows of a serialized query result, as it said (-1: not said).
+  long long rows() const { return rows_; }
   // The JSON value; null for a serialized result (see ToJson).
   const nlohmann::json* value() const {
     return serialized() ? nullptr : &value_;
@@ -63,6 +67,7 @@ class ToolResult {
   nlohmann::json value_;
   std::shared_ptr<const std::string> text_;
   bool is_error_ = false;
+  long long rows_ = -1;
 };
 
 }  // namespace mfgate::mcp

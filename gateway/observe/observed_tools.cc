@@ -41,7 +41,8 @@ mcp::ToolResult ObservedTools::CallTool(const std::string& name,
     }
     audit["metrics"] = metrics;
   }
-  // Serialized results are kept metadata answers: no rows.
+  // A serialized result says its rows, if it holds any.
+  if (result.rows() >= 0) audit["rows"] = result.rows();
   if (const nlohmann::json* value = result.value();
       value != nullptr && value->contains("structuredContent") &&
       (*value)["structuredContent"].is_object() &&

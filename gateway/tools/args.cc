@@ -282,8 +282,12 @@ absl::StatusOr<CheckedArgs> CheckArguments(const ToolSpec& spec,
     }
     // A tenant's row bound below the worker's default limit is the default.
     if (arg.tenant_bound == ArgSpec::TenantBound::kRows &&
-        !checked.values.contains(arg.name) && bounds.max_rows < kDefaultRows) {
-      checked.values[arg.name] = bounds.max_rows;
+        !checked.values.contains(arg.name)) {
+      if (bounds.default_rows == 0) {
+        checked.values[arg.name] = std::min(kDefaultRows, bounds.max_rows);
+      } else if (bounds.max_rows < bounds.default_rows) {
+        checked.values[arg.name] = bounds.max_rows;
+      }
     }
   }
   ResolveOrderGrains(&checked.values);

@@ -27,7 +27,12 @@ namespace mfgate::tools {
 
 // A tenant's bounds on arguments the catalogue bounds more loosely.
 struct ArgBounds {
-  long long max_rows = 10000;              // A query's `limit`.
+  long long max_rows = 10000;  // A query's `limit`.
+  // The rows of a query that sets no `limit`, as its worker says; 0 until it
+  // has said. A query that sets none is sent the smaller of it and max_rows
+  // when that is below it, or when the worker has not said (then the
+  // smaller of kDefaultRows and max_rows): never more than max_rows.
+  long long default_rows = 0;
   long long max_response_chars = 1000000;  // `max_response_chars`.
 };
 

@@ -1,19 +1,47 @@
 #include "gateway/tools/budget.h"
 
-#include <cstdint>
+#include <algorithm>
+#include <memory>
+#include <utility>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
-#include "common/field_error.h"
-#include "gateway/tools/refusal.h"
+#include "common/json_text.h"
 
 namespace mfgate::tools {
-namespace {
 
 using json = nlohmann::json;
+
+// A prepared content's pieces, for the renders below.
+struct PreparedAccess {
+  const PreparedContent& p;
+
+  const Content& content() const { return p.content_; }
+
+  size_t LineChars(size_t offset, size_t count) const {
+    return p.line_chars_[offset + count] - p.line_chars_[offset];
+  }
+  // The items' JSON with the commas between them.
+  size_t JsonChars(size_t offset, size_t count) const {
+    if (count == 0) return 0;
+    return p.json_chars_[offset + count] - p.json_chars_[offset] + count - 1;
+  }
+  absl::string_view Slice(const std::string& text,
+                          const std::vector<uint64_t>& at, size_t offset,
+                          size_t count, size_t separator) const {
+    if (count == 0) return "";
+    return absl::string_view(text).substr(
+        at[offset], at[offset + count] - at[offset] - separator);
+  }
+  absl::string_view Json(size_t offset, size_t count) const {
+    return Slice(p.json_, p.json_at_, offset, count, 1);
+  }
+  absl::string_view Escaped(size_t offset, size_t count) const {
+    return Slice(p.escaped_, p.escaped_at_, offset, count, 0);
+  }
+};
+
+namespace {
 
 // "16,000".
 std::string Thousands(long long number) {
@@ -27,39 +55,74 @@ std::string Thousands(long long number) {
 
 long long Tokens(long long chars) { return (chars + 3) / 4; }
 
+std::string BudgetLine(const json& report, long long max_chars) {
+  return absl::StrCat("\n[", Thousands(report["used_chars"].get<long long>()),
+                      " of ", Thousands(max_chars), " characters, ~",
+                      Thousands(report["approx_tokens"].get<long long>()),
+                      " tokens]");
+}
+
+// One page rendered. With a prepared content, the page's items are not in
+// it: their lines belong at `lines_at` of `text`, their JSON under
+// content.items_key in `structured`, and `chars` counts them.
 struct Rendered {
-  json result;
+  std::string text;
+  size_t lines_at = 0;
+  json structured;
+  std::string structured_text;  // JsonText(structured).
   size_t chars = 0;
 };
 
-size_t Measure(const std::string& text, const json& structured) {
-  return CountChars(text) + CountChars(structured.dump());
-}
-
-// The result holding items [offset, offset + count) with the first `level`
-// droppable fields left out.
-Rendered Render(const Content& content, size_t level, size_t offset,
-                size_t count, long long max_chars,
-                const std::string& fingerprint) {
-  const size_t total = content.items.size();
-  json structured = content.structured;
+// Items [offset, offset + count) with the first `level` droppable fields
+// left out, of `content` or, when set, of `prepared` (whose content it is).
+Rendered Render(const Content& content, const PreparedAccess* prepared,
+                size_t level, size_t offset, size_t count, long long max_chars,
+                const std::string& cursor_tail) {
+  const size_t total =
+      prepared != nullptr ? prepared->p.size() : content.items.size();
+  Rendered out;
+  json& structured = out.structured;
+  structured = content.structured;
   json page = json::array();
-  for (size_t i = offset; i < offset + count; ++i) {
-    json item = content.items[i];
-    if (item.is_object()) {
-      for (size_t d = 0; d < level; ++d) item.erase(content.droppable[d]);
+  const bool objects =
+      prepared == nullptr && total > 0 && content.items[0].is_object();
+  if (prepared == nullptr) {
+    for (size_t i = offset; i < offset + count; ++i) {
+      json item = content.items[i];
+      if (objects) {
+        for (size_t d = 0; d < level; ++d) item.erase(content.droppable[d]);
+      }
+      page.push_back(std::move(item));
     }
-    page.push_back(std::move(item));
   }
-  const bool objects = total > 0 && content.items[0].is_object();
   std::vector<std::string> dropped(content.droppable.begin(),
                                    content.droppable.begin() + level);
   if (!objects) {
     for (const std::string& field : dropped) structured.erase(field);
   }
   const bool cut = offset + count < total;
-  std::string text = content.text(structured, page, offset, total);
-  structured[content.items_key] = page;
+  // Characters of the page's items that are not in `text` / `structured`.
+  size_t unseen = 0;
+  std::string& text = out.text;
+  if (content.lines.has_value()) {
+    text = content.lines->head(structured, count, offset, total);
+    out.lines_at = text.size();
+    if (prepared != nullptr) {
+      unseen += prepared->LineChars(offset, count);
+    } else {
+      for (const json& item : page) text += content.lines->line(item);
+    }
+    text += content.lines->tail(structured);
+  } else {
+    text = content.text(structured, page, offset, total);
+  }
+  if (prepared != nullptr) {
+    // Written as {"<key>":[<items>],<the rest>}.
+    unseen +=
+        CountChars(content.items_key) + 6 + prepared->JsonChars(offset, count);
+  } else {
+    structured[content.items_key] = std::move(page);
+  }
   structured["total"] = total;
   if (!content.count_key.empty()) structured[content.count_key] = count;
   if (offset > 0) structured["offset"] = offset;
@@ -73,7 +136,7 @@ Rendered Render(const Content& content, size_t level, size_t offset,
     absl::StrAppend(&text, "\nNote: ", note, ".");
   }
   if (cut) {
-    const std::string cursor = absl::StrCat(offset + count, ".", fingerprint);
+    const std::string cursor = absl::StrCat(offset + count, ".", cursor_tail);
     structured["next_cursor"] = cursor;
     structured["hint"] = content.hint;
     absl::StrAppend(&text,
@@ -85,44 +148,66 @@ Rendered Render(const Content& content, size_t level, size_t offset,
     structured["hint"] = content.hint;
     absl::StrAppend(&text, "\n", content.hint);
   }
-  // The report counts itself: settle on a figure that stays true.
+  // The report counts itself: settle on a figure that stays true (a digit
+  // more each round cannot go on: after four rounds the last figures stand,
+  // off by a character or two at most).
   json report = {
       {"max_chars", max_chars}, {"used_chars", 0}, {"approx_tokens", 0}};
-  Rendered rendered;
-  for (int round = 0; round < 4; ++round) {
-    const std::string line = absl::StrCat(
-        "\n[", Thousands(report["used_chars"].get<long long>()), " of ",
-        Thousands(max_chars), " characters, ~",
-        Thousands(report["approx_tokens"].get<long long>()), " tokens]");
+  const size_t text_chars = CountChars(text);
+  for (int round = 0; round < 5; ++round) {
+    const std::string line = BudgetLine(report, max_chars);
     structured["budget"] = report;
-    const size_t chars = Measure(text + line, structured);
-    if (static_cast<long long>(chars) == report["used_chars"]) {
-      rendered.result = {
-          {"content", {{{"type", "text"}, {"text", text + line}}}},
-          {"structuredContent", structured},
-          {"isError", false}};
-      rendered.chars = chars;
-      return rendered;
+    out.structured_text = JsonText(structured);
+    const size_t chars = text_chars + CountChars(line) + unseen +
+                         CountChars(out.structured_text);
+    out.chars = chars;
+    if (static_cast<long long>(chars) == report["used_chars"] || round == 4) {
+      text += line;
+      return out;
     }
     report["used_chars"] = chars;
     report["approx_tokens"] = Tokens(static_cast<long long>(chars));
   }
-  // Not settled (a digit more each round cannot go on): one more render
-  // with the last figures, off by a character or two at most.
-  structured["budget"] = report;
-  rendered.result = {
-      {"content",
-       {{{"type", "text"},
-         {"text",
-          absl::StrCat(text, "\n[",
-                       Thousands(report["used_chars"].get<long long>()), " of ",
-                       Thousands(max_chars), " characters, ~",
-                       Thousands(report["approx_tokens"].get<long long>()),
-                       " tokens]")}}}},
-      {"structuredContent", structured},
-      {"isError", false}};
-  rendered.chars = report["used_chars"].get<long long>();
-  return rendered;
+  return out;  // Not reached.
+}
+
+struct Choice {
+  size_t level = 0, count = 0;
+};
+
+// The page from `offset` on: every item with as few droppable fields left
+// out as the budget allows, else as many items as fit with every droppable
+// field left out; at least one.
+Choice Choose(const Content& content, const PreparedAccess* prepared,
+              size_t total, long long max_chars, size_t offset,
+              const std::string& cursor_tail) {
+  const size_t remaining = total - offset;
+  auto fits = [&](size_t level, size_t count) {
+    return static_cast<long long>(Render(content, prepared, level, offset,
+                                         count, max_chars, cursor_tail)
+                                      .chars) <= max_chars;
+  };
+  for (size_t level = 0; level <= content.droppable.size(); ++level) {
+    if (fits(level, remaining)) return {level, remaining};
+  }
+  const size_t level = content.droppable.size();
+  size_t low = 1, high = remaining;  // fits(level, high) is false.
+  if (remaining > 0 && !fits(level, 1)) high = 1;
+  while (low + 1 < high) {
+    size_t middle = low + (high - low) / 2;
+    if (fits(level, middle)) {
+      low = middle;
+    } else {
+      high = middle;
+    }
+  }
+  return {level, std::min(low, remaining)};
+}
+
+// JSON string text of `text`, without its quotes.
+std::string Escape(const std::string& text) {
+  std::string quoted = JsonText(text);
+  return quoted.substr(1, quoted.size() - 2);
 }
 
 }  // namespace
@@ -136,76 +221,78 @@ size_t CountChars(absl::string_view text) {
 }
 
 json Fit(const Content& content, long long max_chars, size_t offset,
-         const std::string& fingerprint) {
-  const size_t total = content.items.size();
-  offset = std::min(offset, total);
-  const size_t remaining = total - offset;
-  auto fits = [&](size_t level, size_t count) {
-    return static_cast<long long>(
-               Render(content, level, offset, count, max_chars, fingerprint)
-                   .chars) <= max_chars;
-  };
-  // Every item, with as few fields left out as the budget allows.
-  for (size_t level = 0; level <= content.droppable.size(); ++level) {
-    if (fits(level, remaining)) {
-      return Render(content, level, offset, remaining, max_chars, fingerprint)
-          .result;
-    }
-  }
-  // Else as many items as fit, every droppable field left out; at least one.
-  const size_t level = content.droppable.size();
-  size_t low = 1, high = remaining;  // fits(level, high) is false.
-  if (remaining > 0 && !fits(level, 1)) high = 1;
-  while (low + 1 < high) {
-    size_t middle = low + (high - low) / 2;
-    if (fits(level, middle)) {
-      low = middle;
-    } else {
-      high = middle;
-    }
-  }
-  return Render(content, level, offset, std::min(low, remaining), max_chars,
-                fingerprint)
-      .result;
+         const std::string& cursor_tail) {
+  offset = std::min(offset, content.items.size());
+  const Choice choice = Choose(content, nullptr, content.items.size(),
+                               max_chars, offset, cursor_tail);
+  Rendered page = Render(content, nullptr, choice.level, offset, choice.count,
+                         max_chars, cursor_tail);
+  return {{"content", {{{"type", "text"}, {"text", std::move(page.text)}}}},
+          {"structuredContent", std::move(page.structured)},
+          {"isError", false}};
 }
 
-std::string Fingerprint(const std::string& tool, const json& values) {
-  json named = values;
-  named.erase("cursor");
-  named.erase("max_response_chars");
-  // FNV-1a: stable across processes and builds, unlike std::hash.
-  uint64_t hash = 1469598103934665603ull;
-  for (char c : absl::StrCat(tool, "\n", named.dump())) {
-    hash ^= static_cast<unsigned char>(c);
-    hash *= 1099511628211ull;
+PreparedContent::PreparedContent(Content content)
+    : content_(std::move(content)) {
+  const json items = std::move(content_.items);
+  content_.items = json::array();
+  for (auto* at :
+       {&json_at_, &json_chars_, &line_at_, &line_chars_, &escaped_at_}) {
+    at->reserve(items.size() + 1);
+    at->push_back(0);
   }
-  return absl::StrFormat("%08x", static_cast<uint32_t>(hash ^ (hash >> 32)));
+  for (const json& item : items) {
+    const std::string dumped = JsonText(item);
+    const std::string line = content_.lines->line(item);
+    json_ += dumped;
+    json_ += ',';
+    lines_ += line;
+    escaped_ += Escape(line);
+    json_at_.push_back(json_.size());
+    json_chars_.push_back(json_chars_.back() + CountChars(dumped));
+    line_at_.push_back(lines_.size());
+    line_chars_.push_back(line_chars_.back() + CountChars(line));
+    escaped_at_.push_back(escaped_.size());
+  }
 }
 
-absl::StatusOr<size_t> CursorOffset(const std::string& field,
-                                    const std::string& cursor,
-                                    const std::string& fingerprint) {
-  std::vector<std::string> parts = absl::StrSplit(cursor, '.');
-  size_t offset = 0;
-  Fix fix;
-  fix.drop.push_back(field);
-  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &offset) ||
-      offset > (1u << 30)) {
-    return WithFix(FieldError(field,
-                              "is not a cursor this server gave: send "
-                              "next_cursor from the previous page, or no "
-                              "cursor for the first"),
-                   fix);
-  }
-  if (parts[1] != fingerprint) {
-    return WithFix(
-        FieldError(field,
-                   "belongs to a call with other arguments: send it with the "
-                   "arguments of the call that gave it, or no cursor for "
-                   "the first page"),
-        fix);
-  }
-  return offset;
+size_t PreparedContent::bytes() const {
+  return sizeof(*this) + json_.capacity() + lines_.capacity() +
+         escaped_.capacity() +
+         sizeof(uint64_t) * (json_at_.capacity() + json_chars_.capacity() +
+                             line_at_.capacity() + line_chars_.capacity() +
+                             escaped_at_.capacity()) +
+         JsonText(content_.structured).size();
+}
+
+mcp::ToolResult Fit(const PreparedContent& prepared, long long max_chars,
+                    size_t offset, const std::string& cursor_tail,
+                    size_t* shown) {
+  const PreparedAccess access{prepared};
+  const Content& content = access.content();
+  offset = std::min(offset, prepared.size());
+  const Choice choice =
+      Choose(content, &access, prepared.size(), max_chars, offset, cursor_tail);
+  Rendered page = Render(content, &access, choice.level, offset, choice.count,
+                         max_chars, cursor_tail);
+  // The CallToolResult as Fit's JSON writes it (keys in order), with the
+  // page's lines and items copied in.
+  const absl::string_view lines = access.Escaped(offset, choice.count);
+  const absl::string_view items = access.Json(offset, choice.count);
+  const std::string before = Escape(page.text.substr(0, page.lines_at));
+  const std::string after = Escape(page.text.substr(page.lines_at));
+  const absl::string_view rest =
+      absl::string_view(page.structured_text).substr(1);  // After its "{".
+  auto out = std::make_shared<std::string>();
+  out->reserve(before.size() + lines.size() + after.size() + items.size() +
+               rest.size() + content.items_key.size() + 96);
+  absl::StrAppend(out.get(), "{\"content\":[{\"text\":\"", before, lines, after,
+                  "\",\"type\":\"text\"}],\"isError\":false,");
+  absl::StrAppend(out.get(), "\"structuredContent\":{\"", content.items_key,
+                  "\":[", items, "],", rest, "}");
+  if (shown != nullptr) *shown = choice.count;
+  return mcp::ToolResult::Serialized(std::move(out), false,
+                                     static_cast<long long>(choice.count));
 }
 
 }  // namespace mfgate::tools

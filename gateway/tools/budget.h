@@ -15,12 +15,14 @@
 #define MFGATE_GATEWAY_TOOLS_BUDGET_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "gateway/mcp/tool_result.h"
 #include "nlohmann/json.hpp"
 
 namespace mfgate::tools {
@@ -48,26 +50,55 @@ struct Content {
   bool truncated = false;
   // The field that holds the page's size ("row_count"), if any.
   std::string count_key;
+  // The text of a long list in parts, used instead of `text` when set: a
+  // head (given the page's item count), one line per item, and a tail. Only
+  // such a Content can be prepared (PreparedContent).
+  struct Lines {
+    std::function<std::string(const nlohmann::json& structured, size_t page,
+                              size_t offset, size_t total)>
+        head;
+    std::function<std::string(const nlohmann::json& item)> line;
+    std::function<std::string(const nlohmann::json& structured)> tail;
+  };
+  std::optional<Lines> lines;
 };
 
 // Characters of `text`: UTF-8 code points.
 size_t CountChars(absl::string_view text);
 
 // `content` as a CallToolResult of at most `max_chars` (see above), from
-// item `offset` on; `fingerprint` names the call in next_cursor.
+// item `offset` on; `cursor_tail` (cursor.h's CursorTail) ends next_cursor.
 nlohmann::json Fit(const Content& content, long long max_chars, size_t offset,
-                   const std::string& fingerprint);
+                   const std::string& cursor_tail);
 
-// A short, stable name of a call's arguments (bar its cursor and budget):
-// a cursor is only good for the call that gave it.
-std::string Fingerprint(const std::string& tool, const nlohmann::json& values);
+// A Content with `lines` whose items are rendered once. Its droppable
+// fields are those of `structured` (items are kept as they were rendered).
+class PreparedContent {
+ public:
+  // Consumes `content`'s items; `content.lines` must be set.
+  explicit PreparedContent(Content content);
 
-// The offset `cursor` (from next_cursor) points at, for the call named by
-// `fingerprint`; a refusal naming `field` (with a fix that leaves the
-// cursor out) when it is not one this call gave.
-absl::StatusOr<size_t> CursorOffset(const std::string& field,
-                                    const std::string& cursor,
-                                    const std::string& fingerprint);
+  size_t size() const { return line_at_.size() - 1; }
+  // The memory it holds, in bytes (about): what a store of them counts.
+  size_t bytes() const;
+
+ private:
+  friend struct PreparedAccess;  // budget.cc: renders its pages.
+  Content content_;              // Without its items.
+  // Each item's JSON, joined by commas; its line; its line as JSON string
+  // text. `*_at_[i]` is where item i starts; `*_chars_[i]` counts the
+  // characters before it (with one more entry for the end).
+  std::string json_, lines_, escaped_;
+  std::vector<uint64_t> json_at_, json_chars_, line_at_, line_chars_,
+      escaped_at_;
+};
+
+// `prepared` fitted as Fit fits the Content it was made from: the same
+// result, written out serialized, with its item count (ToolResult::rows;
+// also in `*shown` when given).
+mcp::ToolResult Fit(const PreparedContent& prepared, long long max_chars,
+                    size_t offset, const std::string& cursor_tail,
+                    size_t* shown = nullptr);
 
 }  // namespace mfgate::tools
 

@@ -1,6 +1,7 @@
 #include "gateway/tools/budget.h"
 
 #include "common/field_error.h"
+#include "gateway/tools/cursor.h"
 #include "gateway/tools/refusal.h"
 #include "gateway/tools/results.h"
 #include "gmock/gmock.h"
@@ -98,11 +99,11 @@ TEST(BudgetTest, RowsBeyondTheBudgetArePagedWithACursor) {
   size_t seen = shown, pages = 1;
   json page = first;
   while (page["structuredContent"].contains("next_cursor")) {
-    auto offset = CursorOffset(
-        "cursor", page["structuredContent"]["next_cursor"], "f00d");
-    ASSERT_TRUE(offset.ok()) << offset.status();
-    ASSERT_EQ(*offset, seen);
-    page = Fit(content, 4000, *offset, "f00d");
+    auto cursor =
+        ParseCursor("cursor", page["structuredContent"]["next_cursor"], "f00d");
+    ASSERT_TRUE(cursor.ok()) << cursor.status();
+    ASSERT_EQ(cursor->offset, seen);
+    page = Fit(content, 4000, cursor->offset, "f00d");
     EXPECT_LE(Chars(page), 4000u);
     EXPECT_EQ(page["structuredContent"]["offset"], seen);
     EXPECT_EQ(page["structuredContent"]["rows"][0][0],
@@ -182,14 +183,22 @@ TEST(BudgetTest, CursorsBelongToTheirCall) {
                                       {"max_response_chars", 900}}));
   EXPECT_NE(f1, Fingerprint("query", {{"metrics", {"b"}}}));
   EXPECT_NE(f1, Fingerprint("compile_sql", {{"metrics", {"a"}}}));
-  EXPECT_EQ(*CursorOffset("cursor", "40." + f1, f1), 40u);
-  auto other = CursorOffset("cursor", "40.deadbeef", f1);
+  EXPECT_EQ(ParseCursor("cursor", "40." + f1, f1)->offset, 40u);
+  EXPECT_EQ(ParseCursor("cursor", "40." + f1, f1)->result, "");
+  // A kept result's id: hex digits, at most 32.
+  EXPECT_EQ(ParseCursor("cursor", "40." + f1 + ".00ff", f1)->result, "00ff");
+  EXPECT_FALSE(ParseCursor("cursor", "40." + f1 + ".xyz", f1).ok());
+  EXPECT_FALSE(
+      ParseCursor("cursor", "40." + f1 + "." + std::string(33, 'a'), f1).ok());
+  EXPECT_FALSE(ParseCursor("cursor", "40." + f1 + ".", f1).ok());
+  EXPECT_FALSE(ParseCursor("cursor", "40." + f1 + ".a.b", f1).ok());
+  auto other = ParseCursor("cursor", "40.deadbeef", f1);
   EXPECT_EQ(ErrorField(other.status()), "cursor");
   EXPECT_THAT(other.status().message(), HasSubstr("other arguments"));
   ASSERT_TRUE(FixOf(other.status()).has_value());
   EXPECT_EQ(FixOf(other.status())->drop, std::vector<std::string>{"cursor"});
-  EXPECT_FALSE(CursorOffset("cursor", "x", f1).ok());
-  EXPECT_FALSE(CursorOffset("cursor", "-1." + f1, f1).ok());
+  EXPECT_FALSE(ParseCursor("cursor", "x", f1).ok());
+  EXPECT_FALSE(ParseCursor("cursor", "-1." + f1, f1).ok());
 }
 
 TEST(ResultsTest, ErrorsCarryFieldSuggestionsAndTheExample) {

@@ -117,8 +117,9 @@ const std::string& NameIn(const ArgSpec& arg, Naming naming);
 // The bounds are the schemas' maximum, the defaults their `default`.
 struct ListingOptions {
   Naming naming = Naming::kMfgate;
-  long long max_limit = 10000;            // The largest `limit` a query takes.
-  long long max_response_chars = 100000;  // The largest per-call budget.
+  long long max_limit = 10000;             // The largest `limit` a query takes.
+  long long default_limit = kDefaultRows;  // The rows of a query without one.
+  long long max_response_chars = 100000;   // The largest per-call budget.
   long long default_response_chars = kDefaultResponseChars;
 };
 

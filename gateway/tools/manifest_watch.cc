@@ -38,6 +38,11 @@ long long ManifestWatch::MaxRows() const {
   return max_rows_;
 }
 
+long long ManifestWatch::DefaultLimit() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return default_limit_;
+}
+
 bool ManifestWatch::Serving() const {
   const absl::Time now = absl::Now();
   absl::ReaderMutexLock lock(&mu_);
@@ -77,6 +82,7 @@ void ManifestWatch::Follow() {
         engine_error_ = state.engine_error();
         // A worker that does not say (0) keeps what was said before.
         if (state.max_rows() > 0) max_rows_ = state.max_rows();
+        if (state.default_limit() > 0) default_limit_ = state.default_limit();
         heard_ = now;
         lost_ = false;
         answered = true;

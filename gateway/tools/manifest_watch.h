@@ -68,6 +68,9 @@ class ManifestWatch {
   // stream ends: a worker's cap changes only when it restarts, and its next
   // stream says so.
   long long MaxRows() const;
+  // The rows a query without a `limit` returns from the worker, as it last
+  // said (its --default-limit); 0 until it has said. Kept as MaxRows is.
+  long long DefaultLimit() const;
 
  private:
   void Follow();
@@ -82,6 +85,7 @@ class ManifestWatch {
   // The last manifest served, kept across streams (OnChange).
   std::string last_served_ ABSL_GUARDED_BY(mu_);
   long long max_rows_ ABSL_GUARDED_BY(mu_) = 0;
+  long long default_limit_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Time heard_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   bool lost_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

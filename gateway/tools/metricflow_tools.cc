@@ -10,7 +10,9 @@
 #include "common/field_error.h"
 #include "common/grpc_status.h"
 #include "common/manifest_headers.h"
+#include "gateway/tools/cursor.h"
 #include "gateway/tools/dates.h"
+#include "gateway/tools/query_pages.h"
 #include "gateway/tools/results.h"
 #include "gateway/tools/worker_call.h"
 
@@ -33,11 +35,65 @@ bool DroppedByTheConnection(const grpc::Status& status) {
 
 // One RPC: deadline, wait-for-ready (a worker may still be loading), one
 // more attempt, without waiting, when the connection dropped it, and
-// cancellation through the MCP request's token. The reply is rendered
-// (`content`) and fitted to the call's budget and page. For metadata tools
-// (`call.kept` set) the result is kept, served with no call while the
-// manifest watch confirms its manifest, else revalidated with the worker by
-// its manifest hash (kept_answers.h).
+// cancellation through the MCP request's token. `if_manifest` asks a worker
+// to answer "not modified" to a metadata call (kept_answers.h); `*rpc` is
+// the context of the attempt that answered (its headers).
+template <typename Request, typename Response>
+grpc::Status Rpc(grpc::Status (Stub::*method)(grpc::ClientContext*,
+                                              const Request&, Response*),
+                 const Call& call, const Request& request,
+                 absl::Duration timeout, const std::string& if_manifest,
+                 Response* response,
+                 std::shared_ptr<grpc::ClientContext>* rpc) {
+  const absl::Time deadline = absl::Now() + timeout;
+  mcp::ToolCallContext& context = *call.context;
+  // A caller that sent a progressToken sees the call start and finish (the
+  // worker may first have to load MetricFlow, or a query may run long).
+  if (context.report_progress)
+    context.report_progress(0, 1, "sent to the MetricFlow worker");
+  grpc::Status status;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    // A spawned worker that is down fails the call now, with its reason.
+    if (call.options->await_worker) {
+      if (absl::Status up = call.options->await_worker(deadline); !up.ok()) {
+        if (context.report_progress) context.report_progress(1, 1, "failed");
+        return ToGrpcStatus(up);
+      }
+    }
+    // Shared with the cancel callback, which may outlive this frame.
+    *rpc = std::make_shared<grpc::ClientContext>();
+    grpc::ClientContext& attempt_context = **rpc;
+    attempt_context.set_deadline(absl::ToChronoTime(deadline));
+    // Only the first attempt waits for a worker that is not connected, and
+    // only while the worker is not known to have gone away (the manifest
+    // watch saw its stream end): such a worker fails its tenant's calls at
+    // once, not at their deadline.
+    attempt_context.set_wait_for_ready(attempt == 0 &&
+                                       !call.watch->WorkerLost());
+    if (!if_manifest.empty())
+      attempt_context.AddMetadata(kIfManifestHeader, if_manifest);
+    // The worker shares its engines fairly among the sessions it names.
+    if (!context.caller.empty())
+      attempt_context.AddMetadata(kCallerHeader, context.caller);
+    context.cancellation->OnCancel([rpc = *rpc] { rpc->TryCancel(); });
+    status = (call.stub->*method)(&attempt_context, request, response);
+    context.cancellation->OnCancel([] {});
+    if (!DroppedByTheConnection(status) || context.cancellation->cancelled() ||
+        absl::Now() >= deadline) {
+      break;
+    }
+    response->Clear();
+  }
+  if (context.report_progress)
+    context.report_progress(1, 1, status.ok() ? "done" : "failed");
+  return status;
+}
+
+// A call's RPC (Rpc), its reply rendered (`content`) and fitted to the
+// call's budget and page. For metadata tools (`call.kept` set) the result
+// is kept, served with no call while the manifest watch confirms its
+// manifest, else revalidated with the worker by its manifest hash
+// (kept_answers.h).
 template <typename Request, typename Response>
 absl::StatusOr<mcp::ToolResult> Invoke(
     grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
@@ -48,7 +104,6 @@ absl::StatusOr<mcp::ToolResult> Invoke(
     return Fit(content(response), call.budget_chars, call.offset,
                call.fingerprint);
   };
-  const ManifestWatch& watch = *call.watch;
   std::string key;
   std::shared_ptr<const KeptAnswers::Answer> answer;
   if (call.kept != nullptr) {
@@ -56,51 +111,15 @@ absl::StatusOr<mcp::ToolResult> Invoke(
                        request.SerializeAsString(), ":", call.budget_chars, ":",
                        call.offset);
     answer = call.kept->Find(key);
-    if (answer != nullptr && watch.Confirms(answer->manifest)) {
+    if (answer != nullptr && call.watch->Confirms(answer->manifest)) {
       return answer->result;
     }
   }
-  const absl::Time deadline = absl::Now() + timeout;
-  mcp::ToolCallContext& context = *call.context;
-  // A caller that sent a progressToken sees the call start and finish (the
-  // worker may first have to load MetricFlow, or a query may run long).
-  if (context.report_progress)
-    context.report_progress(0, 1, "sent to the MetricFlow worker");
-  // Shared with the cancel callback, which may outlive this frame.
   std::shared_ptr<grpc::ClientContext> rpc;
   Response response;
-  grpc::Status status;
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    // A spawned worker that is down fails the call now, with its reason.
-    if (call.options->await_worker) {
-      if (absl::Status up = call.options->await_worker(deadline); !up.ok()) {
-        if (context.report_progress) context.report_progress(1, 1, "failed");
-        return up;
-      }
-    }
-    rpc = std::make_shared<grpc::ClientContext>();
-    rpc->set_deadline(absl::ToChronoTime(deadline));
-    // Only the first attempt waits for a worker that is not connected, and
-    // only while the worker is not known to have gone away (the manifest
-    // watch saw its stream end): such a worker fails its tenant's calls at
-    // once, not at their deadline.
-    rpc->set_wait_for_ready(attempt == 0 && !watch.WorkerLost());
-    if (answer != nullptr)
-      rpc->AddMetadata(kIfManifestHeader, answer->manifest);
-    // The worker shares its engines fairly among the sessions it names.
-    if (!context.caller.empty())
-      rpc->AddMetadata(kCallerHeader, context.caller);
-    context.cancellation->OnCancel([rpc] { rpc->TryCancel(); });
-    status = (call.stub->*method)(rpc.get(), request, &response);
-    context.cancellation->OnCancel([] {});
-    if (!DroppedByTheConnection(status) || context.cancellation->cancelled() ||
-        absl::Now() >= deadline) {
-      break;
-    }
-    response.Clear();
-  }
-  if (context.report_progress)
-    context.report_progress(1, 1, status.ok() ? "done" : "failed");
+  const grpc::Status status =
+      Rpc(method, call, request, timeout,
+          answer != nullptr ? answer->manifest : "", &response, &rpc);
   if (!status.ok()) return FromGrpcStatus(status);
   if (call.kept == nullptr) return mcp::ToolResult(render(response));
   const auto& headers = rpc->GetServerInitialMetadata();
@@ -116,7 +135,38 @@ absl::StatusOr<mcp::ToolResult> Invoke(
   return call.kept->Keep(key, manifest, result);
 }
 
-Content QueryRows(const v1::QueryResponse& r) { return QueryContent(r, false); }
+// A query that runs: its rows prepared once, fitted page by page. A result
+// of more than one page is kept (query_pages.h): the pages its cursors name
+// come from it, without running the query again while it is kept.
+absl::StatusOr<mcp::ToolResult> PagedQuery(const Call& call,
+                                           const v1::QueryRequest& request) {
+  const std::string& caller = call.context->caller;
+  if (!call.kept_result.empty()) {
+    if (std::shared_ptr<const PreparedContent> kept =
+            call.pages->Find(call.kept_result, caller, call.fingerprint)) {
+      return Fit(*kept, call.budget_chars, call.offset,
+                 CursorTail(call.fingerprint, call.kept_result));
+    }
+  }
+  std::shared_ptr<grpc::ClientContext> rpc;
+  auto prepared = [&]() -> absl::StatusOr<std::shared_ptr<PreparedContent>> {
+    v1::QueryResponse response;  // Freed once its rows are prepared.
+    const grpc::Status status = Rpc(&Stub::Query, call, request,
+                                    call.call_timeout, "", &response, &rpc);
+    if (!status.ok()) return FromGrpcStatus(status);
+    return std::make_shared<PreparedContent>(QueryContent(response, false));
+  }();
+  if (!prepared.ok()) return prepared.status();
+  const std::string id = QueryPages::NewId();
+  size_t shown = 0;
+  mcp::ToolResult page = Fit(**prepared, call.budget_chars, call.offset,
+                             CursorTail(call.fingerprint, id), &shown);
+  if (call.offset + shown < (*prepared)->size()) {
+    call.pages->Keep(id, caller, call.fingerprint, *std::move(prepared));
+  }
+  return page;
+}
+
 Content QuerySql(const v1::QueryResponse& r) { return QueryContent(r, true); }
 
 // Each tool's RPC, by the tool's catalogue name.
@@ -131,8 +181,8 @@ constexpr Handler kHandlers[] = {
     {"query",
      [](const Call& c) {
        v1::QueryRequest request = BuildQuery(Values(c), false);
-       return Invoke(&Stub::Query, c, request, c.call_timeout,
-                     request.compile_only() ? QuerySql : QueryRows);
+       if (!request.compile_only()) return PagedQuery(c, request);
+       return Invoke(&Stub::Query, c, request, c.call_timeout, QuerySql);
      }},
     {"compile_sql",
      [](const Call& c) {
@@ -178,13 +228,18 @@ constexpr Handler kHandlers[] = {
      }},
 };
 
-// How long a refusal's correction waits for the project's names.
-constexpr absl::Duration kVocabularyTimeout = absl::Seconds(5);
-
-std::vector<std::string> MetricNames(const v1::ListMetricsResponse& r) {
-  std::vector<std::string> names;
-  for (const v1::Metric& m : r.metrics()) names.push_back(m.name());
-  return names;
+// A call's arguments as its caller gave them, for its cursors' fingerprint:
+// a row bound the gateway filled in (the worker's default limit, which the
+// worker may say only after a first page) leaves no mark.
+json AsCalled(const ToolSpec& spec, const CheckedArgs& args) {
+  json named = args.values;
+  for (const ArgSpec& arg : spec.args) {
+    if (arg.tenant_bound == ArgSpec::TenantBound::kRows &&
+        !args.written.count(arg.name)) {
+      named.erase(arg.name);
+    }
+  }
+  return named;
 }
 
 }  // namespace
@@ -193,6 +248,7 @@ MetricFlowTools::MetricFlowTools(std::shared_ptr<Stub> worker,
                                  MetricFlowToolsOptions options)
     : worker_(std::move(worker)),
       options_(std::move(options)),
+      query_pages_(options_.kept_pages_bytes, options_.kept_pages_age),
       manifest_watch_(worker_, absl::Seconds(15), absl::Seconds(1),
                       options_.on_manifest_change) {}
 
@@ -205,6 +261,7 @@ const ToolSpec* MetricFlowTools::Find(const std::string& name) const {
 json MetricFlowTools::ListTools() const {
   ListingOptions listing;
   listing.max_limit = MaxRows();
+  listing.default_limit = DefaultRows();
   listing.max_response_chars = options_.max_budget_chars;
   listing.default_response_chars = options_.default_budget_chars;
   json tools = json::array();
@@ -225,6 +282,11 @@ long long MetricFlowTools::MaxRows() const {
   return worker > 0 ? std::min(options_.max_rows, worker) : options_.max_rows;
 }
 
+long long MetricFlowTools::DefaultRows() const {
+  const long long worker = manifest_watch_.DefaultLimit();
+  return worker > 0 ? worker : kDefaultRows;
+}
+
 bool MetricFlowTools::HasTool(const std::string& name) const {
   return Find(name) != nullptr;
 }
@@ -239,65 +301,6 @@ bool MetricFlowTools::SupportsTasks(const std::string& name) const {
   return spec != nullptr && spec->name == "query";
 }
 
-Vocabulary MetricFlowTools::Names(const std::string& caller) const {
-  Stub* stub = worker_.get();
-  // A correction is a courtesy: it waits for no engine that is starting.
-  const absl::Duration timeout =
-      std::min(options_.list_timeout, kVocabularyTimeout);
-  // Each list is asked for once per refusal (a Vocabulary serves one call,
-  // on its thread), however often the correction looks.
-  struct Asked {
-    std::optional<std::vector<std::string>> metrics, saved_queries;
-    std::map<std::vector<std::string>, std::vector<std::string>> dimensions;
-  };
-  auto asked = std::make_shared<Asked>();
-  Vocabulary vocabulary;
-  vocabulary.metrics = [stub, timeout, asked, caller] {
-    if (!asked->metrics.has_value()) {
-      auto metrics =
-          CallWorker(stub, &Stub::ListMetrics, v1::ListMetricsRequest(),
-                     timeout, false, caller);
-      asked->metrics =
-          metrics.ok() ? MetricNames(*metrics) : std::vector<std::string>();
-    }
-    return *asked->metrics;
-  };
-  vocabulary.dimensions = [stub, timeout, asked,
-                           caller](const std::vector<std::string>& of) {
-    auto found = asked->dimensions.find(of);
-    if (found != asked->dimensions.end()) return found->second;
-    v1::ListDimensionsRequest request;
-    for (const std::string& metric : of) request.add_metrics(metric);
-    auto dimensions = CallWorker(stub, &Stub::ListDimensions, request, timeout,
-                                 false, caller);
-    if (!dimensions.ok() && !of.empty()) {  // Unknown metrics: every name.
-      dimensions =
-          CallWorker(stub, &Stub::ListDimensions, v1::ListDimensionsRequest(),
-                     timeout, false, caller);
-    }
-    std::vector<std::string> names;
-    if (dimensions.ok()) {
-      for (const v1::Dimension& d : dimensions->dimensions())
-        names.push_back(d.name());
-    }
-    return asked->dimensions[of] = names;
-  };
-  vocabulary.saved_queries = [stub, timeout, asked, caller] {
-    if (!asked->saved_queries.has_value()) {
-      auto saved =
-          CallWorker(stub, &Stub::ListSavedQueries,
-                     v1::ListSavedQueriesRequest(), timeout, false, caller);
-      asked->saved_queries.emplace();
-      if (saved.ok()) {
-        for (const v1::SavedQuery& q : saved->saved_queries())
-          asked->saved_queries->push_back(q.name());
-      }
-    }
-    return *asked->saved_queries;
-  };
-  return vocabulary;
-}
-
 mcp::ToolResult MetricFlowTools::CallTool(const std::string& name,
                                           const json& arguments,
                                           mcp::ToolCallContext& context) {
@@ -306,6 +309,7 @@ mcp::ToolResult MetricFlowTools::CallTool(const std::string& name,
     return ErrorResult(absl::NotFoundError("unknown tool " + name));
   ArgBounds bounds;
   bounds.max_rows = MaxRows();
+  bounds.default_rows = manifest_watch_.DefaultLimit();
   bounds.max_response_chars = options_.max_budget_chars;
   const absl::CivilDay today = TodayUtc();
   // A refusal: the error as the caller named things, and the call fixed.
@@ -330,13 +334,16 @@ mcp::ToolResult MetricFlowTools::CallTool(const std::string& name,
       options_.call_timeout,
       args->values.value("max_response_chars", options_.default_budget_chars),
       0,
-      Fingerprint(spec->name, args->values)};
+      Fingerprint(spec->name, AsCalled(*spec, *args)),
+      "",
+      &query_pages_};
   if (args->values.contains("cursor")) {
-    absl::StatusOr<size_t> offset = CursorOffset(
+    absl::StatusOr<Cursor> cursor = ParseCursor(
         args->Written("cursor"), args->values["cursor"].get<std::string>(),
         call.fingerprint);
-    if (!offset.ok()) return refuse(*args, offset.status());
-    call.offset = *offset;
+    if (!cursor.ok()) return refuse(*args, cursor.status());
+    call.offset = cursor->offset;
+    call.kept_result = cursor->result;
   }
   for (const Handler& handler : kHandlers) {
     if (spec->name != handler.tool) continue;

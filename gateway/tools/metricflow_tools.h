@@ -8,6 +8,8 @@
 // fitted to the response budget (budget.h); metadata results are kept and
 // revalidated by manifest hash (kept_answers.h), or served with no call
 // while the worker's manifest stream confirms them (manifest_watch.h); a
+// query's result that takes more than one page is kept for the pages its
+// cursors name (query_pages.h); a
 // query's `limit` (its schema and its check) is bounded by the smaller of
 // the tenant's max_rows and the worker's cap that stream reports. A
 // refused call is answered with the argument named as the caller wrote it
@@ -30,6 +32,7 @@
 #include "gateway/tools/corrections.h"
 #include "gateway/tools/kept_answers.h"
 #include "gateway/tools/manifest_watch.h"
+#include "gateway/tools/query_pages.h"
 #include "mfgate/v1/worker.grpc.pb.h"
 
 namespace mfgate::tools {
@@ -53,6 +56,10 @@ struct MetricFlowToolsOptions {
   // The most rows a query may ask for (the tenant's); lowered to the
   // worker's own cap once its manifest stream says it (MaxRows).
   long long max_rows = 10000;
+  // Query results kept between pages (query_pages.h): the most bytes in
+  // all, and how long each is kept.
+  size_t kept_pages_bytes = 64 << 20;
+  absl::Duration kept_pages_age = absl::Minutes(10);
   // When set, called when the worker's engine serves a new manifest
   // (ManifestWatch::OnChange).
   std::function<void()> on_manifest_change;
@@ -93,6 +100,8 @@ class MetricFlowTools final : public mcp::ToolProvider {
     long long budget_chars;
     size_t offset;
     std::string fingerprint;
+    std::string kept_result;  // The cursor's kept result (cursor.h), if any.
+    QueryPages* pages;
   };
 
  private:
@@ -103,10 +112,14 @@ class MetricFlowTools final : public mcp::ToolProvider {
   // The largest `limit` a query may ask for now: the smaller of the
   // tenant's bound and the worker's cap, once the worker has said it.
   long long MaxRows() const;
+  // The rows a query without a `limit` gets from the worker: its default
+  // limit once it has said it, else kDefaultRows (the worker's own default).
+  long long DefaultRows() const;
 
   const std::shared_ptr<v1::Worker::StubInterface> worker_;
   const MetricFlowToolsOptions options_;
   KeptAnswers kept_answers_;
+  QueryPages query_pages_;
   // Last: its thread calls the worker until it is destroyed, first.
   ManifestWatch manifest_watch_;
 };

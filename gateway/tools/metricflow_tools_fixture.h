@@ -35,6 +35,11 @@ class FakeWorker final : public v1::Worker::Service {
                      v1::QueryResponse* response) override {
     last_query = *request;
     NoteCaller(*context);
+    int answer = 0;
+    {
+      absl::MutexLock lock(&mu);
+      answer = ++queries;
+    }
     if (request->metrics_size() > 0 && request->metrics(0) == "transaction") {
       return ToGrpcStatus(
           NotFoundFieldError("metrics", "unknown metric", {"transactions"}));
@@ -47,10 +52,12 @@ class FakeWorker final : public v1::Worker::Service {
     if (request->metrics_size() > 0 && request->metrics(0) == "many") {
       response->add_columns()->set_name("day");
       response->add_columns()->set_name("many");
+      response->add_columns()->set_name("answer");  // Which query made it.
       for (int i = 0; i < 300; ++i) {
         v1::Row* row = response->add_rows();
         row->add_values()->set_string_value(absl::StrCat("day ", i));
         row->add_values()->set_int_value(i);
+        row->add_values()->set_int_value(answer);
       }
       return grpc::Status::OK;
     }
@@ -96,21 +103,26 @@ class FakeWorker final : public v1::Worker::Service {
       grpc::ServerContext* context, const v1::WatchManifestRequest*,
       grpc::ServerWriter<v1::ManifestState>* writer) override {
     std::string sent = "-";
-    long long sent_rows = -1;
+    long long sent_rows = -1, sent_default = -1;
     while (!context->IsCancelled()) {
+      v1::ManifestState state;
       {
         absl::MutexLock lock(&mu);
         if (!watchable)
           return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "older");
-        if (manifest != sent || max_rows != sent_rows) {
+        if (manifest == sent && max_rows == sent_rows &&
+            default_limit == sent_default) {
+          state.set_manifest_sha256("-");  // Nothing new to send.
+        } else {
           sent = manifest;
           sent_rows = max_rows;
-          v1::ManifestState state;
+          sent_default = default_limit;
           state.set_manifest_sha256(sent);
           state.set_max_rows(sent_rows);
-          writer->Write(state);
+          state.set_default_limit(sent_default);
         }
       }
+      if (state.manifest_sha256() != "-") writer->Write(state);
       absl::SleepFor(absl::Milliseconds(1));
     }
     return grpc::Status::CANCELLED;
@@ -135,11 +147,14 @@ class FakeWorker final : public v1::Worker::Service {
   int full_answers ABSL_GUARDED_BY(mu) = 0;
   int not_modified ABSL_GUARDED_BY(mu) = 0;
   int list_calls ABSL_GUARDED_BY(mu) = 0;
+  int queries ABSL_GUARDED_BY(mu) = 0;  // Query calls answered.
   // ListMetrics answers UNAVAILABLE this many times first.
   int unavailable ABSL_GUARDED_BY(mu) = 0;
   bool unavailable_from_worker ABSL_GUARDED_BY(mu) = false;
   // The row cap the manifest stream reports (0: none, as an older worker).
   long long max_rows ABSL_GUARDED_BY(mu) = 0;
+  // The default limit it reports (0: none, as an older worker).
+  long long default_limit ABSL_GUARDED_BY(mu) = 0;
   std::vector<std::string> callers ABSL_GUARDED_BY(mu);
 };
 

@@ -62,6 +62,64 @@ TEST_F(MetricFlowToolsTest, LongResultsArePagedWithinTheBudget) {
   }
 }
 
+// A query's next pages come from the answer its first page came from: the
+// query runs once, however many pages are read; only the caller and call
+// that got a cursor read its kept answer, and a cursor whose answer is not
+// kept still gets its page (the query runs again).
+TEST_F(MetricFlowToolsTest, NextPagesComeFromTheFirstPagesAnswer) {
+  auto queries = [&] {
+    absl::MutexLock lock(&worker_.mu);
+    return worker_.queries;
+  };
+  const json query = {{"metrics", {"many"}}, {"max_response_chars", 2000}};
+  json page = Call("query", query, "session-a");
+  ASSERT_EQ(page["isError"], false) << page.dump();
+  const std::string first_cursor = page["structuredContent"]["next_cursor"];
+  size_t seen = 0, pages = 0;
+  while (true) {
+    const json& data = page["structuredContent"];
+    for (const json& row : data["rows"]) {
+      ASSERT_EQ(row[0], absl::StrCat("day ", seen));
+      ASSERT_EQ(row[2], 1);  // The first query's answer, page after page.
+      ++seen;
+    }
+    ASSERT_LT(++pages, 100u);
+    if (!data.contains("next_cursor")) break;
+    json next = query;
+    next["cursor"] = data["next_cursor"];
+    next["max_response_chars"] = 2000 + 500 * (pages % 2);  // Budgets vary.
+    page = Call("query", next, "session-a");
+    ASSERT_EQ(page["isError"], false) << page.dump();
+  }
+  EXPECT_EQ(seen, 300u);
+  EXPECT_GT(pages, 2u);
+  EXPECT_EQ(queries(), 1);
+
+  // Another caller with the same cursor: the query runs for it.
+  json next = query;
+  next["cursor"] = first_cursor;
+  json other = Call("query", next, "session-b");
+  ASSERT_EQ(other["isError"], false) << other.dump();
+  EXPECT_EQ(queries(), 2);
+  EXPECT_EQ(other["structuredContent"]["rows"][0][2], 2);
+  const size_t offset = other["structuredContent"]["offset"];
+  EXPECT_EQ(other["structuredContent"]["rows"][0][0],
+            absl::StrCat("day ", offset));
+  // An answer not kept (a made-up id, a cursor of the older form).
+  const std::string fingerprint =
+      first_cursor.substr(first_cursor.find('.') + 1, 8);
+  for (const std::string& cursor :
+       {absl::StrCat("7.", fingerprint, ".0123456789abcdef"),
+        absl::StrCat("7.", fingerprint)}) {
+    next["cursor"] = cursor;
+    const int before = queries();
+    json again = Call("query", next, "session-a");
+    ASSERT_EQ(again["isError"], false) << again.dump();
+    EXPECT_EQ(queries(), before + 1);
+    EXPECT_EQ(again["structuredContent"]["rows"][0][0], "day 7");
+  }
+}
+
 TEST_F(MetricFlowToolsTest, ATenantChoosesItsToolsNamesAndBounds) {
   MetricFlowToolsOptions options;
   options.disabled = {"query"};

@@ -180,9 +180,33 @@ TEST_F(MetricFlowToolsTest, TheLimitFollowsTheWorkersRowCap) {
       Call("query", {{"metrics", {"transactions"}}, {"limit", 50}})["isError"],
       false);
   EXPECT_EQ(worker_.last_query.limit(), 50);
-  // A query that sets none asks for the cap, not the worker's default.
+  // A query that sets none, before the worker says its default limit, asks
+  // for kDefaultRows bounded by the cap: never the worker's unknown default.
   Call("query", {{"metrics", {"transactions"}}});
   EXPECT_EQ(worker_.last_query.limit(), 50);
+  // Once the worker says its default (above the tenant's bound), a query
+  // that sets none asks for the bound; below it, for nothing: the
+  // worker's default applies, and the schema says it.
+  {
+    absl::MutexLock lock(&worker_.mu);
+    worker_.max_rows = 100000;
+    worker_.default_limit = 100000;
+  }
+  while (limit_schema()["default"] != 10000 && absl::Now() < deadline)
+    absl::SleepFor(absl::Milliseconds(5));
+  EXPECT_EQ(limit_schema()["maximum"], 10000);
+  EXPECT_EQ(limit_schema()["default"], 10000);
+  Call("query", {{"metrics", {"transactions"}}});
+  EXPECT_EQ(worker_.last_query.limit(), 10000);
+  {
+    absl::MutexLock lock(&worker_.mu);
+    worker_.default_limit = 30;
+  }
+  while (limit_schema()["default"] != 30 && absl::Now() < deadline)
+    absl::SleepFor(absl::Milliseconds(5));
+  EXPECT_EQ(limit_schema()["default"], 30);
+  Call("query", {{"metrics", {"transactions"}}});
+  EXPECT_EQ(worker_.last_query.limit(), 0);
   // A tenant bound below the worker's cap is the bound.
   MetricFlowToolsOptions tight;
   tight.max_rows = 20;

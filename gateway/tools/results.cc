@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "common/field_error.h"
+#include "common/json_text.h"
 
 namespace mfgate::tools {
 namespace {
@@ -20,33 +21,40 @@ constexpr size_t kMaxCellChars = 200;
 
 std::string Cell(const json& value) {
   if (value.is_null()) return "NULL";
+  // The common cells first: a query's rows may hold millions.
+  if (value.is_number_unsigned()) return absl::StrCat(value.get<uint64_t>());
+  if (value.is_number_integer()) return absl::StrCat(value.get<int64_t>());
+  if (value.is_boolean()) return value.get<bool>() ? "true" : "false";
   std::string text = value.is_string() ? value.get<std::string>()
                      : value.is_number_float()
                          ? absl::StrFormat("%.10g", value.get<double>())
-                         : value.dump();
+                         : JsonText(value);
   if (text.size() > kMaxCellChars) {
     size_t cut = kMaxCellChars;
     while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
       --cut;  // Not inside a UTF-8 sequence.
     text = absl::StrCat(text.substr(0, cut), "...");
   }
+  if (text.find_first_of("|\n\r") == std::string::npos) return text;
   return absl::StrReplaceAll(text, {{"|", "\\|"}, {"\n", " "}, {"\r", " "}});
 }
 
-std::string Table(const json& columns, const json& rows) {
+// A Markdown table's header and rule.
+std::string TableHead(const json& columns) {
   std::string header = "|", rule = "|";
   for (const json& column : columns) {
     absl::StrAppend(&header, " ", Cell(column["name"]), " |");
     absl::StrAppend(&rule, " --- |");
   }
-  std::string table = absl::StrCat(header, "\n", rule, "\n");
-  for (const json& row : rows) {
-    table += "|";
-    for (const json& value : row)
-      absl::StrAppend(&table, " ", Cell(value), " |");
-    table += "\n";
-  }
-  return table;
+  return absl::StrCat(header, "\n", rule, "\n");
+}
+
+// One row of a Markdown table.
+std::string TableRow(const json& row) {
+  std::string line = "|";
+  for (const json& value : row) absl::StrAppend(&line, " ", Cell(value), " |");
+  line += "\n";
+  return line;
 }
 
 // "40 metrics" for a whole list, "metrics 21-40 of 57" for a page.
@@ -182,22 +190,23 @@ Content QueryContent(const v1::QueryResponse& response, bool sql_only) {
           : "To see it all at once, narrow the query: a where filter, a "
             "coarser grain (metric_time__month), fewer group_by items, or a "
             "smaller limit.";
-  content.text = [sql_only](const json& structured, const json& page,
-                            size_t offset, size_t total) {
-    std::string text;
+  Content::Lines lines;
+  lines.head = [sql_only](const json& structured, size_t page, size_t offset,
+                          size_t total) {
     if (sql_only) {
-      text = absl::StrCat("```sql\n", structured.value("sql", ""), "\n```\n");
-    } else {
-      text = absl::StrCat(
-          Heading(total == 1 ? "row" : "rows", page.size(), offset, total),
-          "\n", page.empty() ? "" : Table(structured["columns"], page));
+      return absl::StrCat("```sql\n", structured.value("sql", ""), "\n```\n");
     }
-    if (structured.contains("dataflow_plan")) {
-      absl::StrAppend(&text, "\nDataflow plan:\n",
-                      structured["dataflow_plan"].get<std::string>(), "\n");
-    }
-    return text;
+    return absl::StrCat(
+        Heading(total == 1 ? "row" : "rows", page, offset, total), "\n",
+        page == 0 ? "" : TableHead(structured["columns"]));
   };
+  lines.line = TableRow;
+  lines.tail = [](const json& structured) {
+    if (!structured.contains("dataflow_plan")) return std::string();
+    return absl::StrCat("\nDataflow plan:\n",
+                        structured["dataflow_plan"].get<std::string>(), "\n");
+  };
+  content.lines = std::move(lines);
   return content;
 }
 

@@ -185,7 +185,7 @@ nlohmann::json ToolListing(const ToolSpec& spec,
     switch (arg.tenant_bound) {
       case ArgSpec::TenantBound::kRows:
         max = options.max_limit;
-        default_value = std::min(kDefaultRows, options.max_limit);
+        default_value = std::min(options.default_limit, options.max_limit);
         break;
       case ArgSpec::TenantBound::kResponseChars:
         max = options.max_response_chars;

@@ -30,11 +30,13 @@ namespace mfgate::service {
 
 class ManifestBroadcast {
  public:
-  // Every state carries `max_rows`, the worker's row cap (0: none said).
+  // Every state carries `max_rows`, the worker's row cap, and
+  // `default_limit`, the rows of a query without a limit (0: none said).
   explicit ManifestBroadcast(absl::Duration heartbeat = absl::Seconds(5),
-                             int64_t max_rows = 0)
+                             int64_t max_rows = 0, int64_t default_limit = 0)
       : heartbeat_(heartbeat) {
     current_.set_max_rows(max_rows);
+    current_.set_default_limit(default_limit);
   }
   ~ManifestBroadcast() { Close(); }
 

@@ -56,8 +56,10 @@ grpc::Status ToCaller(const absl::Status& status) {
 
 WorkerService::WorkerService(engine::Engine* engine, ServiceOptions options)
     : engine_(engine),
-      // The gateway bounds a query's `limit` by the cap the stream carries.
-      manifests_(absl::Seconds(5), options.max_rows),
+      // The gateway bounds a query's `limit` by the cap the stream carries,
+      // and a query without one by the default limit.
+      manifests_(absl::Seconds(5), options.max_rows,
+                 options.limits.default_limit),
       options_(std::move(options)) {}
 
 absl::Time WorkerService::DeadlineOf(

@@ -302,8 +302,10 @@ TEST_F(WorkerServiceTest, WatchersLearnTheEngineManifestWhileItServes) {
   ASSERT_TRUE(reader->Read(&state));
   EXPECT_EQ(state.manifest_sha256(), "sha-1");
   // Every state carries the worker's row cap (--max-rows), which the
-  // gateway's `limit` schema follows.
+  // gateway's `limit` schema follows, and its default limit, which the
+  // gateway bounds by its tenant's.
   EXPECT_EQ(state.max_rows(), 3);
+  EXPECT_EQ(state.default_limit(), 100);
   // Not serving (restarting): the manifest it will load is unknown.
   service_->PublishManifest(false);
   ASSERT_TRUE(reader->Read(&state));

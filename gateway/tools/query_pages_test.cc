@@ -1,0 +1,81 @@
+#include "gateway/tools/query_pages.h"
+
+#include <memory>
+#include <string>
+
+#include "gateway/tools/results.h"
+#include "gtest/gtest.h"
+
+namespace mfgate::tools {
+namespace {
+
+std::shared_ptr<const PreparedContent> Answer(int rows) {
+  v1::QueryResponse answer;
+  answer.add_columns()->set_name("n");
+  for (int i = 0; i < rows; ++i)
+    answer.add_rows()->add_values()->set_int_value(i);
+  return std::make_shared<PreparedContent>(QueryContent(answer, false));
+}
+
+struct Clock {
+  absl::Time now = absl::FromUnixSeconds(1000);
+  std::function<absl::Time()> Reader() {
+    return [this] { return now; };
+  }
+};
+
+TEST(QueryPagesTest, OnlyTheSameCallerAndCallFindAResult) {
+  QueryPages pages(1 << 20, absl::Minutes(10));
+  const std::string id = QueryPages::NewId();
+  EXPECT_EQ(id.size(), 16u);
+  EXPECT_NE(id, QueryPages::NewId());
+  auto result = Answer(10);
+  pages.Keep(id, "session-a", "f1", result);
+  EXPECT_EQ(pages.Find(id, "session-a", "f1"), result);
+  EXPECT_EQ(pages.Find(id, "session-b", "f1"), nullptr);
+  EXPECT_EQ(pages.Find(id, "session-a", "f2"), nullptr);
+  EXPECT_EQ(pages.Find(QueryPages::NewId(), "session-a", "f1"), nullptr);
+  // Asked by the wrong caller, it is still kept for the right one.
+  EXPECT_EQ(pages.Find(id, "session-a", "f1"), result);
+  EXPECT_EQ(pages.size(), 1u);
+}
+
+TEST(QueryPagesTest, AResultIsKeptForItsAgeOnly) {
+  Clock clock;
+  QueryPages pages(1 << 20, absl::Minutes(10), clock.Reader());
+  pages.Keep("a1", "c", "f", Answer(10));
+  clock.now += absl::Minutes(9);
+  EXPECT_NE(pages.Find("a1", "c", "f"), nullptr);
+  clock.now += absl::Minutes(2);
+  EXPECT_EQ(pages.Find("a1", "c", "f"), nullptr);
+  EXPECT_EQ(pages.size(), 0u);
+  EXPECT_EQ(pages.bytes(), 0u);
+}
+
+TEST(QueryPagesTest, BytesAreBoundedLeastRecentlyUsedFirst) {
+  const size_t one = Answer(1000)->bytes();
+  // Room for about five: each is under a quarter of the bound.
+  QueryPages pages(one * 5 + one / 2, absl::Minutes(10));
+  for (int i = 0; i < 5; ++i)
+    pages.Keep(std::to_string(i), "c", "f", Answer(1000));
+  EXPECT_EQ(pages.size(), 5u);
+  ASSERT_NE(pages.Find("0", "c", "f"), nullptr);  // Now the most recent.
+  pages.Keep("5", "c", "f", Answer(1000));
+  EXPECT_LE(pages.bytes(), one * 5 + one / 2);
+  EXPECT_NE(pages.Find("0", "c", "f"), nullptr);
+  EXPECT_EQ(pages.Find("1", "c", "f"), nullptr);  // The least recent went.
+  EXPECT_NE(pages.Find("5", "c", "f"), nullptr);
+}
+
+TEST(QueryPagesTest, AResultTooLargeIsNotKept) {
+  auto large = Answer(10000);
+  QueryPages pages(large->bytes() * 3, absl::Minutes(10));
+  pages.Keep("big", "c", "f", large);
+  EXPECT_EQ(pages.Find("big", "c", "f"), nullptr);
+  EXPECT_EQ(pages.bytes(), 0u);
+  pages.Keep("small", "c", "f", Answer(10));
+  EXPECT_NE(pages.Find("small", "c", "f"), nullptr);
+}
+
+}  // namespace
+}  // namespace mfgate::tools
