@@ -19,9 +19,6 @@
 namespace mfgate::config::internal {
 namespace {
 
-// The most a tenant's max_rows may be: the most a worker's --max-rows may.
-constexpr double kMaxRowsBound = 1000000;
-
 using json = nlohmann::json;
 
 constexpr double kMinBudgetChars = tools::kMinResponseChars;
@@ -184,7 +181,7 @@ absl::Status ParseTenantTools(const json& item, const std::string& path,
     QueryLimits& limits = tenant->query_limits;
     if (absl::Status s = ParseNumbers(
             item["query_limits"], path + ".query_limits",
-            {{"max_rows", 1, kMaxRowsBound,
+            {{"max_rows", 1, tools::kMaxRows,
               [&](double v) { limits.max_rows = static_cast<long long>(v); }},
              {"timeout_seconds", 0.001, 86400,
               [&](double v) { limits.timeout = absl::Seconds(v); }}});
@@ -228,7 +225,8 @@ absl::Status ApplyToolEnvironment(const Environment& env,
   for (auto [name, min, max, out] :
        {std::make_tuple("MFGATE_RESPONSE_BUDGET_CHARS", kMinBudgetChars,
                         kMaxBudgetChars, &chars),
-        std::make_tuple("MFGATE_MAX_ROWS", 1.0, kMaxRowsBound, &rows),
+        std::make_tuple("MFGATE_MAX_ROWS", 1.0,
+                        static_cast<double>(tools::kMaxRows), &rows),
         std::make_tuple("MFGATE_QUERY_TIMEOUT_SECONDS", 0.001, 86400.0,
                         &seconds)}) {
     if (absl::Status s = EnvNumber(env, name, min, max, out); !s.ok()) {

@@ -61,7 +61,7 @@ std::vector<ArgSpec> QueryArgs(bool with_explain) {
   order.aliases = {{Naming::kDbtMcp, "order_by"}};
   order.worker_field = "order_by";
   ArgSpec limit =
-      Range(Arg("limit", Type::kInteger, d::kLimitArg, 10), 1, 10000);
+      Range(Arg("limit", Type::kInteger, d::kLimitArg, 10), 1, kMaxRows);
   limit.tenant_bound = ArgSpec::TenantBound::kRows;
   std::vector<ArgSpec> args = {
       Metrics(d::kMetricsArg),

@@ -37,6 +37,9 @@ inline constexpr long long kMaxResponseChars = 1000000;
 // Rows a query returns when it sets no limit (and the tenant's row bound is
 // not lower).
 inline constexpr long long kDefaultRows = 100;
+// The most rows a query may ever ask for: the most a tenant's max_rows and a
+// worker's --max-rows may be (each bounds it lower; 10,000 by default).
+inline constexpr long long kMaxRows = 1000000;
 
 // Whose names a tool or an argument goes by.
 enum class Naming { kMfgate, kDbtMcp, kMcpMetricflow };
