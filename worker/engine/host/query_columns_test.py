@@ -176,3 +176,9 @@ def test_an_answer_larger_than_its_budget_without_rows_keeps_no_rows(modules):
     response = answer(modules, ["n" * 200], [(1,), (2,)], budget=100)
     assert response.query.truncated
     assert expanded(response).query.rows[:] == []
+
+
+def test_rows_without_columns_are_sent_as_rows(modules):
+    response = answer(modules, [], [(), ()])
+    assert not response.HasField("query_columns")
+    assert len(response.query.rows) == 2
