@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/frame_io.h"
 #include "common/log.h"
+#include "worker/engine/query_columns.h"
 
 namespace mfgate::engine {
 namespace {
@@ -144,14 +145,24 @@ absl::StatusOr<v1::EngineResponse> PersistentEngine::CallFor(
   absl::StatusOr<v1::EngineResponse> response =
       CallOnce(request, deadline, cancelled);
   // A start that failed is not retried here: its cause is the answer.
-  if (!options_.retry_lost_requests ||
-      response.status().code() != absl::StatusCode::kUnavailable ||
-      !StartFailure().empty()) {
-    return response;
+  if (options_.retry_lost_requests &&
+      response.status().code() == absl::StatusCode::kUnavailable &&
+      StartFailure().empty()) {
+    LogWarning(
+        absl::StrCat("engine: retrying once: ", response.status().message()));
+    response = CallOnce(request, deadline, cancelled);
   }
-  LogWarning(
-      absl::StrCat("engine: retrying once: ", response.status().message()));
-  return CallOnce(request, deadline, cancelled);
+  // A query's rows sent column by column become rows here, outside the lock:
+  // nothing past this point sees columns. A malformed answer is an error of
+  // this request alone; the frame was whole, so the engine keeps serving.
+  if (response.ok()) {
+    absl::Status rows = ExpandQueryColumns(&*response, request.max_rows());
+    if (!rows.ok()) {
+      LogWarning(absl::StrCat("engine: ", rows.message()));
+      return rows;
+    }
+  }
+  return response;
 }
 
 absl::StatusOr<v1::EngineResponse> PersistentEngine::CallOnce(

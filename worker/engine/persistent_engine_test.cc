@@ -178,6 +178,42 @@ TEST(PersistentEngineTest, AProcessThatIgnoresCancelsIsReplacedWithoutBackoff) {
   EXPECT_EQ(engine.starts(), 4);
 }
 
+v1::EngineRequest Query(const std::string& command) {
+  v1::EngineRequest request;
+  request.mutable_query()->set_where(command);
+  return request;
+}
+
+TEST(PersistentEngineTest, AQuerysColumnsReachTheCallerAsRows) {
+  PersistentEngine engine(FakeEngine("commands"));
+  absl::StatusOr<v1::EngineResponse> response =
+      engine.Call(Query("columns"), In(absl::Seconds(10)), nullptr);
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_FALSE(response->has_query_columns());
+  ASSERT_EQ(response->query().rows_size(), 3);
+  EXPECT_EQ(response->query().rows(0).values(0).int_value(), 7);
+  EXPECT_EQ(response->query().rows(1).values(0).kind_case(),
+            v1::Value::KIND_NOT_SET);
+  EXPECT_EQ(response->query().rows(2).values(0).int_value(), 9);
+}
+
+TEST(PersistentEngineTest, MalformedColumnsAreAnInternalErrorAndServingGoesOn) {
+  PersistentEngine engine(FakeEngine("commands"));
+  const std::string before =
+      Answerer(engine.Call(ListMetrics(), In(absl::Seconds(10)), nullptr));
+  absl::StatusOr<v1::EngineResponse> response =
+      engine.Call(Query("bad-columns"), In(absl::Seconds(10)), nullptr);
+  EXPECT_EQ(response.status().code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(response.status().message(),
+            "the engine sent a malformed answer: column 0 has 2 ints for 3 "
+            "rows");
+  // The same process answers next: the frame was whole, nothing broke.
+  EXPECT_EQ(
+      Answerer(engine.Call(ListMetrics(), In(absl::Seconds(10)), nullptr)),
+      before);
+  EXPECT_NE(before, "none");
+}
+
 TEST(PersistentEngineTest, CrashDuringARequestIsUnavailableWithTheExitStatus) {
   PersistentEngine engine(FakeEngine("crash"));
   auto response = engine.Call(ListMetrics(), In(absl::Seconds(10)), nullptr);

@@ -13,6 +13,8 @@ import sys
 import pytest
 
 HOST = pathlib.Path(__file__).resolve().parent / "mf_host.py"
+sys.path.insert(0, str(HOST.parent / "testdata"))
+from query_rows import expanded, row_count  # noqa: E402
 
 
 def proto_modules():
@@ -143,7 +145,7 @@ def test_max_rows_truncates(host):
     request.query.limit = 50
     process.send_bytes(request.SerializeToString())
     response = process.read(pb)
-    assert len(response.query.rows) == 3
+    assert row_count(response) == 3
     assert response.query.truncated
 
 
@@ -182,11 +184,12 @@ def test_rows_stop_at_the_byte_budget(host):
 
     whole = query(46, 0)
     assert not whole.query.truncated
-    budget = whole.ByteSize() * 2 // 3
+    budget = expanded(whole).ByteSize() * 2 // 3
     cut = query(47, budget)
     assert cut.query.truncated
-    assert 0 < len(cut.query.rows) < len(whole.query.rows)
+    assert 0 < row_count(cut) < row_count(whole)
     assert cut.ByteSize() <= budget
+    assert expanded(cut).ByteSize() <= budget  # The rows the worker makes.
 
 
 def test_an_answer_over_its_limit_is_refused_and_serving_goes_on(host):

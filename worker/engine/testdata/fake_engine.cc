@@ -14,7 +14,9 @@
 //                answer after MS ms, "hang" answer CANCELLED when a cancel for
 //                it comes, "ignore" never answer, "crash" exit(3); every answer
 //                names the process ("pid:<pid>"). A semantic_index request gets
-//                a one-metric index;
+//                a one-metric index; a query saying "columns" gets 3 rows of
+//                one int column (row 1 NULL) as query_columns, "bad-columns"
+//                the same with one int missing;
 //   slow-start - as commands, after 1 s before `ready`.
 // ADAPTER (default "none") is the adapter type `ready` reports; the
 // manifest hash it reports is MANIFEST_FILE's first line (default empty).
@@ -60,6 +62,17 @@ void Command(const EngineRequest& request) {
                               : request.list_metrics().search_size() > 0
                                   ? request.list_metrics().search(0)
                                   : std::string();
+  if (command == "columns" || command == "bad-columns") {
+    response.mutable_query()->add_columns()->set_name("n");
+    auto* columns = response.mutable_query_columns();
+    columns->set_row_count(3);
+    auto* cells = columns->add_columns();
+    for (int64_t n : {7, 0, 9}) cells->add_ints(n);
+    cells->add_nulls(1);
+    if (command == "bad-columns") cells->mutable_ints()->RemoveLast();
+    Send(response);
+    return;
+  }
   if (command == "crash") std::exit(3);
   if (command == "ignore") pause();
   if (command.rfind("sleep:", 0) == 0) {
