@@ -204,10 +204,58 @@ Choice Choose(const Content& content, const PreparedAccess* prepared,
   return {level, std::min(low, remaining)};
 }
 
-// JSON string text of `text`, without its quotes.
-std::string Escape(const std::string& text) {
-  std::string quoted = JsonText(text);
-  return quoted.substr(1, quoted.size() - 2);
+// Appends the JSON string text of `text`, without its quotes, to `out`: as
+// JsonText writes it (common/json_text.h), which text that is not all ASCII
+// goes through (it replaces invalid UTF-8); ASCII, the common case of a
+// table's line, is escaped here without building a JSON value.
+void AppendEscaped(absl::string_view text, std::string* out) {
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      std::string quoted = JsonText(std::string(text));
+      out->append(quoted, 1, quoted.size() - 2);
+      return;
+    }
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (char c : text) {
+    switch (c) {
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
+      case '\f':
+        out->append("\\f");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out->append("\\u00");
+          out->push_back(kHex[(c >> 4) & 0xF]);
+          out->push_back(kHex[c & 0xF]);
+        } else {
+          out->push_back(c);
+        }
+    }
+  }
+}
+
+std::string Escape(absl::string_view text) {
+  std::string out;
+  AppendEscaped(text, &out);
+  return out;
 }
 
 }  // namespace
@@ -241,15 +289,21 @@ PreparedContent::PreparedContent(Content content)
     at->reserve(items.size() + 1);
     at->push_back(0);
   }
+  // Each item's JSON as JsonText writes it (common/json_text.h), appended.
+  nlohmann::detail::serializer<json> writer(
+      nlohmann::detail::output_adapter<char>(json_), ' ',
+      json::error_handler_t::replace);
   for (const json& item : items) {
-    const std::string dumped = JsonText(item);
-    const std::string line = content_.lines->line(item);
-    json_ += dumped;
+    const size_t json_from = json_.size();
+    writer.dump(item, false, false, 0);
+    const size_t json_chars =
+        CountChars(absl::string_view(json_).substr(json_from));
     json_ += ',';
+    const std::string line = content_.lines->line(item);
     lines_ += line;
-    escaped_ += Escape(line);
+    AppendEscaped(line, &escaped_);
     json_at_.push_back(json_.size());
-    json_chars_.push_back(json_chars_.back() + CountChars(dumped));
+    json_chars_.push_back(json_chars_.back() + json_chars);
     line_at_.push_back(lines_.size());
     line_chars_.push_back(line_chars_.back() + CountChars(line));
     escaped_at_.push_back(escaped_.size());
