@@ -289,7 +289,7 @@ if __name__ == "__main__":
                         help="measured seconds of each engine-pool load (f)")
     parser.add_argument("--pool-only", action="store_true",
                         help="only (f), the engine pool: replaces its section of RESULTS.md")
-    parser.add_argument("--large-runs", type=int, default=5,
+    parser.add_argument("--large-runs", type=int, default=9,
                         help="measured runs of each system in (g), after a warm-up")
     parser.add_argument("--large-only", action="store_true",
                         help="only (g), the 100,000-row query: replaces its section of "
