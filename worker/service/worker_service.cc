@@ -10,39 +10,16 @@
 #include "common/manifest_headers.h"
 #include "common/redact.h"
 #include "common/thread_cache.h"
-#include "google/protobuf/io/coded_stream.h"
 #include "worker/service/index_answers.h"
 #include "worker/service/list_filters.h"
+#include "worker/service/query_caps.h"
 
 namespace mfgate::service {
 namespace {
 
-// Drops rows from the end until the response fits both caps.
+// The worker's caps on a query's answer (query_caps.h).
 void EnforceCaps(const ServiceOptions& options, v1::QueryResponse* query) {
-  const int64_t max_rows = options.max_rows;
-  if (query->rows_size() > max_rows) {
-    query->mutable_rows()->DeleteSubrange(
-        static_cast<int>(max_rows),
-        query->rows_size() - static_cast<int>(max_rows));
-    query->set_truncated(true);
-  }
-  if (query->rows_size() == 0 ||
-      query->ByteSizeLong() <= options.max_response_bytes) {
-    return;
-  }
-  // Exactly the rows over the cap go, from the end, so that an answer
-  // slightly over it loses a few rows, not half: each row costs its tag (1
-  // byte), its length and itself, sized once by ByteSizeLong.
-  query->set_truncated(true);
-  size_t size = query->ByteSizeLong();
-  int keep = query->rows_size();
-  while (keep > 0 && size > options.max_response_bytes) {
-    const uint32_t row =
-        static_cast<uint32_t>(query->rows(--keep).GetCachedSize());
-    size -=
-        1 + google::protobuf::io::CodedOutputStream::VarintSize32(row) + row;
-  }
-  query->mutable_rows()->DeleteSubrange(keep, query->rows_size() - keep);
+  CapQueryAnswer(options.max_rows, options.max_response_bytes, query);
 }
 
 // What cached answers were computed from: the manifest (the engine's

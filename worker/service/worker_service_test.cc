@@ -132,34 +132,6 @@ TEST_F(WorkerServiceTest, QueryGetsTheDefaultLimitAndTheRowCap) {
 }
 
 // A worker whose answers may hold 1,000 bytes (and, as every test's, 3 rows).
-class WorkerServiceByteCapTest : public WorkerServiceTest {
- protected:
-  void SetUp() override {
-    options_.max_response_bytes = 1000;
-    WorkerServiceTest::SetUp();
-  }
-};
-
-TEST_F(WorkerServiceByteCapTest, AnAnswerOverTheByteCapLosesOnlyTheRowsOverIt) {
-  // 3 rows of about 400 bytes: 2 fit, as the cut keeps in proportion (halving
-  // would keep 1).
-  v1::EngineResponse reply;
-  for (int i = 0; i < 3; ++i) {
-    reply.mutable_query()->add_rows()->add_values()->set_string_value(
-        std::string(400, 'a' + i));
-  }
-  ASSERT_GT(reply.query().ByteSizeLong(), 1000u);
-  engine_.next = reply;
-  v1::QueryRequest request;
-  request.add_metrics("transactions");
-  v1::QueryResponse response;
-  ASSERT_TRUE(stub_->Query(Context().get(), request, &response).ok());
-  ASSERT_EQ(response.rows_size(), 2);
-  EXPECT_TRUE(response.truncated());
-  EXPECT_LE(response.ByteSizeLong(), 1000u);
-  EXPECT_EQ(response.rows(1).values(0).string_value(), std::string(400, 'b'));
-}
-
 TEST_F(WorkerServiceTest, InvalidRequestsNeverReachTheEngine) {
   v1::QueryRequest request;
   request.add_metrics("transactions; DROP TABLE x");
