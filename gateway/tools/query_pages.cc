@@ -20,19 +20,18 @@ void QueryPages::Keep(const std::string& id, const std::string& caller,
   if (bytes > max_bytes_ / 4) return;
   absl::MutexLock lock(&mu_);
   DropLocked(id);
-  // The oldest go first: those past their age, then as many as make room.
+  // Those past their age go first, then the least recently used as make
+  // room.
   const absl::Time now = now_();
-  while (!recency_.empty()) {
-    const std::string oldest = recency_.back();
-    if (bytes_ + bytes <= max_bytes_ &&
-        now - entries_.at(oldest).kept <= max_age_) {
-      break;
-    }
+  DropOldLocked(now);
+  while (!recency_.empty() && bytes_ + bytes > max_bytes_) {
+    const std::string oldest = recency_.back();  // Outlives its node.
     DropLocked(oldest);
   }
   recency_.push_front(id);
-  entries_[id] = Entry{caller, fingerprint, std::move(result),
-                       bytes,  now,         recency_.begin()};
+  by_age_.push_front(id);
+  entries_[id] = Entry{caller, fingerprint,      std::move(result), bytes,
+                       now,    recency_.begin(), by_age_.begin()};
   bytes_ += bytes;
 }
 
@@ -40,13 +39,10 @@ std::shared_ptr<const PreparedContent> QueryPages::Find(
     const std::string& id, const std::string& caller,
     const std::string& fingerprint) {
   absl::MutexLock lock(&mu_);
+  DropOldLocked(now_());
   auto found = entries_.find(id);
   if (found == entries_.end()) return nullptr;
   Entry& entry = found->second;
-  if (now_() - entry.kept > max_age_) {
-    DropLocked(id);
-    return nullptr;
-  }
   if (entry.caller != caller || entry.fingerprint != fingerprint) {
     return nullptr;
   }
@@ -64,11 +60,21 @@ size_t QueryPages::size() const {
   return entries_.size();
 }
 
+void QueryPages::DropOldLocked(absl::Time now) {
+  // by_age_ is in the order results were kept: the oldest is last.
+  while (!by_age_.empty() &&
+         now - entries_.at(by_age_.back()).kept > max_age_) {
+    const std::string oldest = by_age_.back();
+    DropLocked(oldest);
+  }
+}
+
 void QueryPages::DropLocked(const std::string& id) {
   auto found = entries_.find(id);
   if (found == entries_.end()) return;
   bytes_ -= found->second.bytes;
   recency_.erase(found->second.recency);
+  by_age_.erase(found->second.age);
   entries_.erase(found);
 }
 

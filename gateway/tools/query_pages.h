@@ -8,9 +8,10 @@
 // from the same caller finds it. Bounded: at most `max_bytes` in all
 // (PreparedContent::bytes, about), the least recently used dropped first, a
 // result larger than a quarter of that never kept; each for at most
-// `max_age` after its query ran. A result that is not found is no error:
-// the caller runs the query again. Thread-safe; results are immutable and
-// shared.
+// `max_age` after its query ran: every call drops those past their age,
+// whatever their place in the recency order. A result that is not found is
+// no error: the caller runs the query again. Thread-safe; results are
+// immutable and shared.
 #ifndef MFGATE_GATEWAY_TOOLS_QUERY_PAGES_H_
 #define MFGATE_GATEWAY_TOOLS_QUERY_PAGES_H_
 
@@ -60,7 +61,10 @@ class QueryPages {
     size_t bytes = 0;
     absl::Time kept;
     std::list<std::string>::iterator recency;  // In recency_.
+    std::list<std::string>::iterator age;      // In by_age_.
   };
+  // Drops the results past their age as of `now`.
+  void DropOldLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void DropLocked(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const size_t max_bytes_;
@@ -69,6 +73,8 @@ class QueryPages {
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
   std::list<std::string> recency_ ABSL_GUARDED_BY(mu_);  // Newest first.
+  // Newest first by when each was kept (a Find does not move it).
+  std::list<std::string> by_age_ ABSL_GUARDED_BY(mu_);
   size_t bytes_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

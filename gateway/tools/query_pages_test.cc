@@ -52,6 +52,25 @@ TEST(QueryPagesTest, AResultIsKeptForItsAgeOnly) {
   EXPECT_EQ(pages.bytes(), 0u);
 }
 
+// Every result past its age is dropped at the next call, whatever its
+// place in the recency order: none outlives its age behind a newer one.
+TEST(QueryPagesTest, ResultsPastTheirAgeAreDroppedAtTheNextCall) {
+  Clock clock;
+  QueryPages pages(1 << 20, absl::Minutes(10), clock.Reader());
+  pages.Keep("old", "c", "f", Answer(10));
+  clock.now += absl::Minutes(5);
+  pages.Keep("newer", "c", "f", Answer(10));
+  ASSERT_NE(pages.Find("old", "c", "f"), nullptr);  // Now the most recent.
+  clock.now += absl::Minutes(6);                    // "old" is 11 minutes old.
+  pages.Keep("newest", "c", "f", Answer(10));
+  EXPECT_EQ(pages.size(), 2u);
+  EXPECT_EQ(pages.Find("old", "c", "f"), nullptr);
+  // A Find of another result drops those past their age too.
+  clock.now += absl::Minutes(5);  // "newer" is 11 minutes old.
+  EXPECT_NE(pages.Find("newest", "c", "f"), nullptr);
+  EXPECT_EQ(pages.size(), 1u);
+}
+
 TEST(QueryPagesTest, BytesAreBoundedLeastRecentlyUsedFirst) {
   const size_t one = Answer(1000)->bytes();
   // Room for about five: each is under a quarter of the bound.
