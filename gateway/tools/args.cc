@@ -280,14 +280,13 @@ absl::StatusOr<CheckedArgs> CheckArguments(const ToolSpec& spec,
     if (arg.required && !checked.values.contains(arg.name)) {
       return FieldError(arg.name, "is required");
     }
-    // A tenant's row bound below the worker's default limit is the default.
+    // A row bound not given is always sent: left to the worker (0), its
+    // default could have changed since it said it, past the tenant's bound.
     if (arg.tenant_bound == ArgSpec::TenantBound::kRows &&
         !checked.values.contains(arg.name)) {
-      if (bounds.default_rows == 0) {
-        checked.values[arg.name] = std::min(kDefaultRows, bounds.max_rows);
-      } else if (bounds.max_rows < bounds.default_rows) {
-        checked.values[arg.name] = bounds.max_rows;
-      }
+      checked.values[arg.name] =
+          std::min(bounds.default_rows > 0 ? bounds.default_rows : kDefaultRows,
+                   bounds.max_rows);
     }
   }
   ResolveOrderGrains(&checked.values);

@@ -29,9 +29,9 @@ namespace mfgate::tools {
 struct ArgBounds {
   long long max_rows = 10000;  // A query's `limit`.
   // The rows of a query that sets no `limit`, as its worker says; 0 until it
-  // has said. A query that sets none is sent the smaller of it and max_rows
-  // when that is below it, or when the worker has not said (then the
-  // smaller of kDefaultRows and max_rows): never more than max_rows.
+  // has said. A query that sets none is sent the smaller of it (kDefaultRows
+  // until the worker has said) and max_rows: always a limit, never more
+  // than max_rows, whatever the worker's default has since become.
   long long default_rows = 0;
   long long max_response_chars = 1000000;  // `max_response_chars`.
 };

@@ -185,8 +185,11 @@ TEST_F(MetricFlowToolsTest, TheLimitFollowsTheWorkersRowCap) {
   Call("query", {{"metrics", {"transactions"}}});
   EXPECT_EQ(worker_.last_query.limit(), 50);
   // Once the worker says its default (above the tenant's bound), a query
-  // that sets none asks for the bound; below it, for nothing: the
-  // worker's default applies, and the schema says it.
+  // that sets none asks for the bound; below it, for that default, and the
+  // schema says it. Never for nothing (0): the worker's own default may
+  // have changed since it last said (a restart with other flags, a
+  // worker that no longer says it, which leaves the old figure here), and
+  // would then decide a row count past the tenant's bound.
   {
     absl::MutexLock lock(&worker_.mu);
     worker_.max_rows = 100000;
@@ -206,7 +209,7 @@ TEST_F(MetricFlowToolsTest, TheLimitFollowsTheWorkersRowCap) {
     absl::SleepFor(absl::Milliseconds(5));
   EXPECT_EQ(limit_schema()["default"], 30);
   Call("query", {{"metrics", {"transactions"}}});
-  EXPECT_EQ(worker_.last_query.limit(), 0);
+  EXPECT_EQ(worker_.last_query.limit(), 30);
   // A tenant bound below the worker's cap is the bound.
   MetricFlowToolsOptions tight;
   tight.max_rows = 20;
