@@ -156,7 +156,8 @@ absl::StatusOr<v1::EngineResponse> PersistentEngine::CallFor(
   // nothing past this point sees columns. A malformed answer is an error of
   // this request alone; the frame was whole, so the engine keeps serving.
   if (response.ok()) {
-    absl::Status rows = ExpandQueryColumns(&*response, request.max_rows());
+    absl::Status rows = ExpandQueryColumns(&*response, request.max_rows(),
+                                           request.max_response_bytes());
     if (!rows.ok()) {
       LogWarning(absl::StrCat("engine: ", rows.message()));
       return rows;

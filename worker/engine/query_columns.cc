@@ -81,8 +81,8 @@ absl::Status CheckColumn(const ColumnCells& cells, int index, int64_t rows,
 
 }  // namespace
 
-absl::Status ExpandQueryColumns(v1::EngineResponse* response,
-                                int64_t max_rows) {
+absl::Status ExpandQueryColumns(v1::EngineResponse* response, int64_t max_rows,
+                                int64_t max_bytes) {
   if (!response->has_query_columns()) return absl::OkStatus();
   if (response->response_case() != v1::EngineResponse::kQuery) {
     return Malformed("query columns beside no query answer");
@@ -107,12 +107,18 @@ absl::Status ExpandQueryColumns(v1::EngineResponse* response,
     if (!column.ok()) return column;
   }
 
-  int made = static_cast<int>(rows);
-  if (max_rows > 0 && rows > max_rows) {
-    made = static_cast<int>(max_rows);
-    query->set_truncated(true);
-  }
   const int width = columns->columns_size();
+  // Rows past the row cap, or past what the byte cap could hold (a row
+  // costs at least its tag and length, and each cell as much: 2 bytes), would
+  // all be cut by the worker's caps: they are not made. Else cells packed a
+  // byte each (bools, NULL rows) would make Values by the tens of millions
+  // from one frame, far more than any answer passed on holds.
+  int64_t room = rows;
+  if (max_rows > 0) room = std::min(room, max_rows);
+  if (max_bytes > 0)
+    room = std::min(room, max_bytes / (2 + 2 * int64_t{width}));
+  if (room < rows) query->set_truncated(true);
+  const int made = static_cast<int>(room);  // At most `rows`: an int.
   query->mutable_rows()->Reserve(made);
   for (int r = 0; r < made; ++r) {
     v1::Row* row = query->add_rows();

@@ -19,8 +19,10 @@ namespace mfgate::engine {
 // becomes the Value of its list's kind, a NULL an empty Value. A response
 // without query_columns is left as it is.
 //
-// Rows past `max_rows` (> 0; the cap the engine was given) are not made, and
-// the answer is marked truncated, as the worker's caps would cut them.
+// Rows past `max_rows` (> 0; the cap the engine was given), or past what
+// `max_bytes` (> 0; the byte cap it was given) could hold at 2 bytes a row
+// and 2 a cell, are not made, and the answer is marked truncated, as the
+// worker's caps would cut them.
 //
 // Malformed columns (beside no query answer or beside rows, a negative
 // row_count, rows without columns, a column count other than the query's, a
@@ -28,7 +30,8 @@ namespace mfgate::engine {
 // rows out of range or not ascending, no typed list and not every row NULL)
 // leave `response` as it was and answer INTERNAL "the engine sent a malformed
 // answer: <why>".
-absl::Status ExpandQueryColumns(v1::EngineResponse* response, int64_t max_rows);
+absl::Status ExpandQueryColumns(v1::EngineResponse* response, int64_t max_rows,
+                                int64_t max_bytes);
 
 }  // namespace mfgate::engine
 

@@ -42,7 +42,7 @@ TEST(QueryColumnsTest, EveryKindAndNullBecomesItsValue) {
   Cells(&response, 4)->add_nulls(1);
   for (uint32_t r : {0, 1, 2}) Cells(&response, 5)->add_nulls(r);
 
-  ASSERT_TRUE(ExpandQueryColumns(&response, 0).ok());
+  ASSERT_TRUE(ExpandQueryColumns(&response, 0, 0).ok());
   EXPECT_FALSE(response.has_query_columns());
   const v1::QueryResponse& query = response.query();
   ASSERT_EQ(query.rows_size(), 3);
@@ -73,7 +73,7 @@ TEST(QueryColumnsTest, EveryKindAndNullBecomesItsValue) {
 
 TEST(QueryColumnsTest, EmptyResultKeepsItsColumnsAndHasNoRows) {
   v1::EngineResponse response = Answer({"a", "b"}, 0);
-  ASSERT_TRUE(ExpandQueryColumns(&response, 0).ok());
+  ASSERT_TRUE(ExpandQueryColumns(&response, 0, 0).ok());
   EXPECT_EQ(response.query().columns_size(), 2);
   EXPECT_EQ(response.query().rows_size(), 0);
   EXPECT_FALSE(response.has_query_columns());
@@ -83,17 +83,39 @@ TEST(QueryColumnsTest, AnswerWithoutColumnsIsLeftAsItIs) {
   v1::EngineResponse response;
   response.mutable_query()->add_rows()->add_values()->set_int_value(7);
   const std::string before = response.SerializeAsString();
-  ASSERT_TRUE(ExpandQueryColumns(&response, 0).ok());
+  ASSERT_TRUE(ExpandQueryColumns(&response, 0, 0).ok());
   EXPECT_EQ(response.SerializeAsString(), before);
 }
 
 TEST(QueryColumnsTest, RowsPastMaxRowsAreNotMade) {
   v1::EngineResponse response = Answer({"i"}, 5);
   for (int i = 0; i < 5; ++i) Cells(&response, 0)->add_ints(i);
-  ASSERT_TRUE(ExpandQueryColumns(&response, 2).ok());
+  ASSERT_TRUE(ExpandQueryColumns(&response, 2, 0).ok());
   ASSERT_EQ(response.query().rows_size(), 2);
   EXPECT_EQ(response.query().rows(1).values(0).int_value(), 1);
   EXPECT_TRUE(response.query().truncated());
+}
+
+// Each row costs at least 2 bytes (tag, length) and each of its cells 2 more
+// in the answer the worker passes on: the rows past what `max_bytes` could
+// hold would all be cut by the worker's byte cap. They are not made, so that
+// cells packed a byte each (bools, NULL rows) cannot make far more Values
+// than any answer the worker passes on holds.
+TEST(QueryColumnsTest, RowsPastWhatTheByteCapCouldHoldAreNotMade) {
+  v1::EngineResponse response = Answer({"b", "none"}, 1000);
+  for (int i = 0; i < 1000; ++i) {
+    Cells(&response, 0)->add_bools(true);
+    Cells(&response, 1)->add_nulls(i);
+  }
+  v1::EngineResponse capped = response;
+  ASSERT_TRUE(ExpandQueryColumns(&capped, 0, 606).ok());
+  EXPECT_EQ(capped.query().rows_size(), 101);  // 606 / (2 + 2 * 2).
+  EXPECT_TRUE(capped.query().truncated());
+  EXPECT_TRUE(capped.query().rows(100).values(0).bool_value());
+  // Within the cap, every row.
+  ASSERT_TRUE(ExpandQueryColumns(&response, 0, 6000).ok());
+  EXPECT_EQ(response.query().rows_size(), 1000);
+  EXPECT_FALSE(response.query().truncated());
 }
 
 // Each malformed answer, made from a well-formed one of 2 rows and 2 columns
@@ -162,7 +184,7 @@ TEST(QueryColumnsTest, MalformedColumnsAreAnErrorAndChangeNothing) {
     Cells(&response, 1)->add_strings("y");
     c.spoil(&response);
     const std::string before = response.SerializeAsString();
-    absl::Status status = ExpandQueryColumns(&response, 0);
+    absl::Status status = ExpandQueryColumns(&response, 0, 0);
     EXPECT_EQ(status.code(), absl::StatusCode::kInternal) << c.name;
     EXPECT_EQ(status.message(),
               std::string("the engine sent a malformed answer: ") + c.why)
