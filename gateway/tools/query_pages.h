@@ -5,13 +5,13 @@
 // A result is kept prepared (budget.h's PreparedContent) under a random id
 // that its cursors carry (cursor.h), with the fingerprint of the call and
 // the caller (common/call_headers.h) it was made for: only the same call
-// from the same caller finds it. Bounded: at most `max_bytes` in all
-// (PreparedContent::bytes, about), the least recently used dropped first, a
-// result larger than a quarter of that never kept; each for at most
-// `max_age` after its query ran: every call drops those past their age,
-// whatever their place in the recency order. A result that is not found is
-// no error: the caller runs the query again. Thread-safe; results are
-// immutable and shared.
+// from the same caller finds it. Bounded: at most `max_bytes` in all (its
+// PreparedContent::bytes and an allowance per result for what holds it,
+// about), the least recently used dropped first, a result larger than a
+// quarter of that never kept; each for at most `max_age` after its query
+// ran: every call drops those past their age, whatever their place in the
+// recency order. A result that is not found is no error: the caller runs
+// the query again. Thread-safe; results are immutable and shared.
 #ifndef MFGATE_GATEWAY_TOOLS_QUERY_PAGES_H_
 #define MFGATE_GATEWAY_TOOLS_QUERY_PAGES_H_
 
