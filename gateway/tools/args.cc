@@ -284,9 +284,7 @@ absl::StatusOr<CheckedArgs> CheckArguments(const ToolSpec& spec,
     // default could have changed since it said it, past the tenant's bound.
     if (arg.tenant_bound == ArgSpec::TenantBound::kRows &&
         !checked.values.contains(arg.name)) {
-      checked.values[arg.name] =
-          std::min(bounds.default_rows > 0 ? bounds.default_rows : kDefaultRows,
-                   bounds.max_rows);
+      checked.values[arg.name] = std::min(bounds.default_rows, bounds.max_rows);
     }
   }
   ResolveOrderGrains(&checked.values);

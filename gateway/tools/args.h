@@ -28,11 +28,11 @@ namespace mfgate::tools {
 // A tenant's bounds on arguments the catalogue bounds more loosely.
 struct ArgBounds {
   long long max_rows = 10000;  // A query's `limit`.
-  // The rows of a query that sets no `limit`, as its worker says; 0 until it
-  // has said. A query that sets none is sent the smaller of it (kDefaultRows
-  // until the worker has said) and max_rows: always a limit, never more
-  // than max_rows, whatever the worker's default has since become.
-  long long default_rows = 0;
+  // The rows of a query that sets no `limit`, as its worker says
+  // (MetricFlowTools::DefaultRows: kDefaultRows until it has said). A query
+  // that sets none is sent the smaller of it and max_rows: always a limit,
+  // never more than max_rows, whatever the worker's default has since become.
+  long long default_rows = kDefaultRows;
   long long max_response_chars = 1000000;  // `max_response_chars`.
 };
 

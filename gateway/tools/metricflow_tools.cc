@@ -309,7 +309,7 @@ mcp::ToolResult MetricFlowTools::CallTool(const std::string& name,
     return ErrorResult(absl::NotFoundError("unknown tool " + name));
   ArgBounds bounds;
   bounds.max_rows = MaxRows();
-  bounds.default_rows = manifest_watch_.DefaultLimit();
+  bounds.default_rows = DefaultRows();
   bounds.max_response_chars = options_.max_budget_chars;
   const absl::CivilDay today = TodayUtc();
   // A refusal: the error as the caller named things, and the call fixed.
